@@ -1,0 +1,34 @@
+// The seam @flint/autograd plugs into: core's Tensor forwards its gradient members here.
+import { FlintError } from './errors.js';
+import type { Tensor } from './tensor.js';
+
+export interface AutogradExtension {
+  getRequiresGrad(t: Tensor): boolean;
+  setRequiresGrad(t: Tensor, value: boolean): void;
+  getGrad(t: Tensor): Tensor | null;
+  setGrad(t: Tensor, g: Tensor | null): void;
+  getGradFn(t: Tensor): { name: string } | null;
+  isLeaf(t: Tensor): boolean;
+  retainGrad(t: Tensor): void;
+  backward(t: Tensor, gradient?: Tensor, options?: { retainGraph?: boolean; createGraph?: boolean }): void;
+  registerHook(t: Tensor, fn: (grad: Tensor) => Tensor | void): () => void;
+  detach(t: Tensor): Tensor;
+}
+
+let ext: AutogradExtension | undefined;
+const KEY = Symbol.for('@flint/core.autograd');
+
+export function installAutograd(e: AutogradExtension): void {
+  ext = e;
+  (globalThis as unknown as Record<symbol, AutogradExtension>)[KEY] = e;
+}
+
+export function autograd(member: string): AutogradExtension {
+  const e = ext ?? (globalThis as unknown as Record<symbol, AutogradExtension | undefined>)[KEY];
+  if (!e) throw new FlintError(`Tensor.${member} needs automatic differentiation: install @flint/autograd and import it once ('import "@flint/autograd"')`);
+  return e;
+}
+
+/** The extension if installed (core itself never requires it). */
+export const autogradIfInstalled = (): AutogradExtension | undefined =>
+  ext ?? (globalThis as unknown as Record<symbol, AutogradExtension | undefined>)[KEY];
