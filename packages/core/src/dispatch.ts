@@ -3,7 +3,7 @@
 import type { KernelTensor } from './backend.js';
 import type { DType } from './dtype.js';
 import { BackendError, DeviceError, DisposedError, DTypeError, OutOfMemoryError, fmtShape } from './errors.js';
-import { Storage } from './memory.js';
+import { Storage, scope } from './memory.js';
 import { getBackend } from './registry.js';
 import { contiguousStrides, numel } from './shape.js';
 import { Tensor } from './tensor.js';
@@ -58,7 +58,8 @@ export function apply<R>(op: string, inputs: readonly Tensor[], attrs: Readonly<
   sameDevice(op, inputs);
   depth++;
   let result: R;
-  try { result = impl(); } finally { depth--; }
+  // The scope disposes every intermediate the op made and did not return.
+  try { result = scope(impl); } finally { depth--; }
   if (depth === 0 && hooks.length) {
     const call: OpCall = { op, inputs, attrs, outputs: flatOutputs(result) };
     for (const h of hooks) h.afterOp(call);

@@ -1,0 +1,50 @@
+// Matrix products: matmul with torch's 1-D/2-D/batched broadcasting rules, mm, bmm, linear.
+import { apply, runKernel } from '../dispatch.js';
+import { DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { broadcastShapes } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { add } from './binary.js';
+import { broadcastTo, castTo, promote } from './util.js';
+
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim === 0 || b.ndim === 0) throw new ShapeError(`matmul: both arguments need at least 1 dim, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  if (a.dtype === 'bool' || b.dtype === 'bool') throw new DTypeError(`matmul: not defined for bool tensors (${a.dtype}, ${b.dtype}); convert with .float()`);
+  const k1 = a.shape[a.ndim - 1]!, k2 = b.ndim === 1 ? b.shape[0]! : b.shape[b.ndim - 2]!;
+  if (k1 !== k2) throw new ShapeError(`matmul: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} don't align (${k1} != ${k2})`);
+  if (a.dtype !== b.dtype) throw new DTypeError(`matmul: expected both operands to have the same dtype, got ${a.dtype} and ${b.dtype}; cast one with .to()`);
+  return apply('matmul', [a, b], {}, () => {
+    const dtype = promote([a, b]);
+    const A = a.ndim === 1 ? a.unsqueeze(0) : castTo(a, dtype);
+    const B = b.ndim === 1 ? b.unsqueeze(1) : castTo(b, dtype);
+    const batch = broadcastShapes('matmul', A.shape.slice(0, -2), B.shape.slice(0, -2));
+    const M = A.shape[A.ndim - 2]!, K = k1, N = B.shape[B.ndim - 1]!;
+    const Av = broadcastTo(A, [...batch, M, K]), Bv = broadcastTo(B, [...batch, K, N]);
+    const out = runKernel('matmul', a.device, [Av, Bv], [{ shape: [...batch, M, N], dtype }])[0]!;
+    if (a.ndim === 1 && b.ndim === 1) return out.reshape([]);
+    if (a.ndim === 1) return out.squeeze(-2);
+    if (b.ndim === 1) return out.squeeze(-1);
+    return out;
+  });
+}
+
+export function mm(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 2 || b.ndim !== 2) throw new ShapeError(`mm: expects two matrices, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  return matmul(a, b);
+}
+
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 3 || b.ndim !== 3) throw new ShapeError(`bmm: expects two 3-d tensors, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  if (a.shape[0] !== b.shape[0]) throw new ShapeError(`bmm: batch sizes differ: ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  return matmul(a, b);
+}
+
+/** y = x @ w.T + b, with w of shape [out, in] as in torch.nn.functional.linear. */
+export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
+  if (w.ndim !== 2 && w.ndim !== 1) throw new ShapeError(`linear: weight must be 1-d or 2-d [out, in], got ${fmtShape(w.shape)}`);
+  const inF = w.shape[w.ndim - 1]!;
+  if (x.shape[x.ndim - 1] !== inF) throw new ShapeError(`linear: input's last dim ${x.shape[x.ndim - 1]} (shape ${fmtShape(x.shape)}) doesn't match weight's in-features ${inF} (weight ${fmtShape(w.shape)})`);
+  return apply('linear', b ? [x, w, b] : [x, w], {}, () => {
+    const y = matmul(x, w.ndim === 2 ? w.t() : w);
+    return b ? add(y, b) : y;
+  });
+}

@@ -1,0 +1,2 @@
+// Neural-network ops (optional kernel tier with composites).
+export {};

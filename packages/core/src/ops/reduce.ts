@@ -1,0 +1,187 @@
+// Reductions over dims, plus softmax/logSoftmax/logsumexp and cumsum.
+import type { DType } from '../dtype.js';
+import { isFloating } from '../dtype.js';
+import { apply, runKernel } from '../dispatch.js';
+import { DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { normalizeDim, normalizeDims, numel } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { add, div, eq, gt, mul, ne, sub, where } from './binary.js';
+import { exp, log, sqrt } from './unary.js';
+import { castTo, contig, requireFloat } from './util.js';
+
+export type Dims = number | readonly number[];
+
+/** Run a reduction kernel over `dims` (sorted, normalised). The kernel sees reduced dims last. */
+function reduceKernel(name: string, x: Tensor, dims: number[], keepdim: boolean, outDType: DType): Tensor {
+  const kept = x.shape.map((_, i) => i).filter((i) => !dims.includes(i));
+  const order = [...kept, ...dims];
+  const view = x.viewAs(order.map((i) => x.shape[i]!), order.map((i) => x.strides[i]!), x.offset);
+  const outShape = kept.map((i) => x.shape[i]!);
+  const out = runKernel(name, x.device, [view], [{ shape: outShape, dtype: outDType }], { reduceDims: dims.length })[0]!;
+  if (!keepdim) return out;
+  return out.viewAs(x.shape.map((s, i) => (dims.includes(i) ? 1 : s)), keepStrides(x.shape, dims), 0);
+}
+
+function keepStrides(shape: readonly number[], dims: number[]): number[] {
+  const s = shape.map((v, i) => (dims.includes(i) ? 1 : v));
+  const strides = new Array<number>(s.length);
+  let acc = 1;
+  for (let i = s.length - 1; i >= 0; i--) { strides[i] = acc; acc *= s[i]!; }
+  return strides;
+}
+
+const accumType = (d: DType): DType => (d === 'bool' || d === 'uint8' || d === 'int32' || d === 'int64' ? 'int64' : d);
+
+export interface SumOptions { dtype?: DType }
+export function sum(x: Tensor, dim?: Dims, keepdim = false, opts: SumOptions = {}): Tensor {
+  const dims = normalizeDims('sum', dim, x.ndim);
+  const dtype = opts.dtype ?? accumType(x.dtype);
+  return apply('sum', [x], { dim: dims, keepdim, dtype }, () => reduceKernel('sum', castTo(x, dtype), dims, keepdim, dtype));
+}
+
+export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  if (!isFloating(x.dtype)) throw new DTypeError(`mean: input dtype must be floating point, got ${x.dtype} (shape ${fmtShape(x.shape)}); convert with x.float()`);
+  const dims = normalizeDims('mean', dim, x.ndim);
+  const count = dims.reduce((a, d) => a * x.shape[d]!, 1);
+  return apply('mean', [x], { dim: dims, keepdim }, () => div(reduceKernel('sum', x, dims, keepdim, x.dtype), count));
+}
+
+export function prod(x: Tensor, dim?: number, keepdim = false): Tensor {
+  const dims = normalizeDims('prod', dim, x.ndim);
+  const dtype = accumType(x.dtype);
+  return apply('prod', [x], { dim: dims, keepdim }, () => reduceKernel('prod', castTo(x, dtype), dims, keepdim, dtype));
+}
+
+function checkNonEmpty(op: string, x: Tensor, dims: number[]): void {
+  if (dims.some((d) => x.shape[d] === 0) || (x.ndim === 0 && numel(x.shape) === 0)) {
+    throw new ShapeError(`${op}: can't reduce over a zero-size dim (shape ${fmtShape(x.shape)}); there is no identity for ${op}`);
+  }
+}
+
+/** Largest value over `dim` (all dims when absent), without indices. */
+export function amax(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  const dims = normalizeDims('amax', dim, x.ndim);
+  checkNonEmpty('amax', x, dims);
+  return apply('amax', [x], { dim: dims, keepdim }, () => reduceKernel('max', x, dims, keepdim, x.dtype));
+}
+export function amin(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  const dims = normalizeDims('amin', dim, x.ndim);
+  checkNonEmpty('amin', x, dims);
+  return apply('amin', [x], { dim: dims, keepdim }, () => reduceKernel('min', x, dims, keepdim, x.dtype));
+}
+
+export interface ValuesIndices { values: Tensor; indices: Tensor }
+
+function extreme(op: 'max' | 'min', x: Tensor, dim: number | undefined, keepdim: boolean): Tensor | ValuesIndices {
+  if (dim === undefined) {
+    checkNonEmpty(op, x, normalizeDims(op, undefined, x.ndim));
+    if (x.numel() === 0) throw new ShapeError(`${op}: the input is empty (shape ${fmtShape(x.shape)}); give a dim or a non-empty tensor`);
+    return apply(op, [x], {}, () => reduceKernel(op, x, normalizeDims(op, undefined, x.ndim), false, x.dtype));
+  }
+  const d = x.ndim === 0 ? (normalizeDim(op, dim, 0), 0) : normalizeDim(op, dim, x.ndim);
+  const dims = x.ndim === 0 ? [] : [d];
+  checkNonEmpty(op, x, dims);
+  return apply(op, [x], { dim: d, keepdim }, () => ({
+    values: reduceKernel(op, x, dims, keepdim, x.dtype),
+    indices: reduceKernel(op === 'max' ? 'argmax' : 'argmin', x, dims, keepdim, 'int64'),
+  }));
+}
+
+export function max(x: Tensor): Tensor;
+export function max(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices { return extreme('max', x, dim, keepdim); }
+export function min(x: Tensor): Tensor;
+export function min(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+export function min(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices { return extreme('min', x, dim, keepdim); }
+
+function argExtreme(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
+  if (x.dtype === 'bool') throw new DTypeError(`${op}: not implemented for bool tensors; convert with x.int()`);
+  if (dim === undefined) {
+    if (x.numel() === 0) throw new ShapeError(`${op}: the input is empty (shape ${fmtShape(x.shape)})`);
+    return apply(op, [x], { keepdim }, () => {
+      const flat = contig(x);
+      const r = reduceKernel(op, flat.viewAs([flat.numel()], [1], flat.offset), [0], false, 'int64');
+      return keepdim ? r.viewAs(x.shape.map(() => 1), x.shape.map(() => 1), 0) : r;
+    });
+  }
+  const d = x.ndim === 0 ? (normalizeDim(op, dim, 0), 0) : normalizeDim(op, dim, x.ndim);
+  const dims = x.ndim === 0 ? [] : [d];
+  checkNonEmpty(op, x, dims);
+  return apply(op, [x], { dim: d, keepdim }, () => reduceKernel(op, x, dims, keepdim, 'int64'));
+}
+export const argmax = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtreme('argmax', x, dim, keepdim);
+export const argmin = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtreme('argmin', x, dim, keepdim);
+
+export interface VarOptions { correction?: number }
+export function variance(x: Tensor, dim?: Dims, keepdim = false, opts: VarOptions = {}): Tensor {
+  requireFloat('var', x);
+  const dims = normalizeDims('var', dim, x.ndim);
+  const correction = opts.correction ?? 1;
+  const n = dims.reduce((a, d) => a * x.shape[d]!, 1);
+  return apply('var', [x], { dim: dims, keepdim, correction }, () => {
+    const centered = sub(x, div(reduceKernel('sum', x, dims, true, x.dtype), n));
+    return div(reduceKernel('sum', mul(centered, centered), dims, keepdim, x.dtype), Math.max(0, n - correction));
+  });
+}
+export { variance as var };
+
+export function std(x: Tensor, dim?: Dims, keepdim = false, opts: VarOptions = {}): Tensor {
+  return apply('std', [x], { dim, keepdim, correction: opts.correction ?? 1 }, () => sqrt(variance(x, dim, keepdim, opts)));
+}
+
+export function logsumexp(x: Tensor, dim: Dims, keepdim = false): Tensor {
+  requireFloat('logsumexp', x);
+  const dims = normalizeDims('logsumexp', dim, x.ndim);
+  return apply('logsumexp', [x], { dim: dims, keepdim }, () => {
+    if (x.numel() === 0) return log(reduceKernel('sum', exp(x), dims, keepdim, x.dtype));
+    const m = reduceKernel('max', x, dims, true, x.dtype);
+    const safe = where(eq(m.abs(), Infinity), 0, m);
+    const s = log(reduceKernel('sum', exp(sub(x, safe)), dims, true, x.dtype));
+    const out = add(s, safe);
+    return keepdim ? out : out.squeeze(dims);
+  });
+}
+
+export function any(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  const dims = normalizeDims('any', dim, x.ndim);
+  return apply('any', [x], { dim: dims, keepdim }, () => gt(reduceKernel('sum', castTo(ne(x, 0), 'int64'), dims, keepdim, 'int64'), 0));
+}
+export function all(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  const dims = normalizeDims('all', dim, x.ndim);
+  return apply('all', [x], { dim: dims, keepdim }, () => eq(reduceKernel('sum', castTo(eq(x, 0), 'int64'), dims, keepdim, 'int64'), 0));
+}
+
+/** Apply a last-dim kernel along `dim` by viewing dim as last, then viewing the result back. */
+function alongDim(x: Tensor, dim: number, run: (lastDim: Tensor) => Tensor): Tensor {
+  const last = x.ndim - 1;
+  if (x.ndim === 0 || dim === last) return run(x);
+  const moved = x.transpose(dim, last);
+  return run(moved).transpose(dim, last);
+}
+
+function softmaxLike(op: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Tensor {
+  requireFloat(op, x);
+  const d = normalizeDim(op, dim, x.ndim);
+  return apply(op, [x], { dim: d }, () => {
+    if (x.storage.backend.kernels[op]) {
+      return alongDim(x, d, (v) => runKernel(op, x.device, [contig(v)], [{ shape: v.shape, dtype: x.dtype }])[0]!);
+    }
+    const dims = x.ndim === 0 ? [] : [d];
+    const m = x.numel() === 0 ? x : reduceKernel('max', x, dims, true, x.dtype);
+    const shifted = sub(x, where(eq(m.abs(), Infinity), 0, m));
+    const e = exp(shifted);
+    const s = reduceKernel('sum', e, dims, true, x.dtype);
+    return op === 'softmax' ? div(e, s) : sub(shifted, log(s));
+  });
+}
+export const softmax = (x: Tensor, dim: number): Tensor => softmaxLike('softmax', x, dim);
+export const logSoftmax = (x: Tensor, dim: number): Tensor => softmaxLike('logSoftmax', x, dim);
+
+export function cumsum(x: Tensor, dim: number): Tensor {
+  const d = normalizeDim('cumsum', dim, x.ndim);
+  const dtype = accumType(x.dtype);
+  return apply('cumsum', [x], { dim: d }, () => {
+    const src = castTo(x, dtype);
+    return alongDim(src, d, (v) => runKernel('cumsum', x.device, [v], [{ shape: v.shape, dtype }])[0]!);
+  });
+}

@@ -1,0 +1,109 @@
+// Elementwise functions of one tensor. Float functions promote integer inputs to float32, like torch.
+import { isFloating } from '../dtype.js';
+import { apply, runKernel } from '../dispatch.js';
+import { DTypeError, fmtShape } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import type { TensorLike } from './util.js';
+import { castTo, isTensor, scalarTensor, deviceOf, promote, contig } from './util.js';
+import { add, div, gt, maximum, mul, sub, where } from './binary.js';
+
+const toTensor = (x: TensorLike): Tensor => (isTensor(x) ? x : scalarTensor(x, promote([x]), deviceOf([x])));
+
+function floatInput(x: Tensor): Tensor {
+  return isFloating(x.dtype) ? x : castTo(x, 'float32');
+}
+
+/** Run a unary kernel (required tier). */
+function kernel(name: string, x: Tensor): Tensor {
+  return runKernel(name, x.device, [x], [{ shape: x.shape, dtype: x.dtype }])[0]!;
+}
+
+/** An optional-tier unary kernel with a composite fallback built from public ops. */
+function optional(name: string, x: Tensor, attrs: Record<string, unknown>, composite: (x: Tensor) => Tensor): Tensor {
+  if (x.storage.backend.kernels[name]) return runKernel(name, x.device, [contig(x)], [{ shape: x.shape, dtype: x.dtype }], attrs)[0]!;
+  return composite(x);
+}
+
+function noBool(op: string, x: Tensor): void {
+  if (x.dtype === 'bool') throw new DTypeError(`${op}: not defined for bool tensors (shape ${fmtShape(x.shape)}); convert with x.int() or x.float() first`);
+}
+
+const sameDType = (name: string) => (x: TensorLike): Tensor => {
+  const t = toTensor(x);
+  return apply(name, [t], {}, () => { noBool(name, t); return kernel(name, t); });
+};
+const floatFn = (name: string) => (x: TensorLike): Tensor => {
+  const t = toTensor(x);
+  return apply(name, [t], {}, () => kernel(name, floatInput(t)));
+};
+
+export const neg = sameDType('neg');
+export const abs = sameDType('abs');
+export const sign = sameDType('sign');
+export const floor = (x: TensorLike): Tensor => { const t = toTensor(x); return isFloating(t.dtype) ? apply('floor', [t], {}, () => kernel('floor', t)) : apply('floor', [t], {}, () => t.clone()); };
+export const ceil = (x: TensorLike): Tensor => { const t = toTensor(x); return isFloating(t.dtype) ? apply('ceil', [t], {}, () => kernel('ceil', t)) : apply('ceil', [t], {}, () => t.clone()); };
+export const round = (x: TensorLike): Tensor => { const t = toTensor(x); return isFloating(t.dtype) ? apply('round', [t], {}, () => kernel('round', t)) : apply('round', [t], {}, () => t.clone()); };
+export const exp = floatFn('exp');
+export const log = floatFn('log');
+export const log1p = floatFn('log1p');
+export const expm1 = floatFn('expm1');
+export const sqrt = floatFn('sqrt');
+export const sin = floatFn('sin');
+export const cos = floatFn('cos');
+export const tanh = floatFn('tanh');
+
+export function rsqrt(x: TensorLike): Tensor {
+  const t = toTensor(x);
+  return apply('rsqrt', [t], {}, () => optional('rsqrt', floatInput(t), {}, (f) => div(1, sqrt(f))));
+}
+export function reciprocal(x: TensorLike): Tensor {
+  const t = toTensor(x);
+  return apply('reciprocal', [t], {}, () => optional('reciprocal', floatInput(t), {}, (f) => div(1, f)));
+}
+export function sigmoid(x: TensorLike): Tensor {
+  const t = toTensor(x);
+  return apply('sigmoid', [t], {}, () => optional('sigmoid', floatInput(t), {}, (f) => div(1, add(exp(neg(f)), 1))));
+}
+export function relu(x: TensorLike): Tensor {
+  const t = toTensor(x);
+  return apply('relu', [t], {}, () => { noBool('relu', t); return optional('relu', t, {}, (f) => maximum(f, 0)); });
+}
+export function leakyRelu(x: TensorLike, negativeSlope = 0.01): Tensor {
+  const t = toTensor(x);
+  return apply('leakyRelu', [t], { negativeSlope }, () =>
+    optional('leakyRelu', floatInput(t), { negativeSlope }, (f) => where(gt(f, 0), f, mul(f, negativeSlope))));
+}
+
+/** erf from exp (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7), for backends without a gelu kernel. */
+export function erf(x: TensorLike): Tensor {
+  const t = toTensor(x);
+  return apply('erf', [t], {}, () => {
+    const f = floatInput(t), a = abs(f);
+    const k = div(1, add(mul(a, 0.3275911), 1));
+    let poly = mul(k, 1.061405429);
+    for (const c of [-1.453152027, 1.421413741, -0.284496736, 0.254829592]) poly = mul(add(poly, c), k);
+    const y = sub(1, mul(poly, exp(neg(mul(a, a)))));
+    return mul(sign(f), y);
+  });
+}
+
+export interface GeluOptions { approximate?: 'none' | 'tanh' }
+export function gelu(x: TensorLike, opts: GeluOptions = {}): Tensor {
+  const t = toTensor(x), approximate = opts.approximate ?? 'none';
+  return apply('gelu', [t], { approximate }, () => optional('gelu', floatInput(t), { approximate }, (f) => {
+    if (approximate === 'tanh') {
+      const inner = mul(add(f, mul(mul(mul(f, f), f), 0.044715)), Math.sqrt(2 / Math.PI));
+      return mul(mul(f, 0.5), add(tanh(inner), 1));
+    }
+    return mul(mul(f, 0.5), add(erf(mul(f, Math.SQRT1_2)), 1));
+  }));
+}
+
+export interface SoftplusOptions { beta?: number; threshold?: number }
+export function softplus(x: TensorLike, opts: SoftplusOptions = {}): Tensor {
+  const t = toTensor(x), beta = opts.beta ?? 1, threshold = opts.threshold ?? 20;
+  return apply('softplus', [t], { beta, threshold }, () => optional('softplus', floatInput(t), { beta, threshold }, (f) => {
+    const bx = mul(f, beta);
+    return where(gt(bx, threshold), f, div(log1p(exp(bx)), beta));
+  }));
+}

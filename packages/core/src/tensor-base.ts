@@ -1,0 +1,87 @@
+// The data half of Tensor: storage, shape/strides/offset, lifetime, and reading values back.
+import type { DType, HostArray } from './dtype.js';
+import { bfloatBitsToFloat, halfBitsToFloat } from './dtype.js';
+import { DisposedError, fmtShape } from './errors.js';
+import type { Storage } from './memory.js';
+import { countTensor, trackInScope, untrackFromScope } from './memory.js';
+import { isContiguous, numel } from './shape.js';
+
+const finalizer = new FinalizationRegistry<Storage>((storage) => {
+  // Backstop only: a tensor that was garbage-collected without dispose() gives back its storage.
+  countTensor(storage.device, -1);
+  storage.releaseRef();
+});
+
+/** Typed array returned by data(): half types come back as Float32Array. */
+export type TensorData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
+export type NestedList = number | boolean | NestedList[];
+
+export class TensorBase {
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+  #disposed = false;
+  /** Slot for @flint/autograd's per-tensor state. */
+  _ag: unknown = undefined;
+
+  constructor(readonly storage: Storage, shape: readonly number[], strides: readonly number[], offset: number) {
+    this.shape = Object.freeze([...shape]);
+    this.strides = Object.freeze([...strides]);
+    this.offset = offset;
+    storage.retain();
+    countTensor(storage.device, 1);
+    finalizer.register(this, storage, this);
+    trackInScope(this);
+  }
+
+  get dtype(): DType { return this.storage.dtype; }
+  get device(): string { return this.storage.device; }
+  get ndim(): number { return this.shape.length; }
+  numel(): number { return numel(this.shape); }
+  size(dim?: number): number | readonly number[] {
+    return dim === undefined ? this.shape : this.shape[dim < 0 ? dim + this.ndim : dim]!;
+  }
+  dim(): number { return this.shape.length; }
+  stride(): readonly number[] { return this.strides; }
+  isContiguous(): boolean { return isContiguous(this.shape, this.strides); }
+  get isDisposed(): boolean { return this.#disposed; }
+
+  /** Free this tensor's reference to its storage (views keep the storage alive). Idempotent. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    finalizer.unregister(this);
+    untrackFromScope(this);
+    countTensor(this.storage.device, -1);
+    this.storage.releaseRef();
+  }
+  [Symbol.dispose](): void { this.dispose(); }
+
+  assertLive(what: string): void {
+    if (this.#disposed) throw new DisposedError(`${what}: tensor of shape ${fmtShape(this.shape)} (${this.dtype}) was disposed`);
+  }
+}
+
+/** Convert the backend's host array to what data() returns. */
+export function toTensorData(dtype: DType, host: HostArray): TensorData {
+  if (dtype === 'float16' || dtype === 'bfloat16') {
+    const bits = host as Uint16Array, out = new Float32Array(bits.length);
+    const conv = dtype === 'float16' ? halfBitsToFloat : bfloatBitsToFloat;
+    for (let i = 0; i < bits.length; i++) out[i] = conv(bits[i]!);
+    return out;
+  }
+  return host as TensorData;
+}
+
+/** Nest a flat array into lists of the given shape. */
+export function nest(flat: ArrayLike<number | bigint>, shape: readonly number[], dtype: DType): NestedList {
+  const conv = (v: number | bigint): number | boolean => (dtype === 'bool' ? v !== 0 && v !== 0n : Number(v));
+  if (shape.length === 0) return conv(flat[0]!);
+  const rec = (dim: number, base: number): NestedList[] => {
+    const n = shape[dim]!, out: NestedList[] = new Array(n);
+    const inner = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+    for (let i = 0; i < n; i++) out[i] = dim === shape.length - 1 ? conv(flat[base + i]!) : rec(dim + 1, base + i * inner);
+    return out;
+  };
+  return rec(0, 0);
+}
