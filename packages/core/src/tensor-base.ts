@@ -56,6 +56,8 @@ export class TensorBase {
     this.storage.releaseRef();
   }
   [Symbol.dispose](): void { this.dispose(); }
+  /** Node's console.log shows the values, as PyTorch's repr does. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string { return this.toString(); }
 
   assertLive(what: string): void {
     if (this.#disposed) throw new DisposedError(`${what}: tensor of shape ${fmtShape(this.shape)} (${this.dtype}) was disposed`);
