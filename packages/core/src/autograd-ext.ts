@@ -1,6 +1,7 @@
 // The seam @flint/autograd plugs into: core's Tensor forwards its gradient members here.
 import { FlintError } from './errors.js';
 import type { Tensor } from './tensor.js';
+import { setDisposeHook } from './tensor-base.js';
 
 export interface AutogradExtension {
   getRequiresGrad(t: Tensor): boolean;
@@ -13,6 +14,12 @@ export interface AutogradExtension {
   backward(t: Tensor, gradient?: Tensor, options?: { retainGraph?: boolean; createGraph?: boolean }): void;
   registerHook(t: Tensor, fn: (grad: Tensor) => Tensor | void): () => void;
   detach(t: Tensor): Tensor;
+  /** The tensor an in-place op should compute from (a copy when the graph saved `target`); may throw. */
+  inPlaceSource(op: string, target: Tensor): Tensor;
+  /** `target` was overwritten in place with `result` (same shape and dtype); rebase its history. */
+  onInPlace(op: string, target: Tensor, result: Tensor): void;
+  /** A tensor was disposed: the graph behind it may be freed. */
+  onDispose(t: Tensor): void;
 }
 
 let ext: AutogradExtension | undefined;
@@ -20,6 +27,7 @@ const KEY = Symbol.for('@flint/core.autograd');
 
 export function installAutograd(e: AutogradExtension): void {
   ext = e;
+  setDisposeHook((t) => e.onDispose(t as Tensor));
   (globalThis as unknown as Record<symbol, AutogradExtension>)[KEY] = e;
 }
 

@@ -20,7 +20,10 @@ export type KernelAttrs = Readonly<Record<string, unknown>>;
  * A kernel reads `inputs` and writes `outputs`. Outputs are freshly allocated and contiguous, except
  * for `copy`, whose single output may be any strided view (that is how core writes into slices).
  */
-export type Kernel<B = unknown> = (inputs: KernelTensor<B>[], outputs: KernelTensor<B>[], attrs: KernelAttrs) => void;
+export type Kernel<B = unknown> = {
+  // method syntax keeps the buffer type bivariant, so a Backend<MyBuffer> is a Backend
+  bivariant(inputs: KernelTensor<B>[], outputs: KernelTensor<B>[], attrs: KernelAttrs): void;
+}['bivariant'];
 
 export interface DTypeSupport {
   /** Buffers of this dtype can be allocated, written and read. */

@@ -14,7 +14,14 @@ export interface OpCall {
   readonly attrs: Readonly<Record<string, unknown>>;
   readonly outputs: readonly Tensor[];
 }
-export interface OpHook { afterOp(call: OpCall): void }
+export interface OpHook {
+  afterOp(call: OpCall): void;
+  /**
+   * Asked before an op runs: true records the op's inner public ops instead of the op itself
+   * (autograd says so for composite ops it has no rule for, so their gradient comes from their parts).
+   */
+  recordInside?(op: string, inputs: readonly Tensor[], attrs: Readonly<Record<string, unknown>>): boolean;
+}
 
 const hooks: OpHook[] = [];
 let depth = 0;
@@ -56,6 +63,7 @@ function flatOutputs(r: unknown): Tensor[] {
 export function apply<R>(op: string, inputs: readonly Tensor[], attrs: Readonly<Record<string, unknown>>, impl: () => R): R {
   checkLive(op, inputs);
   sameDevice(op, inputs);
+  if (depth === 0 && hooks.some((h) => h.recordInside?.(op, inputs, attrs))) return scope(impl);
   depth++;
   let result: R;
   // The scope disposes every intermediate the op made and did not return.

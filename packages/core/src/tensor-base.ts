@@ -16,6 +16,10 @@ const finalizer = new FinalizationRegistry<Storage>((storage) => {
 export type TensorData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
 export type NestedList = number | boolean | NestedList[];
 
+let disposeHook: ((t: TensorBase) => void) | undefined;
+/** Set by the autograd seam so a disposed tensor can free the graph behind it. */
+export function setDisposeHook(fn: (t: TensorBase) => void): void { disposeHook = fn; }
+
 export class TensorBase {
   readonly shape: readonly number[];
   readonly strides: readonly number[];
@@ -50,6 +54,7 @@ export class TensorBase {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
+    if (this._ag !== undefined) disposeHook?.(this);
     finalizer.unregister(this);
     untrackFromScope(this);
     countTensor(this.storage.device, -1);

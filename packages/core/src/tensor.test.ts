@@ -29,7 +29,7 @@ describe('creation and reading', () => {
   it('creates ranges like torch', async () => {
     expect(F.arange(5).dtype).toBe('int64');
     expect(await F.arange(0, 1, 0.25).tolist()).toEqual([0, 0.25, 0.5, 0.75]);
-    expect(Array.from(await F.linspace(0, 1, 5).data())).toEqual([0, 0.25, 0.5, 0.75, 1]);
+    expect(Array.from(await F.linspace(0, 1, 5).data<Float32Array>())).toEqual([0, 0.25, 0.5, 0.75, 1]);
     expect(await F.eye(2, 3).tolist()).toEqual([[1, 0, 0], [0, 1, 0]]);
     expect(await F.zeros(2, 3).tolist()).toEqual([[0, 0, 0], [0, 0, 0]]);
     expect(await F.full([2], 7, { dtype: 'int32' }).tolist()).toEqual([7, 7]);
@@ -180,9 +180,9 @@ describe('printing', () => {
 describe('random numbers', () => {
   it('a seed gives the same counter-based stream', async () => {
     F.manualSeed(7);
-    const a = Array.from(await F.rand(100).data());
+    const a = Array.from(await F.rand(100).data<Float32Array>());
     F.manualSeed(7);
-    const b = Array.from(await F.rand(100).data());
+    const b = Array.from(await F.rand(100).data<Float32Array>());
     expect(a).toEqual(b);
     F.manualSeed(7);
     const { key } = { key: [7, 0] };

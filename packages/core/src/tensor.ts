@@ -4,6 +4,7 @@ import type { Backend } from './backend.js';
 import { autograd, autogradIfInstalled } from './autograd-ext.js';
 import type { DType } from './dtype.js';
 import { copyInto } from './dispatch.js';
+import { scope } from './memory.js';
 import { DTypeError, ShapeError, fmtShape } from './errors.js';
 import { getBackend } from './registry.js';
 import type { NestedList, TensorData } from './tensor-base.js';
@@ -24,20 +25,20 @@ export class Tensor extends TensorBase {
 
   // --- reading values ---
   /** The values as a flat typed array in row-major order (async: works on every backend). */
-  async data(): Promise<TensorData> {
+  async data<T extends TensorData = TensorData>(): Promise<T> {
     this.assertLive('data');
     const c = ops.contiguous(this);
     try {
-      return toTensorData(this.dtype, await c.storage.backend.read(c.storage.buffer, c.dtype, c.offset, c.numel()));
+      return toTensorData(this.dtype, await c.storage.backend.read(c.storage.buffer, c.dtype, c.offset, c.numel())) as T;
     } finally { if (c !== this) c.dispose(); }
   }
   /** Synchronous read, on backends that support it (CPU). */
-  dataSync(): TensorData {
+  dataSync<T extends TensorData = TensorData>(): T {
     this.assertLive('dataSync');
     const b = this.storage.backend;
     if (!b.readSync) throw new DTypeError(`dataSync: backend '${b.name}' reads asynchronously; use 'await tensor.data()'`);
     const c = ops.contiguous(this);
-    try { return toTensorData(this.dtype, b.readSync(c.storage.buffer, c.dtype, c.offset, c.numel())); } finally { if (c !== this) c.dispose(); }
+    try { return toTensorData(this.dtype, b.readSync(c.storage.buffer, c.dtype, c.offset, c.numel())) as T; } finally { if (c !== this) c.dispose(); }
   }
   async tolist(): Promise<NestedList> { return nest(await this.data(), this.shape, this.dtype); }
   tolistSync(): NestedList { return nest(this.dataSync(), this.shape, this.dtype); }
@@ -86,27 +87,40 @@ export class Tensor extends TensorBase {
   detach(): Tensor { return autogradIfInstalled()?.detach(this) ?? this.viewAs(this.shape, this.strides, this.offset); }
 
   // --- in place (bump the storage version so saved tensors can be checked) ---
-  private inPlace(op: string, result: Tensor): this {
-    if (!canCast(result.dtype, this.dtype)) throw new DTypeError(`${op}: result type ${result.dtype} can't be cast to the desired output type ${this.dtype}`);
-    if (result.ndim !== this.ndim || result.shape.some((d, i) => d !== this.shape[i])) {
-      throw new ShapeError(`${op}: output with shape ${fmtShape(this.shape)} doesn't match the broadcast shape ${fmtShape(result.shape)}`);
+  /** Compute `fn(self)` out of place, then write it into this tensor's storage. */
+  private inPlace(op: string, fn: (self: Tensor) => Tensor): this {
+    const ag = autogradIfInstalled();
+    // Autograd may hand back a copy of `this`, so what the graph saved is not overwritten below.
+    const self = ag ? ag.inPlaceSource(op, this) : this;
+    // the scope frees whatever fn makes on the way (views, casts) except the result
+    const result = scope(() => fn(self));
+    try {
+      if (!canCast(result.dtype, this.dtype)) throw new DTypeError(`${op}: result type ${result.dtype} can't be cast to the desired output type ${this.dtype}`);
+      if (result.ndim !== this.ndim || result.shape.some((d, i) => d !== this.shape[i])) {
+        throw new ShapeError(`${op}: output with shape ${fmtShape(this.shape)} doesn't match the broadcast shape ${fmtShape(result.shape)}`);
+      }
+      const src = result.dtype === this.dtype ? result : ops.cast(result, this.dtype);
+      copyInto(this, src);
+      ag?.onInPlace(op, this, src);
+      if (src !== result) src.dispose();
+    } finally {
+      result.dispose();
+      if (self !== this) self.dispose();
     }
-    const src = result.dtype === this.dtype ? result : ops.cast(result, this.dtype);
-    copyInto(this, src);
-    if (src !== result) src.dispose();
-    result.dispose();
     return this;
   }
-  add_(o: TensorLike): this { return this.inPlace('add_', ops.add(this, o)); }
-  sub_(o: TensorLike): this { return this.inPlace('sub_', ops.sub(this, o)); }
-  mul_(o: TensorLike): this { return this.inPlace('mul_', ops.mul(this, o)); }
-  div_(o: TensorLike): this { return this.inPlace('div_', ops.div(this, o)); }
-  clamp_(min?: TensorLike | null, max?: TensorLike | null): this { return this.inPlace('clamp_', ops.clamp(this, min, max)); }
+  add_(o: TensorLike): this { return this.inPlace('add_', (s) => ops.add(s, o)); }
+  sub_(o: TensorLike): this { return this.inPlace('sub_', (s) => ops.sub(s, o)); }
+  mul_(o: TensorLike): this { return this.inPlace('mul_', (s) => ops.mul(s, o)); }
+  div_(o: TensorLike): this { return this.inPlace('div_', (s) => ops.div(s, o)); }
+  clamp_(min?: TensorLike | null, max?: TensorLike | null): this { return this.inPlace('clamp_', (s) => ops.clamp(s, min, max)); }
   zero_(): this { return this.fill_(0); }
-  fill_(v: Scalar): this { return this.inPlace('fill_', ops.full(this.shape, v, { dtype: this.dtype, device: this.device })); }
+  fill_(v: Scalar): this { return this.inPlace('fill_', () => ops.full(this.shape, v, { dtype: this.dtype, device: this.device })); }
   copy_(src: Tensor): this {
-    const b = ops.broadcastTo(src.device === this.device ? src : ops.toDevice(src, this.device), this.shape);
-    return this.inPlace('copy_', ops.cast(b, this.dtype));
+    return this.inPlace('copy_', () => {
+      const moved = src.device === this.device ? src : ops.toDevice(src, this.device);
+      return ops.cast(ops.expand(moved, this.shape), this.dtype);
+    });
   }
 
   // --- elementwise ---

@@ -9,6 +9,21 @@ import { broadcastAll, castTo, deviceOf, isTensor, operands, promote, scalarTens
 
 const tensorsOf = (xs: TensorLike[]): Tensor[] => xs.filter(isTensor);
 
+/**
+ * Run an op with scalar operands turned into 0-d tensors of `dtype` first, so hooks see every operand
+ * in its position (autograd rules index inputs by position).
+ */
+function withScalars<R>(xs: TensorLike[], dtype: DType, device: string, fn: (ts: Tensor[]) => R): R {
+  const made: Tensor[] = [];
+  const ts = xs.map((x) => {
+    if (isTensor(x)) return x;
+    const t = scalarTensor(x, dtype, device);
+    made.push(t);
+    return t;
+  });
+  try { return fn(ts); } finally { for (const t of made) t.dispose(); }
+}
+
 /** Broadcast, cast to dtype, run a required binary kernel producing outDType. */
 function binaryKernel(name: string, a: Tensor, b: Tensor, outDType: DType): Tensor {
   const { shape, views } = broadcastAll(name, [a, b]);
@@ -23,14 +38,14 @@ function arith(name: string, opts: { trueDiv?: boolean; noBool?: boolean } = {})
     }
     if (opts.trueDiv && !isFloating(dtype)) dtype = 'float32';
     const device = deviceOf([a, b]);
-    return apply(name, tensorsOf([a, b]), {}, () => {
-      const [x, y] = operands([a, b], dtype, device);
+    return withScalars([a, b], dtype, device, (ts) => apply(name, ts, {}, () => {
+      const [x, y] = operands(ts, dtype, device);
       if (dtype === 'bool' && (name === 'add' || name === 'mul' || name === 'maximum' || name === 'minimum')) {
         // bool arithmetic is logical in torch: + is or, * is and
         return name === 'add' || name === 'maximum' ? logicalOr(x!, y!) : logicalAnd(x!, y!);
       }
       return binaryKernel(name, x!, y!, dtype);
-    });
+    }));
   };
 }
 
@@ -47,10 +62,10 @@ function compare(name: string) {
   return (a: TensorLike, b: TensorLike): Tensor => {
     const dtype = promote([a, b]);
     const device = deviceOf([a, b]);
-    return apply(name, tensorsOf([a, b]), {}, () => {
-      const [x, y] = operands([a, b], dtype, device);
+    return withScalars([a, b], dtype, device, (ts) => apply(name, ts, {}, () => {
+      const [x, y] = operands(ts, dtype, device);
       return binaryKernel(name, x!, y!, 'bool');
-    });
+    }));
   };
 }
 
@@ -96,12 +111,12 @@ export function logicalXor(a: TensorLike, b: TensorLike): Tensor {
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const dtype = promote([a, b]);
   const device = cond.device;
-  return apply('where', tensorsOf([cond, a, b]), {}, () => {
+  return withScalars([a, b], dtype, device, ([ta, tb]) => apply('where', [cond, ta!, tb!], {}, () => {
     const c = asBool(cond);
-    const [x, y] = operands([a, b], dtype, device);
+    const [x, y] = operands([ta!, tb!], dtype, device);
     const { shape, views } = broadcastAll('where', [c, x!, y!]);
     return runKernel('where', device, views, [{ shape, dtype }])[0]!;
-  });
+  }));
 }
 
 /** clamp(x, min, max); either bound may be null/undefined. */

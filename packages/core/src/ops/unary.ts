@@ -5,7 +5,7 @@ import { DTypeError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import type { TensorLike } from './util.js';
 import { castTo, isTensor, scalarTensor, deviceOf, promote, contig } from './util.js';
-import { add, div, gt, maximum, mul, sub, where } from './binary.js';
+import { add, div, gt, maximum, minimum, mul, sub, where } from './binary.js';
 
 const toTensor = (x: TensorLike): Tensor => (isTensor(x) ? x : scalarTensor(x, promote([x]), deviceOf([x])));
 
@@ -74,11 +74,22 @@ export function leakyRelu(x: TensorLike, negativeSlope = 0.01): Tensor {
     optional('leakyRelu', floatInput(t), { negativeSlope }, (f) => where(gt(f, 0), f, mul(f, negativeSlope))));
 }
 
-/** erf from exp (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7), for backends without a gelu kernel. */
+/**
+ * erf composed from the required tier, for backends without a gelu kernel. float32: Abramowitz & Stegun
+ * 7.1.26 (|error| < 1.5e-7); float64: the series 2/sqrt(pi) e^(-x^2) sum (2x^2)^n x / (2n+1)!!, which
+ * has only positive terms, summed by Horner to full double precision for |x| <= 6 (beyond, erf is ±1).
+ */
 export function erf(x: TensorLike): Tensor {
   const t = toTensor(x);
   return apply('erf', [t], {}, () => {
-    const f = floatInput(t), a = abs(f);
+    const f = floatInput(t);
+    if (f.dtype === 'float64') {
+      const a = minimum(abs(f), 6), z = mul(mul(a, a), 2);
+      let s: Tensor = add(mul(z, 1 / 241), 1);
+      for (let n = 119; n >= 1; n--) s = add(mul(mul(z, 1 / (2 * n + 1)), s), 1);
+      return mul(mul(mul(exp(neg(mul(a, a))), a), s), mul(sign(f), 2 / Math.sqrt(Math.PI)));
+    }
+    const a = abs(f);
     const k = div(1, add(mul(a, 0.3275911), 1));
     let poly = mul(k, 1.061405429);
     for (const c of [-1.453152027, 1.421413741, -0.284496736, 0.254829592]) poly = mul(add(poly, c), k);

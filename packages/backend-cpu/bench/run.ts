@@ -1,0 +1,66 @@
+// Benchmarks Flint's CPU kernels (single-threaded) against PyTorch with torch.set_num_threads(1):
+// float32 GEMM and the VGG-CIFAR conv layers, forward and both backward kernels. `pnpm bench`.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { KernelTensor } from '@flint/core';
+import { createCpuBackend } from '../src/backend.js';
+import type { CpuArray } from '../src/storage.js';
+
+interface Case { key: string; kind: 'gemm' | 'fwd' | 'bwdInput' | 'bwdWeight'; reps: number; flops: number; n?: number; N?: number; C?: number; O?: number; H?: number }
+
+const backend = createCpuBackend();
+const tensor = (shape: number[]): KernelTensor<CpuArray> => {
+  const n = shape.reduce((a, b) => a * b, 1), buffer = new Float32Array(n);
+  for (let i = 0; i < n; i++) buffer[i] = Math.random() - 0.5;
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  return { buffer, dtype: 'float32', shape, strides, offset: 0 };
+};
+
+const cases: Case[] = [];
+for (const n of [256, 512, 1024]) cases.push({ key: `gemm ${n}`, kind: 'gemm', n, reps: n === 1024 ? 3 : 10, flops: 2 * n ** 3 });
+for (const [C, O, H] of [[3, 50, 32], [50, 50, 32], [50, 100, 16], [100, 100, 16]] as const) {
+  for (const kind of ['fwd', 'bwdInput', 'bwdWeight'] as const) {
+    cases.push({ key: `conv ${C}->${O} ${H}x${H} ${kind}`, kind, N: 64, C, O, H, reps: 3, flops: 2 * 64 * O * C * 9 * H * H });
+  }
+}
+
+function timeFlint(c: Case): number {
+  let fn: () => void;
+  if (c.kind === 'gemm') {
+    const a = tensor([c.n!, c.n!]), b = tensor([c.n!, c.n!]), out = tensor([c.n!, c.n!]);
+    fn = () => backend.kernels.matmul!([a, b], [out], {});
+  } else {
+    const { N, C, O, H } = c as Required<Case>;
+    const x = tensor([N, C, H, H]), w = tensor([O, C, 3, 3]), y = tensor([N, O, H, H]);
+    const attrs = { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1, inputShape: [N, C, H, H], weightShape: [O, C, 3, 3] };
+    if (c.kind === 'fwd') fn = () => backend.kernels.conv2d!([x, w], [y], attrs);
+    else if (c.kind === 'bwdInput') fn = () => backend.kernels.conv2dBackwardInput!([y, w], [tensor([N, C, H, H])], attrs);
+    else fn = () => backend.kernels.conv2dBackwardWeight!([y, x], [tensor([O, C, 3, 3])], attrs);
+  }
+  // warm up the JIT and the WebAssembly tier-up
+  for (let t = performance.now(), i = 0; i < 2 || performance.now() - t < 300; i++) fn();
+  const t0 = performance.now();
+  for (let r = 0; r < c.reps; r++) fn();
+  return (performance.now() - t0) / c.reps;
+}
+
+function timeTorch(): { version: string; times: Record<string, number> } | null {
+  try {
+    const script = fileURLToPath(new URL('./torch_bench.py', import.meta.url));
+    const out = execFileSync('/usr/bin/python3', [script], { input: JSON.stringify(cases), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+    return JSON.parse(out.trim().split('\n').pop()!) as { version: string; times: Record<string, number> };
+  } catch {
+    return null;
+  }
+}
+
+const torch = timeTorch();
+console.log(torch ? `PyTorch ${torch.version}, 1 thread` : 'PyTorch was not found (/usr/bin/python3 -c "import torch" failed): Flint figures only');
+const rows: string[][] = [['case', 'Flint ms', 'Flint GFLOP/s', 'PyTorch ms', 'PyTorch GFLOP/s', 'Flint/PyTorch']];
+for (const c of cases) {
+  const ms = timeFlint(c), tms = torch?.times[c.key];
+  const gf = (m: number): string => (c.flops / m / 1e6).toFixed(1);
+  rows.push([c.key, ms.toFixed(1), gf(ms), tms === undefined ? '-' : tms.toFixed(1), tms === undefined ? '-' : gf(tms), tms === undefined ? '-' : (ms / tms).toFixed(2)]);
+}
+const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+for (const r of rows) console.log(r.map((s, i) => (i === 0 ? s.padEnd(widths[i]!) : s.padStart(widths[i]!))).join('  '));

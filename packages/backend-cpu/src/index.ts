@@ -1,0 +1,8 @@
+// @flint/backend-cpu: importing this module registers the 'cpu' device with @flint/core.
+import { registerBackend } from '@flint/core';
+import { createCpuBackend } from './backend.js';
+
+export { createCpuBackend } from './backend.js';
+export type { CpuArray } from './backend.js';
+
+registerBackend('cpu', createCpuBackend, 0);

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { IndexError } from '@flint/core';
+import { expectClose, randn, run, t } from '../testing.js';
+
+const [N, C, S] = [3, 2, 4];
+const xs = randn(N * C * S, 11), w = [1.5, -0.5], b = [0.1, 0.2];
+
+function bnForward(x: number[]): number[] {
+  const y = run('batchNorm', [t('float64', [N, C, S], x), t('float64', [C], w), t('float64', [C], b)],
+    [['float64', [N, C, S]], ['float64', [C]], ['float64', [C]]], { training: true, eps: 1e-5 });
+  return y[0]!;
+}
+
+describe('normalisation', () => {
+  it('batchNorm (training) normalises each channel with biased batch variance', () => {
+    const [y, mean, invstd] = run('batchNorm', [t('float64', [N, C, S], xs), t('float64', [C], w), t('float64', [C], b)],
+      [['float64', [N, C, S]], ['float64', [C]], ['float64', [C]]], { training: true, eps: 1e-5 });
+    for (let c = 0; c < C; c++) {
+      const vals = [...Array(N).keys()].flatMap((n) => xs.slice((n * C + c) * S, (n * C + c + 1) * S));
+      const m = vals.reduce((a, v) => a + v, 0) / vals.length;
+      const v = vals.reduce((a, u) => a + (u - m) ** 2, 0) / vals.length;
+      expectClose([mean![c]!, invstd![c]!], [m, 1 / Math.sqrt(v + 1e-5)], 1e-12);
+      expectClose([y![c * S]!], [(xs[c * S]! - m) / Math.sqrt(v + 1e-5) * w[c]! + b[c]!], 1e-12);
+    }
+  });
+  it('batchNorm (eval) uses the running statistics', () => {
+    const [y, mean, invstd] = run('batchNorm', [t('float32', [1, 1, 2], [1, 3]), t('float32', [1], [2]), t('float32', [1], [1]), t('float32', [1], [1]), t('float32', [1], [4])],
+      [['float32', [1, 1, 2]], ['float32', [1]], ['float32', [1]]], { training: false, eps: 0 });
+    expect([y, mean, invstd]).toEqual([[1, 3], [1], [0.5]]);
+  });
+  it('batchNormBackward matches finite differences of the forward', () => {
+    const gy = randn(N * C * S, 12);
+    const [, mean, invstd] = run('batchNorm', [t('float64', [N, C, S], xs), t('float64', [C], w), t('float64', [C], b)],
+      [['float64', [N, C, S]], ['float64', [C]], ['float64', [C]]], { training: true, eps: 1e-5 });
+    const [gx, gw, gb] = run('batchNormBackward', [t('float64', [N, C, S], gy), t('float64', [N, C, S], xs), t('float64', [C], w), t('float64', [C], mean!), t('float64', [C], invstd!)],
+      [['float64', [N, C, S]], ['float64', [C]], ['float64', [C]]], {});
+    const loss = (x: number[]): number => bnForward(x).reduce((a, v, i) => a + v * gy[i]!, 0);
+    const h = 1e-6;
+    const numeric = xs.map((_, i) => { const p = xs.slice(), m = xs.slice(); p[i]! += h; m[i]! -= h; return (loss(p) - loss(m)) / (2 * h); });
+    expectClose(gx!, numeric, 1e-6);
+    const y = bnForward(xs), xhat = y.map((v, i) => (v - b[Math.floor(i / S) % C]!) / w[Math.floor(i / S) % C]!);
+    expectClose(gw!, [0, 1].map((c) => gy.reduce((a, g, i) => (Math.floor(i / S) % C === c ? a + g * xhat[i]! : a), 0)), 1e-9);
+    expectClose(gb!, [0, 1].map((c) => gy.reduce((a, g, i) => (Math.floor(i / S) % C === c ? a + g : a), 0)), 1e-12);
+  });
+  it('layerNorm normalises each row and returns mean and rstd', () => {
+    const [y, mean, rstd] = run('layerNorm', [t('float32', [2, 3], [1, 2, 3, 2, 2, 2]), t('float32', [3], [1, 1, 2]), t('float32', [3], [0, 0, 1])],
+      [['float32', [2, 3]], ['float32', [2]], ['float32', [2]]], { eps: 0.5 });
+    const r = 1 / Math.sqrt(2 / 3 + 0.5);
+    expectClose(y!, [-r, 0, 2 * r + 1, 0, 0, 1], 1e-6);
+    expectClose(mean!, [2, 2], 1e-7);
+    expectClose(rstd!, [r, 1 / Math.sqrt(0.5)], 1e-6);
+  });
+});
+
+describe('softmax family', () => {
+  it('softmax and logSoftmax are stable for large logits', () => {
+    const x = t('float32', [2, 3], [1000, 1001, 1002, 1, 1, 1]);
+    const e = [Math.exp(-2), Math.exp(-1), 1], s = e[0]! + e[1]! + e[2]!;
+    expectClose(run('softmax', [x], [['float32', [2, 3]]])[0]!, [...e.map((v) => v / s), 1 / 3, 1 / 3, 1 / 3], 1e-6);
+    expectClose(run('logSoftmax', [x], [['float32', [2, 3]]])[0]!, [...e.map((v) => Math.log(v / s)), -Math.log(3), -Math.log(3), -Math.log(3)], 1e-6);
+  });
+  it('crossEntropy averages over non-ignored targets and rejects out-of-range ones', () => {
+    const logits = t('float64', [3, 2], [0, 0, 1, 3, 2, 2]);
+    const l1 = Math.log(2), l2 = Math.log(1 + Math.exp(2)) ; // row 1 target 0: lse - 1
+    const target = t('int64', [3], [1, 0, -100]);
+    expectClose(run('crossEntropy', [logits, target], [['float64', []]], { ignoreIndex: -100, reduction: 'mean' })[0]!, [(l1 + l2) / 2], 1e-12);
+    expectClose(run('crossEntropy', [logits, target], [['float64', []]], { ignoreIndex: -100, reduction: 'sum' })[0]!, [l1 + l2], 1e-12);
+    expectClose(run('crossEntropy', [logits, target], [['float64', [3]]], { ignoreIndex: -100, reduction: 'none' })[0]!, [l1, l2, 0], 1e-12);
+    expect(() => run('crossEntropy', [logits, t('int32', [3], [0, 2, 0])], [['float64', []]], { ignoreIndex: -100, reduction: 'mean' })).toThrow(IndexError);
+  });
+});

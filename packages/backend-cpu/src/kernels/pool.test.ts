@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { expectClose, run, t } from '../testing.js';
+
+// x = arange(1, 26).reshape(1, 1, 5, 5) with x[1][1] = -1; expected values from PyTorch 1.13 (float64)
+const xs = Array.from({ length: 25 }, (_, i) => (i === 6 ? -1 : i + 1));
+const x = t('float64', [1, 1, 5, 5], xs);
+
+describe('pooling', () => {
+  it('maxPool2d with padding and ceilMode returns values and flat plane indices', () => {
+    const [v, i] = run('maxPool2d', [x], [['float64', [1, 1, 3, 3]], ['int64', [1, 1, 3, 3]]],
+      { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], dilation: [1, 1], ceilMode: true });
+    expect(v).toEqual([6, 9, 10, 17, 19, 20, 22, 24, 25]);
+    expect(i).toEqual([5, 8, 9, 16, 18, 19, 21, 23, 24]);
+  });
+  it('maxPool2d with dilation', () => {
+    const [v, i] = run('maxPool2d', [x], [['float64', [1, 1, 2, 2]], ['int64', [1, 1, 2, 2]]],
+      { kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [2, 2], ceilMode: false });
+    expect(v).toEqual([13, 15, 23, 25]);
+    expect(i).toEqual([12, 14, 22, 24]);
+  });
+  it('maxPool2d propagates NaN, and its backward routes gradients to the argmax', () => {
+    const [v, i] = run('maxPool2d', [t('float32', [1, 1, 1, 3], [1, NaN, 3])], [['float32', [1, 1, 1, 1]], ['int64', [1, 1, 1, 1]]],
+      { kernelSize: [1, 3], stride: [1, 3], padding: [0, 0], dilation: [1, 1], ceilMode: false });
+    expect(v).toEqual([NaN]);
+    expect(i).toEqual([1]);
+    const g = run('maxPool2dBackward', [t('float32', [1, 1, 1, 2], [5, 7]), t('int64', [1, 1, 1, 2], [2, 2])], [['float32', [1, 1, 1, 3]]],
+      { inputShape: [1, 1, 1, 3] })[0];
+    expect(g).toEqual([0, 0, 12]);
+  });
+  const avg = { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], ceilMode: true };
+  it('avgPool2d follows PyTorch divisors with and without countIncludePad', () => {
+    expectClose(run('avgPool2d', [x], [['float64', [1, 1, 3, 3]]], { ...avg, countIncludePad: true })[0]!,
+      [0.8888888888888888, 2.7777777777777777, 3.111111111111111, 6.777777777777778, 12.11111111111111, 9.666666666666666, 8.444444444444445, 13.666666666666666, 9.777777777777779], 1e-12);
+    expectClose(run('avgPool2d', [x], [['float64', [1, 1, 3, 3]]], { ...avg, countIncludePad: false })[0]!,
+      [2.0, 4.166666666666667, 7.0, 10.166666666666666, 12.11111111111111, 14.5, 19.0, 20.5, 22.0], 1e-12);
+    expectClose(run('avgPool2d', [x], [['float64', [1, 1, 3, 3]]], { kernelSize: [2, 2], stride: [2, 2], padding: [1, 1], ceilMode: true, countIncludePad: true, divisorOverride: 3 })[0]!,
+      [0.3333333333333333, 1.6666666666666667, 3.0, 5.666666666666667, 10.666666666666666, 16.0, 12.333333333333334, 26.666666666666668, 29.333333333333332], 1e-12);
+  });
+  it('avgPool2dBackward spreads gradients with the same divisors', () => {
+    const gy = t('float64', [1, 1, 3, 3], [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expectClose(run('avgPool2dBackward', [gy], [['float64', [1, 1, 5, 5]]], { ...avg, countIncludePad: false, inputShape: [1, 1, 5, 5] })[0]!,
+      [0.0, 0.16666666666666666, 0.16666666666666666, 0.6666666666666666, 0.5, 0.5, 1.1111111111111112, 0.611111111111111, 1.9444444444444446, 1.3333333333333335, 0.5, 0.9444444444444444, 0.4444444444444444, 1.2777777777777777, 0.8333333333333334, 2.0, 3.6111111111111116, 1.6111111111111112, 4.444444444444445, 2.8333333333333335, 1.5, 2.666666666666667, 1.1666666666666667, 3.166666666666667, 2.0], 1e-12);
+  });
+});

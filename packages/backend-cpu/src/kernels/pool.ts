@@ -1,0 +1,105 @@
+// max/avg pooling and their backward kernels over [N, C, H, W]; output sizes come from the
+// outputs core allocated (core applies ceilMode), window rules follow PyTorch's CPU kernels.
+import type { Kernel, KernelAttrs } from '@flint/core';
+import type { CpuArray } from '../storage.js';
+import { finish, pair } from './util.js';
+
+interface Pool { planes: number; H: number; W: number; Ho: number; Wo: number; kh: number; kw: number; sh: number; sw: number; ph: number; pw: number; dh: number; dw: number }
+
+function geometry(attrs: KernelAttrs, inShape: readonly number[], outShape: readonly number[]): Pool {
+  const [N, C, H, W] = inShape as [number, number, number, number];
+  const [kh, kw] = pair(attrs, 'kernelSize');
+  const stride = attrs.stride === undefined || (Array.isArray(attrs.stride) && attrs.stride.length === 0) ? [kh, kw] : pair(attrs, 'stride');
+  const [ph, pw] = pair(attrs, 'padding', 0), [dh, dw] = pair(attrs, 'dilation', 1);
+  return { planes: N * C, H, W, Ho: outShape[2]!, Wo: outShape[3]!, kh, kw, sh: stride[0]!, sw: stride[1]!, ph, pw, dh, dw };
+}
+
+/** maxPool2d → [values, indices (flat h*W+w within the input plane, int64)]; NaN wins, as in PyTorch. */
+export const maxPool2d: Kernel<CpuArray> = ([x], [out, idx], attrs) => {
+  const g = geometry(attrs, x!.shape, out!.shape);
+  const X = x!.buffer, Y = out!.buffer, I = idx!.buffer;
+  let o = 0;
+  for (let p = 0; p < g.planes; p++) {
+    const xBase = x!.offset + p * g.H * g.W;
+    for (let oh = 0; oh < g.Ho; oh++) {
+      let hs = oh * g.sh - g.ph;
+      const he = Math.min(hs + (g.kh - 1) * g.dh + 1, g.H);
+      while (hs < 0) hs += g.dh;
+      for (let ow = 0; ow < g.Wo; ow++, o++) {
+        let ws = ow * g.sw - g.pw;
+        const we = Math.min(ws + (g.kw - 1) * g.dw + 1, g.W);
+        while (ws < 0) ws += g.dw;
+        let best = -Infinity, bi = hs * g.W + ws;
+        for (let h = hs; h < he; h += g.dh) {
+          for (let w = ws; w < we; w += g.dw) {
+            const v = X[xBase + h * g.W + w]!;
+            if (v > best || v !== v) { best = v; bi = h * g.W + w; if (v !== v) { h = he; break; } }
+          }
+        }
+        Y[out!.offset + o] = best;
+        I[idx!.offset + o] = bi;
+      }
+    }
+  }
+  finish(out!);
+};
+
+/** gradInput[plane][indices] += gradOut. */
+export const maxPool2dBackward: Kernel<CpuArray> = ([gy, idx], [gx], attrs) => {
+  const [N, C, H, W] = attrs.inputShape as [number, number, number, number];
+  const hw = gy!.shape[2]! * gy!.shape[3]!, D = gx!.buffer, G = gy!.buffer, I = idx!.buffer;
+  D.fill(0, gx!.offset, gx!.offset + N * C * H * W);
+  for (let p = 0; p < N * C; p++) {
+    const base = gx!.offset + p * H * W;
+    for (let s = 0; s < hw; s++) D[base + I[idx!.offset + p * hw + s]!] += G[gy!.offset + p * hw + s]!;
+  }
+  finish(gx!);
+};
+
+/** Window bounds and divisor of output (oh, ow), exactly as PyTorch's avg_pool2d computes them. */
+function avgWindow(g: Pool, attrs: KernelAttrs, oh: number, ow: number): [number, number, number, number, number] {
+  let hs = oh * g.sh - g.ph, ws = ow * g.sw - g.pw;
+  let he = Math.min(hs + g.kh, g.H + g.ph), we = Math.min(ws + g.kw, g.W + g.pw);
+  const poolSize = (he - hs) * (we - ws);
+  hs = Math.max(hs, 0); ws = Math.max(ws, 0); he = Math.min(he, g.H); we = Math.min(we, g.W);
+  const override = attrs.divisorOverride;
+  const div = typeof override === 'number' && override !== 0 ? override
+    : attrs.countIncludePad === false ? (he - hs) * (we - ws) : poolSize;
+  return [hs, he, ws, we, div];
+}
+
+export const avgPool2d: Kernel<CpuArray> = ([x], [out], attrs) => {
+  const g = geometry(attrs, x!.shape, out!.shape);
+  const X = x!.buffer, Y = out!.buffer;
+  let o = out!.offset;
+  for (let p = 0; p < g.planes; p++) {
+    const xBase = x!.offset + p * g.H * g.W;
+    for (let oh = 0; oh < g.Ho; oh++) {
+      for (let ow = 0; ow < g.Wo; ow++, o++) {
+        const [hs, he, ws, we, div] = avgWindow(g, attrs, oh, ow);
+        let s = 0;
+        for (let h = hs; h < he; h++) for (let w = ws; w < we; w++) s += X[xBase + h * g.W + w]!;
+        Y[o] = hs >= he || ws >= we ? 0 : s / div;
+      }
+    }
+  }
+  finish(out!);
+};
+
+export const avgPool2dBackward: Kernel<CpuArray> = ([gy], [gx], attrs) => {
+  const g = geometry(attrs, attrs.inputShape as number[], gy!.shape);
+  const D = gx!.buffer, G = gy!.buffer;
+  D.fill(0, gx!.offset, gx!.offset + g.planes * g.H * g.W);
+  let o = gy!.offset;
+  for (let p = 0; p < g.planes; p++) {
+    const base = gx!.offset + p * g.H * g.W;
+    for (let oh = 0; oh < g.Ho; oh++) {
+      for (let ow = 0; ow < g.Wo; ow++, o++) {
+        const [hs, he, ws, we, div] = avgWindow(g, attrs, oh, ow);
+        const v = G[o]! / div;
+        for (let h = hs; h < he; h++) for (let w = ws; w < we; w++) D[base + h * g.W + w] += v;
+      }
+    }
+  }
+  finish(gx!);
+};

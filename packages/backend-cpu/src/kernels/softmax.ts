@@ -1,0 +1,62 @@
+// softmax / logSoftmax along the last dim (max-subtracted for stability), and fused cross-entropy.
+import type { Kernel } from '@flint/core';
+import { IndexError } from '@flint/core';
+import type { CpuArray } from '../storage.js';
+import { finish, num } from './util.js';
+
+function lastDim(shape: readonly number[]): [number, number] {
+  const d = shape.length ? shape[shape.length - 1]! : 1;
+  return [d === 0 ? 0 : shape.reduce((a, b) => a * b, 1) / d, d];
+}
+
+/** log(sum(exp(row))) computed stably, with the row max. */
+function logSumExp(X: CpuArray, b: number, d: number): [number, number] {
+  let mx = -Infinity;
+  for (let i = 0; i < d; i++) { const v = X[b + i]!; if (v > mx || v !== v) mx = v; }
+  if (mx === -Infinity || mx !== mx) return [mx, mx];
+  let s = 0;
+  for (let i = 0; i < d; i++) s += Math.exp(X[b + i]! - mx);
+  return [mx, mx + Math.log(s)];
+}
+
+export const softmax: Kernel<CpuArray> = ([x], [out]) => {
+  const [rows, d] = lastDim(x!.shape), X = x!.buffer, Y = out!.buffer;
+  for (let r = 0; r < rows; r++) {
+    const b = x!.offset + r * d, yb = out!.offset + r * d;
+    const [, lse] = logSumExp(X, b, d);
+    for (let i = 0; i < d; i++) Y[yb + i] = Math.exp(X[b + i]! - lse);
+  }
+  finish(out!);
+};
+
+export const logSoftmax: Kernel<CpuArray> = ([x], [out]) => {
+  const [rows, d] = lastDim(x!.shape), X = x!.buffer, Y = out!.buffer;
+  for (let r = 0; r < rows; r++) {
+    const b = x!.offset + r * d, yb = out!.offset + r * d;
+    const [, lse] = logSumExp(X, b, d);
+    for (let i = 0; i < d; i++) Y[yb + i] = X[b + i]! - lse;
+  }
+  finish(out!);
+};
+
+/** crossEntropy: [logits [N,C], target [N]] → loss [] (mean/sum) or [N] ('none'; ignored rows are 0). */
+export const crossEntropy: Kernel<CpuArray> = ([logits, target], [out], attrs) => {
+  const [N, C] = logits!.shape as [number, number];
+  const ignore = num(attrs, 'ignoreIndex', -100), reduction = (attrs.reduction as string | undefined) ?? 'mean';
+  const X = logits!.buffer, Tg = target!.buffer, Y = out!.buffer;
+  let total = 0, count = 0;
+  for (let n = 0; n < N; n++) {
+    const t = Tg[target!.offset + n * (target!.strides[0] ?? 1)]!;
+    let loss = 0;
+    if (t !== ignore) {
+      if (!(t >= 0 && t < C)) throw new IndexError(`crossEntropy: target ${t} at row ${n} is out of bounds for ${C} classes; valid targets are 0..${C - 1} (or ignoreIndex ${ignore})`);
+      const b = logits!.offset + n * C;
+      loss = logSumExp(X, b, C)[1] - X[b + t]!;
+      total += loss; count++;
+    }
+    if (reduction === 'none') Y[out!.offset + n] = loss;
+  }
+  if (reduction === 'sum') Y[out!.offset] = total;
+  else if (reduction === 'mean') Y[out!.offset] = total / count; // NaN when every target is ignored, as in PyTorch
+  finish(out!);
+};

@@ -1,0 +1,26 @@
+// The kernel table of the CPU backend: every required kernel and the optional ones it speeds up.
+import type { Kernel } from '@flint/core';
+import type { CpuArray } from '../storage.js';
+import { binaryKernels, where } from './binary.js';
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv.js';
+import { arange, cast, copy, fill } from './creation.js';
+import { unaryKernels } from './elementwise.js';
+import { gather, scatterAdd } from './indexing.js';
+import { matmul } from './matmul.js';
+import { batchNorm, batchNormBackward, layerNorm } from './norm.js';
+import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
+import { random } from './random.js';
+import { cumsum, reduceKernels } from './reduce.js';
+import { crossEntropy, logSoftmax, softmax } from './softmax.js';
+
+export const cpuKernels: Readonly<Record<string, Kernel<CpuArray>>> = {
+  copy, cast, fill, arange, random,
+  ...unaryKernels,
+  ...binaryKernels, where,
+  ...reduceKernels, cumsum,
+  gather, scatterAdd, matmul,
+  softmax, logSoftmax, crossEntropy,
+  conv2d, conv2dBackwardInput, conv2dBackwardWeight,
+  maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward,
+  batchNorm, batchNormBackward, layerNorm,
+};

@@ -1,0 +1,91 @@
+// How the CPU backend stores each dtype, and the conversions at the host edge.
+// float16/bfloat16 live in Float32Array holding values already rounded to their precision, so
+// kernels compute in float32 and round on write, as PyTorch's CPU half kernels do.
+import type { DType, HostArray } from '@flint/core';
+import { bfloatBitsToFloat, floatToBfloatBits, floatToHalfBits, halfBitsToFloat, hostArray } from '@flint/core';
+
+/** The buffer type of this backend. int64 is a Float64Array (exact to 2^53); bool/uint8 are Uint8Array. */
+export type CpuArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+export function allocArray(dtype: DType, n: number): CpuArray {
+  switch (dtype) {
+    case 'float32': case 'float16': case 'bfloat16': return new Float32Array(n);
+    case 'float64': case 'int64': return new Float64Array(n);
+    case 'int32': return new Int32Array(n);
+    case 'uint8': case 'bool': return new Uint8Array(n);
+  }
+}
+
+const TWO28 = 2 ** 28;
+
+/** Round float32 values in place to float16 precision (ties to even; overflow to inf; NaN kept). */
+export function roundHalfInPlace(f: Float32Array, start: number, end: number): void {
+  const u = new Uint32Array(f.buffer, f.byteOffset, f.length);
+  for (let i = start; i < end; i++) {
+    const x = u[i]!, ax = x & 0x7fffffff, sign = x & 0x80000000;
+    if (ax >= 0x7f800000) continue;
+    if (ax >= 0x477ff000) { u[i] = (sign | 0x7f800000) >>> 0; continue; } // >= 65520 rounds to inf
+    if (ax < 0x38800000) {
+      // half subnormals are multiples of 2^-24: adding 2^28 in double rounds to that grid, ties to even
+      const a = Math.abs(f[i]!);
+      f[i] = (a + TWO28) - TWO28;
+      u[i] = (u[i]! | sign) >>> 0;
+      continue;
+    }
+    u[i] = ((x + 0xfff + ((x >>> 13) & 1)) & 0xffffe000) >>> 0;
+  }
+}
+
+/** Round float32 values in place to bfloat16 precision (ties to even; NaN kept). */
+export function roundBfloatInPlace(f: Float32Array, start: number, end: number): void {
+  const u = new Uint32Array(f.buffer, f.byteOffset, f.length);
+  for (let i = start; i < end; i++) {
+    const x = u[i]!;
+    if ((x & 0x7fffffff) > 0x7f800000) continue;
+    u[i] = ((x + 0x7fff + ((x >>> 16) & 1)) & 0xffff0000) >>> 0;
+  }
+}
+
+/** After a kernel wrote `n` elements at `offset` of a half/bfloat buffer, round them to that dtype. */
+export function roundTo(dtype: DType, buf: CpuArray, offset: number, n: number): void {
+  if (dtype === 'float16') roundHalfInPlace(buf as Float32Array, offset, offset + n);
+  else if (dtype === 'bfloat16') roundBfloatInPlace(buf as Float32Array, offset, offset + n);
+}
+
+/** Host array → internal buffer, at element `offset`. */
+export function writeHost(buf: CpuArray, dtype: DType, data: HostArray, offset = 0): void {
+  const n = data.length;
+  if (dtype === 'int64') {
+    const src = data as BigInt64Array, dst = buf as Float64Array;
+    for (let i = 0; i < n; i++) dst[offset + i] = Number(src[i]!);
+  } else if (dtype === 'float16') {
+    const src = data as Uint16Array;
+    for (let i = 0; i < n; i++) buf[offset + i] = halfBitsToFloat(src[i]!);
+  } else if (dtype === 'bfloat16') {
+    const src = data as Uint16Array;
+    for (let i = 0; i < n; i++) buf[offset + i] = bfloatBitsToFloat(src[i]!);
+  } else if (dtype === 'bool') {
+    const src = data as Uint8Array;
+    for (let i = 0; i < n; i++) buf[offset + i] = src[i] ? 1 : 0;
+  } else {
+    (buf as Float32Array).set(data as Float32Array, offset);
+  }
+}
+
+/** Internal buffer → a fresh host array of `numel` elements from element `offset`. */
+export function readHost(buf: CpuArray, dtype: DType, offset: number, numel: number): HostArray {
+  const out = hostArray(dtype, numel);
+  if (dtype === 'int64') {
+    const o = out as BigInt64Array;
+    for (let i = 0; i < numel; i++) o[i] = BigInt(buf[offset + i]!);
+  } else if (dtype === 'float16') {
+    const o = out as Uint16Array;
+    for (let i = 0; i < numel; i++) o[i] = floatToHalfBits(buf[offset + i]!);
+  } else if (dtype === 'bfloat16') {
+    const o = out as Uint16Array;
+    for (let i = 0; i < numel; i++) o[i] = floatToBfloatBits(buf[offset + i]!);
+  } else {
+    (out as Float32Array).set(buf.subarray(offset, offset + numel) as Float32Array);
+  }
+  return out;
+}

@@ -1,0 +1,12 @@
+// @flint/backend-testkit: the conformance suite any Flint backend runs (no test framework needed here;
+// the vitest adapter is '@flint/backend-testkit/vitest').
+export { runConformance, uniqueDeviceName } from './runner.js';
+export type { ConformanceOptions, Report } from './runner.js';
+export type { CaseResult, Status } from './run-case.js';
+export { runCase } from './run-case.js';
+export { loadFixtures, fixturesDir } from './fixtures.js';
+export type { Arg, Case, Expect, Family, TensorSpec, Tolerance, ViewStep } from './fixtures.js';
+export { EXTRA_CHECKS } from './extras.js';
+export type { ExtraCheck } from './extras.js';
+export { DEFAULT_TOL } from './compare.js';
+export type { SkipMap, CaseFilter } from './skip.js';

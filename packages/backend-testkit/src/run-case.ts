@@ -1,0 +1,75 @@
+// Run one fixture case on a device: build the args, call the op, compare, dispose everything it made.
+import * as core from '@flint/core';
+import type { Tensor } from '@flint/core';
+import type { Case } from './fixtures.js';
+import { familyOf } from './fixtures.js';
+import type { Made } from './decode.js';
+import { decodeArg, tensorsIn } from './decode.js';
+import { compare } from './compare.js';
+
+export type Status = 'pass' | 'fail' | 'skip';
+export interface CaseResult { id: string; family: string; op: string; status: Status; message?: string }
+
+const errText = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+
+function errorMatches(e: unknown, name: string): boolean {
+  const ctor = (core as unknown as Record<string, unknown>)[name];
+  if (typeof ctor === 'function') return e instanceof (ctor as new (...a: never[]) => Error);
+  return e instanceof Error && e.name === name;
+}
+
+function callOp(c: Case, args: unknown[]): unknown {
+  if (c.method) {
+    const self = args[0] as Record<string, unknown> | undefined;
+    const fn = self?.[c.call];
+    if (typeof fn !== 'function') throw new MissingApi(`Tensor has no method '${c.call}'`);
+    return (fn as (...a: unknown[]) => unknown).apply(self, args.slice(1));
+  }
+  const fn = (core as unknown as Record<string, unknown>)[c.call];
+  if (typeof fn !== 'function') throw new MissingApi(`@flint/core exports no function '${c.call}'`);
+  return (fn as (...a: unknown[]) => unknown)(...args);
+}
+
+class MissingApi extends Error {}
+
+export async function runCase(c: Case, device: string): Promise<CaseResult> {
+  const base = { id: c.id, family: familyOf(c.id), op: c.op };
+  const fail = (message: string): CaseResult => ({ ...base, status: 'fail', message });
+  const made: Made = { tensors: [], bases: new Map() };
+  let result: unknown;
+  try {
+    let args: unknown[];
+    try {
+      args = c.args.map((a, i) => decodeArg(a, device, made, i));
+    } catch (e) {
+      return fail(`building the inputs failed: ${errText(e)}`);
+    }
+    if ('error' in c.expect) {
+      try {
+        result = callOp(c, args);
+        if (result instanceof Promise) result = await result;
+      } catch (e) {
+        if (e instanceof MissingApi) return fail(e.message);
+        return errorMatches(e, c.expect.error) ? { ...base, status: 'pass' } : fail(`expected ${c.expect.error}, got ${errText(e)}`);
+      }
+      return fail(`expected ${c.expect.error} (torch: ${c.torchError ?? 'raises'}), but it returned without an error`);
+    }
+    try {
+      result = callOp(c, args);
+      if (result instanceof Promise) result = await result;
+    } catch (e) {
+      return fail(e instanceof MissingApi ? e.message : `threw ${errText(e)}`);
+    }
+    if (c.same !== undefined && result !== args[c.same]) return fail(`an in-place op must return the tensor it was called on (args[${c.same}])`);
+    const opts = { device, shapeOnly: c.shapeOnly };
+    let m = await compare(result, c.expect, c.tol, opts);
+    for (const [i, e] of Object.entries(c.after ?? {})) m ??= await compare(args[Number(i)], e, c.tol, opts, `args[${i}] after the call`);
+    for (const [i, e] of Object.entries(c.afterBase ?? {})) m ??= await compare(made.bases.get(Number(i)), e, c.tol, opts, `base of args[${i}] after the call`);
+    return m ? fail(m) : { ...base, status: 'pass' };
+  } catch (e) {
+    return fail(`reading the result failed: ${errText(e)}`);
+  } finally {
+    const all = new Set<Tensor>([...made.tensors, ...tensorsIn(result)]);
+    for (const t of all) if (!t.isDisposed) t.dispose();
+  }
+}

@@ -1,0 +1,101 @@
+// runConformance: register a backend under a fresh device name and run every fixture case and extra check on it.
+import { initBackend, memory, registerBackend, removeBackend } from '@flint/core';
+import type { BackendFactory } from '@flint/core';
+import type { Case } from './fixtures.js';
+import { familyOf, loadFixtures } from './fixtures.js';
+import type { CaseResult } from './run-case.js';
+import { runCase } from './run-case.js';
+import type { CaseFilter, SkipMap } from './skip.js';
+import { matches, skipReason } from './skip.js';
+import type { ExtraCheck } from './extras.js';
+import { EXTRA_CHECKS } from './extras.js';
+
+export interface ConformanceOptions {
+  /** Known gaps, keyed by case id, id prefix ("binary/add"), op name or family, with the reason. */
+  skip?: SkipMap;
+  /** Run only the case ids this matches (substring, RegExp or predicate). */
+  filter?: CaseFilter;
+  /** Where progress lines go (skips with reasons, failures); default console.log. */
+  log?: (line: string) => void;
+}
+
+export interface Report {
+  device: string;
+  backend: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+  results: CaseResult[];
+}
+
+let counter = 0;
+/** A device name no one else uses, so the backend under test never collides with 'cpu' and friends. */
+export const uniqueDeviceName = (): string => `testkit${process.pid}x${counter++}`;
+
+/** One run item: a fixture case or an extra check. */
+export type Item = { kind: 'case'; case: Case } | { kind: 'extra'; check: ExtraCheck };
+export const itemId = (i: Item): string => (i.kind === 'case' ? i.case.id : i.check.id);
+export const itemOp = (i: Item): string => (i.kind === 'case' ? i.case.op : i.check.op);
+
+export function allItems(): Item[] {
+  return [
+    ...loadFixtures().flatMap((f) => f.cases.map((c): Item => ({ kind: 'case', case: c }))),
+    ...EXTRA_CHECKS.map((check): Item => ({ kind: 'extra', check })),
+  ];
+}
+
+export async function runItem(item: Item, device: string): Promise<CaseResult> {
+  if (item.kind === 'case') return runCase(item.case, device);
+  const base = { id: item.check.id, family: familyOf(item.check.id), op: item.check.op };
+  try {
+    await item.check.run(device);
+    return { ...base, status: 'pass' };
+  } catch (e) {
+    return { ...base, status: 'fail', message: e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e) };
+  }
+}
+
+/** The leak check over a whole run: live tensors and bytes on the device must return to where they started. */
+export function memoryLeakResult(device: string, start: { tensors: number; bytes: number }): CaseResult {
+  const d = memory().devices[device];
+  const end = { tensors: d?.tensors ?? 0, bytes: d?.bytes ?? 0 };
+  const ok = end.tensors === start.tensors && end.bytes === start.bytes;
+  return {
+    id: 'extras/memory/whole_suite', family: 'extras', op: 'memory', status: ok ? 'pass' : 'fail',
+    message: ok ? undefined : `after every case disposed its tensors, ${end.tensors - start.tensors} tensors / ${end.bytes - start.bytes} bytes are still live (composites leak intermediates)`,
+  };
+}
+
+export async function runConformance(factory: BackendFactory, opts: ConformanceOptions = {}): Promise<Report> {
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const device = uniqueDeviceName();
+  registerBackend(device, factory);
+  const backend = await initBackend(device);
+  const results: CaseResult[] = [];
+  try {
+    const d0 = memory().devices[device];
+    const start = { tensors: d0?.tensors ?? 0, bytes: d0?.bytes ?? 0 };
+    for (const item of allItems()) {
+      const id = itemId(item);
+      if (!matches(id, opts.filter)) continue;
+      const reason = skipReason({ id, op: itemOp(item) }, opts.skip);
+      if (reason !== undefined) {
+        results.push({ id, family: familyOf(id), op: itemOp(item), status: 'skip', message: reason });
+        log(`SKIP ${id}: ${reason}`);
+        continue;
+      }
+      const r = await runItem(item, device);
+      if (r.status === 'fail') log(`FAIL ${id}: ${r.message}`);
+      results.push(r);
+    }
+    if (opts.filter === undefined) {
+      const leak = memoryLeakResult(device, start);
+      if (leak.status === 'fail') log(`FAIL ${leak.id}: ${leak.message}`);
+      results.push(leak);
+    }
+  } finally {
+    removeBackend(device);
+  }
+  const count = (s: CaseResult['status']): number => results.filter((r) => r.status === s).length;
+  return { device, backend: backend.name, passed: count('pass'), failed: count('fail'), skipped: count('skip'), results };
+}

@@ -1,0 +1,21 @@
+// Which cases a backend skips: keys match a case id, an id prefix ("binary/add"), an op name or a family.
+import type { Case } from './fixtures.js';
+import { familyOf } from './fixtures.js';
+
+export type SkipMap = Readonly<Record<string, string>>;
+export type CaseFilter = string | RegExp | ((id: string) => boolean);
+
+export function skipReason(c: Pick<Case, 'id' | 'op'>, skip: SkipMap | undefined): string | undefined {
+  if (!skip) return undefined;
+  if (skip[c.id] !== undefined) return skip[c.id];
+  if (skip[c.op] !== undefined) return skip[c.op];
+  for (const [k, reason] of Object.entries(skip)) if (c.id.startsWith(`${k}/`)) return reason;
+  return skip[familyOf(c.id)];
+}
+
+export function matches(id: string, filter: CaseFilter | undefined): boolean {
+  if (filter === undefined) return true;
+  if (typeof filter === 'string') return id.includes(filter);
+  if (filter instanceof RegExp) return filter.test(id);
+  return filter(id);
+}

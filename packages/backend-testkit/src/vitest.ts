@@ -1,0 +1,59 @@
+// describeBackend: the conformance suite as vitest tests, one describe per op family and one it per case.
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { initBackend, memory, registerBackend, removeBackend } from '@flint/core';
+import type { BackendFactory } from '@flint/core';
+import { familyOf } from './fixtures.js';
+import type { Item } from './runner.js';
+import { allItems, itemId, itemOp, memoryLeakResult, runItem, uniqueDeviceName } from './runner.js';
+import type { CaseFilter, SkipMap } from './skip.js';
+import { matches, skipReason } from './skip.js';
+
+export interface DescribeBackendOptions {
+  /** Known gaps, keyed by case id, id prefix, op name or family, with the reason (shown in the test title). */
+  skip?: SkipMap;
+  filter?: CaseFilter;
+  /** Title of the outer describe; defaults to the backend's name once known. */
+  name?: string;
+}
+
+export function describeBackend(factory: BackendFactory, opts: DescribeBackendOptions = {}): void {
+  const device = uniqueDeviceName();
+  const items = allItems().filter((i) => matches(itemId(i), opts.filter));
+  const families = new Map<string, Item[]>();
+  for (const i of items) {
+    const f = familyOf(itemId(i));
+    families.set(f, [...(families.get(f) ?? []), i]);
+  }
+  let start = { tensors: 0, bytes: 0 };
+  describe(`backend conformance${opts.name ? `: ${opts.name}` : ''}`, () => {
+    beforeAll(async () => {
+      registerBackend(device, factory);
+      await initBackend(device);
+      const d = memory().devices[device];
+      start = { tensors: d?.tensors ?? 0, bytes: d?.bytes ?? 0 };
+    });
+    afterAll(() => removeBackend(device));
+    for (const [family, list] of families) {
+      describe(family, () => {
+        for (const item of list) {
+          const id = itemId(item);
+          const reason = skipReason({ id, op: itemOp(item) }, opts.skip);
+          if (reason !== undefined) {
+            it.skip(`${id} (skipped: ${reason})`, () => {});
+            continue;
+          }
+          it(id, async () => {
+            const r = await runItem(item, device);
+            if (r.status === 'fail') throw new Error(r.message);
+          });
+        }
+      });
+    }
+    if (opts.filter === undefined) {
+      it('extras/memory/whole_suite', () => {
+        const r = memoryLeakResult(device, start);
+        if (r.status === 'fail') throw new Error(r.message);
+      });
+    }
+  });
+}
