@@ -1,0 +1,66 @@
+// gradcheck: compare analytic gradients with central finite differences in float64.
+import { scope, tensor, type Tensor } from '@flint/core';
+import { grad } from './grad.js';
+import { noGrad } from './mode.js';
+
+export interface GradcheckOptions { eps?: number; atol?: number; rtol?: number; raiseException?: boolean }
+export interface GradcheckResult { ok: boolean; maxError: number; report: string }
+
+/**
+ * fn maps float64 inputs (that require grad) to a tensor; every element's gradient is checked.
+ * Returns a report naming the input and element where they disagree.
+ */
+export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): GradcheckResult {
+  const eps = opts.eps ?? 1e-6, atol = opts.atol ?? 1e-5, rtol = opts.rtol ?? 1e-3;
+  const problems: string[] = [];
+  let maxError = 0;
+  scope(() => {
+    for (const x of inputs) if (x.dtype !== 'float64') problems.push(`input of shape [${x.shape.join(',')}] is ${x.dtype}; gradcheck needs float64 inputs for meaningful finite differences`);
+    if (problems.length) return;
+    const out = fn(...inputs);
+    const n = out.numel();
+    const outShape = out.shape;
+    const diff = inputs.map((x) => x.requiresGrad);
+    // analytic Jacobian, one output element at a time (vector-Jacobian products with unit vectors)
+    const analytic: number[][][] = inputs.map((x) => Array.from({ length: x.numel() }, () => new Array<number>(n).fill(0)));
+    for (let j = 0; j < n; j++) {
+      const e = new Float64Array(n); e[j] = 1;
+      const gs = grad(out, inputs.filter((_, i) => diff[i]), { gradOutputs: [tensor(e, { dtype: 'float64' }).reshape(outShape)], retainGraph: true, allowUnused: true });
+      let k = 0;
+      inputs.forEach((x, i) => {
+        if (!diff[i]) return;
+        const g = gs[k++];
+        const v = g ? Array.from(g.dataSync() as Float64Array) : new Array<number>(x.numel()).fill(0);
+        v.forEach((val, p) => { analytic[i]![p]![j] = val; });
+      });
+    }
+    // numeric Jacobian by central differences on each input element
+    noGrad(() => {
+      inputs.forEach((x, i) => {
+        if (!diff[i]) return;
+        const buf = x.contiguous();
+        for (let p = 0; p < x.numel(); p++) {
+          const base = (buf.dataSync() as Float64Array)[p]!;
+          const evalAt = (v: number): Float64Array => {
+            const data = Float64Array.from(buf.dataSync() as Float64Array); data[p] = v;
+            const shifted = inputs.map((y, k) => (k === i ? tensor(data, { dtype: 'float64' }).reshape(x.shape) : y));
+            return Float64Array.from(fn(...shifted).dataSync() as Float64Array);
+          };
+          const plus = evalAt(base + eps), minus = evalAt(base - eps);
+          for (let j = 0; j < n; j++) {
+            const num = (plus[j]! - minus[j]!) / (2 * eps), ana = analytic[i]![p]![j]!;
+            const err = Math.abs(num - ana);
+            maxError = Math.max(maxError, err);
+            if (err > atol + rtol * Math.abs(num) && problems.length < 10) {
+              problems.push(`input ${i} element ${p}, output element ${j}: analytic ${ana}, numerical ${num} (|diff| ${err.toExponential(3)})`);
+            }
+          }
+        }
+      });
+    });
+  });
+  const ok = problems.length === 0;
+  const report = ok ? `gradcheck passed (max |analytic - numerical| = ${maxError.toExponential(3)})` : `gradcheck failed:\n  ${problems.join('\n  ')}`;
+  if (!ok && opts.raiseException !== false) throw new Error(report);
+  return { ok, maxError, report };
+}

@@ -1,0 +1,29 @@
+// @flint/autograd: importing this module installs the tape; Tensor's gradient members then work.
+import { addHook, installAutograd } from '@flint/core';
+import { extension, tapeHook } from './tape.js';
+import './rules/elementwise.js';
+import './rules/reduce.js';
+import './rules/views.js';
+import './rules/linalg.js';
+import './rules/indexing.js';
+import './rules/nn.js';
+
+const KEY = Symbol.for('@flint/autograd.installed');
+const g = globalThis as unknown as Record<symbol, boolean>;
+if (!g[KEY]) {
+  g[KEY] = true;
+  installAutograd(extension);
+  addHook(tapeHook);
+}
+
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './mode.js';
+export { grad } from './grad.js';
+export type { GradOptions } from './grad.js';
+export { backward } from './tape.js';
+export { defineFunction } from './function.js';
+export type { FunctionContext, FunctionDef } from './function.js';
+export { gradcheck } from './gradcheck.js';
+export type { GradcheckOptions, GradcheckResult } from './gradcheck.js';
+export { AutogradError } from './graph.js';
+export { defineRule, defineNondifferentiable, ruleNames } from './rules/registry.js';
+export type { GradRule, GradContext, Grads } from './rules/registry.js';

@@ -1,0 +1,142 @@
+// Gradient rules for elementwise ops.
+import { cos, div, eq, exp, floor, ge, gt, le, log, logicalAnd, lt, mul, neg, ones, sigmoid, sin, where, zerosLike, type Tensor } from '@flint/core';
+import { defineNondifferentiable, defineRule, type GradContext, type GradRule } from './registry.js';
+import { toInput } from './util.js';
+
+const inputs = (c: { inputs: readonly Tensor[] }) => c.inputs;
+const outputs = (c: { outputs: readonly Tensor[] }) => c.outputs;
+const both = (c: { inputs: readonly Tensor[]; outputs: readonly Tensor[] }) => [...c.inputs, ...c.outputs];
+
+/** A unary rule: gradient = g * f(ctx) where f reads the saved tensors. */
+function unary(save: GradRule['save'], local: (ctx: GradContext, g: Tensor) => Tensor): GradRule {
+  return { save, backward: (ctx, [g]) => [toInput(local(ctx, g!), ctx.inputs[0]!)] };
+}
+
+defineRule('add', { backward: (ctx, [g]) => [toInput(g!, ctx.inputs[0]!), toInput(g!, ctx.inputs[1]!)] });
+defineRule('sub', { backward: (ctx, [g]) => [toInput(g!, ctx.inputs[0]!), ctx.needsGrad(1) ? toInput(neg(g!), ctx.inputs[1]!) : null] });
+defineRule('mul', {
+  save: inputs,
+  backward: (ctx, [g]) => [
+    ctx.needsGrad(0) ? toInput(mul(g!, ctx.saved(1)), ctx.inputs[0]!) : null,
+    ctx.needsGrad(1) ? toInput(mul(g!, ctx.saved(0)), ctx.inputs[1]!) : null,
+  ],
+});
+defineRule('div', {
+  save: inputs,
+  backward: (ctx, [g]) => {
+    const a = ctx.saved(0), b = ctx.saved(1);
+    return [
+      ctx.needsGrad(0) ? toInput(div(g!, b), ctx.inputs[0]!) : null,
+      ctx.needsGrad(1) ? toInput(neg(div(mul(g!, a), mul(b, b))), ctx.inputs[1]!) : null,
+    ];
+  },
+});
+defineRule('pow', {
+  save: both,
+  backward: (ctx, [g]) => {
+    const a = ctx.saved(0), b = ctx.saved(1), out = ctx.saved(2);
+    const ga = ctx.needsGrad(0) ? toInput(where(eq(b, 0), 0, mul(mul(g!, b), a.pow(b.sub(1)))), ctx.inputs[0]!) : null;
+    // d/db a^b = a^b log a, defined as 0 where a == 0 and b >= 0 (as torch)
+    const gb = ctx.needsGrad(1) ? toInput(where(logicalAnd(eq(a, 0), ge(b, 0)), 0, mul(mul(g!, out), log(a))), ctx.inputs[1]!) : null;
+    return [ga, gb];
+  },
+});
+function minMaxRule(pick: typeof gt): GradRule {
+  return {
+    save: inputs,
+    backward: (ctx, [g]) => {
+      const a = ctx.saved(0), b = ctx.saved(1);
+      // ties split the gradient in half, as torch does
+      const share = where(eq(a, b), 0.5, where(pick(a, b), 1, 0));
+      return [
+        ctx.needsGrad(0) ? toInput(mul(g!, share), ctx.inputs[0]!) : null,
+        ctx.needsGrad(1) ? toInput(mul(g!, neg(share).add(1)), ctx.inputs[1]!) : null,
+      ];
+    },
+  };
+}
+defineRule('maximum', minMaxRule(gt));
+defineRule('minimum', minMaxRule(lt));
+defineRule('remainder', {
+  save: inputs,
+  backward: (ctx, [g]) => [
+    toInput(g!, ctx.inputs[0]!),
+    ctx.needsGrad(1) ? toInput(neg(mul(g!, floor(div(ctx.saved(0), ctx.saved(1))))), ctx.inputs[1]!) : null,
+  ],
+});
+
+defineRule('neg', { backward: (ctx, [g]) => [toInput(neg(g!), ctx.inputs[0]!)] });
+defineRule('abs', unary(inputs, (c, g) => mul(g, c.saved(0).sign())));
+defineRule('exp', unary(outputs, (c, g) => mul(g, c.saved(0))));
+defineRule('log', unary(inputs, (c, g) => div(g, c.saved(0))));
+defineRule('log1p', unary(inputs, (c, g) => div(g, c.saved(0).add(1))));
+defineRule('expm1', unary(outputs, (c, g) => mul(g, c.saved(0).add(1))));
+defineRule('sqrt', unary(outputs, (c, g) => div(g, mul(c.saved(0), 2))));
+defineRule('rsqrt', unary(outputs, (c, g) => { const y = c.saved(0); return mul(g, mul(mul(y, y), y)).mul(-0.5); }));
+defineRule('reciprocal', unary(outputs, (c, g) => { const y = c.saved(0); return neg(mul(g, mul(y, y))); }));
+defineRule('sin', unary(inputs, (c, g) => mul(g, cos(c.saved(0)))));
+defineRule('cos', unary(inputs, (c, g) => neg(mul(g, sin(c.saved(0))))));
+defineRule('tanh', unary(outputs, (c, g) => { const y = c.saved(0); return mul(g, neg(mul(y, y)).add(1)); }));
+defineRule('sigmoid', unary(outputs, (c, g) => { const y = c.saved(0); return mul(g, mul(y, neg(y).add(1))); }));
+defineRule('relu', unary(outputs, (c, g) => where(gt(c.saved(0), 0), g, 0)));
+defineRule('leakyRelu', unary(inputs, (c, g) => where(gt(c.saved(0), 0), g, mul(g, c.attrs.negativeSlope as number))));
+defineRule('softplus', unary(inputs, (c, g) => {
+  const x = c.saved(0), beta = c.attrs.beta as number, threshold = c.attrs.threshold as number;
+  const bx = mul(x, beta);
+  return where(gt(bx, threshold), g, mul(g, sigmoid(bx)));
+}));
+defineRule('gelu', unary(inputs, (c, g) => {
+  const x = c.saved(0);
+  if (c.attrs.approximate === 'tanh') {
+    const k = Math.sqrt(2 / Math.PI);
+    const x2 = mul(x, x);
+    const inner = mul(mul(x, mul(x2, 0.044715).add(1)), k);
+    const t = inner.tanh();
+    const dInner = mul(mul(x2, 3 * 0.044715).add(1), k);
+    const d = mul(t.add(1), 0.5).add(mul(mul(mul(x, 0.5), neg(mul(t, t)).add(1)), dInner));
+    return mul(g, d);
+  }
+  // Φ(x) + x φ(x)
+  const cdf = mul(erfOf(mul(x, Math.SQRT1_2)).add(1), 0.5);
+  const pdf = mul(exp(mul(mul(x, x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+  return mul(g, cdf.add(mul(x, pdf)));
+}));
+import { erf as erfOf } from '@flint/core';
+
+const zeroGrad: GradRule = { backward: (ctx) => [toInput(zerosLike(ctx.saved(0)), ctx.inputs[0]!)], save: inputs };
+for (const op of ['sign', 'floor', 'ceil', 'round']) defineRule(op, zeroGrad);
+
+defineRule('where', {
+  save: inputs,
+  backward: (ctx, [g]) => {
+    const c = ctx.saved(0);
+    return [null, ctx.needsGrad(1) ? toInput(where(c, g!, 0), ctx.inputs[1]!) : null, ctx.needsGrad(2) ? toInput(where(c, 0, g!), ctx.inputs[2]!) : null];
+  },
+});
+
+// clamp(x, min?, max?): inputs are x then any tensor bounds, in that order
+defineRule('clamp', {
+  save: inputs,
+  backward: (ctx, [g]) => {
+    const x = ctx.saved(0);
+    let k = 1;
+    const lo = ctx.attrs.min === 'tensor' ? ctx.saved(k++) : (ctx.attrs.min as number | null | undefined);
+    const hi = ctx.attrs.max === 'tensor' ? ctx.saved(k++) : (ctx.attrs.max as number | null | undefined);
+    let inside = ones(x.shape, { dtype: 'bool', device: x.device });
+    if (lo !== null && lo !== undefined) inside = logicalAnd(inside, ge(x, lo));
+    if (hi !== null && hi !== undefined) inside = logicalAnd(inside, le(x, hi));
+    const out: (Tensor | null)[] = [toInput(where(inside, g!, 0), ctx.inputs[0]!)];
+    k = 1;
+    if (ctx.attrs.min === 'tensor') { out.push(ctx.needsGrad(k) ? toInput(where(lt(x, lo as Tensor), g!, 0), ctx.inputs[k]!) : null); k++; }
+    if (ctx.attrs.max === 'tensor') { out.push(ctx.needsGrad(k) ? toInput(where(gt(x, hi as Tensor), g!, 0), ctx.inputs[k]!) : null); k++; }
+    return out;
+  },
+});
+
+defineRule('cast', { backward: (ctx, [g]) => [toInput(g!, ctx.inputs[0]!)] });
+defineRule('to', { backward: (ctx, [g]) => [toInput(g!.to(ctx.inputs[0]!.device), ctx.inputs[0]!)] });
+defineRule('contiguous', { backward: (ctx, [g]) => [toInput(g!, ctx.inputs[0]!)] });
+defineRule('clone', { backward: (ctx, [g]) => [toInput(g!, ctx.inputs[0]!)] });
+
+defineNondifferentiable('eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor', 'logicalNot',
+  'argmax', 'argmin', 'any', 'all', 'full', 'arange', 'rand', 'randn', 'randint', 'randperm', 'eye', 'fromBlob');

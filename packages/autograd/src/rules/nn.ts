@@ -1,0 +1,1 @@
+// Gradient rules for neural-network ops (filled in once the nn ops land).
