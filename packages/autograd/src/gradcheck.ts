@@ -1,7 +1,6 @@
 // gradcheck: compare analytic gradients with central finite differences in float64.
 import { scope, tensor, type Tensor } from '@flint/core';
 import { grad } from './grad.js';
-import { noGrad } from './mode.js';
 
 export interface GradcheckOptions { eps?: number; atol?: number; rtol?: number; raiseException?: boolean }
 export interface GradcheckResult { ok: boolean; maxError: number; report: string }
@@ -25,7 +24,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
     const analytic: number[][][] = inputs.map((x) => Array.from({ length: x.numel() }, () => new Array<number>(n).fill(0)));
     for (let j = 0; j < n; j++) {
       const e = new Float64Array(n); e[j] = 1;
-      const gs = grad(out, inputs.filter((_, i) => diff[i]), { gradOutputs: [tensor(e, { dtype: 'float64' }).reshape(outShape)], retainGraph: true, allowUnused: true });
+      const gs = grad(out, inputs.filter((_, i) => diff[i]), { gradOutputs: [tensor(e, { dtype: 'float64', device: out.device }).reshape(outShape)], retainGraph: true, allowUnused: true });
       let k = 0;
       inputs.forEach((x, i) => {
         if (!diff[i]) return;
@@ -34,8 +33,9 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
         v.forEach((val, p) => { analytic[i]![p]![j] = val; });
       });
     }
-    // numeric Jacobian by central differences on each input element
-    noGrad(() => {
+    // numeric Jacobian by central differences on each input element (inputs keep requiresGrad, so a
+    // function that itself calls grad(), e.g. for double backward, can be checked too)
+    {
       inputs.forEach((x, i) => {
         if (!diff[i]) return;
         const buf = x.contiguous();
@@ -43,8 +43,8 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
           const base = (buf.dataSync() as Float64Array)[p]!;
           const evalAt = (v: number): Float64Array => {
             const data = Float64Array.from(buf.dataSync() as Float64Array); data[p] = v;
-            const shifted = inputs.map((y, k) => (k === i ? tensor(data, { dtype: 'float64' }).reshape(x.shape) : y));
-            return Float64Array.from(fn(...shifted).dataSync() as Float64Array);
+            const shifted = inputs.map((y, k) => (k === i ? tensor(data, { dtype: 'float64', device: x.device }).reshape(x.shape).requiresGrad_(x.requiresGrad) : y));
+            return scope(() => Float64Array.from(fn(...shifted).detach().dataSync() as Float64Array));
           };
           const plus = evalAt(base + eps), minus = evalAt(base - eps);
           for (let j = 0; j < n; j++) {
@@ -57,7 +57,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
           }
         }
       });
-    });
+    }
   });
   const ok = problems.length === 0;
   const report = ok ? `gradcheck passed (max |analytic - numerical| = ${maxError.toExponential(3)})` : `gradcheck failed:\n  ${problems.join('\n  ')}`;

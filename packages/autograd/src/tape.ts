@@ -18,6 +18,7 @@ export const tapeHook: OpHook = {
     if (!isGradEnabled() || isNondifferentiable(call.op)) return;
     const needs = call.inputs.map(tracks);
     if (!needs.some(Boolean)) return;
+    if (call.decomposed) return guardDecomposed(call, needs);
     const rule = getRule(call.op, call.attrs);
     if (!rule) throw new AutogradError(`${call.op}: no gradient rule is registered for this op; it can't be used on tensors that require grad`);
     const outs = call.outputs.filter((o) => isFloating(o.dtype) && !call.inputs.includes(o));
@@ -31,6 +32,21 @@ export const tapeHook: OpHook = {
     });
   },
 };
+
+/**
+ * An op differentiated through its parts must have produced graph-connected outputs; one that ran a
+ * backend kernel directly did not, so its outputs get a node that fails loudly at backward time
+ * instead of silently giving no gradient.
+ */
+function guardDecomposed(call: OpCall, needs: boolean[]): void {
+  const loose = call.outputs.filter((o) => isFloating(o.dtype) && !call.inputs.includes(o) && !tracks(o));
+  if (loose.length === 0) return;
+  const node = new FnNode(`${call.op}Backward`, call.inputs.map((t, i) => (needs[i] ? edgeOf(t) : null)), () => {
+    throw new AutogradError(`${call.op}: the derivative is not implemented (no gradient rule, and this backend computed it with a fused kernel); ` +
+      'compute it from differentiable ops, or register a rule with defineRule()');
+  });
+  loose.forEach((o) => setGradFn(o, node, call.outputs.indexOf(o)));
+}
 
 export function backward(t: Tensor, gradient?: Tensor, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
   const edge = edgeOf(t);

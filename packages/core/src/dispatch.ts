@@ -13,6 +13,8 @@ export interface OpCall {
   readonly inputs: readonly Tensor[];
   readonly attrs: Readonly<Record<string, unknown>>;
   readonly outputs: readonly Tensor[];
+  /** True when a hook asked to record the op's parts (recordInside) and this call reports the whole. */
+  readonly decomposed?: boolean;
 }
 export interface OpHook {
   afterOp(call: OpCall): void;
@@ -63,7 +65,12 @@ function flatOutputs(r: unknown): Tensor[] {
 export function apply<R>(op: string, inputs: readonly Tensor[], attrs: Readonly<Record<string, unknown>>, impl: () => R): R {
   checkLive(op, inputs);
   sameDevice(op, inputs);
-  if (depth === 0 && hooks.some((h) => h.recordInside?.(op, inputs, attrs))) return scope(impl);
+  if (depth === 0 && hooks.some((h) => h.recordInside?.(op, inputs, attrs))) {
+    const r = scope(impl);
+    const call: OpCall = { op, inputs, attrs, outputs: flatOutputs(r), decomposed: true };
+    for (const h of hooks) h.afterOp(call);
+    return r;
+  }
   depth++;
   let result: R;
   // The scope disposes every intermediate the op made and did not return.

@@ -1,1 +1,142 @@
-// Gradient rules for neural-network ops (filled in once the nn ops land).
+// Gradient rules for neural-network ops. They call core's backward ops (conv2dBackwardInput, ...), so a
+// backend's fused backward kernels are used where it has them; those ops have rules too (their
+// adjoints), which gives double backward through convolutions and pooling.
+import {
+  avgPool2d, avgPool2dBackward, batchNormBackward, batchNormStats, conv2d, conv2dBackwardInput, conv2dBackwardWeight,
+  full, maxPool2d, maxPool2dBackward, mul, rsqrt, softmax, sub, where, type Tensor,
+} from '@flint/core';
+import { defineRule } from './registry.js';
+import { toInput } from './util.js';
+
+type Attrs = Readonly<Record<string, unknown>>;
+const convOpts = (a: Attrs) => ({ stride: a.stride as [number, number], padding: a.padding as [number, number], dilation: a.dilation as [number, number], groups: a.groups as number });
+
+defineRule('conv2d', {
+  save: (c) => [c.inputs[0]!, c.inputs[1]!],
+  backward: (ctx, [g]) => {
+    const x = ctx.saved(0), w = ctx.saved(1), o = convOpts(ctx.attrs);
+    return [
+      ctx.needsGrad(0) ? toInput(conv2dBackwardInput(g!, w, x.shape, o), ctx.inputs[0]!) : null,
+      ctx.needsGrad(1) ? toInput(conv2dBackwardWeight(g!, x, w.shape, o), ctx.inputs[1]!) : null,
+      ctx.inputs.length > 2 && ctx.needsGrad(2) ? toInput(g!.sum(g!.ndim === 4 ? [0, 2, 3] : [1, 2]), ctx.inputs[2]!) : null,
+    ];
+  },
+});
+// <u, dInput(gy, w)> = <gy, conv(u, w)>: the adjoints of the backward ops are convolutions again
+defineRule('conv2dBackwardInput', {
+  save: (c) => [c.inputs[0]!, c.inputs[1]!],
+  backward: (ctx, [u]) => {
+    const gy = ctx.saved(0), w = ctx.saved(1), o = convOpts(ctx.attrs);
+    return [
+      ctx.needsGrad(0) ? toInput(conv2d(u!, w, null, o), ctx.inputs[0]!) : null,
+      ctx.needsGrad(1) ? toInput(conv2dBackwardWeight(gy, u!, w.shape, o), ctx.inputs[1]!) : null,
+    ];
+  },
+});
+defineRule('conv2dBackwardWeight', {
+  save: (c) => [c.inputs[0]!, c.inputs[1]!],
+  backward: (ctx, [u]) => {
+    const gy = ctx.saved(0), x = ctx.saved(1), o = convOpts(ctx.attrs);
+    return [
+      ctx.needsGrad(0) ? toInput(conv2d(x, u!, null, o), ctx.inputs[0]!) : null,
+      ctx.needsGrad(1) ? toInput(conv2dBackwardInput(gy, u!, x.shape, o), ctx.inputs[1]!) : null,
+    ];
+  },
+});
+
+const poolOpts = (a: Attrs) => ({ stride: a.stride as [number, number], padding: a.padding as [number, number], dilation: a.dilation as [number, number], ceilMode: a.ceilMode as boolean });
+
+defineRule('maxPool2d', {
+  save: (c) => (c.attrs.returnIndices ? [c.outputs[1]!] : [c.inputs[0]!]),
+  backward: (ctx, [g]) => {
+    const shape = ctx.inputs[0]!.shape;
+    const idx = ctx.attrs.returnIndices ? ctx.saved(0) : maxPool2d(ctx.saved(0), ctx.attrs.kernelSize as [number, number], { ...poolOpts(ctx.attrs), returnIndices: true }).indices;
+    return [toInput(maxPool2dBackward(g!, idx, shape), ctx.inputs[0]!)];
+  },
+});
+defineRule('maxPool2dBackward', {
+  save: (c) => [c.inputs[1]!],
+  backward: (ctx, [u]) => {
+    const idx = ctx.saved(0), lead = idx.shape.slice(0, -2);
+    const picked = u!.flatten(-2).gather(-1, idx.flatten(-2)).reshape([...lead, idx.shape[idx.ndim - 2]!, idx.shape[idx.ndim - 1]!]);
+    return [toInput(picked, ctx.inputs[0]!), null];
+  },
+});
+
+const avgOpts = (a: Attrs) => ({
+  kernelSize: a.kernelSize as [number, number], stride: a.stride as [number, number], padding: a.padding as [number, number],
+  ceilMode: a.ceilMode as boolean, countIncludePad: a.countIncludePad as boolean, divisorOverride: (a.divisorOverride as number | null) ?? undefined,
+});
+defineRule('avgPool2d', { backward: (ctx, [g]) => [toInput(avgPool2dBackward(g!, ctx.inputs[0]!.shape, avgOpts(ctx.attrs)), ctx.inputs[0]!)] });
+defineRule('avgPool2dBackward', {
+  backward: (ctx, [u]) => { const o = avgOpts(ctx.attrs); return [toInput(avgPool2d(u!, o.kernelSize, o), ctx.inputs[0]!)]; },
+});
+
+// inputs: x, then runningMean/runningVar/weight/bias where given (attrs.stats, attrs.affine say which)
+defineRule('batchNorm', {
+  save: (c) => c.inputs,
+  backward: (ctx, [g]) => {
+    const [hasMean, hasVar] = ctx.attrs.stats as [boolean, boolean], [hasW, hasB] = ctx.attrs.affine as [boolean, boolean];
+    let k = 1;
+    const rmI = hasMean ? k++ : -1, rvI = hasVar ? k++ : -1, wI = hasW ? k++ : -1, bI = hasB ? k++ : -1;
+    const x = ctx.saved(0), eps = ctx.attrs.eps as number;
+    const training = ctx.attrs.training as boolean;
+    const weight = wI > 0 ? ctx.saved(wI) : null;
+    const { mean, invstd } = training
+      ? batchNormStats(x, { eps })
+      : { mean: ctx.saved(rmI), invstd: rsqrt(ctx.saved(rvI).add(eps)) };
+    const r = batchNormBackward(g!, x, weight, mean, invstd, { training });
+    const out: (Tensor | null)[] = ctx.inputs.map(() => null);
+    out[0] = toInput(r.gradInput, ctx.inputs[0]!);
+    if (wI > 0 && ctx.needsGrad(wI)) out[wI] = toInput(r.gradWeight, ctx.inputs[wI]!);
+    if (bI > 0 && ctx.needsGrad(bI)) out[bI] = toInput(r.gradBias, ctx.inputs[bI]!);
+    return out;
+  },
+});
+
+// inputs: x, then weight/bias where given
+defineRule('layerNorm', {
+  save: (c) => c.inputs,
+  backward: (ctx, [g]) => {
+    const [hasW, hasB] = ctx.attrs.affine as [boolean, boolean];
+    const ns = ctx.attrs.normalizedShape as number[], eps = ctx.attrs.eps as number;
+    const x = ctx.saved(0), D = ns.reduce((a, b) => a * b, 1), M = x.numel() / Math.max(D, 1);
+    const x2 = x.reshape([M, D]), g2 = g!.reshape([M, D]);
+    const mu = x2.mean(1, true), rstd = rsqrt(x2.var(1, true, { correction: 0 }).add(eps));
+    const xhat = mul(sub(x2, mu), rstd);
+    const w = hasW ? ctx.saved(1).reshape([1, D]) : null;
+    const gxhat = w ? mul(g2, w) : g2;
+    const gx = mul(rstd, sub(sub(gxhat, gxhat.mean(1, true)), mul(xhat, mul(gxhat, xhat).mean(1, true))));
+    const out: (Tensor | null)[] = [toInput(gx.reshape([...x.shape]), ctx.inputs[0]!)];
+    if (hasW) out.push(ctx.needsGrad(1) ? toInput(mul(g2, xhat).sum(0).reshape(ns), ctx.inputs[1]!) : null);
+    if (hasB) out.push(ctx.needsGrad(out.length) ? toInput(g2.sum(0).reshape(ns), ctx.inputs[out.length]!) : null);
+    return out;
+  },
+});
+
+// the plain class-index case (the one backends fuse): d/dlogits = (softmax - onehot) · upstream
+defineRule('crossEntropy', {
+  when: (a) => a.fused === true,
+  save: (c) => [c.inputs[0]!, c.inputs[1]!],
+  backward: (ctx, [g]) => {
+    const logits = ctx.saved(0), target = ctx.saved(1);
+    const ignore = ctx.attrs.ignoreIndex as number, reduction = ctx.attrs.reduction as string;
+    const [N, C] = logits.shape as [number, number];
+    const valid = target.ne(ignore);
+    const safe = where(valid, target, 0).reshape([N, 1]).long();
+    const onehot = full([N, C], 0, { dtype: logits.dtype, device: logits.device }).scatterAdd(1, safe, full([N, 1], 1, { dtype: logits.dtype, device: logits.device }));
+    let scale: Tensor = valid.to(logits.dtype).reshape([N, 1]);
+    if (reduction === 'none') scale = mul(scale, g!.reshape([N, 1]));
+    else if (reduction === 'mean') scale = mul(scale, g!.div(valid.sum().to(logits.dtype)));
+    else scale = mul(scale, g!);
+    return [toInput(mul(sub(softmax(logits, 1), onehot), scale), ctx.inputs[0]!), null];
+  },
+});
+
+defineRule('dropout', {
+  save: (c) => (c.inputs.length > 1 ? [c.inputs[1]!] : []),
+  backward: (ctx, [g]) => {
+    if (ctx.inputs.length > 1) return [toInput(mul(g!, ctx.saved(0)), ctx.inputs[0]!), null];
+    return [toInput(ctx.attrs.training ? mul(g!, 0) : g!, ctx.inputs[0]!)];
+  },
+});

@@ -1,2 +1,8 @@
-// Neural-network ops (optional kernel tier with composites).
-export {};
+// Neural-network ops (optional kernel tier with composites built from the required tier).
+export * from './conv.js';
+export * from './pool.js';
+export * from './norm.js';
+export * from './dropout.js';
+export * from './nll.js';
+export * from './loss.js';
+export type { IntPair } from './util.js';

@@ -1,0 +1,83 @@
+// Elementwise losses between an input and a same-shaped target: regression (mse, l1, smooth L1, Huber)
+// and binary cross-entropy on probabilities or (numerically stably) on logits.
+import { apply } from '../../dispatch.js';
+import { ShapeError, fmtShape } from '../../errors.js';
+import type { Tensor } from '../../tensor.js';
+import { add, lt, maximum, mul, sub, where } from '../binary.js';
+import { abs, exp, log, log1p, neg } from '../unary.js';
+import type { LossReduction } from './util.js';
+import { checkBroadcastsTo, checkReduction, reduceLoss, requireSameFloat } from './util.js';
+
+export interface LossOptions { reduction?: LossReduction }
+export interface SmoothL1LossOptions extends LossOptions { beta?: number }
+export interface HuberLossOptions extends LossOptions { delta?: number }
+export interface BinaryCrossEntropyOptions extends LossOptions { weight?: Tensor | null }
+export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyOptions { posWeight?: Tensor | null }
+
+function checkSame(op: string, input: Tensor, target: Tensor): void {
+  if (input.ndim !== target.ndim || input.shape.some((d, i) => d !== target.shape[i])) {
+    throw new ShapeError(`${op}: input ${fmtShape(input.shape)} and target ${fmtShape(target.shape)} must have the same shape`);
+  }
+  requireSameFloat(op, input, target);
+}
+
+/** A loss of (input, target) computed elementwise by `fn`, then reduced. */
+function elementwise(op: string, input: Tensor, target: Tensor, opts: LossOptions, attrs: Record<string, unknown>, fn: () => Tensor, extra: (Tensor | null | undefined)[] = []): Tensor {
+  checkSame(op, input, target);
+  const reduction = checkReduction(op, opts.reduction ?? 'mean');
+  const inputs = [input, target, ...extra.filter((t): t is Tensor => !!t)];
+  return apply(op, inputs, { ...attrs, reduction }, () => reduceLoss(fn(), reduction));
+}
+
+export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+  return elementwise('mseLoss', input, target, opts, {}, () => { const d = sub(input, target); return mul(d, d); });
+}
+
+export function l1Loss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+  return elementwise('l1Loss', input, target, opts, {}, () => abs(sub(input, target)));
+}
+
+/** 0.5·d²/beta where |d| < beta, else |d| - 0.5·beta (plain L1 when beta = 0). */
+export function smoothL1Loss(input: Tensor, target: Tensor, opts: SmoothL1LossOptions = {}): Tensor {
+  const beta = opts.beta ?? 1;
+  if (!(beta >= 0)) throw new ShapeError(`smoothL1Loss: beta must be >= 0, got ${beta}`);
+  return elementwise('smoothL1Loss', input, target, opts, { beta }, () => {
+    const d = abs(sub(input, target));
+    return beta === 0 ? d : where(lt(d, beta), mul(mul(d, d), 0.5 / beta), sub(d, 0.5 * beta));
+  });
+}
+
+/** 0.5·d² where |d| < delta, else delta·(|d| - 0.5·delta). */
+export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOptions = {}): Tensor {
+  const delta = opts.delta ?? 1;
+  if (!(delta > 0)) throw new ShapeError(`huberLoss: delta must be > 0, got ${delta}`);
+  return elementwise('huberLoss', input, target, opts, { delta }, () => {
+    const d = abs(sub(input, target));
+    return where(lt(d, delta), mul(mul(d, d), 0.5), mul(sub(d, 0.5 * delta), delta));
+  });
+}
+
+/** Binary cross-entropy on probabilities; each log is clamped at -100, as in torch. */
+export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BinaryCrossEntropyOptions = {}): Tensor {
+  const op = 'binaryCrossEntropy', weight = opts.weight ?? null;
+  checkBroadcastsTo(op, 'weight', weight, input.shape);
+  return elementwise(op, input, target, opts, {}, () => {
+    const logP = maximum(log(input), -100), log1mP = maximum(log1p(neg(input)), -100);
+    const loss = neg(add(mul(target, logP), mul(sub(1, target), log1mP)));
+    return weight ? mul(loss, weight) : loss;
+  }, [weight]);
+}
+
+/** Binary cross-entropy on logits: (1-y)·x + (1 + (posWeight-1)·y)·softplus(-x), stable for large |x|. */
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BinaryCrossEntropyWithLogitsOptions = {}): Tensor {
+  const op = 'binaryCrossEntropyWithLogits', weight = opts.weight ?? null, posWeight = opts.posWeight ?? null;
+  checkBroadcastsTo(op, 'weight', weight, input.shape);
+  checkBroadcastsTo(op, 'posWeight', posWeight, input.shape);
+  return elementwise(op, input, target, opts, { weighted: [!!weight, !!posWeight] }, () => {
+    // softplus(-x) = log1p(exp(-|x|)) + max(-x, 0)
+    const spNeg = add(log1p(exp(neg(abs(input)))), maximum(neg(input), 0));
+    const logWeight = posWeight ? add(mul(sub(posWeight, 1), target), 1) : null;
+    const loss = add(mul(sub(1, target), input), logWeight ? mul(logWeight, spNeg) : spNeg);
+    return weight ? mul(loss, weight) : loss;
+  }, [weight, posWeight]);
+}

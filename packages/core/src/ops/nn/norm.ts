@@ -1,0 +1,162 @@
+// Batch and layer normalization. batchNorm updates the running statistics in place in training mode
+// (core owns that update; kernels only read them), with torch's unbiased variance for runningVar.
+import { apply, hasKernel, runKernel } from '../../dispatch.js';
+import { ShapeError, fmtShape } from '../../errors.js';
+import { numel } from '../../shape.js';
+import type { Tensor } from '../../tensor.js';
+import { add, div, mul, sub } from '../binary.js';
+import { full } from '../creation.js';
+import { mean as meanOf, sum, variance } from '../reduce.js';
+import { rsqrt } from '../unary.js';
+import { contig } from '../util.js';
+import { requireSameFloat } from './util.js';
+
+export interface BatchNormOptions { weight?: Tensor | null; bias?: Tensor | null; training?: boolean; momentum?: number; eps?: number }
+
+function checkPerChannel(op: string, what: string, t: Tensor | null | undefined, C: number, x: Tensor): void {
+  if (t && (t.ndim !== 1 || t.shape[0] !== C)) {
+    throw new ShapeError(`${op}: ${what} ${fmtShape(t.shape)} must have shape [${C}], one value per channel of input ${fmtShape(x.shape)}`);
+  }
+}
+
+/** x [N, C, *] viewed as [N, C, S]. */
+function channels(op: string, x: Tensor): [number, number, number] {
+  if (x.ndim < 2) throw new ShapeError(`${op}: expected input of shape [N,C] or [N,C,*], got ${fmtShape(x.shape)}`);
+  return [x.shape[0]!, x.shape[1]!, numel(x.shape.slice(2))];
+}
+
+const perChannel = (t: Tensor): Tensor => t.reshape([1, t.numel(), 1]);
+
+/** torch.nn.functional.batch_norm over dim 1 of x [N, C, *]. */
+export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions = {}): Tensor {
+  const op = 'batchNorm';
+  const [N, C, S] = channels(op, x);
+  const { weight = null, bias = null } = opts;
+  const training = opts.training ?? false, momentum = opts.momentum ?? 0.1, eps = opts.eps ?? 1e-5;
+  checkPerChannel(op, 'runningMean', runningMean, C, x);
+  checkPerChannel(op, 'runningVar', runningVar, C, x);
+  checkPerChannel(op, 'weight', weight, C, x);
+  checkPerChannel(op, 'bias', bias, C, x);
+  requireSameFloat(op, x, runningMean, runningVar, weight, bias);
+  if (!training && (!runningMean || !runningVar)) {
+    throw new ShapeError(`${op}: runningMean and runningVar are required in eval mode (training: false); pass them, or use training: true`);
+  }
+  if (training && N * S <= 1) {
+    throw new ShapeError(`${op}: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);
+  }
+  const inputs = [x, runningMean, runningVar, weight, bias].filter((t): t is Tensor => !!t);
+  return apply(op, inputs, { training, momentum, eps, stats: [!!runningMean, !!runningVar], affine: [!!weight, !!bias] }, () => {
+    const x3 = x.reshape([N, C, S]), like = { dtype: x.dtype, device: x.device };
+    let y: Tensor, mean: Tensor | undefined, biasedVar: Tensor | undefined;
+    if (hasKernel(op, x.device)) {
+      const ins = [contig(x3), weight ? contig(weight) : full([C], 1, like), bias ? contig(bias) : full([C], 0, like),
+        runningMean ? contig(runningMean) : full([C], 0, like), runningVar ? contig(runningVar) : full([C], 1, like)];
+      const [out, saveMean, saveInvstd] = runKernel(op, x.device, ins, [{ shape: [N, C, S], dtype: x.dtype }, { shape: [C], dtype: x.dtype }, { shape: [C], dtype: x.dtype }], { training, eps });
+      y = out!;
+      if (training) { mean = saveMean!; biasedVar = sub(div(1, mul(saveInvstd!, saveInvstd!)), eps); }
+    } else {
+      if (training) {
+        mean = meanOf(x3, [0, 2]);
+        biasedVar = variance(x3, [0, 2], false, { correction: 0 });
+      }
+      const m = training ? mean! : runningMean!, v = training ? biasedVar! : runningVar!;
+      const scale = weight ? mul(rsqrt(add(v, eps)), weight) : rsqrt(add(v, eps));
+      y = mul(sub(x3, perChannel(m)), perChannel(scale));
+      if (bias) y = add(y, perChannel(bias));
+    }
+    if (training && runningMean && runningVar) {
+      const n = N * S;
+      runningMean.mul_(1 - momentum).add_(mul(mean!, momentum));
+      runningVar.mul_(1 - momentum).add_(mul(biasedVar!, (momentum * n) / (n - 1)));
+    }
+    return y.reshape([...x.shape]);
+  });
+}
+
+export interface BatchNormStatsOptions { eps?: number }
+
+/** The batch statistics training-mode batchNorm normalizes with: mean and 1/sqrt(biasedVar + eps) per channel. */
+export function batchNormStats(x: Tensor, opts: BatchNormStatsOptions = {}): { mean: Tensor; invstd: Tensor } {
+  const op = 'batchNormStats';
+  const [N, C, S] = channels(op, x);
+  requireSameFloat(op, x);
+  const eps = opts.eps ?? 1e-5;
+  return apply(op, [x], { eps }, () => {
+    const x3 = x.reshape([N, C, S]);
+    return { mean: meanOf(x3, [0, 2]), invstd: rsqrt(add(variance(x3, [0, 2], false, { correction: 0 }), eps)) };
+  });
+}
+
+export interface BatchNormBackwardOptions {
+  /** false: gradients of eval mode, where saveMean/saveInvstd are the running statistics (constants). */
+  training?: boolean;
+}
+export interface BatchNormGrads { gradInput: Tensor; gradWeight: Tensor; gradBias: Tensor }
+
+/** Gradients of batchNorm given the statistics it normalized with (see batchNormStats). */
+export function batchNormBackward(gradOut: Tensor, x: Tensor, weight: Tensor | null, saveMean: Tensor, saveInvstd: Tensor, opts: BatchNormBackwardOptions = {}): BatchNormGrads {
+  const op = 'batchNormBackward';
+  const [N, C, S] = channels(op, x);
+  if (gradOut.ndim !== x.ndim || gradOut.shape.some((d, i) => d !== x.shape[i])) {
+    throw new ShapeError(`${op}: gradOut ${fmtShape(gradOut.shape)} must have the input's shape ${fmtShape(x.shape)}`);
+  }
+  checkPerChannel(op, 'weight', weight, C, x);
+  checkPerChannel(op, 'saveMean', saveMean, C, x);
+  checkPerChannel(op, 'saveInvstd', saveInvstd, C, x);
+  requireSameFloat(op, gradOut, x, weight, saveMean, saveInvstd);
+  const training = opts.training ?? true;
+  const inputs = weight ? [gradOut, x, weight, saveMean, saveInvstd] : [gradOut, x, saveMean, saveInvstd];
+  return apply(op, inputs, { training }, () => {
+    const g3 = gradOut.reshape([N, C, S]), x3 = x.reshape([N, C, S]), shape = [...x.shape];
+    const w = weight ?? full([C], 1, { dtype: x.dtype, device: x.device });
+    // the kernel computes batch-statistics gradients only
+    if (training && hasKernel(op, x.device)) {
+      const [gi, gw, gb] = runKernel(op, x.device, [contig(g3), contig(x3), contig(w), contig(saveMean), contig(saveInvstd)],
+        [{ shape: [N, C, S], dtype: x.dtype }, { shape: [C], dtype: x.dtype }, { shape: [C], dtype: x.dtype }], { training });
+      return { gradInput: gi!.reshape(shape), gradWeight: gw!, gradBias: gb! };
+    }
+    const xhat = mul(sub(x3, perChannel(saveMean)), perChannel(saveInvstd));
+    const gradBias = sum(g3, [0, 2]), gradWeight = sum(mul(g3, xhat), [0, 2]);
+    const k = perChannel(mul(w, saveInvstd));
+    if (!training) return { gradInput: mul(g3, k).reshape(shape), gradWeight, gradBias };
+    const M = N * S;
+    // dx = w*invstd * (g - mean(g) - xhat * mean(g*xhat))
+    const centered = sub(sub(g3, perChannel(div(gradBias, M))), mul(xhat, perChannel(div(gradWeight, M))));
+    return { gradInput: mul(centered, k).reshape(shape), gradWeight, gradBias };
+  });
+}
+
+export interface LayerNormOptions { weight?: Tensor | null; bias?: Tensor | null; eps?: number }
+
+/** torch.nn.functional.layer_norm over the trailing `normalizedShape` dims. */
+export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], opts: LayerNormOptions = {}): Tensor {
+  const op = 'layerNorm';
+  const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+  const tail = x.shape.slice(x.ndim - ns.length);
+  if (ns.length === 0 || ns.length > x.ndim || tail.some((d, i) => d !== ns[i])) {
+    throw new ShapeError(`${op}: normalizedShape ${fmtShape(ns)} must match the trailing dims of input ${fmtShape(x.shape)}`);
+  }
+  const { weight = null, bias = null } = opts, eps = opts.eps ?? 1e-5;
+  for (const [what, t] of [['weight', weight], ['bias', bias]] as const) {
+    if (t && (t.ndim !== ns.length || t.shape.some((d, i) => d !== ns[i]))) {
+      throw new ShapeError(`${op}: ${what} ${fmtShape(t.shape)} must have normalizedShape ${fmtShape(ns)}`);
+    }
+  }
+  requireSameFloat(op, x, weight, bias);
+  const D = numel(ns), M = numel(x.shape) / Math.max(D, 1);
+  const inputs = [x, weight, bias].filter((t): t is Tensor => !!t);
+  return apply(op, inputs, { normalizedShape: ns, eps, affine: [!!weight, !!bias] }, () => {
+    const x2 = x.reshape([M, D]), like = { dtype: x.dtype, device: x.device };
+    let y: Tensor;
+    if (hasKernel(op, x.device)) {
+      const ins = [contig(x2), weight ? contig(weight).reshape([D]) : full([D], 1, like), bias ? contig(bias).reshape([D]) : full([D], 0, like)];
+      y = runKernel(op, x.device, ins, [{ shape: [M, D], dtype: x.dtype }, { shape: [M], dtype: x.dtype }, { shape: [M], dtype: x.dtype }], { eps })[0]!;
+    } else {
+      const mu = meanOf(x2, 1, true), rstd = rsqrt(add(variance(x2, 1, true, { correction: 0 }), eps));
+      y = mul(sub(x2, mu), rstd);
+      if (weight) y = mul(y, weight.reshape([1, D]));
+      if (bias) y = add(y, bias.reshape([1, D]));
+    }
+    return y.reshape([...x.shape]);
+  });
+}
