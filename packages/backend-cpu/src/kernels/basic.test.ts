@@ -34,9 +34,9 @@ describe('creation and copy kernels', () => {
 });
 
 describe('elementwise kernels', () => {
-  it('round is half-to-even and sign keeps NaN', () => {
+  it('round is half-to-even and sign(NaN) is 0 as in torch', () => {
     expect(run('round', [t('float32', [6], [0.5, 1.5, 2.5, -0.5, -1.5, 2.4])], [['float32', [6]]])[0]).toEqual([0, 2, 2, -0, -2, 2]);
-    expect(run('sign', [t('float64', [4], [-3, 0, 2, NaN])], [['float64', [4]]])[0]).toEqual([-1, 0, 1, NaN]);
+    expect(run('sign', [t('float64', [4], [-3, 0, 2, NaN])], [['float64', [4]]])[0]).toEqual([-1, 0, 1, 0]);
   });
   it('unary math on a strided input', () => {
     expectClose(run('exp', [t('float64', [2], [0, 9, 1], [2], 0)], [['float64', [2]]])[0]!, [1, Math.E]);
