@@ -9,5 +9,5 @@ export default defineConfig({
   target: 'es2022',
   // fixtures are located relative to the module; shims give CJS an import.meta.url
   shims: true,
-  external: ['vitest', '@flint/core'],
+  external: ['vitest', '@flint/core', '@flint/autograd'],
 });

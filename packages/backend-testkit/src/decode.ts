@@ -14,8 +14,11 @@ function nest(flat: (number | boolean)[], shape: readonly number[], dim = 0, bas
   return Array.from({ length: shape[dim]! }, (_, i) => nest(flat, shape, dim + 1, base + i * inner));
 }
 
-/** The tensors a case made, so the runner can dispose them; `bases` maps a view arg to its base. */
-export interface Made { tensors: Tensor[]; bases: Map<number, Tensor> }
+/**
+ * The tensors a case made, so the runner can dispose them; `bases` maps a view arg to its base. A gradient
+ * case lists in `leaves` the arg paths ("0", "0.1", "3.weight") to make with requiresGrad; decoding fills them in.
+ */
+export interface Made { tensors: Tensor[]; bases: Map<number, Tensor>; leaves?: Map<string, Tensor | undefined> }
 
 export function makeTensor(spec: TensorSpec, device: string, made: Made): { base: Tensor; view: Tensor } {
   const flat = (spec.data ?? []).map(decodeNumber);
@@ -35,16 +38,17 @@ export function makeTensor(spec: TensorSpec, device: string, made: Made): { base
   return { base, view: x };
 }
 
-export function decodeArg(a: Arg, device: string, made: Made, position = -1): unknown {
+export function decodeArg(a: Arg, device: string, made: Made, position = -1, path = String(position)): unknown {
   if ('t' in a) {
     const { base, view } = makeTensor(a.t, device, made);
     if (position >= 0) made.bases.set(position, base);
+    if (made.leaves?.has(path)) made.leaves.set(path, view.requiresGrad_());
     return view;
   }
   if ('s' in a) return decodeNumber(a.s);
   if ('v' in a) return a.v;
-  if ('o' in a) return Object.fromEntries(Object.entries(a.o).map(([k, v]) => [k, decodeArg(v, device, made)]));
-  if ('l' in a) return a.l.map((v) => decodeArg(v, device, made));
+  if ('o' in a) return Object.fromEntries(Object.entries(a.o).map(([k, v]) => [k, decodeArg(v, device, made, -1, `${path}.${k}`)]));
+  if ('l' in a) return a.l.map((v, i) => decodeArg(v, device, made, -1, `${path}.${i}`));
   if ('u' in a) return undefined;
   return device;
 }

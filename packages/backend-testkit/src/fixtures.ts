@@ -39,6 +39,18 @@ export type Expect =
 
 export interface Tolerance { rtol: number; atol: number }
 
+/** The weights w of a gradient check, shaped like the result; null for integer outputs. */
+export type GradWeights = { t: TensorSpec } | { l: (GradWeights | null)[] } | { o: Record<string, GradWeights | null> };
+
+/** PyTorch's gradient of sum(out * w) for each floating tensor arg, keyed by path ("0", "0.1", "3.weight"). */
+export interface GradExpect {
+  w: GradWeights | null;
+  /** null where torch gives None: Flint may return null or zeros. */
+  inputs: Record<string, TensorSpec | null>;
+  /** false at a kink or jump: the gradient is torch's convention there, and finite differences don't apply. */
+  smooth?: boolean;
+}
+
 export interface Case {
   id: string;
   op: string;
@@ -52,6 +64,7 @@ export interface Case {
   shapeOnly?: boolean;
   tol?: Tolerance;
   torchError?: string;
+  grad?: GradExpect;
 }
 
 export interface Family { family: string; torch: string; cases: Case[] }

@@ -10,7 +10,7 @@ import { compare } from './compare.js';
 export type Status = 'pass' | 'fail' | 'skip';
 export interface CaseResult { id: string; family: string; op: string; status: Status; message?: string }
 
-const errText = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+export const errText = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
 function errorMatches(e: unknown, name: string): boolean {
   const ctor = (core as unknown as Record<string, unknown>)[name];
@@ -18,7 +18,8 @@ function errorMatches(e: unknown, name: string): boolean {
   return e instanceof Error && e.name === name;
 }
 
-function callOp(c: Case, args: unknown[]): unknown {
+/** Call the case's op (a core export or a Tensor method) on decoded args. */
+export function callOp(c: Pick<Case, 'call' | 'method'>, args: unknown[]): unknown {
   if (c.method) {
     const self = args[0] as Record<string, unknown> | undefined;
     const fn = self?.[c.call];
@@ -30,7 +31,7 @@ function callOp(c: Case, args: unknown[]): unknown {
   return (fn as (...a: unknown[]) => unknown)(...args);
 }
 
-class MissingApi extends Error {}
+export class MissingApi extends Error {}
 
 export async function runCase(c: Case, device: string): Promise<CaseResult> {
   const base = { id: c.id, family: familyOf(c.id), op: c.op };

@@ -9,6 +9,9 @@ import type { CaseFilter, SkipMap } from './skip.js';
 import { matches, skipReason } from './skip.js';
 import type { ExtraCheck } from './extras.js';
 import { EXTRA_CHECKS } from './extras.js';
+import type { AutogradApi } from './autograd.js';
+import { loadAutograd } from './autograd.js';
+import { gradId, runGradCase } from './grad-case.js';
 
 export interface ConformanceOptions {
   /** Known gaps, keyed by case id, id prefix ("binary/add"), op name or family, with the reason. */
@@ -17,6 +20,11 @@ export interface ConformanceOptions {
   filter?: CaseFilter;
   /** Where progress lines go (skips with reasons, failures); default console.log. */
   log?: (line: string) => void;
+  /**
+   * Gradient checks ("<case id>/grad": PyTorch's gradients of each differentiable case), run when
+   * @flint/autograd can be imported; false turns them off. Default true.
+   */
+  grads?: boolean;
 }
 
 export interface Report {
@@ -32,20 +40,31 @@ let counter = 0;
 /** A device name no one else uses, so the backend under test never collides with 'cpu' and friends. */
 export const uniqueDeviceName = (): string => `testkit${process.pid}x${counter++}`;
 
-/** One run item: a fixture case or an extra check. */
-export type Item = { kind: 'case'; case: Case } | { kind: 'extra'; check: ExtraCheck };
-export const itemId = (i: Item): string => (i.kind === 'case' ? i.case.id : i.check.id);
-export const itemOp = (i: Item): string => (i.kind === 'case' ? i.case.op : i.check.op);
+/** One run item: a fixture case, its gradient check, or an extra check. */
+export type Item = { kind: 'case'; case: Case } | { kind: 'grad'; case: Case; autograd: AutogradApi } | { kind: 'extra'; check: ExtraCheck };
+export const itemId = (i: Item): string => (i.kind === 'case' ? i.case.id : i.kind === 'grad' ? gradId(i.case) : i.check.id);
+export const itemOp = (i: Item): string => (i.kind === 'extra' ? i.check.op : i.case.op);
 
-export function allItems(): Item[] {
+/** Every case (each followed by its gradient check when `autograd` is given), then the extra checks. */
+export function allItems(autograd?: AutogradApi): Item[] {
   return [
-    ...loadFixtures().flatMap((f) => f.cases.map((c): Item => ({ kind: 'case', case: c }))),
+    ...loadFixtures().flatMap((f) => f.cases.flatMap((c): Item[] => (autograd && c.grad
+      ? [{ kind: 'case', case: c }, { kind: 'grad', case: c, autograd }]
+      : [{ kind: 'case', case: c }]))),
     ...EXTRA_CHECKS.map((check): Item => ({ kind: 'extra', check })),
   ];
 }
 
+/** @flint/autograd when gradient checks are on and it loads; otherwise why they don't run (undefined when turned off). */
+export async function gradSetup(grads: boolean | undefined): Promise<{ autograd?: AutogradApi; reason?: string }> {
+  if (grads === false) return {};
+  const r = await loadAutograd();
+  return r.api ? { autograd: r.api } : { reason: `gradient checks don't run: ${r.reason}` };
+}
+
 export async function runItem(item: Item, device: string): Promise<CaseResult> {
   if (item.kind === 'case') return runCase(item.case, device);
+  if (item.kind === 'grad') return runGradCase(item.case, device, item.autograd);
   const base = { id: item.check.id, family: familyOf(item.check.id), op: item.check.op };
   try {
     await item.check.run(device);
@@ -72,10 +91,12 @@ export async function runConformance(factory: BackendFactory, opts: ConformanceO
   registerBackend(device, factory);
   const backend = await initBackend(device);
   const results: CaseResult[] = [];
+  const { autograd, reason } = await gradSetup(opts.grads);
+  if (reason) log(reason);
   try {
     const d0 = memory().devices[device];
     const start = { tensors: d0?.tensors ?? 0, bytes: d0?.bytes ?? 0 };
-    for (const item of allItems()) {
+    for (const item of allItems(autograd)) {
       const id = itemId(item);
       if (!matches(id, opts.filter)) continue;
       const reason = skipReason({ id, op: itemOp(item) }, opts.skip);

@@ -5,10 +5,15 @@ import { familyOf } from './fixtures.js';
 export type SkipMap = Readonly<Record<string, string>>;
 export type CaseFilter = string | RegExp | ((id: string) => boolean);
 
+/** A gradient check ("<case id>/grad") is also skipped by "<op>/grad" or "<family>/grad" (gradients only). */
 export function skipReason(c: Pick<Case, 'id' | 'op'>, skip: SkipMap | undefined): string | undefined {
   if (!skip) return undefined;
   if (skip[c.id] !== undefined) return skip[c.id];
   if (skip[c.op] !== undefined) return skip[c.op];
+  if (c.id.endsWith('/grad')) {
+    const only = skip[`${c.op}/grad`] ?? skip[`${familyOf(c.id)}/grad`];
+    if (only !== undefined) return only;
+  }
   for (const [k, reason] of Object.entries(skip)) if (c.id.startsWith(`${k}/`)) return reason;
   return skip[familyOf(c.id)];
 }

@@ -4,7 +4,7 @@ import { initBackend, memory, registerBackend, removeBackend } from '@flint/core
 import type { BackendFactory } from '@flint/core';
 import { familyOf } from './fixtures.js';
 import type { Item } from './runner.js';
-import { allItems, itemId, itemOp, memoryLeakResult, runItem, uniqueDeviceName } from './runner.js';
+import { allItems, gradSetup, itemId, itemOp, memoryLeakResult, runItem, uniqueDeviceName } from './runner.js';
 import type { CaseFilter, SkipMap } from './skip.js';
 import { matches, skipReason } from './skip.js';
 
@@ -14,18 +14,23 @@ export interface DescribeBackendOptions {
   filter?: CaseFilter;
   /** Title of the outer describe; defaults to the backend's name once known. */
   name?: string;
+  /** Gradient checks ("<case id>/grad"), when @flint/autograd can be imported; false turns them off. */
+  grads?: boolean;
 }
 
 export function describeBackend(factory: BackendFactory, opts: DescribeBackendOptions = {}): void {
   const device = uniqueDeviceName();
-  const items = allItems().filter((i) => matches(itemId(i), opts.filter));
-  const families = new Map<string, Item[]>();
-  for (const i of items) {
-    const f = familyOf(itemId(i));
-    families.set(f, [...(families.get(f) ?? []), i]);
-  }
   let start = { tensors: 0, bytes: 0 };
-  describe(`backend conformance${opts.name ? `: ${opts.name}` : ''}`, () => {
+  // async collection: whether gradient checks exist depends on importing @flint/autograd
+  describe(`backend conformance${opts.name ? `: ${opts.name}` : ''}`, async () => {
+    const { autograd, reason } = await gradSetup(opts.grads);
+    if (reason) it.skip(`gradients (skipped: ${reason})`, () => {});
+    const items = allItems(autograd).filter((i) => matches(itemId(i), opts.filter));
+    const families = new Map<string, Item[]>();
+    for (const i of items) {
+      const f = familyOf(itemId(i));
+      families.set(f, [...(families.get(f) ?? []), i]);
+    }
     beforeAll(async () => {
       registerBackend(device, factory);
       await initBackend(device);

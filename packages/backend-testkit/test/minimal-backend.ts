@@ -147,10 +147,13 @@ const kernels: Record<string, Kernel<Buf>> = {
 
 const STORED: DType[] = ['float32', 'float64', 'int32', 'int64', 'uint8', 'bool'];
 
-/** The factory; the registry keeps backends of unknown buffer type, and kernels only see buffers made here. */
-export const createMinimalBackend = (): Backend => makeMinimal() as unknown as Backend;
+/**
+ * The factory; the registry keeps backends of unknown buffer type, and kernels only see buffers made here.
+ * `syncRead` adds readSync, for code that reads synchronously (gradcheck); the conformance run stays async.
+ */
+export const createMinimalBackend = (opts: { syncRead?: boolean } = {}): Backend => makeMinimal(opts.syncRead ?? false) as unknown as Backend;
 
-function makeMinimal(): Backend<Buf> {
+function makeMinimal(syncRead: boolean): Backend<Buf> {
   const live = new Set<Buf>();
   const dtypes = Object.fromEntries(DTYPES.map((d): [DType, DTypeSupport] => {
     const ok = STORED.includes(d);
@@ -160,7 +163,7 @@ function makeMinimal(): Backend<Buf> {
     name: 'minimal',
     apiVersion: API_VERSION,
     dtypes,
-    syncRead: false,
+    syncRead,
     limits: { maxBufferBytes: 2 ** 30 },
     allocate(_dtype, numel) {
       const b = new Float64Array(numel);
@@ -170,18 +173,21 @@ function makeMinimal(): Backend<Buf> {
     write(buffer, dtype, data: HostArray, offset = 0) {
       for (let i = 0; i < data.length; i++) buffer[offset + i] = store(dtype, Number(data[i]!));
     },
-    async read(buffer, dtype, offset, numel) {
-      const out = hostArray(dtype, numel);
-      for (let i = 0; i < numel; i++) {
-        if (out instanceof BigInt64Array) out[i] = BigInt(buffer[offset + i]!);
-        else out[i] = buffer[offset + i]!;
-      }
-      return out;
-    },
+    async read(buffer, dtype, offset, numel) { return readHost(buffer, dtype, offset, numel); },
+    ...(syncRead ? { readSync: readHost } : {}),
     release(buffer) { live.delete(buffer); },
     memory: () => ({ buffers: live.size, bytes: [...live].reduce((s, b) => s + b.byteLength, 0) }),
     kernels: Object.fromEntries(REQUIRED_KERNELS.map((k) => [k, kernels[k]!])),
   };
+}
+
+function readHost(buffer: Buf, dtype: DType, offset: number, numel: number): HostArray {
+  const out = hostArray(dtype, numel);
+  for (let i = 0; i < numel; i++) {
+    if (out instanceof BigInt64Array) out[i] = BigInt(buffer[offset + i]!);
+    else out[i] = buffer[offset + i]!;
+  }
+  return out;
 }
 
 function checkIndices(op: string, values: number[], size: number): void {

@@ -41,22 +41,24 @@ defineRule('pow', {
     return [ga, gb];
   },
 });
-function minMaxRule(pick: typeof gt): GradRule {
+/**
+ * torch's maximum/minimum backward: ties split the gradient in half; where either side is NaN both
+ * sides get the whole gradient (torch masks only where one side strictly loses).
+ */
+function minMaxRule(aLoses: typeof gt, bLoses: typeof gt): GradRule {
   return {
     save: inputs,
     backward: (ctx, [g]) => {
-      const a = ctx.saved(0), b = ctx.saved(1);
-      // ties split the gradient in half, as torch does
-      const share = where(eq(a, b), 0.5, where(pick(a, b), 1, 0));
+      const a = ctx.saved(0), b = ctx.saved(1), tie = eq(a, b);
       return [
-        ctx.needsGrad(0) ? toInput(mul(g!, share), ctx.inputs[0]!) : null,
-        ctx.needsGrad(1) ? toInput(mul(g!, neg(share).add(1)), ctx.inputs[1]!) : null,
+        ctx.needsGrad(0) ? toInput(mul(g!, where(tie, 0.5, where(aLoses(a, b), 0, 1))), ctx.inputs[0]!) : null,
+        ctx.needsGrad(1) ? toInput(mul(g!, where(tie, 0.5, where(bLoses(a, b), 0, 1))), ctx.inputs[1]!) : null,
       ];
     },
   };
 }
-defineRule('maximum', minMaxRule(gt));
-defineRule('minimum', minMaxRule(lt));
+defineRule('maximum', minMaxRule(lt, gt));
+defineRule('minimum', minMaxRule(gt, lt));
 defineRule('remainder', {
   save: inputs,
   backward: (ctx, [g]) => [
@@ -78,7 +80,8 @@ defineRule('sin', unary(inputs, (c, g) => mul(g, cos(c.saved(0)))));
 defineRule('cos', unary(inputs, (c, g) => neg(mul(g, sin(c.saved(0))))));
 defineRule('tanh', unary(outputs, (c, g) => { const y = c.saved(0); return mul(g, neg(mul(y, y)).add(1)); }));
 defineRule('sigmoid', unary(outputs, (c, g) => { const y = c.saved(0); return mul(g, mul(y, neg(y).add(1))); }));
-defineRule('relu', unary(outputs, (c, g) => where(gt(c.saved(0), 0), g, 0)));
+// torch zeroes the gradient where the result is <= 0 (a NaN input keeps its gradient)
+defineRule('relu', unary(outputs, (c, g) => where(le(c.saved(0), 0), 0, g)));
 defineRule('leakyRelu', unary(inputs, (c, g) => where(gt(c.saved(0), 0), g, mul(g, c.attrs.negativeSlope as number))));
 defineRule('softplus', unary(inputs, (c, g) => {
   const x = c.saved(0), beta = c.attrs.beta as number, threshold = c.attrs.threshold as number;

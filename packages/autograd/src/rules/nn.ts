@@ -3,7 +3,7 @@
 // adjoints), which gives double backward through convolutions and pooling.
 import {
   avgPool2d, avgPool2dBackward, batchNormBackward, batchNormStats, conv2d, conv2dBackwardInput, conv2dBackwardWeight,
-  full, maxPool2d, maxPool2dBackward, mul, rsqrt, softmax, sub, where, type Tensor,
+  div, full, maximum, maxPool2d, maxPool2dBackward, mul, rsqrt, softmax, sub, where, type Tensor,
 } from '@flint/core';
 import { defineRule } from './registry.js';
 import { toInput } from './util.js';
@@ -138,5 +138,24 @@ defineRule('dropout', {
   backward: (ctx, [g]) => {
     if (ctx.inputs.length > 1) return [toInput(mul(g!, ctx.saved(0)), ctx.inputs[0]!), null];
     return [toInput(ctx.attrs.training ? mul(g!, 0) : g!, ctx.inputs[0]!)];
+  },
+});
+
+// torch's formula: g·(p - y)/max(p(1 - p), 1e-12)·weight, finite where the clamped logs saturate
+defineRule('binaryCrossEntropy', {
+  save: (c) => c.inputs,
+  backward: (ctx, [g]) => {
+    const p = ctx.saved(0), y = ctx.saved(1), weight = ctx.inputs.length > 2 ? ctx.saved(2) : null;
+    const reduction = ctx.attrs.reduction as string;
+    let d = div(sub(p, y), maximum(mul(p, sub(1, p)), 1e-12));
+    if (weight) d = mul(d, weight);
+    const scale = reduction === 'mean' ? div(g!, p.numel()) : g!;
+    // d/dy = log(1 - p) - log(p); torch leaves these logs unclamped (infinite at p = 0 or 1)
+    let dy: Tensor | null = null;
+    if (ctx.needsGrad(1)) {
+      dy = sub(p.neg().log1p(), p.log());
+      if (weight) dy = mul(dy, weight);
+    }
+    return [toInput(mul(d, scale), ctx.inputs[0]!), dy ? toInput(mul(dy, scale), ctx.inputs[1]!) : null, ...(weight ? [null] : [])];
   },
 });

@@ -1,11 +1,15 @@
 // Gradient rules for reductions, softmax-style ops and cumsum.
-import { div, eq, exp, flip, logicalAnd, mul, sub, where, zeros, type Tensor } from '@flint/core';
+import { div, eq, exp, flip, logicalAnd, logicalOr, mul, ne, sub, where, zeros, type Tensor } from '@flint/core';
 import { defineRule } from './registry.js';
 import { toInput, unsqueezeDims } from './util.js';
 
 const dimsOf = (attrs: Readonly<Record<string, unknown>>, ndim: number): number[] =>
   (attrs.dim as number[] | undefined) ?? [...Array(ndim).keys()];
 const expandTo = (g: Tensor, shape: readonly number[]) => g.expand([...shape]);
+
+/** Where x holds the extreme `m` (NaN counts as matching NaN, as torch picks it), in g's dtype. */
+const extremeMask = (x: Tensor, m: Tensor, dtype: Tensor['dtype']): Tensor =>
+  logicalOr(eq(x, m), logicalAnd(ne(x, x), ne(m, m))).to(dtype);
 
 defineRule('sum', {
   backward: (ctx, [g]) => {
@@ -48,7 +52,7 @@ function evenly(op: string): void {
     backward: (ctx, [g]) => {
       const x = ctx.saved(0);
       const dims = dimsOf(ctx.attrs, x.ndim), keep = (ctx.attrs.keepdim as boolean) ?? false;
-      const mask = eq(x, unsqueezeDims(ctx.saved(1), dims, keep));
+      const mask = extremeMask(x, unsqueezeDims(ctx.saved(1), dims, keep), g!.dtype);
       const share = div(mask, mask.sum(dims, true));
       return [toInput(mul(unsqueezeDims(g!, dims, keep), share), ctx.inputs[0]!)];
     },
@@ -64,7 +68,7 @@ for (const op of ['max', 'min']) {
       const info = ctx.inputs[0]!;
       if (ctx.attrs.dim === undefined) {
         const x = ctx.saved(0);
-        const mask = eq(x, ctx.saved(1));
+        const mask = extremeMask(x, ctx.saved(1), g!.dtype);
         return [toInput(mul(g!, div(mask, mask.sum())), info)];
       }
       const dim = ctx.attrs.dim as number, keep = ctx.attrs.keepdim as boolean;
