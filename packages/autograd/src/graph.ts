@@ -44,7 +44,7 @@ export function savedView(t: Tensor): Tensor {
 
 /** A node for one recorded op, backed by its gradient rule. */
 export class OpNode extends Node {
-  private saved: SavedTensor[];
+  private saved: SavedTensor[] = [];
   constructor(
     readonly op: string,
     readonly rule: GradRule,
@@ -52,12 +52,15 @@ export class OpNode extends Node {
     readonly inputs: readonly InputInfo[],
     readonly outputs: readonly InputInfo[],
     readonly needs: readonly boolean[],
-    saved: readonly Tensor[],
     edges: readonly (Edge | null)[],
   ) {
     super(`${op[0]!.toUpperCase()}${op.slice(1)}Backward`, edges);
-    // A saved tensor is a view of the same storage, kept out of scopes; the version lets us detect in-place edits.
-    this.saved = saved.map((t) => ({ view: savedView(t), version: t.storage.version }));
+  }
+
+  /** Keep what backward needs; call after the outputs point at this node, so saved outputs do too. */
+  save(tensors: readonly Tensor[]): void {
+    // a saved tensor is a view of the same storage, kept out of scopes; the version detects in-place edits
+    this.saved = tensors.map((t) => ({ view: savedView(t), version: t.storage.version }));
   }
 
   apply(grads: (Tensor | null)[]): (Tensor | null)[] {

@@ -24,12 +24,13 @@ export const tapeHook: OpHook = {
     const outs = call.outputs.filter((o) => isFloating(o.dtype) && !call.inputs.includes(o));
     if (outs.length === 0) return;
     const node = new OpNode(call.op, rule, call.attrs, call.inputs.map(info), call.outputs.map(info), needs,
-      rule.save?.(call) ?? [], call.inputs.map((t, i) => (needs[i] ? edgeOf(t) : null)));
+      call.inputs.map((t, i) => (needs[i] ? edgeOf(t) : null)));
     call.outputs.forEach((o, i) => {
       if (!outs.includes(o)) return;
       setGradFn(o, node, i);
       if (VIEW_OPS.has(call.op) && o.storage === call.inputs[0]!.storage) meta(o).base = peekMeta(call.inputs[0]!)?.base ?? call.inputs[0]!;
     });
+    node.save(rule.save?.(call) ?? []);
   },
 };
 

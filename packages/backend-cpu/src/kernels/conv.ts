@@ -1,10 +1,14 @@
-// conv2d and its two backward kernels as im2col + the blocked GEMM, per image and channel group.
+// conv2d and its two backward kernels as GEMMs whose packers run im2col (see im2col.ts), per channel group.
 import type { Kernel, KernelAttrs } from '@flint/core';
 import type { CpuArray } from '../storage.js';
-import { gemm } from './gemm.js';
+import { col2imWasm, loadImage, packIm2colTWasm, packIm2colWasm, stage, storeImage } from './conv-wasm.js';
+import type { Packer } from './gemm.js';
+import { gemmCore, packCols, packRows, storeRows } from './gemm.js';
 import type { ConvGeom } from './im2col.js';
-import { col2im, im2col } from './im2col.js';
+import { col2imBlock, packBatchRows, packIm2col, packIm2colT } from './im2col.js';
 import { finish, num, pair } from './util.js';
+import type { WasmGemm } from './wasm-gemm.js';
+import { wasmGemm } from './wasm-gemm.js';
 
 interface Conv extends ConvGeom { N: number; O: number; groups: number; Cg: number; Og: number; ckk: number; hw: number }
 
@@ -18,62 +22,90 @@ function geometry(attrs: KernelAttrs, xShape: readonly number[], wShape: readonl
   return { N, O, groups, Cg: Ct / groups, Og: O / groups, C, H, W, kh, kw, Ho, Wo, sh, sw, ph, pw, dh, dw, ckk: C * kh * kw, hw: Ho * Wo };
 }
 
-/** A 1x1, stride-1, unpadded conv reads its input directly as the col matrix. */
-const isPointwise = (g: Conv): boolean => g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0;
+/** Offset of image n, group gr in an [N, groups*perGroup, ...] tensor whose channels hold `size` elements each. */
+const at = (base: number, g: Conv, n: number, gr: number, perGroup: number, size: number): number =>
+  base + (n * g.groups + gr) * perGroup * size;
 
-const scratch = (like: CpuArray, n: number): CpuArray => (like instanceof Float64Array ? new Float64Array(n) : new Float32Array(n));
+/** Output-gradient planes seen as an image under a 1x1 window, so the im2col walks also pack them. */
+const asImage = (g: Conv): ConvGeom => ({ C: g.Og, H: g.Ho, W: g.Wo, kh: 1, kw: 1, Ho: g.Ho, Wo: g.Wo, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1 });
+
+/** The SIMD kernel when both arrays are float32 (the staged-image paths read and write float32 only). */
+const simdFor = (a: CpuArray, b: CpuArray): WasmGemm | null =>
+  a instanceof Float32Array && b instanceof Float32Array ? wasmGemm() : null;
 
 /** conv2d: [x [N,C,H,W], w [O,C/groups,kh,kw], bias [O]?] → [N,O,Ho,Wo]. */
 export const conv2d: Kernel<CpuArray> = ([x, w, bias], [out], attrs) => {
-  const g = geometry(attrs, x!.shape, w!.shape);
-  const direct = isPointwise(g), col = direct ? x!.buffer : scratch(x!.buffer, g.ckk * g.hw), Y = out!.buffer;
-  for (let n = 0; n < g.N; n++) {
-    for (let gr = 0; gr < g.groups; gr++) {
-      const xOff = x!.offset + (n * g.groups + gr) * g.Cg * g.H * g.W;
-      if (!direct) im2col(x!.buffer, xOff, g, col);
-      const yOff = out!.offset + (n * g.O + gr * g.Og) * g.hw;
-      gemm(g.Og, g.hw, g.ckk, { data: w!.buffer, off: w!.offset + gr * g.Og * g.ckk, rs: g.ckk, cs: 1 },
-        { data: col, off: direct ? xOff : 0, rs: g.hw, cs: 1 }, Y, yOff, g.hw);
-    }
-    if (bias) {
-      for (let o = 0; o < g.O; o++) {
-        const bv = bias.buffer[bias.offset + o]!, base = out!.offset + (n * g.O + o) * g.hw;
-        for (let s = 0; s < g.hw; s++) Y[base + s] += bv;
-      }
+  const g = geometry(attrs, x!.shape, w!.shape), X = x!.buffer, Y = out!.buffer, simd = simdFor(X, Y);
+  const st = simd ? stage(g, 0) : null;
+  for (let gr = 0; gr < g.groups; gr++) {
+    // groups outermost, and one key per group, so each group's packed weights serve every image
+    const aKey = {}, packA = packRows({ data: w!.buffer, off: w!.offset + gr * g.Og * g.ckk, rs: g.ckk, cs: 1 });
+    for (let n = 0; n < g.N; n++) {
+      const xOff = at(x!.offset, g, n, gr, g.Cg, g.H * g.W), yOff = at(out!.offset, g, n, gr, g.Og, g.hw);
+      let packB: Packer;
+      if (simd && st) { loadImage(simd, st, X as Float32Array, xOff); packB = packIm2colWasm(simd, st); } else packB = packIm2col(X, xOff, g);
+      gemmCore({
+        M: g.Og, N: g.hw, K: g.ckk, aKey, packA, packB, useWasm: Y instanceof Float32Array, reserve: st?.end,
+        sink: (buf, cb, ldcb, j0, nc) => {
+          for (let o = 0; o < g.Og; o++) {
+            const src = cb + o * ldcb, dst = yOff + o * g.hw + j0;
+            // the bias rides along with the copy out of GEMM scratch
+            const bv = bias ? bias.buffer[bias.offset + gr * g.Og + o]! : 0;
+            if (bv === 0) Y.set(buf.subarray(src, src + nc), dst);
+            else for (let s = 0; s < nc; s++) Y[dst + s] = buf[src + s]! + bv;
+          }
+        },
+      });
     }
   }
   finish(out!);
 };
 
-/** gradInput = col2im(W^T · gradOut) per image and group. */
+/** gradInput = col2im(W^T · gradOut) per image and group, col2im reading GEMM's output block in place. */
 export const conv2dBackwardInput: Kernel<CpuArray> = ([gy, w], [gx], attrs) => {
-  const g = geometry(attrs, attrs.inputShape as number[], w!.shape);
-  const col = scratch(gx!.buffer, g.ckk * g.hw), DX = gx!.buffer;
-  DX.fill(0, gx!.offset, gx!.offset + g.N * g.groups * g.Cg * g.H * g.W);
-  for (let n = 0; n < g.N; n++) {
-    for (let gr = 0; gr < g.groups; gr++) {
-      const dxOff = gx!.offset + (n * g.groups + gr) * g.Cg * g.H * g.W;
-      const gyView = { data: gy!.buffer, off: gy!.offset + (n * g.O + gr * g.Og) * g.hw, rs: g.hw, cs: 1 };
-      const wT = { data: w!.buffer, off: w!.offset + gr * g.Og * g.ckk, rs: 1, cs: g.ckk };
-      if (isPointwise(g)) { gemm(g.ckk, g.hw, g.Og, wT, gyView, DX, dxOff, g.hw); continue; }
-      gemm(g.ckk, g.hw, g.Og, wT, gyView, col, 0, g.hw);
-      col2im(col, g, DX, dxOff);
+  const g = geometry(attrs, attrs.inputShape as number[], w!.shape), DX = gx!.buffer, GY = gy!.buffer, simd = simdFor(GY, DX);
+  // wasm: gradOut is staged as a 1x1-window "image" so its panels come from the same walk as im2col
+  const sDx = simd ? stage(g, 0) : null;
+  const sGy = sDx ? stage(asImage(g), sDx.end) : null;
+  if (!simd) DX.fill(0, gx!.offset, gx!.offset + g.N * g.groups * g.Cg * g.H * g.W);
+  for (let gr = 0; gr < g.groups; gr++) {
+    const aKey = {}, packA = packRows({ data: w!.buffer, off: w!.offset + gr * g.Og * g.ckk, rs: 1, cs: g.ckk });
+    for (let n = 0; n < g.N; n++) {
+      const dxOff = at(gx!.offset, g, n, gr, g.Cg, g.H * g.W), gyOff = at(gy!.offset, g, n, gr, g.Og, g.hw);
+      const spec = { M: g.ckk, N: g.hw, K: g.Og, aKey, packA, useWasm: DX instanceof Float32Array };
+      if (simd && sDx && sGy) {
+        loadImage(simd, sGy, GY as Float32Array, gyOff);
+        simd.f32.fill(0, sDx.base, sDx.compact);
+        gemmCore({ ...spec, packB: packIm2colWasm(simd, sGy), sink: col2imWasm(simd, sDx, g.ckk), reserve: sGy.end });
+        storeImage(simd, sDx, DX as Float32Array, dxOff);
+      } else {
+        gemmCore({
+          ...spec, packB: packCols({ data: GY, off: gyOff, rs: g.hw, cs: 1 }),
+          sink: (buf, cb, ldcb, j0, nc) => col2imBlock(buf, cb, ldcb, j0, nc, g, DX, dxOff),
+        });
+      }
     }
   }
   finish(gx!);
 };
 
-/** gradWeight = sum over images of gradOut · col^T, accumulated inside the GEMM. */
+/** gradWeight = gradOut · col^T with the batch stacked along K, so the sum over images happens in registers. */
 export const conv2dBackwardWeight: Kernel<CpuArray> = ([gy, x], [gw], attrs) => {
-  const g = geometry(attrs, x!.shape, attrs.weightShape as number[]);
-  const direct = isPointwise(g), col = direct ? x!.buffer : scratch(x!.buffer, g.ckk * g.hw);
-  for (let n = 0; n < g.N; n++) {
-    for (let gr = 0; gr < g.groups; gr++) {
-      const xOff = x!.offset + (n * g.groups + gr) * g.Cg * g.H * g.W;
-      if (!direct) im2col(x!.buffer, xOff, g, col);
-      gemm(g.Og, g.ckk, g.hw, { data: gy!.buffer, off: gy!.offset + (n * g.O + gr * g.Og) * g.hw, rs: g.hw, cs: 1 },
-        { data: col, off: direct ? xOff : 0, rs: 1, cs: g.hw }, gw!.buffer, gw!.offset + gr * g.Og * g.ckk, g.ckk, n > 0);
-    }
+  const g = geometry(attrs, x!.shape, attrs.weightShape as number[]), GW = gw!.buffer, X = x!.buffer, simd = simdFor(X, GW) && simdFor(gy!.buffer, GW);
+  const st = simd ? stage(g, 0) : null, sGy = st ? stage(asImage(g), st.end) : null;
+  for (let gr = 0; gr < g.groups; gr++) {
+    const xOff = (n: number): number => at(x!.offset, g, n, gr, g.Cg, g.H * g.W);
+    const gyOff = (n: number): number => at(gy!.offset, g, n, gr, g.Og, g.hw);
+    const wasm = simd && st && sGy ? { simd, st, sGy } : null;
+    gemmCore({
+      M: g.Og, N: g.ckk, K: g.N * g.hw, useWasm: GW instanceof Float32Array, reserve: sGy?.end,
+      // a K block per image (when images are big enough) so each is staged once
+      kSeg: g.hw >= 128 ? g.hw : undefined,
+      // gradOut's rows are the transposed walk of a 1x1 window, so A packs in wasm like B
+      packA: wasm ? packIm2colTWasm(wasm.simd, wasm.sGy, gy!.buffer as Float32Array, gyOff, g.hw) : packBatchRows(gy!.buffer, gyOff, g.hw),
+      packB: wasm ? packIm2colTWasm(wasm.simd, wasm.st, X as Float32Array, xOff, g.hw) : packIm2colT(X, xOff, g, g.hw),
+      sink: storeRows(g.Og, GW, gw!.offset + gr * g.Og * g.ckk, g.ckk),
+    });
   }
   finish(gw!);
 };

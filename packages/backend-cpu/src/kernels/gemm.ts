@@ -1,24 +1,49 @@
-// Cache-blocked GEMM over packed panels (the GotoBLAS/BLIS loop nest). Operands may be arbitrarily
-// strided, since packing reads them once per block; the micro-kernel then streams contiguous panels.
-// float32 runs a WebAssembly SIMD micro-kernel; other dtypes (and engines without SIMD) a JS 4x4 one.
+// Cache-blocked GEMM over packed panels (the GotoBLAS/BLIS loop nest). Callers supply packers, so an
+// operand can be any strided matrix or be generated on the fly (conv's im2col packs straight into panels),
+// and a sink that takes finished blocks of C (conv adds bias or runs col2im there, with no extra copy).
+// float32 runs the WebAssembly SIMD macro-kernel; other dtypes (and engines without SIMD) a JS 4x4 one.
 import type { CpuArray } from '../storage.js';
-import { WASM_MR, WASM_NR, ensureWasmFloats, wasmGemm } from './wasm-gemm.js';
+import { ensureWasmFloats, wasmGemm } from './wasm-gemm.js';
+
+export type Scratch = Float32Array | Float64Array;
 
 /** An operand matrix: element (i, j) at data[off + i*rs + j*cs]. */
 export interface MatView { data: CpuArray; off: number; rs: number; cs: number }
 
-const KC = 256, MC0 = 128, NC0 = 512;
+/**
+ * Writes rows [i0, i0+n) (for A; columns for B) of an operand over k in [p0, p0+kc) as w-wide panels:
+ * dst[d + panel*kc*w + k*w + lane] = op(i0 + panel*w + lane, p0 + k), zero past row n.
+ */
+export type Packer = (p0: number, kc: number, i0: number, n: number, w: number, dst: Scratch, d: number) => void;
+
+/** Takes the finished columns [j0, j0+nc) of C: C(i, j0 + j) = buf[cb + i*ldcb + j] for i < M, j < nc. */
+export type Sink = (buf: Scratch, cb: number, ldcb: number, j0: number, nc: number) => void;
+
+export interface GemmSpec {
+  M: number; N: number; K: number; packA: Packer; packB: Packer; sink: Sink;
+  /** A token for A's contents: a call with the token of the previous call reuses its packed A. */
+  aKey?: object;
+  /** K blocks never straddle a multiple of this (conv's weight gradient: one image per block). */
+  kSeg?: number;
+  /** Floats at the start of wasm memory that the caller keeps its own data in (conv's staged images). */
+  reserve?: number;
+  useWasm: boolean;
+}
+
+// KC x NR (16 KB) B panels stay in L1, MC x KC (120 KB) A blocks in L2, KC x NC B blocks in L3.
+const KC = 256, MC0 = 120, NC0 = 4096;
 
 /**
  * Copy a kc x cols block of a matrix into w-wide panels: dst[panel][k][q] = src(k, panel*w + q),
- * zero-padded to whole panels. The loop order follows the smaller stride so reads stay sequential
- * (walking a row-major matrix down its columns touched a new page per element).
+ * zero-padded to whole panels, panels `panelSize` apart (more than kc*w when this fills part of a block).
+ * The loop order follows the smaller stride so reads stay sequential (walking a row-major matrix down
+ * its columns touched a new page per element).
  */
-function packPanels(data: CpuArray, base: number, kStride: number, qStride: number, kc: number, cols: number, w: number,
-  dst: Float32Array | Float64Array, d: number): void {
+export function packPanels(data: CpuArray, base: number, kStride: number, qStride: number, kc: number, cols: number, w: number,
+  dst: Scratch, d: number, panelSize = w * kc): void {
   const panels = Math.ceil(cols / w), pad = panels * w;
   if (Math.abs(qStride) <= Math.abs(kStride)) {
-    const full = Math.floor(cols / w), panelSize = w * kc;
+    const full = Math.floor(cols / w);
     for (let k = 0; k < kc; k++) {
       const s = base + k * kStride, o = d + k * w;
       for (let p = 0; p < full; p++) {
@@ -35,19 +60,19 @@ function packPanels(data: CpuArray, base: number, kStride: number, qStride: numb
     return;
   }
   for (let q = 0; q < pad; q++) {
-    const o = d + Math.floor(q / w) * w * kc + (q % w);
+    const o = d + Math.floor(q / w) * panelSize + (q % w);
     if (q < cols) for (let k = 0, s = base + q * qStride; k < kc; k++, s += kStride) dst[o + k * w] = data[s]!;
     else for (let k = 0; k < kc; k++) dst[o + k * w] = 0;
   }
 }
 
-/** Pack rows [i0, i0+mc) x cols [p0, p0+kc) of A into MR-row panels: dst[panel][k][r]. */
-const packA = (a: MatView, i0: number, mc: number, p0: number, kc: number, mr: number, dst: Float32Array | Float64Array, d: number): void =>
-  packPanels(a.data, a.off + i0 * a.rs + p0 * a.cs, a.cs, a.rs, kc, mc, mr, dst, d);
+/** Packs A = a (rows i, columns k) into panels. */
+export const packRows = (a: MatView): Packer => (p0, kc, i0, n, w, dst, d) =>
+  packPanels(a.data, a.off + i0 * a.rs + p0 * a.cs, a.cs, a.rs, kc, n, w, dst, d);
 
-/** Pack rows [p0, p0+kc) x cols [j0, j0+nc) of B into NR-column panels: dst[panel][k][c]. */
-const packB = (b: MatView, p0: number, kc: number, j0: number, nc: number, nr: number, dst: Float32Array | Float64Array, d: number): void =>
-  packPanels(b.data, b.off + p0 * b.rs + j0 * b.cs, b.rs, b.cs, kc, nc, nr, dst, d);
+/** Packs B = b (rows k, columns j) into panels. */
+export const packCols = (b: MatView): Packer => (p0, kc, j0, n, w, dst, d) =>
+  packPanels(b.data, b.off + p0 * b.rs + j0 * b.cs, b.rs, b.cs, kc, n, w, dst, d);
 
 /** JS micro-kernel: C[4x4] at c (row stride ldc) += Ap x Bp. Doubles keep 16 accumulators in registers. */
 function jsMicro(kc: number, A: Float64Array, ai: number, B: Float64Array, bi: number, C: Float64Array, ci: number, ldc: number): void {
@@ -67,55 +92,68 @@ function jsMicro(kc: number, A: Float64Array, ai: number, B: Float64Array, bi: n
 }
 
 let jsScratch = new Float64Array(0);
+let packedA: { key: object; M: number; K: number; wasm: boolean } | null = null;
 
-/**
- * C (row-major, row stride ldc, from cOff) = [C +] A[M,K] x B[K,N].
- * `accumulate` adds into C (used to sum conv weight gradients over the batch).
- */
-export function gemm(M: number, N: number, K: number, a: MatView, b: MatView, c: CpuArray, cOff: number, ldc: number,
-  accumulate = false, useWasm = c instanceof Float32Array): void {
+/** C[M,N] = A[M,K] x B[K,N], handing C to spec.sink one column block at a time. */
+export function gemmCore(spec: GemmSpec): void {
+  const { M, N, K, packA, packB, sink } = spec;
   if (M === 0 || N === 0) return;
-  const w = useWasm ? wasmGemm() : null;
-  const MR = w ? WASM_MR : 4, NR = w ? WASM_NR : 4;
-  // block sizes are whole numbers of micro-tiles so padded panels never spill into the next block
-  const MC = Math.floor(MC0 / MR) * MR, NC = Math.floor(NC0 / NR) * NR;
-  const ncMax = Math.min(NC, Math.ceil(N / NR) * NR), kcMax = Math.min(KC, K), mPad = Math.ceil(M / MR) * MR;
-  const mcMax = Math.min(MC, mPad);
-  // scratch layout: [Ap mcMax*kcMax][Bp kcMax*ncMax][Cb mPad*ncMax]
-  const aBase = 0, bBase = mcMax * kcMax, cBase = bBase + kcMax * ncMax, total = cBase + mPad * ncMax;
-  let buf: Float32Array | Float64Array;
+  const w = spec.useWasm ? wasmGemm() : null;
+  const MR = w ? w.mr : 4, NR = w ? w.nr : 4;
+  // block sizes are whole numbers of micro-tiles so padded panels never spill into the next block;
+  // K blocks are balanced (450 -> 225 + 225, not 256 + 194) so no block is a short, overhead-heavy one
+  const MC = Math.floor(MC0 / MR) * MR, NC = Math.floor(NC0 / NR) * NR, kSeg = Math.min(K, spec.kSeg ?? K);
+  const kcB = Math.ceil(kSeg / Math.max(1, Math.ceil(kSeg / KC))), mPad = Math.ceil(M / MR) * MR;
+  const ncMax = Math.min(NC, Math.ceil(N / NR) * NR);
+  // scratch: [A: all of it when reusable, else one K block][B block: kcB*ncMax][C block: mPad*ncMax]
+  const key = spec.aKey, keep = key !== undefined;
+  const aBase = w ? spec.reserve ?? 0 : 0, bBase = aBase + (keep ? mPad * K : mPad * kcB), cBase = bBase + kcB * ncMax, total = cBase + mPad * ncMax;
+  let reuse = keep && packedA !== null && packedA.key === key && packedA.M === M && packedA.K === K && packedA.wasm === !!w;
+  let buf: Scratch;
   if (w) { ensureWasmFloats(w, total); buf = w.f32; } else {
-    if (jsScratch.length < total) jsScratch = new Float64Array(total);
+    // growing wasm memory keeps its contents; a new JS scratch array does not
+    if (jsScratch.length < total) { jsScratch = new Float64Array(total); reuse = false; }
     buf = jsScratch;
   }
+  packedA = keep ? { key, M, K, wasm: !!w } : null;
   for (let jc = 0; jc < N; jc += NC) {
     const nc = Math.min(NC, N - jc), ncPad = Math.ceil(nc / NR) * NR;
-    // Cb holds the whole M x nc column block so it can accumulate over every K block
-    for (let i = 0; i < M; i++) {
-      const cb = cBase + i * ncPad, co = cOff + i * ldc + jc;
-      if (accumulate) for (let j = 0; j < nc; j++) buf[cb + j] = c[co + j]!;
-      else buf.fill(0, cb, cb + nc);
-    }
-    for (let pc = 0; pc < K; pc += KC) {
-      const kc = Math.min(KC, K - pc);
-      packB(b, pc, kc, jc, nc, NR, buf, bBase);
-      for (let ic = 0; ic < M; ic += MC) {
-        const mc = Math.min(MC, M - ic);
-        packA(a, ic, mc, pc, kc, MR, buf, aBase);
-        for (let jr = 0; jr < nc; jr += NR) {
-          const bp = bBase + jr * kc;
-          for (let ir = 0; ir < mc; ir += MR) {
-            const ap = aBase + ir * kc, cp = cBase + (ic + ir) * ncPad + jr;
-            // |0 keeps the arguments small integers: a double argument sends V8 down a slow wasm-call path
-            if (w) w.mk(kc | 0, (ap * 4) | 0, (bp * 4) | 0, (cp * 4) | 0, (ncPad * 4) | 0);
-            else jsMicro(kc, buf as Float64Array, ap, buf as Float64Array, bp, buf as Float64Array, cp, ncPad);
+    if (!w || K === 0) buf.fill(0, cBase, cBase + mPad * ncPad);
+    for (let pc = 0, kc = 0; pc < K; pc += kc) {
+      kc = Math.min(kcB, K - pc, kSeg - (pc % kSeg));
+      const aBlock = keep ? aBase + pc * mPad : aBase;
+      if (!keep || (jc === 0 && !reuse)) packA(pc, kc, 0, M, MR, buf, aBlock);
+      packB(pc, kc, jc, nc, NR, buf, bBase);
+      for (let ic = 0; ic < mPad; ic += MC) {
+        const mc = Math.min(MC, mPad - ic), ap = aBlock + ic * kc, cp = cBase + ic * ncPad;
+        // |0 keeps the arguments small integers: a double argument sends V8 down a slow wasm-call path
+        if (w) w.gebp(mc | 0, ncPad | 0, kc | 0, (ap * 4) | 0, (bBase * 4) | 0, (cp * 4) | 0, (ncPad * 4) | 0, pc === 0 ? 0 : 1);
+        else {
+          const f = buf as Float64Array;
+          for (let jr = 0; jr < ncPad; jr += NR) {
+            for (let ir = 0; ir < mc; ir += MR) jsMicro(kc, f, ap + ir * kc, f, bBase + jr * kc, f, cp + ir * ncPad + jr, ncPad);
           }
         }
       }
     }
-    for (let i = 0; i < M; i++) {
-      const cb = cBase + i * ncPad, co = cOff + i * ldc + jc;
-      for (let j = 0; j < nc; j++) c[co + j] = buf[cb + j]!;
-    }
+    sink(buf, cBase, ncPad, jc, nc);
   }
+}
+
+/** Copies (or adds) a C block into a row-major matrix at cOff with row stride ldc. */
+export const storeRows = (M: number, c: CpuArray, cOff: number, ldc: number, accumulate = false): Sink => (buf, cb, ldcb, j0, nc) => {
+  for (let i = 0; i < M; i++) {
+    const src = cb + i * ldcb, dst = cOff + i * ldc + j0;
+    if (accumulate) for (let j = 0; j < nc; j++) c[dst + j] += buf[src + j]!;
+    else c.set(buf.subarray(src, src + nc), dst);
+  }
+};
+
+/**
+ * C (row-major, row stride ldc, from cOff) = [C +] A[M,K] x B[K,N].
+ * `accumulate` adds into C instead of overwriting it.
+ */
+export function gemm(M: number, N: number, K: number, a: MatView, b: MatView, c: CpuArray, cOff: number, ldc: number,
+  accumulate = false, useWasm = c instanceof Float32Array): void {
+  gemmCore({ M, N, K, packA: packRows(a), packB: packCols(b), sink: storeRows(M, c, cOff, ldc, accumulate), useWasm });
 }

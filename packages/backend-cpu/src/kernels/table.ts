@@ -7,6 +7,7 @@ import { arange, cast, copy, fill } from './creation.js';
 import { unaryKernels } from './elementwise.js';
 import { gather, scatterAdd } from './indexing.js';
 import { matmul } from './matmul.js';
+import { optimKernels } from './optim.js';
 import { batchNorm, batchNormBackward, layerNorm } from './norm.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
 import { random } from './random.js';
@@ -23,4 +24,5 @@ export const cpuKernels: Readonly<Record<string, Kernel<CpuArray>>> = {
   conv2d, conv2dBackwardInput, conv2dBackwardWeight,
   maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward,
   batchNorm, batchNormBackward, layerNorm,
+  ...optimKernels,
 };

@@ -1,108 +1,142 @@
-// A float32 GEMM micro-kernel in WebAssembly SIMD, assembled here from bytes so the package needs no
-// native build and no toolchain. It computes C[MR x NR] += Ap * Bp over packed panels (see gemm.ts).
-// JS has no SIMD, so this is where float32 matmul/conv get most of their speed.
+// A float32 GEMM macro-kernel in WebAssembly SIMD, assembled here from bytes so the package needs no
+// native build and no toolchain. gebp computes C[mc x nc] (+)= Ap * Bp over packed panels (see gemm.ts)
+// by looping an MR x NR register-tile micro-kernel; JS has no SIMD, so this is where float32 matmul
+// and conv get most of their speed.
 
-export const WASM_MR = 6;
-export const WASM_NR = 8;
+import {
+  ADD, BLOCK, BR, BR_IF, CALL, CONST, ELSE, END, EQZ, F32X4_ADD, F32X4_MUL, GET, I32, IF, LOAD32_SPLAT, LOOP, MUL, SET, SUB,
+  TEE, V128, V128_CONST, V128_LOAD, V128_STORE, addConst, leb, load, section, simd, sleb, str, vec,
+} from './wasm-asm.js';
+import { WINDOW_PARAMS, padRowsBody, windowBody } from './wasm-im2col.js';
 
-const leb = (n: number): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>>= 7;
-    if (n === 0) { out.push(b); return out; }
-    out.push(b | 0x80);
-  }
-};
-const sleb = (n: number): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) { out.push(b); return out; }
-    out.push(b | 0x80);
-  }
-};
-const vec = (items: number[][]): number[] => [...leb(items.length), ...items.flat()];
-const section = (id: number, body: number[]): number[] => [id, ...leb(body.length), ...body];
-const str = (s: string): number[] => [...leb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
+/** The register tile: MR rows of A by NR columns of B (NR/4 SIMD vectors per row). */
+export interface TileShape { mr: number; nr: number }
+const DEFAULT_TILE: TileShape = { mr: 3, nr: 16 };
 
-const I32 = 0x7f, V128 = 0x7b;
-const GET = 0x20, SET = 0x21;
-const simd = (op: number): number[] => [0xfd, ...leb(op)];
-const V128_LOAD = 0, LOAD32_SPLAT = 9, V128_STORE = 11, F32X4_ADD = 228, F32X4_MUL = 230;
-
-/** Body of mk(kc, ap, bp, cp, ldcBytes): C tile at cp (row stride ldcBytes) += sum_k Ap[k][:] x Bp[k][:]. */
+/**
+ * Body of mk(kc, ap, bp, cp, ldcBytes, load): C tile at cp (row stride ldcBytes) = [C +] sum_k Ap[k][:] x Bp[k][:];
+ * load = 0 starts from zero, so the first K block needs no zeroed C. All MR*NR/4 accumulators must stay in
+ * xmm registers: V8 keeps one of the 16 as scratch, and a spilled accumulator chains every k step through a
+ * store-to-load round trip (that halved throughput). So only the first B vector lives in a local; the rest
+ * are re-read from L1 for each row. Unrolling K made TurboFan hoist all loads of the unrolled steps and
+ * spill, so the loop does one k per trip.
+ */
 function microKernelBody(mr: number, nr: number): number[] {
   const nv = nr / 4;
-  const KC = 0, AP = 1, BP = 2, CP = 3, LDC = 4;
-  const acc = (r: number, v: number): number => 5 + r * nv + v;
-  const bReg = (v: number): number => 5 + mr * nv + v;
-  const aReg = 5 + mr * nv + nv;
-  const ROW = aReg + 1; // i32 row pointer
+  const KC = 0, AP = 1, BP = 2, CP = 3, LDC = 4, LOAD = 5;
+  const acc = (r: number, v: number): number => 6 + r * nv + v;
+  const b0 = 6 + mr * nv, aReg = b0 + 1, ROW = aReg + 1; // ROW: i32 row pointer
   const code: number[] = [];
   const rowLoop = (each: (r: number) => void): void => {
     code.push(GET, CP, SET, ROW);
     for (let r = 0; r < mr; r++) {
       each(r);
-      code.push(GET, ROW, GET, LDC, 0x6a, SET, ROW);
+      code.push(GET, ROW, GET, LDC, ADD, SET, ROW);
     }
   };
-  rowLoop((r) => { for (let v = 0; v < nv; v++) code.push(GET, ROW, ...simd(V128_LOAD), 0, ...leb(16 * v), SET, acc(r, v)); });
-  code.push(0x02, 0x40, GET, KC, 0x45, 0x0d, 0, 0x03, 0x40); // block; if kc==0 break; loop
-  for (let v = 0; v < nv; v++) code.push(GET, BP, ...simd(V128_LOAD), 0, ...leb(16 * v), SET, bReg(v));
+  code.push(GET, LOAD, ...IF);
+  rowLoop((r) => { for (let v = 0; v < nv; v++) code.push(GET, ROW, ...load(V128_LOAD, 16 * v), SET, acc(r, v)); });
+  code.push(ELSE);
+  for (let i = 0; i < mr * nv; i++) code.push(...simd(V128_CONST), ...new Array<number>(16).fill(0), SET, 6 + i);
+  code.push(END);
+  code.push(...BLOCK, ...LOOP, GET, KC, EQZ, BR_IF, 1);
+  code.push(GET, BP, ...load(V128_LOAD, 0), SET, b0);
   for (let r = 0; r < mr; r++) {
-    code.push(GET, AP, ...simd(LOAD32_SPLAT), 0, ...leb(4 * r), SET, aReg);
+    code.push(GET, AP, ...load(LOAD32_SPLAT, 4 * r), SET, aReg);
     for (let v = 0; v < nv; v++) {
-      code.push(GET, acc(r, v), GET, aReg, GET, bReg(v), ...simd(F32X4_MUL), ...simd(F32X4_ADD), SET, acc(r, v));
+      code.push(GET, acc(r, v), GET, aReg);
+      if (v === 0) code.push(GET, b0);
+      else code.push(GET, BP, ...load(V128_LOAD, 16 * v));
+      code.push(...simd(F32X4_MUL), ...simd(F32X4_ADD), SET, acc(r, v));
     }
   }
-  code.push(GET, AP, 0x41, ...sleb(4 * mr), 0x6a, SET, AP);
-  code.push(GET, BP, 0x41, ...sleb(4 * nr), 0x6a, SET, BP);
-  code.push(GET, KC, 0x41, 1, 0x6b, 0x22, KC, 0x0d, 0, 0x0b, 0x0b); // kc--; br_if loop; end loop; end block
-  rowLoop((r) => { for (let v = 0; v < nv; v++) code.push(GET, ROW, GET, acc(r, v), ...simd(V128_STORE), 0, ...leb(16 * v)); });
-  code.push(0x0b);
-  const locals = vec([[...leb(mr * nv + nv + 1), V128], [1, I32]]);
+  code.push(...addConst(AP, 4 * mr), ...addConst(BP, 4 * nr), ...addConst(KC, -1), BR, 0, END, END);
+  rowLoop((r) => { for (let v = 0; v < nv; v++) code.push(GET, ROW, GET, acc(r, v), ...load(V128_STORE, 16 * v)); });
+  code.push(END);
+  const locals = vec([[...leb(mr * nv + 2), V128], [1, I32]]);
   const body = [...locals, ...code];
   return [...leb(body.length), ...body];
 }
 
-function moduleBytes(mr: number, nr: number): Uint8Array<ArrayBuffer> {
+/**
+ * Body of gebp(mc, nc, kc, ap, bp, cp, ldcBytes, load): for each NR-wide B panel, for each MR-high A panel,
+ * call mk. mc and nc are positive multiples of MR and NR. Looping here rather than in JS saves a
+ * JS-to-wasm call (tens of ns) per tile; the B panel stays in L1 while the A panels stream past it.
+ */
+function macroKernelBody({ mr, nr }: TileShape): number[] {
+  const MC = 0, NC = 1, KC = 2, AP = 3, BP = 4, CP = 5, LDC = 6, LOAD = 7, A = 8, C = 9, M = 10, ASTEP = 11;
+  const code: number[] = [
+    GET, KC, CONST, ...sleb(4 * mr), MUL, SET, ASTEP,
+    ...LOOP,
+    GET, AP, SET, A, GET, CP, SET, C, GET, MC, SET, M,
+    ...LOOP,
+    GET, KC, GET, A, GET, BP, GET, C, GET, LDC, GET, LOAD, CALL, 0,
+    GET, A, GET, ASTEP, ADD, SET, A,
+    GET, C, GET, LDC, CONST, ...sleb(mr), MUL, ADD, SET, C,
+    GET, M, CONST, ...sleb(mr), SUB, TEE, M, BR_IF, 0, END,
+    GET, BP, GET, KC, CONST, ...sleb(4 * nr), MUL, ADD, SET, BP,
+    ...addConst(CP, 4 * nr),
+    GET, NC, CONST, ...sleb(nr), SUB, TEE, NC, BR_IF, 0, END,
+    END,
+  ];
+  const body = [...vec([[4, I32]]), ...code];
+  return [...leb(body.length), ...body];
+}
+
+function moduleBytes(tile: TileShape): Uint8Array<ArrayBuffer> {
+  const i32s = (n: number): number[][] => Array.from({ length: n }, () => [I32]);
+  const exp = (name: string, index: number): number[] => [...str(name), 0x00, index];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), 0]])),
+    ...section(1, vec([[0x60, ...vec(i32s(6)), 0], [0x60, ...vec(i32s(8)), 0], [0x60, ...vec(i32s(WINDOW_PARAMS)), 0]])),
     ...section(2, vec([[...str('e'), ...str('m'), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0]])),
-    ...section(7, vec([[...str('mk'), 0x00, 0]])),
-    ...section(10, vec([microKernelBody(mr, nr)])),
+    ...section(3, vec([[0], [1], [0], [2], [2], [2], [2]])),
+    ...section(7, vec([exp('gebp', 1), exp('padRows', 2), exp('gather1', 3), exp('gather4', 4), exp('scatter1', 5), exp('scatter4', 6)])),
+    ...section(10, vec([microKernelBody(tile.mr, tile.nr), macroKernelBody(tile), padRowsBody(),
+      windowBody(1, false), windowBody(4, false), windowBody(1, true), windowBody(4, true)])),
   ];
   return new Uint8Array(bytes);
 }
 
-export interface WasmGemm {
+type I32Fn<N extends number, A extends number[] = []> = A['length'] extends N ? (...args: A) => void : I32Fn<N, [...A, number]>;
+/** Walks an image window against GEMM panels (see windowBody for the arguments). */
+export type WindowFn = I32Fn<typeof WINDOW_PARAMS>;
+
+export interface WasmGemm extends TileShape {
   readonly memory: WebAssembly.Memory;
-  readonly mk: (kc: number, ap: number, bp: number, cp: number, ldcBytes: number) => void;
+  readonly gebp: (mc: number, nc: number, kc: number, ap: number, bp: number, cp: number, ldcBytes: number, load: number) => void;
+  readonly padRows: (src: number, dst: number, rows: number, bytes: number, srcStride: number, dstStride: number) => void;
+  readonly gather1: WindowFn;
+  readonly gather4: WindowFn;
+  readonly scatter1: WindowFn;
+  readonly scatter4: WindowFn;
   /** A Float32Array over the whole memory (refreshed after growth). */
   f32: Float32Array;
 }
 
-let cached: WasmGemm | null | undefined;
-
-/** The SIMD kernel, or null where the engine lacks WebAssembly SIMD (then gemm.ts uses plain JS). */
-export function wasmGemm(): WasmGemm | null {
-  if (cached !== undefined) return cached;
-  cached = null;
+/** Instantiate a kernel with the given tile, or null where the engine lacks WebAssembly SIMD. */
+export function buildWasmGemm(tile: TileShape = DEFAULT_TILE): WasmGemm | null {
   try {
     const g = globalThis as { WebAssembly?: typeof WebAssembly };
-    const bytes = moduleBytes(WASM_MR, WASM_NR);
+    const bytes = moduleBytes(tile);
     if (!g.WebAssembly || !WebAssembly.validate(bytes)) return null;
     const memory = new WebAssembly.Memory({ initial: 1 });
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { e: { m: memory } });
-    const mk = inst.exports.mk as WasmGemm['mk'];
-    cached = { memory, mk, f32: new Float32Array(memory.buffer) };
+    const e = new WebAssembly.Instance(new WebAssembly.Module(bytes), { e: { m: memory } }).exports;
+    return {
+      memory, mr: tile.mr, nr: tile.nr, f32: new Float32Array(memory.buffer),
+      gebp: e.gebp as WasmGemm['gebp'], padRows: e.padRows as WasmGemm['padRows'],
+      gather1: e.gather1 as WindowFn, gather4: e.gather4 as WindowFn, scatter1: e.scatter1 as WindowFn, scatter4: e.scatter4 as WindowFn,
+    };
   } catch {
-    cached = null;
+    return null;
   }
+}
+
+let cached: WasmGemm | null | undefined;
+
+/** The shared SIMD kernel, or null where the engine lacks WebAssembly SIMD (then gemm.ts uses plain JS). */
+export function wasmGemm(): WasmGemm | null {
+  if (cached === undefined) cached = buildWasmGemm();
   return cached;
 }
 

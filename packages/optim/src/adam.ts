@@ -1,0 +1,80 @@
+// Adam and AdamW (decoupled weight decay): torch 1.13's `_single_tensor_adam` / `_single_tensor_adamw`.
+import { maximum, zerosLike } from '@flint/core';
+import type { Tensor } from '@flint/core';
+import { checkRange, checkRanges } from './errors.js';
+import { fusedStep } from './fused.js';
+import { Optimizer, withDefaults } from './optimizer.js';
+import type { ParamGroup, Params } from './optimizer.js';
+
+export interface AdamOptions {
+  lr?: number;
+  /** Decay rates of the first and second moment averages, each in [0, 1). */
+  betas?: readonly [number, number];
+  eps?: number;
+  /** Adam: L2 penalty added to the gradient. AdamW: decoupled decay, `param *= 1 - lr * weightDecay`. */
+  weightDecay?: number;
+  /** Normalise by the running maximum of the second moment (Reddi et al.). */
+  amsgrad?: boolean;
+  maximize?: boolean;
+}
+
+const checker = (name: string) => (o: AdamOptions): void => {
+  checkRanges(name, o, { lr: [0], eps: [0], weightDecay: [0] });
+  checkRange(name, 'betas[0]', o.betas?.[0], 0, 1);
+  checkRange(name, 'betas[1]', o.betas?.[1], 0, 1);
+};
+
+abstract class AdamBase extends Optimizer<AdamOptions> {
+  protected abstract readonly decoupled: boolean;
+
+  protected updateParam(p: Tensor, grad: Tensor, group: ParamGroup<AdamOptions>): void {
+    const lr = group.lr!, [beta1, beta2] = group.betas!, eps = group.eps!, weightDecay = group.weightDecay!;
+    const amsgrad = group.amsgrad!, maximize = group.maximize!, decoupled = this.decoupled;
+    const state = this.stateOf(p);
+    if (state.step === undefined) {
+      state.step = 0;
+      state.exp_avg = this.own(zerosLike(p));
+      state.exp_avg_sq = this.own(zerosLike(p));
+      if (amsgrad) state.max_exp_avg_sq = this.own(zerosLike(p));
+    }
+    // a state loaded without max_exp_avg_sq (amsgrad turned on later) starts it at zero
+    if (amsgrad && !state.max_exp_avg_sq) state.max_exp_avg_sq = this.own(zerosLike(p));
+    const step = (state.step as number) + 1;
+    state.step = step;
+    const expAvg = state.exp_avg as Tensor, expAvgSq = state.exp_avg_sq as Tensor;
+    const maxSq = amsgrad ? (state.max_exp_avg_sq as Tensor) : undefined;
+    const attrs = { lr, beta1, beta2, eps, weightDecay, step, amsgrad, maximize, decoupled };
+    if (this.useFusedKernels && fusedStep('adamStep', p, grad, maxSq ? [expAvg, expAvgSq, maxSq] : [expAvg, expAvgSq], attrs)) return;
+
+    let g = maximize ? grad.neg() : grad;
+    if (weightDecay !== 0) {
+      if (decoupled) p.mul_(1 - lr * weightDecay);
+      else g = g.add(p.mul(weightDecay));
+    }
+    expAvg.mul_(beta1).add_(g.mul(1 - beta1));
+    // addcmul's order: value * g * g
+    expAvgSq.mul_(beta2).add_(g.mul(1 - beta2).mul(g));
+    const stepSize = lr / (1 - beta1 ** step);
+    const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
+    const second = maxSq ? maxSq.copy_(maximum(maxSq, expAvgSq)) : expAvgSq;
+    const denom = second.sqrt().div(bc2Sqrt).add(eps);
+    // addcdiv's order: value * expAvg / denom
+    p.add_(expAvg.mul(-stepSize).div(denom));
+  }
+}
+
+/** Adam (Kingma & Ba), with L2 weight decay added to the gradient. */
+export class Adam extends AdamBase {
+  protected readonly decoupled = false;
+  constructor(params: Params<AdamOptions>, options: AdamOptions = {}) {
+    super('Adam', params, withDefaults({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false }, options), checker('Adam'));
+  }
+}
+
+/** AdamW (Loshchilov & Hutter): weight decay applied to the parameter, not the gradient; default 0.01. */
+export class AdamW extends AdamBase {
+  protected readonly decoupled = true;
+  constructor(params: Params<AdamOptions>, options: AdamOptions = {}) {
+    super('AdamW', params, withDefaults({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false }, options), checker('AdamW'));
+  }
+}

@@ -1,0 +1,87 @@
+// Composing schedulers: SequentialLR hands over at milestones; ChainedScheduler steps all of them each
+// epoch, so their (recursive) factors multiply.
+import { OptimizerError } from '../errors.js';
+import { lrOf } from './scheduler.js';
+import type { LRScheduler, SchedulableOptimizer, Scheduler, SchedulerStateDict } from './scheduler.js';
+
+const states = (ss: readonly Scheduler[]): SchedulerStateDict[] => ss.map((s) => s.stateDict());
+function loadStates(owner: string, ss: readonly Scheduler[], saved: unknown): void {
+  if (!Array.isArray(saved) || saved.length !== ss.length) throw new OptimizerError(`${owner}.loadStateDict: expected _schedulers with ${ss.length} entries`);
+  ss.forEach((s, i) => s.loadStateDict(saved[i] as SchedulerStateDict));
+}
+
+/** Run `schedulers[i]` from `milestones[i-1]` on; each new one starts from epoch 0 (closed form). */
+export class SequentialLR implements Scheduler {
+  readonly schedulers: LRScheduler[];
+  readonly milestones: number[];
+  lastEpoch: number;
+  private lastLr: number[];
+
+  constructor(readonly optimizer: SchedulableOptimizer, schedulers: readonly LRScheduler[], milestones: readonly number[], { lastEpoch = -1 }: { lastEpoch?: number } = {}) {
+    schedulers.forEach((s, i) => {
+      if (s.optimizer !== optimizer) throw new OptimizerError(`SequentialLR: expects all schedulers to belong to the optimizer passed in, but the scheduler at index ${i} has another`);
+    });
+    if (milestones.length !== schedulers.length - 1) {
+      throw new OptimizerError(`SequentialLR: expects one milestone fewer than schedulers, got ${schedulers.length} schedulers and ${milestones.length} milestones`);
+    }
+    this.schedulers = [...schedulers];
+    this.milestones = [...milestones];
+    this.lastEpoch = lastEpoch + 1;
+    // undo what constructing the schedulers did, then start the first one again
+    for (const g of optimizer.paramGroups) g.lr = g.initialLr;
+    for (const s of this.schedulers) s.lastEpoch -= 1;
+    this.schedulers[0]!.initialStep();
+    this.lastLr = this.schedulers[0]!.getLastLr();
+  }
+
+  step(): void {
+    this.lastEpoch++;
+    // bisect_right: how many milestones are <= lastEpoch
+    const idx = this.milestones.filter((m) => m <= this.lastEpoch).length;
+    const s = this.schedulers[idx]!;
+    if (idx > 0 && this.milestones[idx - 1] === this.lastEpoch) s.step(0);
+    else s.step();
+    this.lastLr = s.getLastLr();
+  }
+
+  getLastLr(): number[] { return [...this.lastLr]; }
+
+  stateDict(): SchedulerStateDict {
+    return { _milestones: [...this.milestones], last_epoch: this.lastEpoch, _last_lr: [...this.lastLr], _schedulers: states(this.schedulers) };
+  }
+  loadStateDict(sd: SchedulerStateDict): void {
+    loadStates('SequentialLR', this.schedulers, sd._schedulers);
+    if (typeof sd.last_epoch === 'number') this.lastEpoch = sd.last_epoch;
+    if (Array.isArray(sd._last_lr)) this.lastLr = [...(sd._last_lr as number[])];
+  }
+}
+
+/** Step every scheduler each epoch; recursive schedules multiply their factors. */
+export class ChainedScheduler implements Scheduler {
+  readonly schedulers: Scheduler[];
+  readonly optimizer: SchedulableOptimizer;
+  private lastLr: number[];
+
+  constructor(schedulers: readonly Scheduler[]) {
+    if (schedulers.length === 0) throw new OptimizerError('ChainedScheduler: needs at least one scheduler');
+    schedulers.forEach((s, i) => {
+      if (s.optimizer !== schedulers[0]!.optimizer) throw new OptimizerError(`ChainedScheduler: expects all schedulers to belong to the same optimizer, but schedulers 0 and ${i} differ`);
+    });
+    this.schedulers = [...schedulers];
+    this.optimizer = schedulers[0]!.optimizer;
+    this.lastLr = this.optimizer.paramGroups.map(lrOf);
+  }
+
+  step(): void {
+    for (const s of this.schedulers) s.step();
+    this.lastLr = this.optimizer.paramGroups.map(lrOf);
+  }
+
+  getLastLr(): number[] { return [...this.lastLr]; }
+
+  stateDict(): SchedulerStateDict { return { _last_lr: [...this.lastLr], _schedulers: states(this.schedulers) }; }
+  loadStateDict(sd: SchedulerStateDict): void {
+    loadStates('ChainedScheduler', this.schedulers, sd._schedulers);
+    if (Array.isArray(sd._last_lr)) this.lastLr = [...(sd._last_lr as number[])];
+  }
+}

@@ -1,0 +1,53 @@
+// SGD with momentum, dampening, Nesterov and weight decay: torch 1.13's `_single_tensor_sgd`.
+import { zerosLike } from '@flint/core';
+import type { Tensor } from '@flint/core';
+import { checkRanges, OptimizerError } from './errors.js';
+import { fusedStep } from './fused.js';
+import { Optimizer, withDefaults } from './optimizer.js';
+import type { ParamGroup, Params } from './optimizer.js';
+
+export interface SGDOptions {
+  /** Required, here or in every group. */
+  lr?: number;
+  momentum?: number;
+  dampening?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+  /** Ascend the objective instead of descending. */
+  maximize?: boolean;
+}
+
+function check(o: SGDOptions): void {
+  checkRanges('SGD', o, { lr: [0], momentum: [0], weightDecay: [0] });
+  if (o.nesterov && !((o.momentum ?? 0) > 0 && (o.dampening ?? 0) === 0)) {
+    throw new OptimizerError('SGD: Nesterov momentum requires a momentum > 0 and zero dampening');
+  }
+}
+
+export class SGD extends Optimizer<SGDOptions> {
+  constructor(params: Params<SGDOptions>, options: SGDOptions = {}) {
+    super('SGD', params, withDefaults({ momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }, options), check);
+  }
+
+  protected updateParam(p: Tensor, grad: Tensor, group: ParamGroup<SGDOptions>): void {
+    const lr = group.lr!, momentum = group.momentum!, dampening = group.dampening!, weightDecay = group.weightDecay!;
+    const nesterov = group.nesterov!, maximize = group.maximize!;
+    const state = this.stateOf(p);
+    let buf = (state.momentum_buffer ?? null) as Tensor | null;
+    const firstStep = momentum !== 0 && buf === null;
+    if (firstStep) buf = this.own(zerosLike(p)); // the kernel writes d_p into it
+    if (momentum === 0) buf = null;
+    state.momentum_buffer = buf;
+    const attrs = { lr, momentum, dampening, nesterov, weightDecay, maximize, firstStep };
+    if (this.useFusedKernels && fusedStep('sgdStep', p, grad, buf ? [buf] : [], attrs)) return;
+
+    let d = maximize ? grad.neg() : grad;
+    if (weightDecay !== 0) d = d.add(p.mul(weightDecay));
+    if (buf) {
+      if (firstStep) buf.copy_(d);
+      else buf.mul_(momentum).add_(d.mul(1 - dampening));
+      d = nesterov ? d.add(buf.mul(momentum)) : buf;
+    }
+    p.add_(d.mul(-lr));
+  }
+}
