@@ -1,12 +1,10 @@
 // Tensor: a strided view of reference-counted storage, with PyTorch's methods.
 // Methods delegate to the op functions in ./ops, so every call goes through dispatch.
-import type { Backend } from './backend.js';
 import { autograd, autogradIfInstalled } from './autograd-ext.js';
 import type { DType } from './dtype.js';
 import { copyInto } from './dispatch.js';
 import { scope } from './memory.js';
 import { DTypeError, ShapeError, fmtShape } from './errors.js';
-import { getBackend } from './registry.js';
 import type { NestedList, TensorData } from './tensor-base.js';
 import { TensorBase, nest, toTensorData } from './tensor-base.js';
 import * as ops from './ops/index.js';
@@ -16,8 +14,6 @@ import { formatTensor } from './print.js';
 import { canCast } from './dtype-cast.js';
 
 export class Tensor extends TensorBase {
-  static backendOf(device: string): Backend { return getBackend(device); }
-
   /** A view of the same storage with another shape/strides/offset (internal; views go through ops). */
   viewAs(shape: readonly number[], strides: readonly number[], offset: number): Tensor {
     return new Tensor(this.storage, shape, strides, offset);

@@ -8,7 +8,7 @@ import type { OptCase } from './test-helpers.js';
 const values = (ps: F.Tensor[]): number[][] => ps.map((p) => Array.from(p.dataSync() as Float64Array));
 const fresh = (ps: F.Tensor[]): F.Tensor[] => ps.map((p) => F.keep(p.detach().clone().requiresGrad_()));
 
-function steps(c: OptCase, params: F.Tensor[], opt: ReturnType<typeof makeOptimizer>, from: number, to: number): void {
+function steps(_c: OptCase, params: F.Tensor[], opt: ReturnType<typeof makeOptimizer>, from: number, to: number): void {
   for (let s = from; s < to; s++) { setGrads(params, s); opt.step(); }
 }
 

@@ -79,9 +79,4 @@ export function contig(x: Tensor): Tensor {
   return out;
 }
 
-/** Run an op whose only job is a kernel with a composite fallback. */
-export function kernelOr<R>(op: string, device: string, fast: () => R, composite: () => R): R {
-  return Tensor.backendOf(device).kernels[op] ? fast() : composite();
-}
-
 export { apply, runKernel, allocate };
