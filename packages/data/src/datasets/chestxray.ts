@@ -1,0 +1,35 @@
+// ChestX-ray14 over any image source (browser-safe): entries from Data_Entry_2017.csv, images decoded
+// from PNG on access. Items are [image, labels]: a RawImage through `transform`, a Float32Array(14) multi-hot.
+import type { WorkerSpec } from '../dataset.js';
+import { Dataset, checkIndex } from '../dataset.js';
+import type { ChestXrayEntry } from '../formats/chestxray.js';
+import type { ImageMode } from '../formats/png.js';
+import { decodePng } from '../formats/png.js';
+import type { TransformLike } from '../transforms/compose.js';
+import { runTransform } from '../transforms/compose.js';
+import type { RawImage } from '../transforms/image.js';
+
+export interface ChestXrayOptions<I> {
+  transform?: TransformLike<RawImage, I>;
+  /** Convert every image to this many channels ('L' or 'RGB'); as stored when left out. */
+  mode?: ImageMode;
+}
+
+export class ChestXrayDataset<I = RawImage> extends Dataset<[I, Float32Array]> {
+  constructor(
+    readonly entries: readonly ChestXrayEntry[],
+    private readonly readImage: (name: string) => Uint8Array | Promise<Uint8Array>,
+    readonly opts: ChestXrayOptions<I> = {},
+  ) { super(); }
+  get length(): number { return this.entries.length; }
+  getItem(index: number): [I, Float32Array] | Promise<[I, Float32Array]> {
+    const e = this.entries[checkIndex('ChestXray14', index, this.length)]!;
+    const finish = (bytes: Uint8Array): [I, Float32Array] => {
+      const img = decodePng(bytes, { name: e.image, ...(this.opts.mode ? { mode: this.opts.mode } : {}) });
+      return [this.opts.transform ? runTransform(this.opts.transform, img) : (img as unknown as I), e.labels.slice()];
+    };
+    const bytes = this.readImage(e.image);
+    return bytes instanceof Promise ? bytes.then(finish) : finish(bytes);
+  }
+  override workerInit(): WorkerSpec | undefined { return undefined; }
+}

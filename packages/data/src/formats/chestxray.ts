@@ -1,0 +1,41 @@
+// ChestX-ray14 metadata: Data_Entry_2017.csv rows → image names, 14-way multi-hot labels and patient IDs;
+// the official train_val_list.txt / test_list.txt split, or a seeded split by patient.
+import { Generator, permutation } from '../random.js';
+import { columns, parseCsv } from './csv.js';
+import { FormatError } from './errors.js';
+
+export const CHESTXRAY14_LABELS = ['Atelectasis', 'Cardiomegaly', 'Effusion', 'Infiltration', 'Mass', 'Nodule', 'Pneumonia', 'Pneumothorax',
+  'Consolidation', 'Edema', 'Emphysema', 'Fibrosis', 'Pleural_Thickening', 'Hernia'] as const;
+
+export interface ChestXrayEntry { image: string; labels: Float32Array; patientId: number; followUp: number }
+
+export function parseChestXrayCsv(text: string, name = 'Data_Entry_2017.csv'): ChestXrayEntry[] {
+  const { header, rows } = parseCsv(text, name);
+  const [ci, cl, cf, cp] = columns(header, ['Image Index', 'Finding Labels', 'Follow-up #', 'Patient ID'], name) as [number, number, number, number];
+  return rows.map((r, k) => {
+    const labels = new Float32Array(CHESTXRAY14_LABELS.length);
+    for (const f of r[cl]!.split('|').map((s) => s.trim())) {
+      if (f === 'No Finding' || f === '') continue;
+      const j = (CHESTXRAY14_LABELS as readonly string[]).indexOf(f);
+      if (j < 0) throw new FormatError(`${name}: row ${k + 2}: unknown finding '${f}'`);
+      labels[j] = 1;
+    }
+    const patientId = Number(r[cp]), followUp = Number(r[cf]);
+    if (!Number.isInteger(patientId)) throw new FormatError(`${name}: row ${k + 2}: Patient ID '${r[cp]}' is not an integer`);
+    return { image: r[ci]!.trim(), labels, patientId, followUp };
+  });
+}
+
+/** A list file (one image name per line) as a set. */
+export const parseImageList = (text: string): Set<string> => new Set(text.split(/\r?\n/).map((s) => s.trim()).filter(Boolean));
+
+/**
+ * Without the official lists: patients shuffled with `seed`, the first `testFraction` of them (default 0.2)
+ * are test, so no patient is on both sides.
+ */
+export function splitByPatient(entries: readonly ChestXrayEntry[], split: 'train' | 'test', seed = 0, testFraction = 0.2): ChestXrayEntry[] {
+  const patients = [...new Set(entries.map((e) => e.patientId))].sort((a, b) => a - b);
+  const order = permutation(patients.length, new Generator(seed));
+  const test = new Set(order.slice(0, Math.round(patients.length * testFraction)).map((i) => patients[i]!));
+  return entries.filter((e) => test.has(e.patientId) === (split === 'test'));
+}

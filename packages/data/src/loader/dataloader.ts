@@ -1,0 +1,180 @@
+// DataLoader: batches of a dataset, shuffled reproducibly per epoch, loaded ahead of the consumer
+// (and, from '@flint/data/node', in worker threads).
+import { Tensor } from '@flint/core';
+import type { Dataset, WorkerSpec } from '../dataset.js';
+import { IterableDataset } from '../dataset.js';
+import { Generator, drawSeed, withSampleGenerator } from '../random.js';
+import type { Sampler } from './sampler.js';
+import { BatchSampler, RandomSampler, SequentialSampler } from './sampler.js';
+import { collectTensors, defaultCollate, disposeTree, fromHost } from './collate.js';
+
+/** The batch type defaultCollate makes from items of type T. */
+export type Collated<T> = T extends Tensor | number | boolean | bigint | ArrayBufferView ? Tensor
+  : T extends readonly unknown[] ? { -readonly [K in keyof T]: Collated<T[K]> }
+  : T extends Record<string, unknown> ? { [K in keyof T]: Collated<T[K]> }
+  : T[];
+
+export interface BatchSamplerLike extends Iterable<number[]> { readonly length: number; setEpoch?(epoch: number): void }
+
+export interface DataLoaderOptions<T, B> {
+  batchSize?: number;
+  /** A fresh permutation every epoch, derived from `seed` and the epoch number. */
+  shuffle?: boolean;
+  sampler?: Sampler;
+  /** Yields lists of indices; excludes batchSize, shuffle, sampler and dropLast. */
+  batchSampler?: BatchSamplerLike;
+  dropLast?: boolean;
+  collate?: (items: T[]) => B;
+  /** Worker threads that load samples (Node, through '@flint/data/node'); 0 loads on the main thread. */
+  numWorkers?: number;
+  /** Batches loaded ahead of the consumer: per worker (PyTorch's prefetch_factor), or in total with no workers. */
+  prefetch?: number;
+  /** Seeds shuffling and random transforms; drawn from the global stream (manualSeed) when left out. */
+  seed?: number | bigint;
+  /** Move each batch's tensors here. */
+  device?: string;
+  /** How workers build the dataset, when it has no workerInit() of its own (see WorkerSpec). */
+  worker?: WorkerSpec;
+}
+
+/** Loads batches for the DataLoader; the Node entry provides one backed by worker threads. */
+export interface WorkerPool {
+  /** Items of one batch, in host form (see toHost), loaded with sample generators forked from `key`. */
+  load(indices: number[], key: [number, number]): Promise<unknown[]>;
+  close(): Promise<void>;
+}
+
+const AUGMENT_STREAM = 0x7_0000_0000; // keeps augmentation draws apart from the sampler's epochs
+
+export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B> {
+  readonly dataset: Dataset<T> | IterableDataset<T>;
+  readonly batchSize: number;
+  readonly numWorkers: number;
+  readonly prefetch: number;
+  readonly batchSampler: BatchSamplerLike | undefined;
+  private readonly collate: (items: T[]) => B;
+  private readonly augment: Generator;
+  private epoch = 0;
+
+  constructor(dataset: Dataset<T> | IterableDataset<T>, readonly options: DataLoaderOptions<T, B> = {}) {
+    const { batchSize = 1, shuffle = false, sampler, batchSampler, dropLast = false, numWorkers = 0, prefetch = 2 } = options;
+    this.dataset = dataset;
+    this.batchSize = batchSize;
+    if (!Number.isInteger(numWorkers) || numWorkers < 0) throw new RangeError(`DataLoader: numWorkers should be a non-negative integer, got ${numWorkers}`);
+    if (!Number.isInteger(prefetch) || prefetch < 1) throw new RangeError(`DataLoader: prefetch should be a positive integer, got ${prefetch}`);
+    this.numWorkers = numWorkers;
+    this.prefetch = prefetch;
+    this.collate = options.collate ?? (defaultCollate as (items: T[]) => B);
+    const base = new Generator(options.seed ?? drawSeed());
+    this.augment = base.fork(AUGMENT_STREAM);
+    if (dataset instanceof IterableDataset) {
+      if (shuffle || sampler || batchSampler) throw new TypeError('DataLoader: an IterableDataset takes no shuffle, sampler or batchSampler');
+      if (numWorkers > 0) throw new TypeError('DataLoader: an IterableDataset is loaded on the main thread (numWorkers: 0)');
+      return;
+    }
+    if (batchSampler) {
+      if (options.batchSize !== undefined || shuffle || sampler || dropLast) throw new TypeError('DataLoader: batchSampler option is mutually exclusive with batchSize, shuffle, sampler, and dropLast');
+      this.batchSampler = batchSampler;
+      return;
+    }
+    if (sampler && shuffle) throw new TypeError('DataLoader: sampler option is mutually exclusive with shuffle');
+    const s = sampler ?? (shuffle ? new RandomSampler(dataset, { generator: base }) : new SequentialSampler(dataset));
+    this.batchSampler = new BatchSampler(s, batchSize, dropLast);
+  }
+
+  /** Batches per epoch. */
+  get length(): number {
+    if (!this.batchSampler) throw new TypeError('DataLoader: an IterableDataset has no length');
+    return this.batchSampler.length;
+  }
+
+  /** Set the epoch the next iteration runs (otherwise each iteration counts one up from 0). */
+  setEpoch(epoch: number): void { this.epoch = epoch; }
+
+  /** Worker threads; only '@flint/data/node' can start them. */
+  protected createPool(_spec: WorkerSpec, _numWorkers: number): WorkerPool {
+    throw new TypeError("DataLoader: numWorkers > 0 needs worker threads; in Node, import { DataLoader } from '@flint/data/node'");
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<B> {
+    const epoch = this.epoch++;
+    if (this.dataset instanceof IterableDataset) { yield* this.iterateStream(this.dataset); return; }
+    const dataset = this.dataset;
+    const batches = this.batchSampler!;
+    batches.setEpoch?.(epoch);
+    const augment = this.augment.fork(epoch);
+    let pool: WorkerPool | undefined;
+    if (this.numWorkers > 0) {
+      const spec = this.options.worker ?? dataset.workerInit?.();
+      if (!spec) throw new TypeError(`DataLoader: numWorkers > 0 needs a dataset workers can rebuild: ${dataset.constructor.name} has no workerInit(); pass { worker: { module, export, args } }`);
+      pool = this.createPool(spec, this.numWorkers);
+    }
+    const loadBatch = async (b: number, indices: number[]): Promise<B> => {
+      const gen = augment.fork(b);
+      let items: T[];
+      if (pool) items = fromHost(await pool.load(indices, gen.key)) as T[];
+      else {
+        items = [];
+        for (let j = 0; j < indices.length; j++) items.push(await withSampleGenerator(gen.fork(j), () => dataset.getItem(indices[j]!)));
+      }
+      return this.finish(items);
+    };
+    const ahead = this.prefetch * Math.max(1, this.numWorkers);
+    const inflight: Promise<B>[] = [];
+    const it = batches[Symbol.iterator]();
+    let b = 0;
+    const launch = (): void => {
+      const next = it.next();
+      if (next.done) return;
+      const p = loadBatch(b++, next.value);
+      p.catch(() => {}); // awaited in order below; this only stops an early rejection from going unhandled
+      inflight.push(p);
+    };
+    try {
+      while (inflight.length < ahead) { const before = b; launch(); if (b === before) break; }
+      while (inflight.length > 0) {
+        const p = inflight.shift()!;
+        launch();
+        yield await p;
+      }
+    } finally {
+      // the consumer stopped early (break, throw): free what was loaded ahead
+      for (const p of inflight) p.then((batch) => disposeTree(batch), () => {});
+      await Promise.allSettled(inflight);
+      await pool?.close();
+    }
+  }
+
+  private async *iterateStream(dataset: IterableDataset<T>): AsyncGenerator<B> {
+    let items: T[] = [];
+    const dropLast = this.options.dropLast ?? false;
+    for await (const item of { [Symbol.asyncIterator]: () => dataset[Symbol.asyncIterator]() }) {
+      items.push(item);
+      if (items.length === this.batchSize) { yield this.finish(items); items = []; }
+    }
+    if (items.length > 0 && !dropLast) yield this.finish(items);
+  }
+
+  /** Collate, free the samples' own tensors, move to the device. */
+  private finish(items: T[]): B {
+    let batch: B;
+    try { batch = this.collate(items); } catch (e) { disposeTree(items); throw e; }
+    disposeTree(items, collectTensors(batch));
+    const device = this.options.device;
+    return device ? moveTree(batch, device) as B : batch;
+  }
+}
+
+function moveTree(value: unknown, device: string): unknown {
+  if (value instanceof Tensor) {
+    if (value.device === device) return value;
+    const moved = value.to(device);
+    value.dispose();
+    return moved;
+  }
+  if (Array.isArray(value)) return value.map((v) => moveTree(v, device));
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, moveTree(v, device)]));
+  }
+  return value;
+}

@@ -1,0 +1,35 @@
+// IMDB reviews in the released aclImdb/{train,test}/{pos,neg}/*.txt layout (Node); labels pos = 1, neg = 0.
+// The vocabulary always comes from the training reviews, so train and test share word indices.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WorkerSpec } from '../dataset.js';
+import type { LabelledTexts, TextOptions } from '../datasets/text.js';
+import { TextClassificationDataset, textClassification } from '../datasets/text.js';
+import { readText } from './files.js';
+
+export interface IMDBOptions extends TextOptions { split?: 'train' | 'test' }
+
+function readSplit(base: string, split: string): LabelledTexts {
+  const texts: string[] = [], labels: number[] = [];
+  for (const [dir, label] of [['neg', 0], ['pos', 1]] as const) {
+    const d = join(base, split, dir);
+    if (!existsSync(d)) throw new Error(`IMDB: directory ${d} not found (expected the aclImdb/{train,test}/{pos,neg} layout)`);
+    // numeric order of the released names (id_rating.txt), so the order doesn't depend on the file system
+    const files = readdirSync(d).filter((f) => f.endsWith('.txt')).sort((a, b) => parseInt(a, 10) - parseInt(b, 10) || (a < b ? -1 : 1));
+    for (const f of files) { texts.push(readText(join(d, f))); labels.push(label); }
+  }
+  return { texts, labels };
+}
+
+export class IMDB extends TextClassificationDataset {
+  readonly split: 'train' | 'test';
+  constructor(readonly root: string, readonly opts: IMDBOptions = {}) {
+    const base = existsSync(join(root, 'aclImdb')) ? join(root, 'aclImdb') : root;
+    const split = opts.split ?? 'train';
+    const train = readSplit(base, 'train');
+    const d = textClassification(train, split === 'train' ? train : readSplit(base, 'test'), opts);
+    super(d.sequences, d.labels, d.vocabulary);
+    this.split = split;
+  }
+  override workerInit(): WorkerSpec { return { builtin: 'IMDB', args: [this.root, this.opts] }; }
+}

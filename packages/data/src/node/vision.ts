@@ -1,0 +1,57 @@
+// MNIST, Fashion-MNIST and CIFAR-10 from their released files (Node).
+import { join } from 'node:path';
+import type { WorkerSpec } from '../dataset.js';
+import type { VisionOptions } from '../datasets/vision.js';
+import { ImageLabelDataset, cifar10FromBytes } from '../datasets/vision.js';
+import { parseIdxPair } from '../formats/idx.js';
+import type { RawImage } from '../transforms/image.js';
+import { findFile, readBytes } from './files.js';
+
+export interface FileVisionOptions<I, L> extends VisionOptions<I, L> { train?: boolean }
+
+function loadIdx(what: string, root: string, sub: string, train: boolean) {
+  const prefix = train ? 'train' : 't10k';
+  const dirs = [root, join(root, sub, 'raw'), join(root, sub)];
+  const files = [`${prefix}-images-idx3-ubyte`, `${prefix}-labels-idx1-ubyte`].map((f) => findFile(what, dirs, [`${f}.gz`, f, f.replace(/-idx(\d)-/, '.idx$1-')]));
+  return parseIdxPair(readBytes(files[0]!), readBytes(files[1]!), files as [string, string]);
+}
+
+/** A worker can rebuild a built-in dataset only without transforms (functions don't cross threads). */
+const builtinSpec = (name: string, root: string, train: boolean, opts: VisionOptions<unknown, unknown>): WorkerSpec | undefined =>
+  opts.transform || opts.targetTransform ? undefined : { builtin: name, args: [root, { train }] };
+
+/**
+ * MNIST from `root` holding train-images-idx3-ubyte(.gz), train-labels-idx1-ubyte(.gz), t10k-... (also
+ * torchvision's root/MNIST/raw layout).
+ */
+export class MNIST<I = RawImage, L = number> extends ImageLabelDataset<I, L> {
+  /** The name workers know it by, and torchvision's folder name under root. */
+  static readonly builtin: string = 'MNIST';
+  constructor(readonly root: string, opts: FileVisionOptions<I, L> = {}) {
+    const name = (new.target as unknown as { builtin: string }).builtin;
+    const p = loadIdx(name, root, name, opts.train ?? true);
+    super(p.images, p.labels, p.height, p.width, 1, opts);
+    this.train = opts.train ?? true;
+  }
+  readonly train: boolean;
+  override workerInit(): WorkerSpec | undefined { return builtinSpec((this.constructor as typeof MNIST).builtin, this.root, this.train, this.opts as VisionOptions<unknown, unknown>); }
+}
+
+/** Fashion-MNIST: the same files and layout as MNIST (Debian's dataset-fashion-mnist: /usr/share/datasets/fashion-mnist). */
+export class FashionMNIST<I = RawImage, L = number> extends MNIST<I, L> {
+  static override readonly builtin: string = 'FashionMNIST';
+}
+
+/** CIFAR-10 binary version: root holding data_batch_1..5.bin and test_batch.bin (or root/cifar-10-batches-bin). */
+export class CIFAR10<I = RawImage, L = number> extends ImageLabelDataset<I, L> {
+  readonly train: boolean;
+  constructor(readonly root: string, opts: FileVisionOptions<I, L> = {}) {
+    const train = opts.train ?? true;
+    const names = train ? [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`) : ['test_batch.bin'];
+    const dirs = [root, join(root, 'cifar-10-batches-bin')];
+    const d = cifar10FromBytes(names.map((n) => readBytes(findFile('CIFAR10', dirs, [n]))), opts);
+    super(d.images, d.labels, 32, 32, 3, opts);
+    this.train = train;
+  }
+  override workerInit(): WorkerSpec | undefined { return builtinSpec('CIFAR10', this.root, this.train, this.opts as VisionOptions<unknown, unknown>); }
+}
