@@ -1,0 +1,71 @@
+// Checkpoints: state dicts to and from safetensors, as bytes (browsers) or files (Node). File access goes
+// through process.getBuiltinModule, so bundling @flint/nn for a browser pulls in no Node modules.
+import type { Tensor } from '@flint/core';
+import { SafetensorsError, decodeSafetensors, encodeSafetensors, tensorBytes, tensorFromBytes, type RawTensor } from './safetensors.js';
+
+export interface SaveOptions { metadata?: Record<string, string> }
+export interface LoadOptions { device?: string; maxHeaderBytes?: number }
+
+/** Encode tensors as a safetensors file. Views that share storage are written as separate copies. */
+export async function saveToBytes(stateDict: Record<string, Tensor>, { metadata }: SaveOptions = {}): Promise<Uint8Array> {
+  const raw: Record<string, RawTensor> = {};
+  for (const [k, t] of Object.entries(stateDict)) raw[k] = { dtype: t.dtype, shape: [...t.shape], bytes: await tensorBytes(t) };
+  return encodeSafetensors(raw, metadata);
+}
+
+/** Decode a safetensors file into name -> tensor (file order). Throws SafetensorsError on a malformed file. */
+export function loadFromBytes(bytes: Uint8Array, { device, maxHeaderBytes }: LoadOptions = {}): Record<string, Tensor> {
+  const { tensors } = decodeSafetensors(bytes, { maxHeaderBytes });
+  const out: Record<string, Tensor> = {};
+  for (const [k, raw] of Object.entries(tensors)) out[k] = tensorFromBytes(raw, device);
+  return out;
+}
+
+/** The `__metadata__` strings of a safetensors file. */
+export function loadMetadata(bytes: Uint8Array): Record<string, string> { return decodeSafetensors(bytes).metadata; }
+
+type Fs = typeof import('node:fs');
+type Path = typeof import('node:path');
+function node(): { fs: Fs; path: Path } {
+  const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+  if (!get) throw new Error('@flint/nn: save(path)/load(path) need Node >= 20.16 (process.getBuiltinModule); in browsers use saveToBytes/loadFromBytes');
+  return { fs: get('node:fs') as Fs, path: get('node:path') as Path };
+}
+
+/** Write `bytes` to `file` atomically: a temp file in the same directory, fsync, then rename over. */
+export function writeFileAtomic(file: string, bytes: Uint8Array): void {
+  const { fs, path } = node();
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(tmp, 'wx', 0o644);
+    let at = 0;
+    while (at < bytes.byteLength) at += fs.writeSync(fd, bytes, at, bytes.byteLength - at);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    if (fd !== undefined) try { fs.closeSync(fd); } catch { /* already failing */ }
+    try { fs.unlinkSync(tmp); } catch { /* never created */ }
+    throw e;
+  }
+  // make the rename itself durable where the platform lets us open directories
+  try { const d = fs.openSync(path.dirname(file), 'r'); try { fs.fsyncSync(d); } finally { fs.closeSync(d); } } catch { /* e.g. Windows */ }
+}
+
+/** Save a state dict (or any name -> tensor record) as a safetensors file, atomically. */
+export async function save(stateDict: Record<string, Tensor>, file: string, opts: SaveOptions = {}): Promise<void> {
+  writeFileAtomic(file, await saveToBytes(stateDict, opts));
+}
+
+/** Load a safetensors file (Flint's or PyTorch's) as name -> tensor. */
+export function load(file: string, opts: LoadOptions = {}): Record<string, Tensor> {
+  const { fs } = node();
+  let bytes: Uint8Array;
+  try { const b = fs.readFileSync(file); bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength); } catch (e) { throw new SafetensorsError(`load: can't read '${file}': ${(e as Error).message}`); }
+  try { return loadFromBytes(bytes, opts); } catch (e) {
+    if (e instanceof SafetensorsError) throw new SafetensorsError(`${e.message} (file '${file}')`);
+    throw e;
+  }
+}

@@ -1,0 +1,31 @@
+// @flint/nn: Module and Parameter, layers, losses, init, functional ops, gradient utilities and
+// safetensors checkpoints — PyTorch's torch.nn with camelCase names.
+export { Module, StateDictError } from './module.js';
+export type { LoadResult, StateDict, ToTarget } from './module.js';
+export { Parameter } from './parameter.js';
+export { Sequential, ModuleList, ModuleDict } from './containers.js';
+export { Linear, Identity, Flatten } from './layers/linear.js';
+export type { LinearOptions } from './layers/linear.js';
+export { Conv1d, Conv2d, ConvTranspose2d } from './layers/conv.js';
+export type { ConvOptions, ConvTransposeOptions, PaddingMode } from './layers/conv.js';
+export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm } from './layers/norm.js';
+export type { BatchNormOptions, LayerNormOptions, GroupNormOptions } from './layers/norm.js';
+export { Dropout, Dropout2d } from './layers/dropout.js';
+export { ReLU, LeakyReLU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax } from './layers/activation.js';
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './layers/pooling.js';
+export type { MaxPool2dOptions, AvgPool2dOptions } from './layers/pooling.js';
+export { Embedding } from './layers/embedding.js';
+export type { EmbeddingOptions } from './layers/embedding.js';
+export { RNN, GRU, LSTM } from './layers/rnn.js';
+export type { RNNOptions, ElmanOptions } from './layers/rnn.js';
+export { CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss } from './layers/loss.js';
+export type { CrossEntropyLossOptions, NLLLossOptions } from './layers/loss.js';
+export * as init from './init.js';
+export * as functional from './functional.js';
+export * as F from './functional.js';
+export * as utils from './utils.js';
+export { clipGradNorm_, clipGradValue_, parametersToVector, vectorToParameters } from './utils.js';
+export { save, load, saveToBytes, loadFromBytes, loadMetadata } from './checkpoint.js';
+export type { SaveOptions, LoadOptions } from './checkpoint.js';
+export { SafetensorsError, encodeSafetensors, decodeSafetensors, MAX_HEADER_BYTES } from './safetensors.js';
+export type { RawTensor, DecodedSafetensors } from './safetensors.js';

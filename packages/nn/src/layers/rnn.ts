@@ -1,0 +1,189 @@
+// Recurrent layers RNN, GRU and LSTM with PyTorch's parameter names, layouts and gate orders
+// (GRU: r, z, n; LSTM: i, f, g, o). Each layer/direction projects the whole input sequence with one
+// matmul up front; the time loop then does one [B, H] x [H, G] matmul plus elementwise gates per step.
+import { cat, dropout, stack, scope, zeros, type Tensor } from '@flint/core';
+import { uniform_ } from '../init.js';
+import { Module, fmt, inputError, pyBool, pyFloat } from '../module.js';
+import { param, type Parameter } from '../parameter.js';
+
+type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
+
+export interface RNNOptions {
+  numLayers?: number;
+  bias?: boolean;
+  /** Input and output as [batch, seq, feature] instead of [seq, batch, feature]. */
+  batchFirst?: boolean;
+  /** Dropout on the outputs of every layer but the last, in training. */
+  dropout?: number;
+  bidirectional?: boolean;
+  device?: string;
+  dtype?: 'float32' | 'float64';
+}
+
+interface Run { output: Tensor; h: Tensor; c: Tensor | null }
+
+abstract class RNNBase extends Module {
+  readonly numLayers: number;
+  readonly bias: boolean;
+  readonly batchFirst: boolean;
+  readonly dropout: number;
+  readonly bidirectional: boolean;
+
+  constructor(readonly mode: Mode, readonly inputSize: number, readonly hiddenSize: number, opts: RNNOptions = {}) {
+    super();
+    const { numLayers = 1, bias = true, batchFirst = false, dropout = 0, bidirectional = false, device, dtype } = opts;
+    const name = this.constructor.name;
+    if (!Number.isInteger(hiddenSize) || hiddenSize < 1) throw new Error(`${name}: hidden_size must be a positive integer, got ${hiddenSize}`);
+    if (!Number.isInteger(numLayers) || numLayers < 1) throw new Error(`${name}: num_layers must be a positive integer, got ${numLayers}`);
+    if (!(dropout >= 0 && dropout <= 1)) throw new Error(`${name}: dropout must be a number in [0, 1], got ${dropout}`);
+    this.numLayers = numLayers;
+    this.bias = bias;
+    this.batchFirst = batchFirst;
+    this.dropout = dropout;
+    this.bidirectional = bidirectional;
+    const gates = { LSTM: 4, GRU: 3, RNN_TANH: 1, RNN_RELU: 1 }[mode] * hiddenSize;
+    const D = bidirectional ? 2 : 1, like = { device, dtype };
+    for (let l = 0; l < numLayers; l++) {
+      for (let d = 0; d < D; d++) {
+        const sfx = `_l${l}${d ? '_reverse' : ''}`, inSize = l === 0 ? inputSize : hiddenSize * D;
+        this.registerParameter(`weight_ih${sfx}`, param(zeros([gates, inSize], like)));
+        this.registerParameter(`weight_hh${sfx}`, param(zeros([gates, hiddenSize], like)));
+        if (bias) {
+          this.registerParameter(`bias_ih${sfx}`, param(zeros([gates], like)));
+          this.registerParameter(`bias_hh${sfx}`, param(zeros([gates], like)));
+        }
+      }
+    }
+    this.resetParameters();
+  }
+
+  resetParameters(): void {
+    const stdv = 1 / Math.sqrt(this.hiddenSize);
+    for (const p of this.parameters()) uniform_(p, -stdv, stdv);
+  }
+
+  #p(kind: string, l: number, d: number): Parameter | null {
+    return ((this as unknown as Record<string, Parameter | null>)[`${kind}_l${l}${d ? '_reverse' : ''}`]) ?? null;
+  }
+
+  protected run(input: Tensor, h0: Tensor | undefined, c0: Tensor | undefined): Run {
+    const D = this.bidirectional ? 2 : 1, H = this.hiddenSize;
+    if ((input.ndim !== 2 && input.ndim !== 3) || input.shape[input.ndim - 1] !== this.inputSize) {
+      throw inputError(this, this.batchFirst ? `[N, L, ${this.inputSize}] or [L, ${this.inputSize}]` : `[L, N, ${this.inputSize}] or [L, ${this.inputSize}]`, input.shape);
+    }
+    const batched = input.ndim === 3;
+    const B = batched ? input.shape[this.batchFirst ? 0 : 1]! : 1;
+    const stateShape = batched ? [this.numLayers * D, B, H] : [this.numLayers * D, H];
+    for (const [what, s] of [['h0', h0], ['c0', c0]] as const) {
+      if (s && (s.ndim !== stateShape.length || s.shape.some((v, i) => v !== stateShape[i]))) {
+        throw new Error(`${this.constructor.name}: expected ${what} of shape ${fmt(stateShape)}, got ${fmt(s.shape)}`);
+      }
+    }
+    return scope(() => {
+      const like = { dtype: input.dtype, device: input.device };
+      let x = batched ? (this.batchFirst ? input.transpose(0, 1) : input) : input.unsqueeze(1);
+      const hInit = h0 ? (batched ? h0 : h0.unsqueeze(1)) : zeros([this.numLayers * D, B, H], like);
+      const cInit = this.mode === 'LSTM' ? (c0 ? (batched ? c0 : c0.unsqueeze(1)) : zeros([this.numLayers * D, B, H], like)) : null;
+      const hN: Tensor[] = [], cN: Tensor[] = [];
+      for (let l = 0; l < this.numLayers; l++) {
+        const outs: Tensor[] = [];
+        for (let d = 0; d < D; d++) {
+          const r = this.#direction(x, l, d, hInit.select(0, l * D + d), cInit?.select(0, l * D + d) ?? null);
+          outs.push(r.output);
+          hN.push(r.h);
+          if (r.c) cN.push(r.c);
+        }
+        x = D === 2 ? cat(outs, 2) : outs[0]!;
+        if (this.dropout > 0 && this.training && l < this.numLayers - 1) x = dropout(x, this.dropout, true);
+      }
+      let output = batched ? (this.batchFirst ? x.transpose(0, 1) : x) : x.squeeze(1);
+      if (this.batchFirst && batched) output = output.contiguous();
+      const fix = (t: Tensor): Tensor => (batched ? t : t.squeeze(1));
+      return { output, h: fix(stack(hN, 0)), c: cN.length ? fix(stack(cN, 0)) : null };
+    });
+  }
+
+  /** One layer in one direction over x [T, B, I]. */
+  #direction(x: Tensor, l: number, d: number, h0: Tensor, c0: Tensor | null): { output: Tensor; h: Tensor; c: Tensor | null } {
+    // transposed weights made contiguous once per call: the per-step matmul is then a plain [B,H] x [H,G]
+    const T = x.shape[0]!, H = this.hiddenSize, wihT = this.#p('weight_ih', l, d)!.t(), whhT = this.#p('weight_hh', l, d)!.t().contiguous();
+    const bih = this.#p('bias_ih', l, d), bhh = this.#p('bias_hh', l, d);
+    // one matmul for every timestep; b_hh folds in too, except for GRU's n gate where it sits inside r * (.)
+    let xp = x.matmul(wihT);
+    if (bih) xp = xp.add(bih);
+    if (bhh && this.mode !== 'GRU') xp = xp.add(bhh);
+    // split (one op, whose gradient is one cat) rather than select/narrow per step, whose gradients
+    // would each pad back to the full [T, B, G] or [B, G] shape
+    const steps = xp.split(1, 0);
+    let h = h0, c = c0;
+    const outs: Tensor[] = new Array(T);
+    for (let s = 0; s < T; s++) {
+      const t = d ? T - 1 - s : s, xt = steps[t]!.squeeze(0), hh = h.matmul(whhT);
+      if (this.mode === 'LSTM') {
+        const [gif, gg, go] = xt.add(hh).split([2 * H, H, H], 1) as [Tensor, Tensor, Tensor];
+        const [i, f] = gif.sigmoid().split(H, 1) as [Tensor, Tensor];
+        c = f.mul(c!).add(i.mul(gg.tanh()));
+        h = go.sigmoid().mul(c.tanh());
+      } else if (this.mode === 'GRU') {
+        const gh = bhh ? hh.add(bhh) : hh;
+        const [xrz, xn] = xt.split([2 * H, H], 1) as [Tensor, Tensor];
+        const [hrz, hn] = gh.split([2 * H, H], 1) as [Tensor, Tensor];
+        // r and z are adjacent: one add and one sigmoid for both
+        const [r, z] = xrz.add(hrz).sigmoid().split(H, 1) as [Tensor, Tensor];
+        const n = xn.add(r.mul(hn)).tanh();
+        h = n.add(z.mul(h.sub(n))); // (1 - z) * n + z * h
+      } else {
+        const pre = xt.add(hh);
+        h = this.mode === 'RNN_TANH' ? pre.tanh() : pre.relu();
+      }
+      outs[t] = h;
+    }
+    return { output: stack(outs, 0), h, c };
+  }
+
+  override extraRepr(): string {
+    let s = `${this.inputSize}, ${this.hiddenSize}`;
+    if (this.numLayers !== 1) s += `, num_layers=${this.numLayers}`;
+    if (!this.bias) s += ', bias=False';
+    if (this.batchFirst) s += ', batch_first=True';
+    if (this.dropout !== 0) s += `, dropout=${pyFloat(this.dropout)}`;
+    if (this.bidirectional) s += `, bidirectional=${pyBool(true)}`;
+    return s;
+  }
+}
+
+export interface ElmanOptions extends RNNOptions { nonlinearity?: 'tanh' | 'relu' }
+
+/** Elman RNN: h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh) (or relu). */
+export class RNN extends RNNBase {
+  constructor(inputSize: number, hiddenSize: number, opts: ElmanOptions = {}) {
+    const nl = opts.nonlinearity ?? 'tanh';
+    if (nl !== 'tanh' && nl !== 'relu') throw new Error(`RNN: unknown nonlinearity '${String(nl)}' (use 'tanh' or 'relu')`);
+    super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', inputSize, hiddenSize, opts);
+  }
+  /** Returns [output, hN]. */
+  override forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor] {
+    const r = this.run(input, h0 ?? undefined, undefined);
+    return [r.output, r.h];
+  }
+}
+
+/** Gated recurrent unit (gates r, z, n). */
+export class GRU extends RNNBase {
+  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) { super('GRU', inputSize, hiddenSize, opts); }
+  /** Returns [output, hN]. */
+  override forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor] {
+    const r = this.run(input, h0 ?? undefined, undefined);
+    return [r.output, r.h];
+  }
+}
+
+/** Long short-term memory (gates i, f, g, o). */
+export class LSTM extends RNNBase {
+  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) { super('LSTM', inputSize, hiddenSize, opts); }
+  /** Returns [output, [hN, cN]]. */
+  override forward(input: Tensor, state?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]] {
+    const r = this.run(input, state?.[0], state?.[1]);
+    return [r.output, [r.h, r.c!]];
+  }
+}

@@ -1,0 +1,243 @@
+// Module: PyTorch's nn.Module. Parameters and submodules are found by scanning the instance's own
+// properties in definition order (so `this.fc1 = new Linear(4, 8)` registers fc1); buffers are named
+// explicitly with registerBuffer. State-dict keys are the property paths, as in PyTorch.
+import { ShapeError, type DType, type Tensor } from '@flint/core';
+import { noGrad } from '@flint/autograd';
+import { Parameter } from './parameter.js';
+
+export interface LoadResult { missingKeys: string[]; unexpectedKeys: string[] }
+export type StateDict = Record<string, Tensor>;
+export type ToTarget = string | { device?: string; dtype?: DType };
+
+/** An error from loadStateDict that lists every offending key. */
+export class StateDictError extends Error {
+  constructor(message: string, readonly missingKeys: string[], readonly unexpectedKeys: string[], readonly mismatched: string[]) {
+    super(message);
+    this.name = 'StateDictError';
+  }
+}
+
+type Slots = Record<string, unknown>;
+
+export class Module {
+  training = true;
+  /** Buffer names in registration order, with their persistent flag. */
+  readonly #buffers = new Map<string, boolean>();
+
+  /** The computation; subclasses override it. */
+  forward(..._args: unknown[]): unknown {
+    throw new Error(`${this.constructor.name}: forward() is not implemented; subclasses of Module must define forward()`);
+  }
+
+  /** PyTorch's `module(x)`: runs forward. */
+  call<M extends Module>(this: M, ...args: Parameters<M['forward']>): ReturnType<M['forward']> {
+    return this.forward(...args) as ReturnType<M['forward']>;
+  }
+
+  // --- registration ---
+  registerParameter(name: string, p: Parameter | null): void {
+    checkName(this, name);
+    if (p !== null && !(p instanceof Parameter)) throw new TypeError(`registerParameter: '${name}' must be a Parameter or null; wrap the tensor with new Parameter(t)`);
+    (this as unknown as Slots)[name] = p;
+  }
+  registerBuffer(name: string, t: Tensor | null, persistent = true): void {
+    checkName(this, name);
+    (this as unknown as Slots)[name] = t;
+    this.#buffers.set(name, persistent);
+  }
+  addModule(name: string, m: Module | null): void {
+    checkName(this, name);
+    (this as unknown as Slots)[name] = m;
+  }
+  registerModule(name: string, m: Module | null): void { this.addModule(name, m); }
+
+  // --- traversal ---
+  #own<T>(kind: abstract new (...a: never[]) => T): [string, T][] {
+    const out: [string, T][] = [];
+    for (const [k, v] of Object.entries(this)) if (v instanceof kind && !this.#buffers.has(k)) out.push([k, v]);
+    return out;
+  }
+  *namedChildren(): Generator<[string, Module]> { yield* this.#own(Module); }
+  *children(): Generator<Module> { for (const [, m] of this.namedChildren()) yield m; }
+  *namedModules(prefix = '', memo = new Set<Module>()): Generator<[string, Module]> {
+    if (memo.has(this)) return;
+    memo.add(this);
+    yield [prefix, this];
+    for (const [k, m] of this.namedChildren()) yield* m.namedModules(prefix ? `${prefix}.${k}` : k, memo);
+  }
+  *modules(): Generator<Module> { for (const [, m] of this.namedModules()) yield m; }
+
+  *namedParameters(prefix = '', recurse = true): Generator<[string, Parameter]> {
+    const seen = new Set<Tensor>();
+    const mods: Iterable<[string, Module]> = recurse ? this.namedModules(prefix) : [[prefix, this]];
+    for (const [mp, m] of mods) {
+      for (const [k, p] of m.#own(Parameter)) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        yield [mp ? `${mp}.${k}` : k, p];
+      }
+    }
+  }
+  *parameters(recurse = true): Generator<Parameter> { for (const [, p] of this.namedParameters('', recurse)) yield p; }
+
+  *namedBuffers(prefix = '', recurse = true): Generator<[string, Tensor]> {
+    const mods: Iterable<[string, Module]> = recurse ? this.namedModules(prefix) : [[prefix, this]];
+    for (const [mp, m] of mods) {
+      for (const k of m.#buffers.keys()) {
+        const t = (m as unknown as Slots)[k] as Tensor | null;
+        if (t) yield [mp ? `${mp}.${k}` : k, t];
+      }
+    }
+  }
+  *buffers(recurse = true): Generator<Tensor> { for (const [, b] of this.namedBuffers('', recurse)) yield b; }
+
+  // --- modes and bulk operations ---
+  train(mode = true): this {
+    this.training = mode;
+    for (const c of this.children()) c.train(mode);
+    return this;
+  }
+  eval(): this { return this.train(false); }
+
+  /** Call fn on every submodule (children first), then on this module. */
+  apply(fn: (m: Module) => void): this {
+    for (const c of this.children()) c.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  /** Clear (setToNone, the default) or zero every parameter's gradient. */
+  zeroGrad({ setToNone = true }: { setToNone?: boolean } = {}): void {
+    for (const p of this.parameters()) {
+      const g = p.grad;
+      if (!g) continue;
+      if (setToNone) { p.grad = null; g.dispose(); } else noGrad(() => g.zero_());
+    }
+  }
+
+  /**
+   * Move and/or cast parameters and buffers: `to('cpu')`, `to('float64')`, `to({ device, dtype })`.
+   * dtype casts apply to floating-point tensors only (num_batches_tracked stays int64), as in PyTorch.
+   * Parameters are replaced by new Parameter objects, so build optimizers after calling to().
+   */
+  to(target: ToTarget): this {
+    const { device, dtype } = typeof target === 'string' ? (isDTypeName(target) ? { dtype: target as DType, device: undefined } : { device: target, dtype: undefined }) : target;
+    const convert = (t: Tensor): Tensor => {
+      const floating = t.dtype.startsWith('float') || t.dtype === 'bfloat16';
+      return t.to({ device, dtype: floating ? dtype : undefined });
+    };
+    for (const m of this.modules()) {
+      const slots = m as unknown as Slots;
+      for (const [k, p] of m.#own(Parameter)) {
+        const moved = noGrad(() => convert(p));
+        if (moved === p) continue;
+        slots[k] = new Parameter(moved, p.requiresGrad);
+        moved.dispose();
+        p.dispose();
+      }
+      for (const k of m.#buffers.keys()) {
+        const b = slots[k] as Tensor | null;
+        if (!b) continue;
+        const moved = noGrad(() => convert(b));
+        if (moved !== b) { slots[k] = moved; b.dispose(); }
+      }
+    }
+    return this;
+  }
+  float(): this { return this.to('float32'); }
+  double(): this { return this.to('float64'); }
+  cpu(): this { return this.to('cpu'); }
+
+  /** Free every parameter (with its gradient) and buffer; the module is unusable afterwards. */
+  dispose(): void {
+    for (const m of this.modules()) {
+      for (const [, p] of m.#own(Parameter)) { const g = p.grad; if (g) { p.grad = null; g.dispose(); } p.dispose(); }
+      for (const k of m.#buffers.keys()) ((m as unknown as Slots)[k] as Tensor | null)?.dispose();
+    }
+  }
+  [Symbol.dispose](): void { this.dispose(); }
+
+  // --- state ---
+  /**
+   * name -> tensor for every parameter and persistent buffer, in PyTorch's order and with its keys.
+   * The values are the module's own tensors (not copies): don't dispose them.
+   */
+  stateDict(prefix = '', out: StateDict = {}): StateDict {
+    const key = (k: string): string => (prefix ? `${prefix}.${k}` : k);
+    for (const [k, p] of this.#own(Parameter)) out[key(k)] = p;
+    for (const [k, persistent] of this.#buffers) {
+      const b = (this as unknown as Slots)[k] as Tensor | null;
+      if (b && persistent) out[key(k)] = b;
+    }
+    // no de-duplication here: a module reachable by two paths appears under both, as in PyTorch
+    for (const [k, m] of this.namedChildren()) m.stateDict(key(k), out);
+    return out;
+  }
+
+  /** Copy values in place from `dict`; strict (the default) throws on missing or unexpected keys. */
+  loadStateDict(dict: StateDict, { strict = true }: { strict?: boolean } = {}): LoadResult {
+    const own = this.stateDict();
+    const missingKeys = Object.keys(own).filter((k) => !(k in dict));
+    const unexpectedKeys = Object.keys(dict).filter((k) => !(k in own));
+    const mismatched: string[] = [];
+    for (const [k, t] of Object.entries(own)) {
+      const src = dict[k];
+      if (src && !sameShape(src.shape, t.shape)) mismatched.push(`${k}: checkpoint has shape ${fmt(src.shape)}, the model has ${fmt(t.shape)}`);
+    }
+    if (mismatched.length || (strict && (missingKeys.length || unexpectedKeys.length))) {
+      const parts = [`Error(s) in loading state dict for ${this.constructor.name}:`];
+      if (strict && missingKeys.length) parts.push(`  missing keys: ${missingKeys.join(', ')}`);
+      if (strict && unexpectedKeys.length) parts.push(`  unexpected keys: ${unexpectedKeys.join(', ')}`);
+      for (const m of mismatched) parts.push(`  size mismatch for ${m}`);
+      throw new StateDictError(parts.join('\n'), missingKeys, unexpectedKeys, mismatched);
+    }
+    noGrad(() => {
+      for (const [k, t] of Object.entries(own)) { const src = dict[k]; if (src) t.copy_(src); }
+    });
+    return { missingKeys, unexpectedKeys };
+  }
+
+  // --- printing ---
+  /** The part inside the parentheses of this module's line, e.g. `in_features=4, out_features=8, bias=True`. */
+  extraRepr(): string { return ''; }
+
+  toString(): string {
+    const lines = [...this.namedChildren()].map(([k, m]) => `(${k}): ${indent(m.toString())}`);
+    const extra = this.extraRepr();
+    const name = this.constructor.name;
+    if (!lines.length) return `${name}(${extra})`;
+    const body = [...(extra ? extra.split('\n') : []), ...lines].map((l) => `  ${l}`).join('\n');
+    return `${name}(\n${body}\n)`;
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string { return this.toString(); }
+}
+
+const RESERVED = new Set(['training', 'forward', 'call']);
+function checkName(m: Module, name: string): void {
+  if (!name || name.includes('.')) throw new Error(`${m.constructor.name}: invalid name '${name}' (must be non-empty and contain no '.')`);
+  if (RESERVED.has(name) || (name in m && !Object.prototype.hasOwnProperty.call(m, name))) throw new Error(`${m.constructor.name}: '${name}' is a member of ${m.constructor.name} and can't name a parameter, buffer or submodule`);
+}
+
+const indent = (s: string): string => s.split('\n').join('\n  ');
+const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+export const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
+const isDTypeName = (s: string): boolean => ['float32', 'float64', 'float16', 'bfloat16', 'int32', 'int64', 'uint8', 'bool'].includes(s);
+
+/** PyTorch spells booleans True/False in module prints. */
+export const pyBool = (b: boolean): string => (b ? 'True' : 'False');
+/** PyTorch prints tuples as (a, b). */
+export const pyTuple = (v: number | readonly number[]): string => (typeof v === 'number' ? String(v) : `(${v.join(', ')}${v.length === 1 ? ',' : ''})`);
+
+/** A layer's input-shape error: names the layer as printed and the shape it expected. */
+export function inputError(m: Module, expected: string, got: readonly number[]): ShapeError {
+  return new ShapeError(`${m.constructor.name}(${m.extraRepr()}): expected input ${expected}, got ${fmt(got)}`);
+}
+
+/** Python's repr of a float: 1.0, 0.1, 1e-05. */
+export function pyFloat(x: number | null): string {
+  if (x === null) return 'None';
+  if (Number.isInteger(x) && Math.abs(x) < 1e16) return `${x}.0`;
+  const a = Math.abs(x);
+  if (a !== 0 && (a < 1e-4 || a >= 1e16)) return x.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
+  return String(x);
+}
