@@ -1,12 +1,7 @@
-import { defineConfig } from 'tsup';
+import { flintBuild } from '../../tooling/tsup.shared.js';
 
-export default defineConfig({
+export default flintBuild({
   entry: ['src/index.ts', 'src/vitest.ts', 'src/cli.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'es2022',
   // fixtures are located relative to the module; shims give CJS an import.meta.url
   shims: true,
   external: ['vitest', '@flint/core', '@flint/autograd'],
