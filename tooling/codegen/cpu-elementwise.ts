@@ -48,8 +48,10 @@ const unary: Op[] = [
   { name: 'softplus', prelude: "const beta = num(attrs, 'beta', 1), threshold = num(attrs, 'threshold', 20);", expr: 'x * beta > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta' },
 ];
 
-const binaryKernel = (op: Op): string => `
-const ${op.name}Kernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+// Each op is emitted twice: a float32-only copy (its element accesses stay monomorphic, the common case)
+// and a copy for every other dtype.
+const binaryKernel = (op: Op, suffix: string): string => `
+const ${op.name}${suffix}: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   void attrs;
   ${op.prelude ?? ''}
   const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -70,8 +72,8 @@ const ${op.name}Kernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   settle(out!);
 };`;
 
-const unaryKernel = (op: Op): string => `
-const ${op.name}Kernel: Kernel<CpuArray> = ([a], [out], attrs) => {
+const unaryKernel = (op: Op, suffix: string): string => `
+const ${op.name}${suffix}: Kernel<CpuArray> = ([a], [out], attrs) => {
   void attrs;
   ${op.prelude ?? ''}
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -91,11 +93,18 @@ import { isDense } from '@flint/core';
 import type { CpuArray } from '../storage.js';
 import { A_SCALAR, B_SCALAR, DENSE, GELU_C, binaryLayout, erf, forEachRow1, forEachRow2, pyMod, roundHalfEven, settle, sigmoid } from './scalar.js';
 import { num, numel } from './util.js';
-${binary.map(binaryKernel).join('\n')}
-${unary.map(unaryKernel).join('\n')}
+${binary.map((o) => binaryKernel(o, 'F32') + binaryKernel(o, 'Any')).join('\n')}
+${unary.map((o) => unaryKernel(o, 'F32') + unaryKernel(o, 'Any')).join('\n')}
 
-export const binaryKernels: Record<string, Kernel<CpuArray>> = { ${binary.map((o) => `${o.name}: ${o.name}Kernel`).join(', ')} };
-export const unaryKernels: Record<string, Kernel<CpuArray>> = { ${unary.map((o) => `${o.name}: ${o.name}Kernel`).join(', ')} };
+const byDtype = (f32: Kernel<CpuArray>, any: Kernel<CpuArray>): Kernel<CpuArray> =>
+  (inputs, outputs, attrs) => (inputs[0]!.dtype === 'float32' ? f32 : any)(inputs, outputs, attrs);
+
+export const binaryKernels: Record<string, Kernel<CpuArray>> = {
+${binary.map((o) => `  ${o.name}: byDtype(${o.name}F32, ${o.name}Any),`).join('\n')}
+};
+export const unaryKernels: Record<string, Kernel<CpuArray>> = {
+${unary.map((o) => `  ${o.name}: byDtype(${o.name}F32, ${o.name}Any),`).join('\n')}
+};
 `;
 
 const target = fileURLToPath(new URL('../../packages/backend-cpu/src/kernels/elementwise.gen.ts', import.meta.url));

@@ -3,45 +3,81 @@
 
 const M0 = 0xd2511f53, M1 = 0xcd9e8d57, W0 = 0x9e3779b9, W1 = 0xbb67ae85;
 
-function mulhilo(a: number, b: number): [number, number] {
-  // 32x32 -> 64-bit product split into hi/lo words without BigInt
+/** High 32 bits of the 64-bit product of two uint32s, by 16-bit halves (exact, no BigInt, no allocation). */
+function mulhi(a: number, b: number): number {
   const aH = a >>> 16, aL = a & 0xffff, bH = b >>> 16, bL = b & 0xffff;
-  const ll = aL * bL, lh = aL * bH, hl = aH * bL, hh = aH * bH;
-  const mid = (ll >>> 16) + (lh & 0xffff) + (hl & 0xffff);
-  const lo = ((mid & 0xffff) << 16) | (ll & 0xffff);
-  const hi = hh + (lh >>> 16) + (hl >>> 16) + (mid >>> 16);
-  return [hi >>> 0, lo >>> 0];
+  const lh = aL * bH, hl = aH * bL;
+  const mid = ((aL * bL) >>> 16) + (lh & 0xffff) + (hl & 0xffff);
+  return (aH * bH + (lh >>> 16) + (hl >>> 16) + (mid >>> 16)) >>> 0;
+}
+
+const words = new Uint32Array(4);
+
+/** Philox4x32-10 of counter (c0, c1, 0, 0) under key (k0, k1), written into `out` (four uint32 words). */
+export function philoxInto(k0: number, k1: number, c0: number, c1: number, out: Uint32Array): void {
+  let x0 = c0 >>> 0, x1 = c1 >>> 0, x2 = 0, x3 = 0, key0 = k0 >>> 0, key1 = k1 >>> 0;
+  for (let r = 0; r < 10; r++) {
+    const hi0 = mulhi(M0, x0), lo0 = Math.imul(M0, x0) >>> 0;
+    const hi1 = mulhi(M1, x2), lo1 = Math.imul(M1, x2) >>> 0;
+    x0 = (hi1 ^ x1 ^ key0) >>> 0; x1 = lo1;
+    x2 = (hi0 ^ x3 ^ key1) >>> 0; x3 = lo0;
+    key0 = (key0 + W0) >>> 0; key1 = (key1 + W1) >>> 0;
+  }
+  out[0] = x0; out[1] = x1; out[2] = x2; out[3] = x3;
 }
 
 /** Philox4x32-10 of counter (c0, c1, 0, 0) under key (k0, k1): four uint32 words. */
 export function philox(k0: number, k1: number, c0: number, c1: number): [number, number, number, number] {
-  let x0 = c0 >>> 0, x1 = c1 >>> 0, x2 = 0, x3 = 0, key0 = k0 >>> 0, key1 = k1 >>> 0;
-  for (let r = 0; r < 10; r++) {
-    const [hi0, lo0] = mulhilo(M0, x0);
-    const [hi1, lo1] = mulhilo(M1, x2);
-    const y0 = (hi1 ^ x1 ^ key0) >>> 0, y2 = (hi0 ^ x3 ^ key1) >>> 0;
-    x0 = y0; x1 = lo1; x2 = y2; x3 = lo0;
-    key0 = (key0 + W0) >>> 0; key1 = (key1 + W1) >>> 0;
-  }
-  return [x0, x1, x2, x3];
+  philoxInto(k0, k1, c0, c1, words);
+  return [words[0]!, words[1]!, words[2]!, words[3]!];
 }
 
 const TWO_NEG_24 = 2 ** -24;
-const split = (counter: number): [number, number] => [counter % 0x100000000, Math.floor(counter / 0x100000000)];
 
-/** Uniform in [0, 1) with 24 bits, for element at `counter`. */
-export function uniformAt(k0: number, k1: number, counter: number): number {
-  const [c0, c1] = split(counter);
-  return (philox(k0, k1, c0, c1)[0] >>> 8) * TWO_NEG_24;
+// Element j of a stream uses Philox block floor(j/4) and its word j%4 (uniform), or block floor(j/2) and
+// its words 2(j%2), 2(j%2)+1 (normal, by Box–Muller): one block serves 4 uniform or 2 normal values.
+const block = (j: number): [number, number] => [j % 0x100000000, Math.floor(j / 0x100000000)];
+
+/** Uniform in [0, 1) with 24 bits, for stream element j. */
+export function uniformAt(k0: number, k1: number, j: number): number {
+  const [c0, c1] = block(Math.floor(j / 4));
+  philoxInto(k0, k1, c0, c1, words);
+  return (words[j % 4]! >>> 8) * TWO_NEG_24;
 }
 
-/** Standard normal (Box–Muller) for element at `counter`. */
-export function normalAt(k0: number, k1: number, counter: number): number {
-  const [c0, c1] = split(counter);
-  const w = philox(k0, k1, c0, c1);
-  const u1 = ((w[0] >>> 8) + 1) * TWO_NEG_24; // (0, 1]
-  const u2 = (w[1] >>> 8) * TWO_NEG_24;
+/** Standard normal (Box–Muller) for stream element j. */
+export function normalAt(k0: number, k1: number, j: number): number {
+  const [c0, c1] = block(Math.floor(j / 2));
+  philoxInto(k0, k1, c0, c1, words);
+  const w = 2 * (j % 2);
+  return boxMuller(words[w]!, words[w + 1]!);
+}
+
+function boxMuller(a: number, b: number): number {
+  const u1 = ((a >>> 8) + 1) * TWO_NEG_24; // (0, 1]
+  const u2 = (b >>> 8) * TWO_NEG_24;
   return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+}
+
+/** out[offset + i] = low + (high - low) * uniformAt(k0, k1, counter + i) for i < n, a block at a time. */
+export function uniformFill(k0: number, k1: number, counter: number, n: number, out: { [i: number]: number }, offset: number, low: number, high: number): void {
+  const scale = (high - low) * TWO_NEG_24;
+  let i = 0;
+  while (i < n) {
+    const j = counter + i, b = Math.floor(j / 4), [c0, c1] = block(b);
+    philoxInto(k0, k1, c0, c1, words);
+    for (let w = j - b * 4; w < 4 && i < n; w++, i++) out[offset + i] = low + (words[w]! >>> 8) * scale;
+  }
+}
+
+/** out[offset + i] = mean + std * normalAt(k0, k1, counter + i) for i < n, a block at a time. */
+export function normalFill(k0: number, k1: number, counter: number, n: number, out: { [i: number]: number }, offset: number, mean: number, std: number): void {
+  let i = 0;
+  while (i < n) {
+    const j = counter + i, b = Math.floor(j / 2), [c0, c1] = block(b);
+    philoxInto(k0, k1, c0, c1, words);
+    for (let w = j - b * 2; w < 2 && i < n; w++, i++) out[offset + i] = mean + std * boxMuller(words[2 * w]!, words[2 * w + 1]!);
+  }
 }
 
 // --- the global generator ---

@@ -3,7 +3,8 @@
 import type { Kernel } from '@flint/core';
 import type { CpuArray } from '../storage.js';
 import { binaryKernels as gen } from './elementwise.gen.js';
-import { forEachRow2, settle } from './scalar.js';
+import { isDense } from '@flint/core';
+import { forEachRow3, settle } from './scalar.js';
 import { numel } from './util.js';
 
 const { mulInt32, ...rest } = gen;
@@ -15,13 +16,13 @@ export const binaryKernels: Record<string, Kernel<CpuArray>> = { ...rest, mul };
 
 export const where: Kernel<CpuArray> = ([cond, a, b], [out]) => {
   const C = cond!.buffer, A = a!.buffer, B = b!.buffer, D = out!.buffer;
-  const n = numel(out!.shape);
-  if (n === 0) return;
-  // cond and a share the row walk; b's offsets follow the same odometer
-  const bo: number[] = [];
-  forEachRow2(out!.shape, b!, b!, (ib, _x, o, len, sb) => { for (let j = 0; j < len; j++) bo[o + j] = ib + j * sb; });
-  forEachRow2(out!.shape, cond!, a!, (ic, ia, o, len, sc, sa) => {
-    for (let j = 0; j < len; j++, ic += sc, ia += sa) D[o + j] = C[ic] ? A[ia]! : B[bo[o + j]!]!;
-  });
+  if (isDense(cond!.shape, cond!.strides) && isDense(a!.shape, a!.strides) && isDense(b!.shape, b!.strides)) {
+    const n = numel(out!.shape), co = cond!.offset, ao = a!.offset, bo = b!.offset;
+    for (let i = 0; i < n; i++) D[i] = C[co + i] ? A[ao + i]! : B[bo + i]!;
+  } else {
+    forEachRow3(out!.shape, cond!, a!, b!, (ic, ia, ib, o, len, sc, sa, sb) => {
+      for (let j = 0; j < len; j++, ic += sc, ia += sa, ib += sb) D[o + j] = C[ic] ? A[ia]! : B[ib]!;
+    });
+  }
   settle(out!);
 };

@@ -5,7 +5,27 @@ import type { CpuArray } from '../storage.js';
 import { A_SCALAR, B_SCALAR, DENSE, GELU_C, binaryLayout, erf, forEachRow1, forEachRow2, pyMod, roundHalfEven, settle, sigmoid } from './scalar.js';
 import { num, numel } from './util.js';
 
-const addKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+const addF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
+  const layout = binaryLayout(a!, b!);
+  if (layout === DENSE) {
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x + y; }
+  } else if (layout === B_SCALAR) {
+    const y = B[b!.offset]!;
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x + y; }
+  } else if (layout === A_SCALAR) {
+    const x = A[a!.offset]!;
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x + y; }
+  } else {
+    forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x + y; }
+    });
+  }
+  settle(out!);
+};
+const addAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -26,7 +46,27 @@ const addKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   settle(out!);
 };
 
-const subKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+const subF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
+  const layout = binaryLayout(a!, b!);
+  if (layout === DENSE) {
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x - y; }
+  } else if (layout === B_SCALAR) {
+    const y = B[b!.offset]!;
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x - y; }
+  } else if (layout === A_SCALAR) {
+    const x = A[a!.offset]!;
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x - y; }
+  } else {
+    forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x - y; }
+    });
+  }
+  settle(out!);
+};
+const subAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -47,7 +87,27 @@ const subKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   settle(out!);
 };
 
-const mulKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+const mulF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
+  const layout = binaryLayout(a!, b!);
+  if (layout === DENSE) {
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x * y; }
+  } else if (layout === B_SCALAR) {
+    const y = B[b!.offset]!;
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x * y; }
+  } else if (layout === A_SCALAR) {
+    const x = A[a!.offset]!;
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x * y; }
+  } else {
+    forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x * y; }
+    });
+  }
+  settle(out!);
+};
+const mulAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -68,7 +128,27 @@ const mulKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   settle(out!);
 };
 
-const mulInt32Kernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+const mulInt32F32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
+  const layout = binaryLayout(a!, b!);
+  if (layout === DENSE) {
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = Math.imul(x, y); }
+  } else if (layout === B_SCALAR) {
+    const y = B[b!.offset]!;
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.imul(x, y); }
+  } else if (layout === A_SCALAR) {
+    const x = A[a!.offset]!;
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = Math.imul(x, y); }
+  } else {
+    forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = Math.imul(x, y); }
+    });
+  }
+  settle(out!);
+};
+const mulInt32Any: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -89,7 +169,27 @@ const mulInt32Kernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   settle(out!);
 };
 
-const divKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+const divF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
+  const layout = binaryLayout(a!, b!);
+  if (layout === DENSE) {
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x / y; }
+  } else if (layout === B_SCALAR) {
+    const y = B[b!.offset]!;
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x / y; }
+  } else if (layout === A_SCALAR) {
+    const x = A[a!.offset]!;
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x / y; }
+  } else {
+    forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x / y; }
+    });
+  }
+  settle(out!);
+};
+const divAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -110,7 +210,27 @@ const divKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   settle(out!);
 };
 
-const powKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+const powF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
+  const layout = binaryLayout(a!, b!);
+  if (layout === DENSE) {
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = Math.pow(x, y); }
+  } else if (layout === B_SCALAR) {
+    const y = B[b!.offset]!;
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.pow(x, y); }
+  } else if (layout === A_SCALAR) {
+    const x = A[a!.offset]!;
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = Math.pow(x, y); }
+  } else {
+    forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = Math.pow(x, y); }
+    });
+  }
+  settle(out!);
+};
+const powAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -131,7 +251,27 @@ const powKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   settle(out!);
 };
 
-const maximumKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+const maximumF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
+  const layout = binaryLayout(a!, b!);
+  if (layout === DENSE) {
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; }
+  } else if (layout === B_SCALAR) {
+    const y = B[b!.offset]!;
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; }
+  } else if (layout === A_SCALAR) {
+    const x = A[a!.offset]!;
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; }
+  } else {
+    forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x !== x || y !== y ? NaN : x > y ? x : y; }
+    });
+  }
+  settle(out!);
+};
+const maximumAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -152,7 +292,27 @@ const maximumKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   settle(out!);
 };
 
-const minimumKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+const minimumF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
+  const layout = binaryLayout(a!, b!);
+  if (layout === DENSE) {
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; }
+  } else if (layout === B_SCALAR) {
+    const y = B[b!.offset]!;
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; }
+  } else if (layout === A_SCALAR) {
+    const x = A[a!.offset]!;
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; }
+  } else {
+    forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x !== x || y !== y ? NaN : x < y ? x : y; }
+    });
+  }
+  settle(out!);
+};
+const minimumAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -173,7 +333,27 @@ const minimumKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   settle(out!);
 };
 
-const remainderKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+const remainderF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
+  const layout = binaryLayout(a!, b!);
+  if (layout === DENSE) {
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = pyMod(x, y); }
+  } else if (layout === B_SCALAR) {
+    const y = B[b!.offset]!;
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = pyMod(x, y); }
+  } else if (layout === A_SCALAR) {
+    const x = A[a!.offset]!;
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = pyMod(x, y); }
+  } else {
+    forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = pyMod(x, y); }
+    });
+  }
+  settle(out!);
+};
+const remainderAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -194,7 +374,27 @@ const remainderKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   settle(out!);
 };
 
-const eqKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+const eqF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
+  const layout = binaryLayout(a!, b!);
+  if (layout === DENSE) {
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x === y ? 1 : 0; }
+  } else if (layout === B_SCALAR) {
+    const y = B[b!.offset]!;
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x === y ? 1 : 0; }
+  } else if (layout === A_SCALAR) {
+    const x = A[a!.offset]!;
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x === y ? 1 : 0; }
+  } else {
+    forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x === y ? 1 : 0; }
+    });
+  }
+  settle(out!);
+};
+const eqAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -215,7 +415,27 @@ const eqKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   settle(out!);
 };
 
-const neKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+const neF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
+  const layout = binaryLayout(a!, b!);
+  if (layout === DENSE) {
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x !== y ? 1 : 0; }
+  } else if (layout === B_SCALAR) {
+    const y = B[b!.offset]!;
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x !== y ? 1 : 0; }
+  } else if (layout === A_SCALAR) {
+    const x = A[a!.offset]!;
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x !== y ? 1 : 0; }
+  } else {
+    forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x !== y ? 1 : 0; }
+    });
+  }
+  settle(out!);
+};
+const neAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -236,7 +456,27 @@ const neKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   settle(out!);
 };
 
-const ltKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+const ltF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
+  const layout = binaryLayout(a!, b!);
+  if (layout === DENSE) {
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x < y ? 1 : 0; }
+  } else if (layout === B_SCALAR) {
+    const y = B[b!.offset]!;
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x < y ? 1 : 0; }
+  } else if (layout === A_SCALAR) {
+    const x = A[a!.offset]!;
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x < y ? 1 : 0; }
+  } else {
+    forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x < y ? 1 : 0; }
+    });
+  }
+  settle(out!);
+};
+const ltAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -257,7 +497,27 @@ const ltKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   settle(out!);
 };
 
-const leKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+const leF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
+  const layout = binaryLayout(a!, b!);
+  if (layout === DENSE) {
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x <= y ? 1 : 0; }
+  } else if (layout === B_SCALAR) {
+    const y = B[b!.offset]!;
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x <= y ? 1 : 0; }
+  } else if (layout === A_SCALAR) {
+    const x = A[a!.offset]!;
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x <= y ? 1 : 0; }
+  } else {
+    forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x <= y ? 1 : 0; }
+    });
+  }
+  settle(out!);
+};
+const leAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -278,7 +538,27 @@ const leKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   settle(out!);
 };
 
-const gtKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+const gtF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
+  const layout = binaryLayout(a!, b!);
+  if (layout === DENSE) {
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x > y ? 1 : 0; }
+  } else if (layout === B_SCALAR) {
+    const y = B[b!.offset]!;
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x > y ? 1 : 0; }
+  } else if (layout === A_SCALAR) {
+    const x = A[a!.offset]!;
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x > y ? 1 : 0; }
+  } else {
+    forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x > y ? 1 : 0; }
+    });
+  }
+  settle(out!);
+};
+const gtAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -299,7 +579,27 @@ const gtKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   settle(out!);
 };
 
-const geKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+const geF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
+  const layout = binaryLayout(a!, b!);
+  if (layout === DENSE) {
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x >= y ? 1 : 0; }
+  } else if (layout === B_SCALAR) {
+    const y = B[b!.offset]!;
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x >= y ? 1 : 0; }
+  } else if (layout === A_SCALAR) {
+    const x = A[a!.offset]!;
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x >= y ? 1 : 0; }
+  } else {
+    forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x >= y ? 1 : 0; }
+    });
+  }
+  settle(out!);
+};
+const geAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, B = b!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -320,7 +620,20 @@ const geKernel: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   settle(out!);
 };
 
-const negKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
+const negF32: Kernel<CpuArray> = ([a], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
+  if (isDense(a!.shape, a!.strides)) {
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = -x; }
+  } else {
+    forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
+      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = -x; }
+    });
+  }
+  settle(out!);
+};
+const negAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -334,7 +647,20 @@ const negKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
   settle(out!);
 };
 
-const absKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
+const absF32: Kernel<CpuArray> = ([a], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
+  if (isDense(a!.shape, a!.strides)) {
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.abs(x); }
+  } else {
+    forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
+      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.abs(x); }
+    });
+  }
+  settle(out!);
+};
+const absAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -348,7 +674,20 @@ const absKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
   settle(out!);
 };
 
-const expKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
+const expF32: Kernel<CpuArray> = ([a], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
+  if (isDense(a!.shape, a!.strides)) {
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.exp(x); }
+  } else {
+    forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
+      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.exp(x); }
+    });
+  }
+  settle(out!);
+};
+const expAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -362,7 +701,20 @@ const expKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
   settle(out!);
 };
 
-const logKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
+const logF32: Kernel<CpuArray> = ([a], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
+  if (isDense(a!.shape, a!.strides)) {
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.log(x); }
+  } else {
+    forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
+      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.log(x); }
+    });
+  }
+  settle(out!);
+};
+const logAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -376,7 +728,20 @@ const logKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
   settle(out!);
 };
 
-const log1pKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
+const log1pF32: Kernel<CpuArray> = ([a], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
+  if (isDense(a!.shape, a!.strides)) {
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.log1p(x); }
+  } else {
+    forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
+      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.log1p(x); }
+    });
+  }
+  settle(out!);
+};
+const log1pAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -390,7 +755,20 @@ const log1pKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
   settle(out!);
 };
 
-const expm1Kernel: Kernel<CpuArray> = ([a], [out], attrs) => {
+const expm1F32: Kernel<CpuArray> = ([a], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
+  if (isDense(a!.shape, a!.strides)) {
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.expm1(x); }
+  } else {
+    forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
+      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.expm1(x); }
+    });
+  }
+  settle(out!);
+};
+const expm1Any: Kernel<CpuArray> = ([a], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -404,7 +782,20 @@ const expm1Kernel: Kernel<CpuArray> = ([a], [out], attrs) => {
   settle(out!);
 };
 
-const sqrtKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
+const sqrtF32: Kernel<CpuArray> = ([a], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
+  if (isDense(a!.shape, a!.strides)) {
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.sqrt(x); }
+  } else {
+    forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
+      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.sqrt(x); }
+    });
+  }
+  settle(out!);
+};
+const sqrtAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -418,7 +809,20 @@ const sqrtKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
   settle(out!);
 };
 
-const sinKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
+const sinF32: Kernel<CpuArray> = ([a], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
+  if (isDense(a!.shape, a!.strides)) {
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.sin(x); }
+  } else {
+    forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
+      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.sin(x); }
+    });
+  }
+  settle(out!);
+};
+const sinAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -432,7 +836,20 @@ const sinKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
   settle(out!);
 };
 
-const cosKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
+const cosF32: Kernel<CpuArray> = ([a], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
+  if (isDense(a!.shape, a!.strides)) {
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.cos(x); }
+  } else {
+    forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
+      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.cos(x); }
+    });
+  }
+  settle(out!);
+};
+const cosAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -446,7 +863,20 @@ const cosKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
   settle(out!);
 };
 
-const tanhKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
+const tanhF32: Kernel<CpuArray> = ([a], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
+  if (isDense(a!.shape, a!.strides)) {
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.tanh(x); }
+  } else {
+    forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
+      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.tanh(x); }
+    });
+  }
+  settle(out!);
+};
+const tanhAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -460,7 +890,20 @@ const tanhKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
   settle(out!);
 };
 
-const floorKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
+const floorF32: Kernel<CpuArray> = ([a], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
+  if (isDense(a!.shape, a!.strides)) {
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.floor(x); }
+  } else {
+    forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
+      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.floor(x); }
+    });
+  }
+  settle(out!);
+};
+const floorAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -474,7 +917,20 @@ const floorKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
   settle(out!);
 };
 
-const ceilKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
+const ceilF32: Kernel<CpuArray> = ([a], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
+  if (isDense(a!.shape, a!.strides)) {
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.ceil(x); }
+  } else {
+    forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
+      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.ceil(x); }
+    });
+  }
+  settle(out!);
+};
+const ceilAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -488,7 +944,20 @@ const ceilKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
   settle(out!);
 };
 
-const roundKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
+const roundF32: Kernel<CpuArray> = ([a], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
+  if (isDense(a!.shape, a!.strides)) {
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = roundHalfEven(x); }
+  } else {
+    forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
+      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = roundHalfEven(x); }
+    });
+  }
+  settle(out!);
+};
+const roundAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -502,7 +971,20 @@ const roundKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
   settle(out!);
 };
 
-const signKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
+const signF32: Kernel<CpuArray> = ([a], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
+  if (isDense(a!.shape, a!.strides)) {
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x > 0 ? 1 : x < 0 ? -1 : 0; }
+  } else {
+    forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
+      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x > 0 ? 1 : x < 0 ? -1 : 0; }
+    });
+  }
+  settle(out!);
+};
+const signAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -516,7 +998,20 @@ const signKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
   settle(out!);
 };
 
-const rsqrtKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
+const rsqrtF32: Kernel<CpuArray> = ([a], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
+  if (isDense(a!.shape, a!.strides)) {
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = 1 / Math.sqrt(x); }
+  } else {
+    forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
+      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = 1 / Math.sqrt(x); }
+    });
+  }
+  settle(out!);
+};
+const rsqrtAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -530,7 +1025,20 @@ const rsqrtKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
   settle(out!);
 };
 
-const reciprocalKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
+const reciprocalF32: Kernel<CpuArray> = ([a], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
+  if (isDense(a!.shape, a!.strides)) {
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = 1 / x; }
+  } else {
+    forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
+      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = 1 / x; }
+    });
+  }
+  settle(out!);
+};
+const reciprocalAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -544,7 +1052,20 @@ const reciprocalKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
   settle(out!);
 };
 
-const sigmoidKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
+const sigmoidF32: Kernel<CpuArray> = ([a], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
+  if (isDense(a!.shape, a!.strides)) {
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = sigmoid(x); }
+  } else {
+    forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
+      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = sigmoid(x); }
+    });
+  }
+  settle(out!);
+};
+const sigmoidAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -558,7 +1079,20 @@ const sigmoidKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
   settle(out!);
 };
 
-const reluKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
+const reluF32: Kernel<CpuArray> = ([a], [out], attrs) => {
+  void attrs;
+  
+  const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
+  if (isDense(a!.shape, a!.strides)) {
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x > 0 ? x : x === x ? 0 : x; }
+  } else {
+    forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
+      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x > 0 ? x : x === x ? 0 : x; }
+    });
+  }
+  settle(out!);
+};
+const reluAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   void attrs;
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -572,7 +1106,20 @@ const reluKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
   settle(out!);
 };
 
-const geluKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
+const geluF32: Kernel<CpuArray> = ([a], [out], attrs) => {
+  void attrs;
+  const tanhForm = attrs.approximate === 'tanh';
+  const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
+  if (isDense(a!.shape, a!.strides)) {
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = tanhForm ? 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x))) : 0.5 * x * (1 + erf(x * Math.SQRT1_2)); }
+  } else {
+    forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
+      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = tanhForm ? 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x))) : 0.5 * x * (1 + erf(x * Math.SQRT1_2)); }
+    });
+  }
+  settle(out!);
+};
+const geluAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   void attrs;
   const tanhForm = attrs.approximate === 'tanh';
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -586,7 +1133,20 @@ const geluKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
   settle(out!);
 };
 
-const leakyReluKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
+const leakyReluF32: Kernel<CpuArray> = ([a], [out], attrs) => {
+  void attrs;
+  const slope = num(attrs, 'negativeSlope', 0.01);
+  const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
+  if (isDense(a!.shape, a!.strides)) {
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x > 0 ? x : x * slope; }
+  } else {
+    forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
+      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x > 0 ? x : x * slope; }
+    });
+  }
+  settle(out!);
+};
+const leakyReluAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   void attrs;
   const slope = num(attrs, 'negativeSlope', 0.01);
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -600,7 +1160,20 @@ const leakyReluKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
   settle(out!);
 };
 
-const softplusKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
+const softplusF32: Kernel<CpuArray> = ([a], [out], attrs) => {
+  void attrs;
+  const beta = num(attrs, 'beta', 1), threshold = num(attrs, 'threshold', 20);
+  const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
+  if (isDense(a!.shape, a!.strides)) {
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x * beta > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta; }
+  } else {
+    forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
+      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x * beta > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta; }
+    });
+  }
+  settle(out!);
+};
+const softplusAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   void attrs;
   const beta = num(attrs, 'beta', 1), threshold = num(attrs, 'threshold', 20);
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
@@ -614,5 +1187,46 @@ const softplusKernel: Kernel<CpuArray> = ([a], [out], attrs) => {
   settle(out!);
 };
 
-export const binaryKernels: Record<string, Kernel<CpuArray>> = { add: addKernel, sub: subKernel, mul: mulKernel, mulInt32: mulInt32Kernel, div: divKernel, pow: powKernel, maximum: maximumKernel, minimum: minimumKernel, remainder: remainderKernel, eq: eqKernel, ne: neKernel, lt: ltKernel, le: leKernel, gt: gtKernel, ge: geKernel };
-export const unaryKernels: Record<string, Kernel<CpuArray>> = { neg: negKernel, abs: absKernel, exp: expKernel, log: logKernel, log1p: log1pKernel, expm1: expm1Kernel, sqrt: sqrtKernel, sin: sinKernel, cos: cosKernel, tanh: tanhKernel, floor: floorKernel, ceil: ceilKernel, round: roundKernel, sign: signKernel, rsqrt: rsqrtKernel, reciprocal: reciprocalKernel, sigmoid: sigmoidKernel, relu: reluKernel, gelu: geluKernel, leakyRelu: leakyReluKernel, softplus: softplusKernel };
+const byDtype = (f32: Kernel<CpuArray>, any: Kernel<CpuArray>): Kernel<CpuArray> =>
+  (inputs, outputs, attrs) => (inputs[0]!.dtype === 'float32' ? f32 : any)(inputs, outputs, attrs);
+
+export const binaryKernels: Record<string, Kernel<CpuArray>> = {
+  add: byDtype(addF32, addAny),
+  sub: byDtype(subF32, subAny),
+  mul: byDtype(mulF32, mulAny),
+  mulInt32: byDtype(mulInt32F32, mulInt32Any),
+  div: byDtype(divF32, divAny),
+  pow: byDtype(powF32, powAny),
+  maximum: byDtype(maximumF32, maximumAny),
+  minimum: byDtype(minimumF32, minimumAny),
+  remainder: byDtype(remainderF32, remainderAny),
+  eq: byDtype(eqF32, eqAny),
+  ne: byDtype(neF32, neAny),
+  lt: byDtype(ltF32, ltAny),
+  le: byDtype(leF32, leAny),
+  gt: byDtype(gtF32, gtAny),
+  ge: byDtype(geF32, geAny),
+};
+export const unaryKernels: Record<string, Kernel<CpuArray>> = {
+  neg: byDtype(negF32, negAny),
+  abs: byDtype(absF32, absAny),
+  exp: byDtype(expF32, expAny),
+  log: byDtype(logF32, logAny),
+  log1p: byDtype(log1pF32, log1pAny),
+  expm1: byDtype(expm1F32, expm1Any),
+  sqrt: byDtype(sqrtF32, sqrtAny),
+  sin: byDtype(sinF32, sinAny),
+  cos: byDtype(cosF32, cosAny),
+  tanh: byDtype(tanhF32, tanhAny),
+  floor: byDtype(floorF32, floorAny),
+  ceil: byDtype(ceilF32, ceilAny),
+  round: byDtype(roundF32, roundAny),
+  sign: byDtype(signF32, signAny),
+  rsqrt: byDtype(rsqrtF32, rsqrtAny),
+  reciprocal: byDtype(reciprocalF32, reciprocalAny),
+  sigmoid: byDtype(sigmoidF32, sigmoidAny),
+  relu: byDtype(reluF32, reluAny),
+  gelu: byDtype(geluF32, geluAny),
+  leakyRelu: byDtype(leakyReluF32, leakyReluAny),
+  softplus: byDtype(softplusF32, softplusAny),
+};

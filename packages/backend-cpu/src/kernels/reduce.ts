@@ -2,6 +2,8 @@
 // Sums accumulate in double (JS numbers), which covers PyTorch's float32 accumulate-in-double rule.
 import type { Kernel } from '@flint/core';
 import type { CpuArray } from '../storage.js';
+import { isDense } from '@flint/core';
+import { forEachRow2 } from './scalar.js';
 import { dense, finish, num, numel, storeFn } from './util.js';
 import type { T } from './util.js';
 
@@ -50,8 +52,31 @@ const argBy = (better: (v: number, m: number) => boolean): Reducer => (s, a, r) 
   return idx;
 };
 
+/**
+ * Sum of a strided view (typically a permuted one, as bias gradients are) in one pass in memory order:
+ * each element adds into its output slot, instead of first gathering the view densely.
+ */
+const stridedSum: Kernel<CpuArray> = (inputs, outputs, attrs) => {
+  const x = inputs[0]!, out = outputs[0]!, k = num(attrs, 'reduceDims');
+  if (isDense(x.shape, x.strides) || numel(x.shape) === 0) return reduction(sum)(inputs, outputs, attrs);
+  const nd = x.shape.length, kept = nd - k;
+  // output strides over the input's dims: row-major over the kept (leading) dims, 0 over reduced ones
+  const outStrides = new Array<number>(nd).fill(0);
+  for (let d = kept - 1, s = 1; d >= 0; d--) { outStrides[d] = s; s *= x.shape[d]!; }
+  const order = [...Array(nd).keys()].sort((a, b) => x.strides[b]! - x.strides[a]!);
+  const shape = order.map((d) => x.shape[d]!);
+  const acc = new Float64Array(numel(out.shape)), A = x.buffer;
+  const view = (strides: number[], offset: number): T => ({ buffer: A, dtype: x.dtype, shape, strides, offset });
+  forEachRow2(shape, view(order.map((d) => x.strides[d]!), x.offset), view(order.map((d) => outStrides[d]!), 0), (ia, io, _o, len, sa, so) => {
+    if (so === 0) { let t = 0; for (let j = 0; j < len; j++, ia += sa) t += A[ia]!; acc[io] += t; } else for (let j = 0; j < len; j++, ia += sa, io += so) acc[io] += A[ia]!;
+  });
+  const d = out.buffer, f = storeFn(out.dtype);
+  for (let i = 0; i < acc.length; i++) d[out.offset + i] = f ? f(acc[i]!) : acc[i]!;
+  finish(out);
+};
+
 export const reduceKernels: Record<string, Kernel<CpuArray>> = {
-  sum: reduction(sum),
+  sum: stridedSum,
   prod: reduction(prod),
   max: reduction(max),
   min: reduction(min),

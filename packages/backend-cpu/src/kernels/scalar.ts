@@ -37,6 +37,25 @@ export function forEachRow2(shape: readonly number[], a: T, b: T, fn: (ia: numbe
   }
 }
 
+/** Walk the rows of three strided views over `shape` (where's condition and both branches). */
+export function forEachRow3(shape: readonly number[], a: T, b: T, c: T, fn: (ia: number, ib: number, ic: number, o: number, len: number, sa: number, sb: number, sc: number) => void): void {
+  const nd = shape.length;
+  if (nd === 0) { fn(a.offset, b.offset, c.offset, 0, 1, 0, 0, 0); return; }
+  const len = shape[nd - 1]!, rows = numel(shape) / Math.max(len, 1);
+  if (len === 0) return;
+  const idx = new Array<number>(nd).fill(0);
+  let ia = a.offset, ib = b.offset, ic = c.offset;
+  for (let r = 0; r < rows; r++) {
+    fn(ia, ib, ic, r * len, len, a.strides[nd - 1]!, b.strides[nd - 1]!, c.strides[nd - 1]!);
+    for (let d = nd - 2; d >= 0; d--) {
+      ia += a.strides[d]!; ib += b.strides[d]!; ic += c.strides[d]!;
+      if (++idx[d]! < shape[d]!) break;
+      ia -= a.strides[d]! * shape[d]!; ib -= b.strides[d]! * shape[d]!; ic -= c.strides[d]! * shape[d]!;
+      idx[d] = 0;
+    }
+  }
+}
+
 export function forEachRow1(shape: readonly number[], a: T, fn: (ia: number, o: number, len: number, sa: number) => void): void {
   forEachRow2(shape, a, a, (ia, _ib, o, len, sa) => fn(ia, o, len, sa));
 }
