@@ -12,7 +12,7 @@ export interface Workload {
   name: ModelName;
   title: string;
   model: Module;
-  optimizer: Optimizer;
+  optimizer: Optimizer<object>;
   loss: (logits: Tensor, target: Tensor) => Tensor;
   /** A synthetic batch: inputs and targets. */
   batch: (n: number) => [Tensor, Tensor];

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import '@flint/backend-cpu';
 import { CHESTXRAY14_LABELS } from '@flint/data';
-import { lossesOf, readMetrics, runCli, tempDir } from '@flint/app-cifar10-vgg/testing';
+import { lossesOf, readMetrics, runCli, tempDir } from '@flint/app-kit/testing';
 import { chestXrayBatches } from './data.js';
 import { IMAGENET_MEAN, IMAGENET_STD, toNormalisedRgb } from './dataset.js';
 import { train } from './train.js';

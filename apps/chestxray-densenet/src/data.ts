@@ -3,7 +3,7 @@
 import { extname } from 'node:path';
 import { fromBlob, rand, randn, scope, type Tensor } from '@flint/core';
 import { CHESTXRAY14_LABELS, DataLoader, RandomSampler } from '@flint/data/node';
-import { SyntheticBatches, firstN, limitSamples, type Batches, type CommonConfig } from '@flint/app-cifar10-vgg/harness';
+import { SyntheticBatches, firstN, limitSamples, type Batches, type CommonConfig } from '@flint/app-kit';
 import { chestXrayDataset } from './dataset.js';
 
 /** Images in the official train_val_list.txt and test_list.txt. */

@@ -1,6 +1,6 @@
 // CLI: train DenseNet-121 on ChestX-ray14 (Data_Entry_2017.csv + images/) or on synthetic data.
 import { intFlag } from '@flint/app-kit';
-import { cliMain, commonConfig, commonFlags, defaultWorkers } from '@flint/app-cifar10-vgg/harness';
+import { cliMain, commonConfig, commonFlags, defaultWorkers } from '@flint/app-kit';
 import { train } from './train.js';
 
 await cliMain({

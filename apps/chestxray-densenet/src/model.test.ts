@@ -6,8 +6,8 @@ import '@flint/backend-cpu';
 import { binaryCrossEntropyWithLogits, manualSeed, rand, randn, scope, tensor, type Tensor } from '@flint/core';
 import { BCEWithLogitsLoss } from '@flint/nn';
 import { Adam } from '@flint/optim';
-import { SyntheticBatches } from '@flint/app-cifar10-vgg/harness';
-import { memoryAcrossSteps } from '@flint/app-cifar10-vgg/testing';
+import { SyntheticBatches } from '@flint/app-kit';
+import { memoryAcrossSteps } from '@flint/app-kit/testing';
 import { DenseNet, densenet121 } from './model.js';
 
 const fixture = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')) as T;

@@ -4,7 +4,7 @@ import { manualSeed } from '@flint/core';
 import { CHESTXRAY14_LABELS } from '@flint/data';
 import { BCEWithLogitsLoss } from '@flint/nn';
 import { Adam } from '@flint/optim';
-import { runTask, type EpochRecord } from '@flint/app-cifar10-vgg/harness';
+import { runTask, type EpochRecord } from '@flint/app-kit';
 import { chestXrayBatches, type ChestXrayConfig } from './data.js';
 import { densenet121 } from './model.js';
 

@@ -8,10 +8,10 @@ import { manualSeed, randint, randn, type Tensor } from '@flint/core';
 import type { RawImage } from '@flint/data';
 import { CrossEntropyLoss } from '@flint/nn';
 import { SGD } from '@flint/optim';
-import { SyntheticBatches } from './harness.js';
+import { SyntheticBatches } from '@flint/app-kit';
 import { CIFAR10_MEAN, CIFAR10_STD, collateCifar } from './data.js';
 import { CifarVgg } from './model.js';
-import { lossesOf, memoryAcrossSteps, readMetrics, runCli, tempDir } from './testing.js';
+import { lossesOf, memoryAcrossSteps, readMetrics, runCli, tempDir } from '@flint/app-kit/testing';
 import { train } from './train.js';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));

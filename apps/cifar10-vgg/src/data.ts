@@ -3,7 +3,7 @@
 // float32 [N, 3, 32, 32] buffer (no per-sample tensors).
 import { fromBlob, randint, randn, type Tensor } from '@flint/core';
 import { CIFAR10, DataLoader, RandomSampler, type RawImage } from '@flint/data/node';
-import { SyntheticBatches, firstN, limitSamples, type Batches, type CommonConfig } from './harness.js';
+import { SyntheticBatches, firstN, limitSamples, type Batches, type CommonConfig } from '@flint/app-kit';
 
 /** Per-channel mean and std of the CIFAR-10 training images. */
 export const CIFAR10_MEAN = [0.4914, 0.4822, 0.4465] as const;

@@ -1,5 +1,5 @@
 // CLI: train the benchmark VGG-style CNN on CIFAR-10 (binary version) or on synthetic data.
-import { cliMain, commonConfig, commonFlags } from './harness.js';
+import { cliMain, commonConfig, commonFlags } from '@flint/app-kit';
 import { train } from './train.js';
 
 await cliMain({

@@ -2,7 +2,7 @@
 import { manualSeed } from '@flint/core';
 import { CrossEntropyLoss } from '@flint/nn';
 import { SGD } from '@flint/optim';
-import { runTask, type CommonConfig, type EpochRecord } from './harness.js';
+import { runTask, type CommonConfig, type EpochRecord } from '@flint/app-kit';
 import { cifarBatches } from './data.js';
 import { CifarVgg } from './model.js';
 

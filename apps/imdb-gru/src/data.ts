@@ -3,7 +3,7 @@
 // synthetic random word indices.
 import { fromBlob, randint, type Tensor } from '@flint/core';
 import { DataLoader, IMDB, RandomSampler } from '@flint/data/node';
-import { SyntheticBatches, firstN, limitSamples, type Batches, type CommonConfig } from '@flint/app-cifar10-vgg/harness';
+import { SyntheticBatches, firstN, limitSamples, type Batches, type CommonConfig } from '@flint/app-kit';
 import { IMDB_SEQ_LEN, IMDB_VOCAB } from './model.js';
 
 export const IMDB_SIZES = { train: 25000, test: 25000 } as const;

@@ -1,5 +1,5 @@
 // CLI: train the benchmark Embedding + GRU sentiment classifier on IMDB (aclImdb) or on synthetic data.
-import { cliMain, commonConfig, commonFlags } from '@flint/app-cifar10-vgg/harness';
+import { cliMain, commonConfig, commonFlags } from '@flint/app-kit';
 import { train } from './train.js';
 
 await cliMain({

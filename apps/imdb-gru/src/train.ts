@@ -2,7 +2,7 @@
 import { manualSeed } from '@flint/core';
 import { CrossEntropyLoss } from '@flint/nn';
 import { Adam } from '@flint/optim';
-import { runTask, type CommonConfig, type EpochRecord } from '@flint/app-cifar10-vgg/harness';
+import { runTask, type CommonConfig, type EpochRecord } from '@flint/app-kit';
 import { imdbBatches } from './data.js';
 import { IMDB_SEQ_LEN, IMDB_VOCAB, ImdbGru } from './model.js';
 

@@ -7,7 +7,7 @@ import '@flint/backend-cpu';
 import { manualSeed, memory, randint, randn, type Tensor } from '@flint/core';
 import { CrossEntropyLoss, Linear, ReLU, Sequential } from '@flint/nn';
 import { SGD } from '@flint/optim';
-import { SyntheticBatches, evaluate, perLabelAuc, rocAuc, runEpochs, trainEpoch, type Task } from './harness.js';
+import { SyntheticBatches, evaluate, perLabelAuc, rocAuc, runEpochs, trainEpoch, type Task } from './index.js';
 
 describe('rocAuc', () => {
   it('is the fraction of positive/negative pairs ranked right (sklearn example: 0.75)', () => {

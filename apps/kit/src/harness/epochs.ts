@@ -5,7 +5,7 @@ import { keep, scope, zeros, type Tensor } from '@flint/core';
 import { noGrad } from '@flint/autograd';
 import type { Module } from '@flint/nn';
 import type { Optimizer } from '@flint/optim';
-import { ProgressBar, type ProgressInfo } from '@flint/app-kit';
+import { ProgressBar, type ProgressInfo } from '../progress.js';
 import { meanDefined, perLabelAuc } from './auc.js';
 import type { Batches } from './batches.js';
 import type { CommonConfig } from './flags.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { memory } from '@flint/core';
-import { evaluate, trainEpoch, type Batches, type EpochRecord, type Task } from './harness.js';
+import { evaluate, trainEpoch, type Batches, type EpochRecord, type Task } from './index.js';
 
 export const tempDir = (name: string): string => mkdtempSync(join(tmpdir(), `flint-${name}-`));
 

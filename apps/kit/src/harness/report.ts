@@ -1,6 +1,6 @@
 // metrics.json and curves.svg: what a run leaves behind, rewritten atomically after every epoch.
 import { join } from 'node:path';
-import { lineChartSvg, writeAtomic } from '@flint/app-kit';
+import { lineChartSvg, writeAtomic } from '../report.js';
 import type { EpochRecord, Task } from './epochs.js';
 
 export interface RunInfo {

@@ -1,6 +1,7 @@
 // The flags every benchmark app takes, their parsed form, and the CLI's main (errors as one line, exit 1).
 import { cpus } from 'node:os';
-import { intFlag, parseFlags, useBackend, type AppSpec, type FlagSpec } from '@flint/app-kit';
+import { intFlag, parseFlags, type AppSpec, type FlagSpec } from '../flags.js';
+import { useBackend } from '../backend.js';
 
 /** Flags every benchmark app takes; apps add their own and set defaults. */
 export function commonFlags(d: { epochs: number; batchSize: number; workers: number; out: string }): Record<string, FlagSpec> {
