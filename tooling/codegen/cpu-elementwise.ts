@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-interface Op { name: string; expr: string; prelude?: string }
+interface Op { name: string; expr: string; prelude?: string; /** yields exactly 0 or 1 (comparisons): no store conversion pass */ boolean?: boolean }
 
 const binary: Op[] = [
   { name: 'add', expr: 'x + y' },
@@ -16,12 +16,12 @@ const binary: Op[] = [
   { name: 'maximum', expr: 'x !== x || y !== y ? NaN : x > y ? x : y' },
   { name: 'minimum', expr: 'x !== x || y !== y ? NaN : x < y ? x : y' },
   { name: 'remainder', expr: 'pyMod(x, y)' },
-  { name: 'eq', expr: 'x === y ? 1 : 0' },
-  { name: 'ne', expr: 'x !== y ? 1 : 0' },
-  { name: 'lt', expr: 'x < y ? 1 : 0' },
-  { name: 'le', expr: 'x <= y ? 1 : 0' },
-  { name: 'gt', expr: 'x > y ? 1 : 0' },
-  { name: 'ge', expr: 'x >= y ? 1 : 0' },
+  { name: 'eq', expr: 'x === y ? 1 : 0', boolean: true },
+  { name: 'ne', expr: 'x !== y ? 1 : 0', boolean: true },
+  { name: 'lt', expr: 'x < y ? 1 : 0', boolean: true },
+  { name: 'le', expr: 'x <= y ? 1 : 0', boolean: true },
+  { name: 'gt', expr: 'x > y ? 1 : 0', boolean: true },
+  { name: 'ge', expr: 'x >= y ? 1 : 0', boolean: true },
 ];
 
 const unary: Op[] = [
@@ -69,7 +69,7 @@ const ${op.name}${suffix}: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = ${op.expr}; }
     });
   }
-  settle(out!);
+  ${op.boolean ? '' : 'settle(out!);'}
 };`;
 
 const unaryKernel = (op: Op, suffix: string): string => `

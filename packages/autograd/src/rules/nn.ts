@@ -47,10 +47,11 @@ defineRule('conv2dBackwardWeight', {
 const poolOpts = (a: Attrs) => ({ stride: a.stride as [number, number], padding: a.padding as [number, number], dilation: a.dilation as [number, number], ceilMode: a.ceilMode as boolean });
 
 defineRule('maxPool2d', {
-  save: (c) => (c.attrs.returnIndices ? [c.outputs[1]!] : [c.inputs[0]!]),
+  // the indices when the op produced them (it does whenever a kernel ran), else the input to find them again
+  save: (c) => (c.outputs.length > 1 ? [c.outputs[1]!] : [c.inputs[0]!]),
   backward: (ctx, [g]) => {
     const shape = ctx.inputs[0]!.shape;
-    const idx = ctx.attrs.returnIndices ? ctx.saved(0) : maxPool2d(ctx.saved(0), ctx.attrs.kernelSize as [number, number], { ...poolOpts(ctx.attrs), returnIndices: true }).indices;
+    const idx = ctx.outputs.length > 1 ? ctx.saved(0) : maxPool2d(ctx.saved(0), ctx.attrs.kernelSize as [number, number], { ...poolOpts(ctx.attrs), returnIndices: true }).indices;
     return [toInput(maxPool2dBackward(g!, idx, shape), ctx.inputs[0]!)];
   },
 });

@@ -392,7 +392,7 @@ const eqF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x === y ? 1 : 0; }
     });
   }
-  settle(out!);
+  
 };
 const eqAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   void attrs;
@@ -412,7 +412,7 @@ const eqAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x === y ? 1 : 0; }
     });
   }
-  settle(out!);
+  
 };
 
 const neF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
@@ -433,7 +433,7 @@ const neF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x !== y ? 1 : 0; }
     });
   }
-  settle(out!);
+  
 };
 const neAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   void attrs;
@@ -453,7 +453,7 @@ const neAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x !== y ? 1 : 0; }
     });
   }
-  settle(out!);
+  
 };
 
 const ltF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
@@ -474,7 +474,7 @@ const ltF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x < y ? 1 : 0; }
     });
   }
-  settle(out!);
+  
 };
 const ltAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   void attrs;
@@ -494,7 +494,7 @@ const ltAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x < y ? 1 : 0; }
     });
   }
-  settle(out!);
+  
 };
 
 const leF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
@@ -515,7 +515,7 @@ const leF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x <= y ? 1 : 0; }
     });
   }
-  settle(out!);
+  
 };
 const leAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   void attrs;
@@ -535,7 +535,7 @@ const leAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x <= y ? 1 : 0; }
     });
   }
-  settle(out!);
+  
 };
 
 const gtF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
@@ -556,7 +556,7 @@ const gtF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x > y ? 1 : 0; }
     });
   }
-  settle(out!);
+  
 };
 const gtAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   void attrs;
@@ -576,7 +576,7 @@ const gtAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x > y ? 1 : 0; }
     });
   }
-  settle(out!);
+  
 };
 
 const geF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
@@ -597,7 +597,7 @@ const geF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x >= y ? 1 : 0; }
     });
   }
-  settle(out!);
+  
 };
 const geAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   void attrs;
@@ -617,7 +617,7 @@ const geAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x >= y ? 1 : 0; }
     });
   }
-  settle(out!);
+  
 };
 
 const negF32: Kernel<CpuArray> = ([a], [out], attrs) => {

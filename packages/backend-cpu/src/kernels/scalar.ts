@@ -18,8 +18,30 @@ export function binaryLayout(a: T, b: T): number {
   return STRIDED;
 }
 
+/**
+ * Merge adjacent dims that every operand walks as one (stride[d] = stride[d+1] * shape[d+1]), so rows
+ * get as long as the layouts allow: a [64,16,12,12] view with a broadcast scalar is one row, not 12,288.
+ */
+export function coalesce(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+  const outShape: number[] = [], outStrides: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const last = outShape.length - 1;
+    if (last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[d]! * shape[d]!)) {
+      outShape[last]! *= shape[d]!;
+      strides.forEach((s, k) => { outStrides[k]![last] = s[d]!; });
+    } else {
+      outShape.push(shape[d]!);
+      strides.forEach((s, k) => outStrides[k]!.push(s[d]!));
+    }
+  }
+  return { shape: outShape, strides: outStrides };
+}
+
 /** Walk the rows (last dim) of two strided views over `shape`; the output row starts at o. */
-export function forEachRow2(shape: readonly number[], a: T, b: T, fn: (ia: number, ib: number, o: number, len: number, sa: number, sb: number) => void): void {
+export function forEachRow2(fullShape: readonly number[], a0: T, b0: T, fn: (ia: number, ib: number, o: number, len: number, sa: number, sb: number) => void): void {
+  const c = coalesce(fullShape, [a0.strides, b0.strides]);
+  const shape = c.shape, a = { offset: a0.offset, strides: c.strides[0]! }, b = { offset: b0.offset, strides: c.strides[1]! };
   const nd = shape.length;
   if (nd === 0) { fn(a.offset, b.offset, 0, 1, 0, 0); return; }
   const len = shape[nd - 1]!, rows = numel(shape) / Math.max(len, 1);
@@ -38,7 +60,10 @@ export function forEachRow2(shape: readonly number[], a: T, b: T, fn: (ia: numbe
 }
 
 /** Walk the rows of three strided views over `shape` (where's condition and both branches). */
-export function forEachRow3(shape: readonly number[], a: T, b: T, c: T, fn: (ia: number, ib: number, ic: number, o: number, len: number, sa: number, sb: number, sc: number) => void): void {
+export function forEachRow3(fullShape: readonly number[], a0: T, b0: T, c0: T, fn: (ia: number, ib: number, ic: number, o: number, len: number, sa: number, sb: number, sc: number) => void): void {
+  const m = coalesce(fullShape, [a0.strides, b0.strides, c0.strides]);
+  const shape = m.shape;
+  const a = { offset: a0.offset, strides: m.strides[0]! }, b = { offset: b0.offset, strides: m.strides[1]! }, c = { offset: c0.offset, strides: m.strides[2]! };
   const nd = shape.length;
   if (nd === 0) { fn(a.offset, b.offset, c.offset, 0, 1, 0, 0, 0); return; }
   const len = shape[nd - 1]!, rows = numel(shape) / Math.max(len, 1);

@@ -74,12 +74,14 @@ export function maxPool2d(x: Tensor, kernelSize: IntPair, opts: MaxPool2dOptions
   const g = geometry(op, x.shape, k, s, p, d, ceilMode);
   requireSameFloat(op, x);
   const attrs = { kernelSize: k, stride: s, padding: p, dilation: d, ceilMode };
-  return apply(op, [x], { ...attrs, returnIndices }, () => {
+  // A kernel finds the indices anyway: the op then reports both, so autograd keeps them for the
+  // backward pass instead of pooling again; the caller still gets only the values unless it asked.
+  const r = apply(op, [x], { ...attrs, returnIndices }, (): Tensor | ValuesIndices => {
     const shape = outShape(g, x.ndim === 3), P = g.N * g.C;
     if (hasKernel(op, x.device)) {
       const [values, indices] = runKernel(op, x.device, [contig(as4d(x))],
         [{ shape: [g.N, g.C, g.Ho, g.Wo], dtype: x.dtype }, { shape: [g.N, g.C, g.Ho, g.Wo], dtype: 'int64' }], attrs);
-      return returnIndices ? { values: values!.reshape(shape), indices: indices!.reshape(shape) } : values!.reshape(shape);
+      return { values: values!.reshape(shape), indices: indices!.reshape(shape) };
     }
     const win = poolWindows(x.reshape([P, g.H, g.W]), g, padding4(g), -Infinity);
     if (!returnIndices) return amax(win, 2).reshape(shape);
@@ -88,6 +90,9 @@ export function maxPool2d(x: Tensor, kernelSize: IntPair, opts: MaxPool2dOptions
     const indices = castTo(gather(src.expand([P, g.Ho * g.Wo, g.kh * g.kw]), 2, m.indices), 'int64');
     return { values: m.values.reshape(shape), indices: indices.reshape(shape) };
   });
+  if (returnIndices || !('indices' in r)) return r;
+  r.indices.dispose();
+  return r.values;
 }
 
 /** Gradient of maxPool2d: gradOut scattered to the argmax positions `indices` of an input of `inputShape`. */
