@@ -1,0 +1,24 @@
+// The README's example is code a new user pastes first: run it exactly as written.
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+describe('README example', () => {
+  it('trains and prints a falling loss', () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+    const code = /## Ten lines\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(code, 'README has a "## Ten lines" ts block').toBeDefined();
+    // inside this app, so the apps' tsconfig maps @flint/* to the sources
+    const file = fileURLToPath(new URL('./readme-example.tmp.ts', import.meta.url));
+    writeFileSync(file, code!);
+    try {
+      const out = execFileSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)) });
+      const losses = out.trim().split('\n').map((l) => Number(l.split(' ')[1]));
+      expect(losses).toHaveLength(5);
+      expect(losses[4]!).toBeLessThan(losses[0]!);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+});
