@@ -52,5 +52,5 @@ with torch.no_grad():
     for _ in range(infer_steps): model(x)
     infer = infer_steps * batch / (time.perf_counter() - t0)
 import os
-blas = os.path.basename(os.path.realpath('/usr/lib/x86_64-linux-gnu/libblas.so.3'))
+blas = os.path.basename(os.path.dirname(os.path.realpath('/usr/lib/x86_64-linux-gnu/libblas.so.3')))  # e.g. openblas-openmp
 print(json.dumps({'train': train, 'infer': infer, 'threads': threads, 'blas': blas}))
