@@ -4,7 +4,7 @@ import { floatToBfloatBits, floatToHalfBits, hostArray, isFloating } from '../dt
 import { allocate, apply } from '../dispatch.js';
 import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { Storage } from '../memory.js';
-import { nextCounters } from '../random.js';
+import { nextCounters, uniformAt } from '../random.js';
 import { getBackend, getDefaultDevice } from '../registry.js';
 import { checkShape, contiguousStrides, numel, parseShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -200,11 +200,9 @@ export function randperm(n: number, opts: CreateOptions = {}): Tensor {
   const perm = Array.from({ length: n }, (_, i) => i);
   // Fisher–Yates driven by the counter-based stream
   for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(uniformFor(key, counter + i) * (i + 1));
+    const j = Math.floor(uniformAt(key[0], key[1], counter + i) * (i + 1));
     [perm[i], perm[j]] = [perm[j]!, perm[i]!];
   }
   return tensor(perm, { ...opts, dtype: opts.dtype ?? 'int64' });
 }
 
-import { uniformAt } from '../random.js';
-const uniformFor = (key: [number, number], c: number): number => uniformAt(key[0], key[1], c);
