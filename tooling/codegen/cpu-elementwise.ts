@@ -4,7 +4,11 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-interface Op { name: string; expr: string; prelude?: string; /** yields exactly 0 or 1 (comparisons): no store conversion pass */ boolean?: boolean }
+interface Op {
+  name: string; expr: string; prelude?: string;
+  /** yields exactly 0 or 1 (comparisons): no store conversion pass */ boolean?: boolean;
+  /** float32 dense inputs go to this wasm-math.ts SIMD loop (code naming it), the JS loop the fallback */ wasm?: string;
+}
 
 const binary: Op[] = [
   { name: 'add', expr: 'x + y' },
@@ -27,23 +31,23 @@ const binary: Op[] = [
 const unary: Op[] = [
   { name: 'neg', expr: '-x' },
   { name: 'abs', expr: 'Math.abs(x)' },
-  { name: 'exp', expr: 'Math.exp(x)' },
-  { name: 'log', expr: 'Math.log(x)' },
+  { name: 'exp', expr: 'Math.exp(x)', wasm: "'exp'" },
+  { name: 'log', expr: 'Math.log(x)', wasm: "'log'" },
   { name: 'log1p', expr: 'Math.log1p(x)' },
   { name: 'expm1', expr: 'Math.expm1(x)' },
   { name: 'sqrt', expr: 'Math.sqrt(x)' },
   { name: 'sin', expr: 'Math.sin(x)' },
   { name: 'cos', expr: 'Math.cos(x)' },
-  { name: 'tanh', expr: 'Math.tanh(x)' },
+  { name: 'tanh', expr: 'Math.tanh(x)', wasm: "'tanh'" },
   { name: 'floor', expr: 'Math.floor(x)' },
   { name: 'ceil', expr: 'Math.ceil(x)' },
   { name: 'round', expr: 'roundHalfEven(x)' },
   { name: 'sign', expr: 'x > 0 ? 1 : x < 0 ? -1 : 0' },
   { name: 'rsqrt', expr: '1 / Math.sqrt(x)' },
   { name: 'reciprocal', expr: '1 / x' },
-  { name: 'sigmoid', expr: 'sigmoid(x)' },
+  { name: 'sigmoid', expr: 'sigmoid(x)', wasm: "'sigmoid'" },
   { name: 'relu', expr: 'x > 0 ? x : x === x ? 0 : x' },
-  { name: 'gelu', prelude: "const tanhForm = attrs.approximate === 'tanh';", expr: 'tanhForm ? 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x))) : 0.5 * x * (1 + erf(x * Math.SQRT1_2))' },
+  { name: 'gelu', prelude: "const tanhForm = attrs.approximate === 'tanh';", expr: 'tanhForm ? 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x))) : 0.5 * x * (1 + erf(x * Math.SQRT1_2))', wasm: "tanhForm ? 'geluTanh' : 'geluErf'" },
   { name: 'leakyRelu', prelude: "const slope = num(attrs, 'negativeSlope', 0.01);", expr: 'x > 0 ? x : x * slope' },
   { name: 'softplus', prelude: "const beta = num(attrs, 'beta', 1), threshold = num(attrs, 'threshold', 20);", expr: 'x * beta > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta' },
 ];
@@ -78,6 +82,7 @@ const ${op.name}${suffix}: Kernel<CpuArray> = ([a], [out], attrs) => {
   ${op.prelude ?? ''}
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    ${op.wasm && suffix === 'F32' ? `if (!wasmUnary(${op.wasm}, A, a!.offset, D, n))` : ''}
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = ${op.expr}; }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -93,6 +98,7 @@ import { isDense } from '@flint/core';
 import type { CpuArray } from '../storage.js';
 import { A_SCALAR, B_SCALAR, DENSE, GELU_C, binaryLayout, erf, forEachRow1, forEachRow2, pyMod, roundHalfEven, settle, sigmoid } from './scalar.js';
 import { num, numel } from './util.js';
+import { wasmUnary } from './wasm-math.js';
 ${binary.map((o) => binaryKernel(o, 'F32') + binaryKernel(o, 'Any')).join('\n')}
 ${unary.map((o) => unaryKernel(o, 'F32') + unaryKernel(o, 'Any')).join('\n')}
 

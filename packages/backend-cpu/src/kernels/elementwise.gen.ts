@@ -4,6 +4,7 @@ import { isDense } from '@flint/core';
 import type { CpuArray } from '../storage.js';
 import { A_SCALAR, B_SCALAR, DENSE, GELU_C, binaryLayout, erf, forEachRow1, forEachRow2, pyMod, roundHalfEven, settle, sigmoid } from './scalar.js';
 import { num, numel } from './util.js';
+import { wasmUnary } from './wasm-math.js';
 
 const addF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   void attrs;
@@ -625,6 +626,7 @@ const negF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = -x; }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -638,6 +640,7 @@ const negAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = -x; }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -652,6 +655,7 @@ const absF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.abs(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -665,6 +669,7 @@ const absAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.abs(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -679,6 +684,7 @@ const expF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    if (!wasmUnary('exp', A, a!.offset, D, n))
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.exp(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -692,6 +698,7 @@ const expAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.exp(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -706,6 +713,7 @@ const logF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    if (!wasmUnary('log', A, a!.offset, D, n))
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.log(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -719,6 +727,7 @@ const logAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.log(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -733,6 +742,7 @@ const log1pF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.log1p(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -746,6 +756,7 @@ const log1pAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.log1p(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -760,6 +771,7 @@ const expm1F32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.expm1(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -773,6 +785,7 @@ const expm1Any: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.expm1(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -787,6 +800,7 @@ const sqrtF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.sqrt(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -800,6 +814,7 @@ const sqrtAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.sqrt(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -814,6 +829,7 @@ const sinF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.sin(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -827,6 +843,7 @@ const sinAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.sin(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -841,6 +858,7 @@ const cosF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.cos(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -854,6 +872,7 @@ const cosAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.cos(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -868,6 +887,7 @@ const tanhF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    if (!wasmUnary('tanh', A, a!.offset, D, n))
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.tanh(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -881,6 +901,7 @@ const tanhAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.tanh(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -895,6 +916,7 @@ const floorF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.floor(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -908,6 +930,7 @@ const floorAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.floor(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -922,6 +945,7 @@ const ceilF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.ceil(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -935,6 +959,7 @@ const ceilAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.ceil(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -949,6 +974,7 @@ const roundF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = roundHalfEven(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -962,6 +988,7 @@ const roundAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = roundHalfEven(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -976,6 +1003,7 @@ const signF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x > 0 ? 1 : x < 0 ? -1 : 0; }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -989,6 +1017,7 @@ const signAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x > 0 ? 1 : x < 0 ? -1 : 0; }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -1003,6 +1032,7 @@ const rsqrtF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = 1 / Math.sqrt(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -1016,6 +1046,7 @@ const rsqrtAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = 1 / Math.sqrt(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -1030,6 +1061,7 @@ const reciprocalF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = 1 / x; }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -1043,6 +1075,7 @@ const reciprocalAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = 1 / x; }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -1057,6 +1090,7 @@ const sigmoidF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    if (!wasmUnary('sigmoid', A, a!.offset, D, n))
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = sigmoid(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -1070,6 +1104,7 @@ const sigmoidAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = sigmoid(x); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -1084,6 +1119,7 @@ const reluF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x > 0 ? x : x === x ? 0 : x; }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -1097,6 +1133,7 @@ const reluAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x > 0 ? x : x === x ? 0 : x; }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -1111,6 +1148,7 @@ const geluF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const tanhForm = attrs.approximate === 'tanh';
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    if (!wasmUnary(tanhForm ? 'geluTanh' : 'geluErf', A, a!.offset, D, n))
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = tanhForm ? 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x))) : 0.5 * x * (1 + erf(x * Math.SQRT1_2)); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -1124,6 +1162,7 @@ const geluAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const tanhForm = attrs.approximate === 'tanh';
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = tanhForm ? 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x))) : 0.5 * x * (1 + erf(x * Math.SQRT1_2)); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -1138,6 +1177,7 @@ const leakyReluF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const slope = num(attrs, 'negativeSlope', 0.01);
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x > 0 ? x : x * slope; }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -1151,6 +1191,7 @@ const leakyReluAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const slope = num(attrs, 'negativeSlope', 0.01);
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x > 0 ? x : x * slope; }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -1165,6 +1206,7 @@ const softplusF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const beta = num(attrs, 'beta', 1), threshold = num(attrs, 'threshold', 20);
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x * beta > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta; }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
@@ -1178,6 +1220,7 @@ const softplusAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const beta = num(attrs, 'beta', 1), threshold = num(attrs, 'threshold', 20);
   const A = a!.buffer, D = out!.buffer, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    
     for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x * beta > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta; }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {

@@ -3,28 +3,45 @@ import type { Kernel } from '@flint/core';
 import { IndexError } from '@flint/core';
 import type { CpuArray } from '../storage.js';
 import { finish, num } from './util.js';
+import { wasmExpSum } from './wasm-math.js';
 
 function lastDim(shape: readonly number[]): [number, number] {
   const d = shape.length ? shape[shape.length - 1]! : 1;
   return [d === 0 ? 0 : shape.reduce((a, b) => a * b, 1) / d, d];
 }
 
-/** log(sum(exp(row))) computed stably, with the row max. */
-function logSumExp(X: CpuArray, b: number, d: number): [number, number] {
+/**
+ * The row max and sum(exp(row - max)), so log(sum(exp(row))) = max + log(sum) stably. Given Y, the float32
+ * SIMD path also leaves the terms exp(x - max) at Y[yb...] and says so (softmax then only scales them).
+ */
+function expSum(X: CpuArray, b: number, d: number, Y: CpuArray | null = null, yb = 0): { mx: number; sum: number; stored: boolean } {
   let mx = -Infinity;
   for (let i = 0; i < d; i++) { const v = X[b + i]!; if (v > mx || v !== v) mx = v; }
-  if (mx === -Infinity || mx !== mx) return [mx, mx];
+  if (mx === -Infinity || mx !== mx) return { mx, sum: 1, stored: false };
+  const sum = wasmExpSum(X, b, d, mx, Y, yb);
+  if (sum !== null) return { mx, sum, stored: Y !== null };
   let s = 0;
   for (let i = 0; i < d; i++) s += Math.exp(X[b + i]! - mx);
-  return [mx, mx + Math.log(s)];
+  return { mx, sum: s, stored: false };
+}
+
+function logSumExp(X: CpuArray, b: number, d: number): number {
+  const { mx, sum } = expSum(X, b, d);
+  return mx + Math.log(sum);
 }
 
 export const softmax: Kernel<CpuArray> = ([x], [out]) => {
   const [rows, d] = lastDim(x!.shape), X = x!.buffer, Y = out!.buffer;
   for (let r = 0; r < rows; r++) {
     const b = x!.offset + r * d, yb = out!.offset + r * d;
-    const [, lse] = logSumExp(X, b, d);
-    for (let i = 0; i < d; i++) Y[yb + i] = Math.exp(X[b + i]! - lse);
+    const { mx, sum, stored } = expSum(X, b, d, Y, yb);
+    if (stored) {
+      const inv = 1 / sum;
+      for (let i = 0; i < d; i++) Y[yb + i] = Y[yb + i]! * inv;
+    } else {
+      const lse = mx + Math.log(sum);
+      for (let i = 0; i < d; i++) Y[yb + i] = Math.exp(X[b + i]! - lse);
+    }
   }
   finish(out!);
 };
@@ -33,7 +50,7 @@ export const logSoftmax: Kernel<CpuArray> = ([x], [out]) => {
   const [rows, d] = lastDim(x!.shape), X = x!.buffer, Y = out!.buffer;
   for (let r = 0; r < rows; r++) {
     const b = x!.offset + r * d, yb = out!.offset + r * d;
-    const [, lse] = logSumExp(X, b, d);
+    const lse = logSumExp(X, b, d);
     for (let i = 0; i < d; i++) Y[yb + i] = X[b + i]! - lse;
   }
   finish(out!);
@@ -51,7 +68,7 @@ export const crossEntropy: Kernel<CpuArray> = ([logits, target], [out], attrs) =
     if (t !== ignore) {
       if (!(t >= 0 && t < C)) throw new IndexError(`crossEntropy: target ${t} at row ${n} is out of bounds for ${C} classes; valid targets are 0..${C - 1} (or ignoreIndex ${ignore})`);
       const b = logits!.offset + n * C;
-      loss = logSumExp(X, b, C)[1] - X[b + t]!;
+      loss = logSumExp(X, b, C) - X[b + t]!;
       total += loss; count++;
     }
     if (reduction === 'none') Y[out!.offset + n] = loss;
