@@ -55,6 +55,16 @@ for (const device of ['cpu', 'cpu-required']) {
       check((x) => F.binaryCrossEntropyWithLogits(x!, y, { posWeight: F.full([5], 2, { dtype: 'float64', device }) }), [r([5])]);
       check((x) => F.binaryCrossEntropy(F.sigmoid(x!), y), [r([5])]);
     });
+    it('gruCell and lstmCell, through h, c, the hidden bias and chained steps', () => {
+      check((xg, hg, h) => F.gruCell(xg!, hg!, h!), [r([3, 6]), r([3, 6]), r([3, 2])]);
+      check((xg, hg, h, b) => F.gruCell(xg!, hg!, h!, b), [r([3, 6]), r([3, 6]), r([3, 2]), r([6])]);
+      check((xg, hg, c) => { const o = F.lstmCell(xg!, hg!, c!); return F.cat([o.h, o.c.mul(0.5)], 1); }, [r([3, 8]), r([3, 8]), r([3, 2])]);
+      check((xg, hg, c) => F.lstmCell(xg!, hg!, c!).h, [r([2, 12], 2), r([2, 12]), r([2, 3])]);
+      check((xg, hg, c) => F.lstmCell(xg!, hg!, c!).c, [r([2, 12], 2), r([2, 12]), r([2, 3])]);
+      // two chained steps: the second step's gradient flows into the first's outputs
+      check((xg, hg, h, b) => { const h1 = F.gruCell(xg!, hg!, h!, b); return F.gruCell(xg!.mul(0.5), hg!, h1, b); }, [r([2, 9]), r([2, 9]), r([2, 3]), r([9])]);
+      check((xg, hg, c) => { const s1 = F.lstmCell(xg!, hg!, c!); return F.lstmCell(hg!, xg!.mul(s1.h.sum()), s1.c).h; }, [r([2, 8]), r([2, 8]), r([2, 2])]);
+    });
     it('dropout scales kept elements (same mask in every evaluation)', () => {
       check((x) => { F.manualSeed(11); return F.dropout(x!, 0.3, true); }, [r([20])]);
     });

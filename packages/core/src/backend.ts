@@ -83,6 +83,7 @@ export const OPTIONAL_KERNELS = [
   'conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight',
   'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward',
   'batchNorm', 'batchNormBackward', 'layerNorm',
+  'gruCell', 'gruCellBackward', 'lstmCell', 'lstmCellBackward',
   'sgdStep', 'adamStep',
 ] as const;
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import '@flint/backend-cpu';
 import { manualSeed, memory, randn, randint, scope, tensor, type Tensor } from '@flint/core';
 import { noGrad } from '@flint/autograd';
-import { BatchNorm1d, CrossEntropyLoss, Dropout, GRU, Linear, Module, ReLU, Sequential, clipGradNorm_ } from './index.js';
+import { BatchNorm1d, CrossEntropyLoss, Dropout, GRU, LSTM, Linear, Module, ReLU, Sequential, clipGradNorm_ } from './index.js';
 
 /** Plain SGD, written here because @flint/optim is a separate package. */
 function sgdStep(model: Module, lr: number): void {
@@ -11,8 +11,12 @@ function sgdStep(model: Module, lr: number): void {
 }
 
 class Tagger extends Module {
-  rnn = new GRU(3, 8, { batchFirst: true });
+  rnn: GRU | LSTM;
   head = new Linear(8, 2);
+  constructor(kind: 'GRU' | 'LSTM' = 'GRU') {
+    super();
+    this.rnn = kind === 'GRU' ? new GRU(3, 8, { batchFirst: true }) : new LSTM(3, 8, { batchFirst: true });
+  }
   override forward(x: Tensor): Tensor {
     const [out] = this.rnn.call(x);
     return this.head.call(out.select(1, -1));
@@ -46,9 +50,10 @@ describe('training loop', () => {
     x.dispose(); y.dispose();
   });
 
-  it('a GRU model trains for 100 steps without leaking tensors', () => {
+  it.each(['GRU', 'LSTM'] as const)('a %s model trains for 100 steps without leaking tensors', (kind) => {
     manualSeed(1);
-    const model = new Tagger();
+    const model = new Tagger(kind);
+    expect([...model.parameters()].length).toBe(6); // the recurrent layer's four and the head's two
     const x = randn([8, 5, 3]), y = randint(0, 2, [8]);
     const lossFn = new CrossEntropyLoss();
     const before = memory().tensors;

@@ -2,8 +2,9 @@
 // backend's fused backward kernels are used where it has them; those ops have rules too (their
 // adjoints), which gives double backward through convolutions and pooling.
 import {
-  avgPool2d, avgPool2dBackward, batchNormBackward, batchNormStats, conv2d, conv2dBackwardInput, conv2dBackwardWeight,
-  div, full, maximum, maxPool2d, maxPool2dBackward, mul, rsqrt, softmax, sub, where, type Tensor,
+  add, avgPool2d, avgPool2dBackward, batchNormBackward, batchNormStats, conv2d, conv2dBackwardInput, conv2dBackwardWeight,
+  div, full, gruCellBackward, lstmCellBackward, maximum, maxPool2d, maxPool2dBackward, mul, rsqrt, sigmoid, softmax, stack, sub,
+  tanh, where, type Tensor,
 } from '@flint/core';
 import { defineRule } from './registry.js';
 import { toInput } from './util.js';
@@ -158,5 +159,45 @@ defineRule('binaryCrossEntropy', {
       if (weight) dy = mul(dy, weight);
     }
     return [toInput(mul(d, scale), ctx.inputs[0]!), dy ? toInput(mul(dy, scale), ctx.inputs[1]!) : null, ...(weight ? [null] : [])];
+  },
+});
+
+// Recurrent cells: a kernel returns a workspace (the activations backward needs, as planes) as an extra
+// output; the composite returns none, and the rule rebuilds it from what it saved.
+// gruCell inputs [xGates, hGates, h, hBias?] → [h', workspace [r, z, n, h_n]?]
+defineRule('gruCell', {
+  save: (c) => (c.outputs.length > 1 ? [c.inputs[2]!, c.outputs[1]!] : [c.inputs[2]!, ...c.inputs.filter((_, i) => i !== 2)]),
+  backward: (ctx, [g]) => {
+    if (!g) return ctx.inputs.map(() => null);
+    const H = ctx.inputs[2]!.shape[1]!;
+    let ws: Tensor;
+    if (ctx.outputs.length > 1) ws = ctx.saved(1);
+    else {
+      const hg = ctx.inputs.length > 3 ? add(ctx.saved(2), ctx.saved(3)) : ctx.saved(2);
+      const [xr, xz, xn] = ctx.saved(1).split(H, 1) as [Tensor, Tensor, Tensor], [hr, hz, hn] = hg.split(H, 1) as [Tensor, Tensor, Tensor];
+      const r = sigmoid(add(xr, hr));
+      ws = stack([r, sigmoid(add(xz, hz)), tanh(add(xn, mul(r, hn))), hn], 0);
+    }
+    const r = gruCellBackward(g, ctx.saved(0), ws);
+    const grads = [r.gradXGates, r.gradHGates, r.gradH, r.gradHGates]; // hBias: gradHGates summed over the batch
+    return ctx.inputs.map((info, i) => (ctx.needsGrad(i) ? toInput(grads[i]!, info) : null));
+  },
+});
+// lstmCell inputs [xGates, hGates, c] → [h', c', workspace [σ(i), σ(f), tanh(g), σ(o), tanh(c')]?]
+defineRule('lstmCell', {
+  save: (c) => (c.outputs.length > 2 ? [c.inputs[2]!, c.outputs[2]!] : [c.inputs[2]!, c.inputs[0]!, c.inputs[1]!, c.outputs[1]!]),
+  backward: (ctx, [gh, gc]) => {
+    if (!gh && !gc) return [null, null, null];
+    const H = ctx.inputs[2]!.shape[1]!;
+    let ws: Tensor;
+    if (ctx.outputs.length > 2) ws = ctx.saved(1);
+    else {
+      const [i, f, g, o] = add(ctx.saved(1), ctx.saved(2)).split(H, 1) as [Tensor, Tensor, Tensor, Tensor];
+      ws = stack([sigmoid(i), sigmoid(f), tanh(g), sigmoid(o), tanh(ctx.saved(3))], 0);
+    }
+    const r = lstmCellBackward(gh ?? null, gc ?? null, ctx.saved(0), ws);
+    // gates = xGates + hGates: one gradient for both (the engine never updates a gradient in place)
+    const grads = [r.gradGates, r.gradGates, r.gradC];
+    return ctx.inputs.map((info, i) => (ctx.needsGrad(i) ? toInput(grads[i]!, info) : null));
   },
 });

@@ -11,6 +11,7 @@ import { optimKernels } from './optim.js';
 import { batchNorm, batchNormBackward, layerNorm } from './norm.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
 import { random } from './random.js';
+import { rnnKernels } from './rnn.js';
 import { cumsum, reduceKernels } from './reduce.js';
 import { crossEntropy, logSoftmax, softmax } from './softmax.js';
 
@@ -25,4 +26,5 @@ export const cpuKernels: Readonly<Record<string, Kernel<CpuArray>>> = {
   maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward,
   batchNorm, batchNormBackward, layerNorm,
   ...optimKernels,
+  ...rnnKernels,
 };

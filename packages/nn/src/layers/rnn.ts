@@ -1,7 +1,8 @@
 // Recurrent layers RNN, GRU and LSTM with PyTorch's parameter names, layouts and gate orders
 // (GRU: r, z, n; LSTM: i, f, g, o). Each layer/direction projects the whole input sequence with one
-// matmul up front; the time loop then does one [B, H] x [H, G] matmul plus elementwise gates per step.
-import { cat, dropout, stack, scope, zeros, type Tensor } from '@flint/core';
+// matmul up front; the time loop then does one [B, H] x [H, G] matmul per step, then the gates (fused
+// gruCell/lstmCell ops for GRU and LSTM, which backends may run as one kernel).
+import { cat, dropout, gruCell, lstmCell, stack, scope, zeros, type Tensor } from '@flint/core';
 import { uniform_ } from '../init.js';
 import { Module, fmt, inputError, pyBool, pyFloat } from '../module.js';
 import { param, type Parameter } from '../parameter.js';
@@ -106,9 +107,9 @@ abstract class RNNBase extends Module {
   /** One layer in one direction over x [T, B, I]. */
   #direction(x: Tensor, l: number, d: number, h0: Tensor, c0: Tensor | null): { output: Tensor; h: Tensor; c: Tensor | null } {
     // transposed weights made contiguous once per call: the per-step matmul is then a plain [B,H] x [H,G]
-    const T = x.shape[0]!, H = this.hiddenSize, wihT = this.#p('weight_ih', l, d)!.t(), whhT = this.#p('weight_hh', l, d)!.t().contiguous();
+    const T = x.shape[0]!, wihT = this.#p('weight_ih', l, d)!.t(), whhT = this.#p('weight_hh', l, d)!.t().contiguous();
     const bih = this.#p('bias_ih', l, d), bhh = this.#p('bias_hh', l, d);
-    // one matmul for every timestep; b_hh folds in too, except for GRU's n gate where it sits inside r * (.)
+    // one matmul for every timestep; b_hh folds in too, except for GRU, whose cell takes it (inside r * (.))
     let xp = x.matmul(wihT);
     if (bih) xp = xp.add(bih);
     if (bhh && this.mode !== 'GRU') xp = xp.add(bhh);
@@ -120,18 +121,9 @@ abstract class RNNBase extends Module {
     for (let s = 0; s < T; s++) {
       const t = d ? T - 1 - s : s, xt = steps[t]!.squeeze(0), hh = h.matmul(whhT);
       if (this.mode === 'LSTM') {
-        const [gif, gg, go] = xt.add(hh).split([2 * H, H, H], 1) as [Tensor, Tensor, Tensor];
-        const [i, f] = gif.sigmoid().split(H, 1) as [Tensor, Tensor];
-        c = f.mul(c!).add(i.mul(gg.tanh()));
-        h = go.sigmoid().mul(c.tanh());
+        ({ h, c } = lstmCell(xt, hh, c!));
       } else if (this.mode === 'GRU') {
-        const gh = bhh ? hh.add(bhh) : hh;
-        const [xrz, xn] = xt.split([2 * H, H], 1) as [Tensor, Tensor];
-        const [hrz, hn] = gh.split([2 * H, H], 1) as [Tensor, Tensor];
-        // r and z are adjacent: one add and one sigmoid for both
-        const [r, z] = xrz.add(hrz).sigmoid().split(H, 1) as [Tensor, Tensor];
-        const n = xn.add(r.mul(hn)).tanh();
-        h = n.add(z.mul(h.sub(n))); // (1 - z) * n + z * h
+        h = gruCell(xt, hh, h, bhh);
       } else {
         const pre = xt.add(hh);
         h = this.mode === 'RNN_TANH' ? pre.tanh() : pre.relu();

@@ -5,4 +5,5 @@ export * from './norm.js';
 export * from './dropout.js';
 export * from './nll.js';
 export * from './loss.js';
+export * from './rnn.js';
 export type { IntPair } from './util.js';

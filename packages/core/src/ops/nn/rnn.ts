@@ -1,0 +1,144 @@
+// One time step of GRU and LSTM cells: the gate nonlinearities after the two matmuls, fused.
+// The projections stay outside (x W_ihᵀ is one matmul for the whole sequence, h W_hhᵀ one per step).
+//
+// Optional kernels (inputs contiguous with offset 0, all one float dtype; B = batch, H = hidden size):
+//   gruCell          [xGates [B,3H], hGates [B,3H], h [B,H], hBias [3H]?] → [h' [B,H], workspace [4,B,H]]
+//   gruCellBackward  [gradH [B,H], h [B,H], workspace [4,B,H]]       → [gradXGates [B,3H], gradHGates [B,3H], gradPrevH [B,H]]
+//   lstmCell         [xGates [B,4H], hGates [B,4H], c [B,H]]         → [h' [B,H], c' [B,H], workspace [5,B,H]]
+//   lstmCellBackward [gradH [B,H], gradC [B,H], c [B,H], workspace [5,B,H]] → [gradGates [B,4H], gradPrevC [B,H]]
+// The workspace holds, as planes, what the backward needs: GRU r, z, n, h_n (h_n: the n slice of hGates,
+// plus hBias, which r multiplies); LSTM σ(i), σ(f), tanh(g), σ(o), tanh(c'). Taking the hidden part (and
+// GRU's hidden bias) separately, as torch's fused cells do, saves the caller an add of [B, G] per step. Planes rather than rows so a kernel can
+// run each nonlinearity as one pass over contiguous memory. The forward kernel writes the workspace so the
+// backward recomputes nothing; the composites (no kernel) return none and the gradient rules rebuild it.
+// No attributes.
+import { apply, hasKernel, runKernel } from '../../dispatch.js';
+import { ShapeError, fmtShape } from '../../errors.js';
+import type { Tensor } from '../../tensor.js';
+import { add, mul, sub } from '../binary.js';
+import { zerosLike } from '../creation.js';
+import { cat, split } from '../join.js';
+import { select } from '../views.js';
+import { sigmoid, tanh } from '../unary.js';
+import { contig } from '../util.js';
+import { requireSameFloat } from './util.js';
+
+function checkShape(op: string, what: string, t: Tensor, shape: readonly number[]): void {
+  if (t.ndim !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new ShapeError(`${op}: ${what} ${fmtShape(t.shape)} must have shape ${fmtShape(shape)}`);
+  }
+}
+
+/** [B, H] from a [B, H] state tensor. */
+function stateDims(op: string, what: string, t: Tensor): [number, number] {
+  if (t.ndim !== 2) throw new ShapeError(`${op}: expected ${what} of shape [B,H], got ${fmtShape(t.shape)}`);
+  return t.shape as [number, number];
+}
+
+const spec = (shape: number[], t: Tensor) => ({ shape, dtype: t.dtype });
+
+/**
+ * A GRU step (torch.nn.GRUCell after its two matmuls, gates r, z, n): with xGates = x W_ihᵀ + b_ih and
+ * hGates = h W_hhᵀ (+ b_hh, or pass it as hBias [3H]), both [B, 3H], and h [B, H]:
+ * r = σ(x_r + h_r), z = σ(x_z + h_z), n = tanh(x_n + r ∘ h_n), h' = (1 - z) ∘ n + z ∘ h.
+ */
+export function gruCell(xGates: Tensor, hGates: Tensor, h: Tensor, hBias: Tensor | null = null): Tensor {
+  const op = 'gruCell';
+  const [B, H] = stateDims(op, 'h', h);
+  checkShape(op, 'xGates', xGates, [B, 3 * H]);
+  checkShape(op, 'hGates', hGates, [B, 3 * H]);
+  if (hBias) checkShape(op, 'hBias', hBias, [3 * H]);
+  requireSameFloat(op, xGates, hGates, h, hBias);
+  const inputs = hBias ? [xGates, hGates, h, hBias] : [xGates, hGates, h];
+  const r = apply(op, inputs, {}, (): { h: Tensor; workspace?: Tensor } => {
+    if (hasKernel(op, h.device)) {
+      const [hNew, workspace] = runKernel(op, h.device, inputs.map(contig), [spec([B, H], h), spec([4, B, H], h)]);
+      return { h: hNew!, workspace: workspace! };
+    }
+    const [xrz, xn] = split(xGates, [2 * H, H], 1) as [Tensor, Tensor];
+    const [hrz, hn] = split(hBias ? add(hGates, hBias) : hGates, [2 * H, H], 1) as [Tensor, Tensor];
+    // r and z are adjacent: one add and one sigmoid for both
+    const [rg, z] = split(sigmoid(add(xrz, hrz)), H, 1) as [Tensor, Tensor];
+    const n = tanh(add(xn, mul(rg, hn)));
+    return { h: add(n, mul(z, sub(h, n))) };
+  });
+  // the tape keeps its own view of the workspace; the caller never sees it
+  r.workspace?.dispose();
+  return r.h;
+}
+
+export interface GruCellGrads { gradXGates: Tensor; gradHGates: Tensor; gradH: Tensor }
+
+/** Gradients of gruCell from gradH (of h'), the previous h and gruCell's workspace: planes r, z, n, h_n [4, B, H]. */
+export function gruCellBackward(gradH: Tensor, h: Tensor, workspace: Tensor): GruCellGrads {
+  const op = 'gruCellBackward';
+  const [B, H] = stateDims(op, 'h', h);
+  checkShape(op, 'gradH', gradH, [B, H]);
+  checkShape(op, 'workspace', workspace, [4, B, H]);
+  requireSameFloat(op, gradH, h, workspace);
+  return apply(op, [gradH, h, workspace], {}, () => {
+    if (hasKernel(op, h.device)) {
+      const [gx, gh, gp] = runKernel(op, h.device, [contig(gradH), contig(h), contig(workspace)], [spec([B, 3 * H], h), spec([B, 3 * H], h), spec([B, H], h)]);
+      return { gradXGates: gx!, gradHGates: gh!, gradH: gp! };
+    }
+    const [rg, z, n, hn] = [0, 1, 2, 3].map((k) => select(workspace, 0, k)) as [Tensor, Tensor, Tensor, Tensor];
+    const dn = mul(mul(gradH, sub(1, z)), sub(1, mul(n, n)));
+    const dz = mul(mul(gradH, sub(h, n)), mul(z, sub(1, z)));
+    const dr = mul(mul(dn, hn), mul(rg, sub(1, rg)));
+    return { gradXGates: cat([dr, dz, dn], 1), gradHGates: cat([dr, dz, mul(dn, rg)], 1), gradH: mul(gradH, z) };
+  });
+}
+
+/**
+ * An LSTM step (torch.nn.LSTMCell after its matmuls, gates i, f, g, o): with gates = xGates + hGates
+ * [B, 4H] (x W_ihᵀ + b_ih and h W_hhᵀ + b_hh, biases in either) and c [B, H]:
+ * c' = σ(f) ∘ c + σ(i) ∘ tanh(g), h' = σ(o) ∘ tanh(c').
+ */
+export function lstmCell(xGates: Tensor, hGates: Tensor, c: Tensor): { h: Tensor; c: Tensor } {
+  const op = 'lstmCell';
+  const [B, H] = stateDims(op, 'c', c);
+  checkShape(op, 'xGates', xGates, [B, 4 * H]);
+  checkShape(op, 'hGates', hGates, [B, 4 * H]);
+  requireSameFloat(op, xGates, hGates, c);
+  const r = apply(op, [xGates, hGates, c], {}, (): { h: Tensor; c: Tensor; workspace?: Tensor } => {
+    if (hasKernel(op, c.device)) {
+      const [hNew, cNew, workspace] = runKernel(op, c.device, [contig(xGates), contig(hGates), contig(c)], [spec([B, H], c), spec([B, H], c), spec([5, B, H], c)]);
+      return { h: hNew!, c: cNew!, workspace: workspace! };
+    }
+    const [gif, gg, go] = split(add(xGates, hGates), [2 * H, H, H], 1) as [Tensor, Tensor, Tensor];
+    const [i, f] = split(sigmoid(gif), H, 1) as [Tensor, Tensor];
+    const cNew = add(mul(f, c), mul(i, tanh(gg)));
+    return { h: mul(sigmoid(go), tanh(cNew)), c: cNew };
+  });
+  r.workspace?.dispose();
+  return { h: r.h, c: r.c };
+}
+
+export interface LstmCellGrads { gradGates: Tensor; gradC: Tensor }
+
+/**
+ * Gradients of lstmCell from the gradients of h' and c' (null: zero), the previous c and lstmCell's
+ * workspace: planes σ(i), σ(f), tanh(g), σ(o), tanh(c') [5, B, H].
+ */
+export function lstmCellBackward(gradH: Tensor | null, gradC: Tensor | null, c: Tensor, workspace: Tensor): LstmCellGrads {
+  const op = 'lstmCellBackward';
+  const [B, H] = stateDims(op, 'c', c);
+  checkShape(op, 'workspace', workspace, [5, B, H]);
+  if (gradH) checkShape(op, 'gradH', gradH, [B, H]);
+  if (gradC) checkShape(op, 'gradC', gradC, [B, H]);
+  requireSameFloat(op, c, workspace, gradH, gradC);
+  const gh = gradH ?? zerosLike(c), gc = gradC ?? zerosLike(c);
+  return apply(op, [gh, gc, c, workspace], {}, () => {
+    if (hasKernel(op, c.device)) {
+      const [gg, gp] = runKernel(op, c.device, [contig(gh), contig(gc), contig(c), contig(workspace)], [spec([B, 4 * H], c), spec([B, H], c)]);
+      return { gradGates: gg!, gradC: gp! };
+    }
+    const [i, f, g, o, tc] = [0, 1, 2, 3, 4].map((k) => select(workspace, 0, k)) as [Tensor, Tensor, Tensor, Tensor, Tensor];
+    const dc = add(gc, mul(mul(gh, o), sub(1, mul(tc, tc))));
+    const di = mul(mul(dc, g), mul(i, sub(1, i)));
+    const df = mul(mul(dc, c), mul(f, sub(1, f)));
+    const dg = mul(mul(dc, i), sub(1, mul(g, g)));
+    const dO = mul(mul(gh, tc), mul(o, sub(1, o)));
+    return { gradGates: cat([di, df, dg, dO], 1), gradC: mul(dc, f) };
+  });
+}
