@@ -132,8 +132,9 @@ export const extension: AutogradExtension = {
       if (!g) return [null, null];
       const flat = g.reshape(-1);
       const toSrc = flat.gather(0, index).reshape(viewShape);
-      const mask = zeros(baseShape, { dtype: g.dtype, device }).reshape(-1).scatterAdd(0, index, flat.gather(0, index).mul(0).add(1)).reshape(baseShape);
-      return [g.mul(mask.neg().add(1)), toSrc];
+      // the old base gets g with the view's region taken out (the view's elements are distinct)
+      const toBase = flat.scatterAdd(0, index, toSrc.reshape(-1).neg()).reshape(baseShape);
+      return [toBase, toSrc];
     }, () => index.dispose());
     setGradFn(base, node, 0);
     const viewNode = new FnNode('AsStridedBackward', [{ node, nr: 0 }], ([g]) => {

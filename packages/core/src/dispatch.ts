@@ -2,6 +2,7 @@
 // Hooks see public ops only (depth 0): the autograd tape and ONNX tracing record what the user called.
 import type { KernelTensor } from './backend.js';
 import type { DType } from './dtype.js';
+import { BYTES } from './dtype.js';
 import { BackendError, DeviceError, DisposedError, DTypeError, OutOfMemoryError, fmtShape } from './errors.js';
 import { Storage, scope } from './memory.js';
 import { getBackend } from './registry.js';
@@ -92,7 +93,7 @@ export function allocate(device: string, dtype: DType, shape: readonly number[])
     throw new DTypeError(`backend '${backend.name}' cannot store ${dtype} tensors; use a dtype it supports (${Object.entries(backend.dtypes).filter(([, s]) => s.storage).map(([d]) => d).join(', ')})`);
   }
   const n = numel(shape);
-  const bytes = n * (dtype === 'float64' || dtype === 'int64' ? 8 : dtype === 'int32' || dtype === 'float32' ? 4 : dtype === 'uint8' || dtype === 'bool' ? 1 : 2);
+  const bytes = n * BYTES[dtype];
   if (bytes > backend.limits.maxBufferBytes) {
     throw new OutOfMemoryError(`cannot allocate a ${dtype} tensor of shape ${fmtShape(shape)} (${bytes} bytes) on '${device}': the backend's limit is ${backend.limits.maxBufferBytes} bytes per buffer`);
   }

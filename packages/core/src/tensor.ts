@@ -2,6 +2,7 @@
 // Methods delegate to the op functions in ./ops, so every call goes through dispatch.
 import { autograd, autogradIfInstalled } from './autograd-ext.js';
 import type { DType } from './dtype.js';
+import { DTYPES } from './dtype.js';
 import { copyInto } from './dispatch.js';
 import { scope } from './memory.js';
 import { DTypeError, ShapeError, fmtShape } from './errors.js';
@@ -212,4 +213,4 @@ export class Tensor extends TensorBase {
   tile(...dims: ShapeArg[]): Tensor { return ops.tile(this, ...dims); }
 }
 
-const isDType = (s: string): s is DType => ['float32', 'float64', 'float16', 'bfloat16', 'int32', 'int64', 'uint8', 'bool'].includes(s);
+const isDType = (s: string): s is DType => (DTYPES as readonly string[]).includes(s);

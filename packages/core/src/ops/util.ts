@@ -1,7 +1,7 @@
 // Shared plumbing for ops: scalars as tensors, type promotion, casting, broadcasting views.
 import type { DType } from '../dtype.js';
 import { isFloating, resultType, scalarDType } from '../dtype.js';
-import { allocate, apply, runKernel } from '../dispatch.js';
+import { allocate, apply, kernelView, runKernel } from '../dispatch.js';
 import { DTypeError, fmtShape } from '../errors.js';
 import { getDefaultDevice } from '../registry.js';
 import { broadcastShapes, numel } from '../shape.js';
@@ -15,15 +15,13 @@ export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor;
 /** A 0-d tensor holding v. */
 export function scalarTensor(v: Scalar, dtype: DType, device: string): Tensor {
   const t = allocate(device, dtype, []);
-  runKernelInto('fill', t, [], { value: typeof v === 'boolean' ? Number(v) : Number(v) });
+  runKernelInto('fill', t, [], { value: Number(v) });
   return t;
 }
 
 /** Fill an already-allocated tensor with a kernel that has no inputs. */
 export function runKernelInto(op: string, out: Tensor, inputs: Tensor[], attrs: Record<string, unknown>): void {
-  const k = out.storage.backend.kernels[op]!;
-  k(inputs.map((t) => ({ buffer: t.storage.buffer, dtype: t.dtype, shape: t.shape, strides: t.strides, offset: t.offset })),
-    [{ buffer: out.storage.buffer, dtype: out.dtype, shape: out.shape, strides: out.strides, offset: out.offset }], attrs);
+  out.storage.backend.kernels[op]!(inputs.map(kernelView), [kernelView(out)], attrs);
 }
 
 /** The device of the first tensor among xs, else the default device. */
