@@ -1,7 +1,7 @@
 // The tape: per-tensor autograd state, graph nodes, saved tensors, and node lifetimes.
 // A node lives while a tensor it produced is alive or a later node points at it; when neither holds,
 // its saved tensors are released (the dispose-based analogue of PyTorch's reference counting).
-import { FlintError, keep, type Tensor } from '@flint/core';
+import { FlintError, keep, type OpName, type Tensor } from '@flint/core';
 import type { GradContext, GradRule, InputInfo } from './rules/registry.js';
 
 export interface Edge { node: Node; nr: number }
@@ -46,7 +46,7 @@ export function savedView(t: Tensor): Tensor {
 export class OpNode extends Node {
   private saved: SavedTensor[] = [];
   constructor(
-    readonly op: string,
+    readonly op: OpName,
     readonly rule: GradRule,
     readonly attrs: Readonly<Record<string, unknown>>,
     readonly inputs: readonly InputInfo[],

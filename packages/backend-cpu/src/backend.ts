@@ -46,6 +46,8 @@ export function createCpuBackend(): Backend<CpuArray> {
       return track(data as CpuArray);
     },
     kernels: cpuKernels,
-    sync: async () => {},
+    // kernels run to completion before they return: there is never queued work, and a timestamp is now
+    synchronize: async () => {},
+    timing: { record: () => performance.now(), elapsedMs: async (a, b) => (b as number) - (a as number) },
   };
 }

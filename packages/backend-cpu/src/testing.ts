@@ -1,5 +1,5 @@
 // Test helpers: build KernelTensors on a fresh backend and run kernels by name (used by *.test.ts only).
-import type { DType, KernelAttrs, KernelTensor } from '@flint/core';
+import type { DType, Kernel, KernelAttrs, KernelTensor } from '@flint/core';
 import { createCpuBackend } from './backend.js';
 import type { CpuArray } from './storage.js';
 import { allocArray } from './storage.js';
@@ -25,7 +25,7 @@ export const empty = (dtype: DType, shape: number[]): KernelTensor<CpuArray> =>
 /** Run kernel `op` and return its outputs' values as plain arrays. */
 export function run(op: string, inputs: KernelTensor<CpuArray>[], outs: [DType, number[]][], attrs: KernelAttrs = {}): number[][] {
   const outputs = outs.map(([d, s]) => empty(d, s));
-  const k = backend.kernels[op];
+  const k = (backend.kernels as Readonly<Record<string, Kernel<CpuArray>>>)[op];
   if (!k) throw new Error(`no kernel ${op}`);
   k(inputs, outputs, attrs);
   return outputs.map((o) => Array.from(o.buffer));

@@ -1,10 +1,18 @@
-// The backend contract (apiVersion 1): what a device must provide for Flint to run on it.
-// A backend sees buffers and strided views of them, never a Tensor; core owns reference counts.
+// The backend contract (apiVersion 2.x): what a device must provide for Flint to run on it. A backend
+// sees buffers and views of them, never a Tensor; core owns reference counts. Each kernel's inputs,
+// outputs and attrs are in the schema (./schema), which types `kernels` below.
 import type { DType, HostArray } from './dtype.js';
+import type { KernelAttrsOf, KernelName } from './schema/index.js';
 
-export const API_VERSION = 1 as const;
+export interface ApiVersion { readonly major: number; readonly minor: number }
 
-/** A strided view of a backend buffer, as kernels receive it. */
+/**
+ * The contract this core speaks. A backend of the same major and a minor up to this one is accepted;
+ * kernels added in later minors are optional, so core feature-detects them in `kernels`.
+ */
+export const API_VERSION = { major: 2, minor: 0 } as const satisfies ApiVersion;
+
+/** A view of a backend buffer, as kernels receive it. */
 export interface KernelTensor<B = unknown> {
   readonly buffer: B;
   readonly dtype: DType;
@@ -17,75 +25,86 @@ export interface KernelTensor<B = unknown> {
 export type KernelAttrs = Readonly<Record<string, unknown>>;
 
 /**
- * A kernel reads `inputs` and writes `outputs`. Outputs are freshly allocated and contiguous, except
- * for `copy`, whose single output may be any strided view (that is how core writes into slices).
+ * A kernel reads `inputs` and writes `outputs`; on an asynchronous device it enqueues that work and
+ * returns. Outputs are freshly allocated and dense, except for `copy`, whose output may be any strided
+ * view; inputs marked in place in the schema (the optimizer steps) are written through their buffers.
  */
-export type Kernel<B = unknown> = {
-  // method syntax keeps the buffer type bivariant, so a Backend<MyBuffer> is a Backend
-  bivariant(inputs: KernelTensor<B>[], outputs: KernelTensor<B>[], attrs: KernelAttrs): void;
+export type Kernel<B = unknown, A = KernelAttrs> = {
+  // method syntax keeps the parameter types bivariant, so a Backend<MyBuffer> is a Backend
+  bivariant(inputs: KernelTensor<B>[], outputs: KernelTensor<B>[], attrs: A): void;
 }['bivariant'];
 
+/** A backend's kernels, keyed by schema name with attrs typed from the schema: a misspelt name or attr doesn't compile. */
+export type KernelTable<B = unknown> = { readonly [K in KernelName]?: Kernel<B, KernelAttrsOf<K>> };
+
 export interface DTypeSupport {
-  /** Buffers of this dtype can be allocated, written and read. */
+  /** Buffers of this dtype can be allocated, written, read, copied, cast and filled. */
   storage: boolean;
-  /** Kernels compute in this dtype (otherwise core reports a DTypeError naming the op). */
+  /** Kernels compute in this dtype. */
   arithmetic: boolean;
   /** Hardware-accelerated (informational). */
   accelerated: boolean;
+  /**
+   * Stored, but computed as this dtype: core casts inputs to it before a kernel and results back after
+   * (WGSL has no 64-bit integers: `int64: { storage: true, arithmetic: false, computeAs: 'int32' }`).
+   * Users still see PyTorch's dtypes; values must fit the compute dtype.
+   */
+  computeAs?: DType;
+}
+
+export interface BackendCapabilities {
+  /**
+   * Kernels whose inputs may be strided views (broadcast strides of 0, permutations, offsets); core
+   * makes the inputs of every other kernel dense first. Default: every kernel the schema marks strided.
+   * `copy` always takes strided views: it is how core makes them dense.
+   */
+  readonly stridedKernels?: readonly KernelName[];
+}
+
+/** Device-side timestamps, so work can be timed without reading data back (torch.cuda.Event). */
+export interface BackendTiming<M = unknown> {
+  /** Mark the point in the queue after the work enqueued so far. */
+  record(): M;
+  /** Milliseconds between two marks, once the device has passed both. */
+  elapsedMs(start: M, end: M): Promise<number>;
 }
 
 export interface BackendMemory { bytes: number; buffers: number }
 
 export interface Backend<B = unknown> {
   readonly name: string;
-  readonly apiVersion: typeof API_VERSION;
+  readonly apiVersion: ApiVersion;
   readonly dtypes: Readonly<Record<DType, DTypeSupport>>;
   /** True when readSync works (CPU); GPUs read asynchronously. */
   readonly syncRead: boolean;
   readonly limits: { readonly maxBufferBytes: number };
   /** Vendor libraries and their versions, e.g. { cublas: '13.0' }. */
   readonly vendor?: Readonly<Record<string, string>>;
+  readonly capabilities?: BackendCapabilities;
 
   allocate(dtype: DType, numel: number): B;
-  /** Write host data (see `hostArray` for the typed array of each dtype) at element `offset`. */
+  /**
+   * Write host data (see `hostArray` for the typed array of each dtype) at element `offset`. The data is
+   * copied before write returns: the caller may reuse its array at once.
+   */
   write(buffer: B, dtype: DType, data: HostArray, offset?: number): void;
+  /** Read after the work enqueued so far; rejects with the device's deferred errors (IndexError, ...). */
   read(buffer: B, dtype: DType, offset: number, numel: number): Promise<HostArray>;
   readSync?(buffer: B, dtype: DType, offset: number, numel: number): HostArray;
+  /** Core is done with the buffer. Queued kernels may still use it: keep it alive until they finish. */
   release(buffer: B): void;
   memory(): BackendMemory;
 
-  /** Kernels keyed by op name; see REQUIRED_KERNELS and OPTIONAL_KERNELS. */
-  readonly kernels: Readonly<Partial<Record<string, Kernel<B>>>>;
+  /** Kernels keyed by schema name; every required kernel must be present (see REQUIRED_KERNELS). */
+  readonly kernels: KernelTable<B>;
 
-  /** Wait until queued work has finished. */
-  sync?(): Promise<void>;
+  /** Wait until queued work has finished; rejects with the device's deferred errors. */
+  synchronize?(): Promise<void>;
+  /** Optional device timestamps; without them core times by synchronizing. */
+  readonly timing?: BackendTiming;
   /** Zero-copy wrap of host memory, where the backend can (CPU). */
   wrap?(dtype: DType, data: HostArray): B | undefined;
   dispose?(): void;
 }
 
 export type BackendFactory = () => Backend | Promise<Backend>;
-
-/** Kernels every backend implements; everything else in Flint is composed from these. */
-export const REQUIRED_KERNELS = [
-  'copy', 'cast', 'fill', 'arange', 'random',
-  'neg', 'abs', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'sin', 'cos', 'tanh', 'floor', 'ceil', 'round', 'sign',
-  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'remainder',
-  'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'where',
-  'sum', 'prod', 'max', 'min', 'argmax', 'argmin', 'cumsum',
-  'gather', 'scatterAdd', 'matmul',
-] as const;
-
-/** Kernels a backend may add to go fast; core composes each from the required tier when absent. */
-export const OPTIONAL_KERNELS = [
-  'rsqrt', 'reciprocal', 'sigmoid', 'relu', 'gelu', 'leakyRelu', 'softplus',
-  'softmax', 'logSoftmax', 'crossEntropy',
-  'conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight',
-  'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward',
-  'batchNorm', 'batchNormBackward', 'layerNorm',
-  'gruCell', 'gruCellBackward', 'lstmCell', 'lstmCellBackward',
-  'sgdStep', 'adamStep',
-] as const;
-
-export type RequiredKernel = (typeof REQUIRED_KERNELS)[number];
-export type OptionalKernel = (typeof OPTIONAL_KERNELS)[number];

@@ -1,16 +1,23 @@
 // One door for every op: validate inputs, run the op (kernel or composite), then call the hooks.
 // Hooks see public ops only (depth 0): the autograd tape and ONNX tracing record what the user called.
-import type { KernelTensor } from './backend.js';
+// Kernels go through `launch`, which adapts each call to the backend's capabilities: inputs made dense
+// for kernels that don't take strided views, and dtypes the backend only stores (int64 on WebGPU)
+// computed in the dtype it names, with the results cast back.
+import type { Backend, KernelTensor } from './backend.js';
 import type { DType } from './dtype.js';
 import { BYTES } from './dtype.js';
 import { BackendError, DeviceError, DisposedError, DTypeError, OutOfMemoryError, fmtShape } from './errors.js';
 import { Storage, scope } from './memory.js';
 import { getBackend } from './registry.js';
-import { contiguousStrides, numel } from './shape.js';
-import { Tensor } from './tensor.js';
+import type { KernelAttrsOf, KernelName, OpName } from './schema/index.js';
+import { STORAGE_KERNELS, inPlaceInputs } from './schema/index.js';
+import { takesStrided } from './schema/validate.js';
+import { contiguousStrides, isContiguous, numel } from './shape.js';
+import type { Tensor } from './tensor.js';
+import { isTensor } from './tensor-base.js';
 
 export interface OpCall {
-  readonly op: string;
+  readonly op: OpName;
   readonly inputs: readonly Tensor[];
   readonly attrs: Readonly<Record<string, unknown>>;
   readonly outputs: readonly Tensor[];
@@ -23,7 +30,7 @@ export interface OpHook {
    * Asked before an op runs: true records the op's inner public ops instead of the op itself
    * (autograd says so for composite ops it has no rule for, so their gradient comes from their parts).
    */
-  recordInside?(op: string, inputs: readonly Tensor[], attrs: Readonly<Record<string, unknown>>): boolean;
+  recordInside?(op: OpName, inputs: readonly Tensor[], attrs: Readonly<Record<string, unknown>>): boolean;
 }
 
 const hooks: OpHook[] = [];
@@ -56,14 +63,14 @@ export function sameDevice(op: string, inputs: readonly Tensor[]): string | unde
 }
 
 function flatOutputs(r: unknown): Tensor[] {
-  if (r instanceof Tensor) return [r];
-  if (Array.isArray(r)) return r.filter((x): x is Tensor => x instanceof Tensor);
-  if (r && typeof r === 'object') return Object.values(r).filter((x): x is Tensor => x instanceof Tensor);
+  if (isTensor(r)) return [r];
+  if (Array.isArray(r)) return r.filter(isTensor);
+  if (r && typeof r === 'object') return Object.values(r).filter(isTensor);
   return [];
 }
 
 /** Run a public op. `impl` computes the result with kernels or other ops. */
-export function apply<R>(op: string, inputs: readonly Tensor[], attrs: Readonly<Record<string, unknown>>, impl: () => R): R {
+export function apply<R>(op: OpName, inputs: readonly Tensor[], attrs: Readonly<Record<string, unknown>>, impl: () => R): R {
   checkLive(op, inputs);
   sameDevice(op, inputs);
   if (depth === 0 && hooks.some((h) => h.recordInside?.(op, inputs, attrs))) {
@@ -81,6 +88,16 @@ export function apply<R>(op: string, inputs: readonly Tensor[], attrs: Readonly<
     for (const h of hooks) h.afterOp(call);
   }
   return result;
+}
+
+// --- tensors without importing the Tensor class (tensor.ts imports the ops, which import this file) ---
+
+type TensorCtor = new (storage: Storage, shape: readonly number[], strides: readonly number[], offset: number) => Tensor;
+let TensorClass: TensorCtor | undefined;
+/** Called once by tensor.ts. */
+export function registerTensorClass(c: TensorCtor): void { TensorClass = c; }
+export function makeTensor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number): Tensor {
+  return new TensorClass!(storage, shape, strides, offset);
 }
 
 export const kernelView = (t: Tensor): KernelTensor => ({
@@ -102,29 +119,31 @@ export function allocate(device: string, dtype: DType, shape: readonly number[])
     if (e instanceof RangeError) throw new OutOfMemoryError(`out of memory allocating ${dtype} ${fmtShape(shape)} (${bytes} bytes) on '${device}': ${e.message}`);
     throw e;
   }
-  return new Tensor(new Storage(backend, device, buffer, dtype, n), shape, contiguousStrides(shape), 0);
+  return makeTensor(new Storage(backend, device, buffer, dtype, n), shape, contiguousStrides(shape), 0);
 }
 
-export function hasKernel(op: string, device: string): boolean {
+export function hasKernel(op: KernelName, device: string): boolean {
   return getBackend(device).kernels[op] !== undefined;
 }
 
-const NO_ARITH_CHECK = new Set(['copy', 'cast', 'fill']);
+/** Row-major, offset 0, the whole buffer: what a kernel that doesn't take strided views receives. */
+export const isDenseTensor = (t: Tensor): boolean => t.offset === 0 && isContiguous(t.shape, t.strides) && t.storage.numel === numel(t.shape);
+
+/** The dtype kernels compute `dtype` in on this backend (itself, or what it is stored as computed as). */
+function computeDType(backend: Backend, op: string, dtype: DType): DType {
+  const s = backend.dtypes[dtype];
+  if (s?.arithmetic) return dtype;
+  if (s?.computeAs) return s.computeAs;
+  throw new DTypeError(`${op}: backend '${backend.name}' can't compute in ${dtype}; cast first, e.g. x.to('float32')`);
+}
+
+export interface OutSpec { readonly shape: readonly number[]; readonly dtype: DType }
 
 /** Allocate outputs and run a backend kernel (which must exist; check hasKernel for optional ones). */
-export function runKernel(op: string, device: string, inputs: readonly Tensor[], outs: readonly { shape: readonly number[]; dtype: DType }[], attrs: Readonly<Record<string, unknown>> = {}): Tensor[] {
-  const backend = getBackend(device);
-  const kernel = backend.kernels[op];
-  if (!kernel) throw new BackendError(`backend '${backend.name}' has no '${op}' kernel, which is in the required tier; the backend is incomplete (see @flint/core BACKENDS.md)`);
-  checkLive(op, inputs);
-  if (!NO_ARITH_CHECK.has(op)) {
-    for (const t of inputs) {
-      if (!backend.dtypes[t.dtype]?.arithmetic) throw new DTypeError(`${op}: backend '${backend.name}' can't compute in ${t.dtype}; cast first, e.g. x.to({ dtype: 'float32' })`);
-    }
-  }
+export function runKernel<K extends KernelName>(op: K, device: string, inputs: readonly Tensor[], outs: readonly OutSpec[], attrs: KernelAttrsOf<K>): Tensor[] {
   const outputs = outs.map((o) => allocate(device, o.dtype, o.shape));
   try {
-    kernel(inputs.map(kernelView), outputs.map(kernelView), attrs);
+    launch(op, inputs, outputs, attrs, device);
   } catch (e) {
     for (const o of outputs) o.dispose();
     throw e;
@@ -132,9 +151,54 @@ export function runKernel(op: string, device: string, inputs: readonly Tensor[],
   return outputs;
 }
 
-/** Run the in-place `copy` kernel from src into the (possibly strided) dst view. */
+/**
+ * Run kernel `op` from `inputs` into `outputs` (fresh tensors, or any view for `copy`). Kernels enqueue
+ * and return: nothing here waits for them, and the temporaries it makes are released at once (a backend
+ * keeps a buffer alive while queued work uses it). Inputs the schema marks in place get a new version.
+ */
+export function launch<K extends KernelName>(op: K, inputs: readonly Tensor[], outputs: readonly Tensor[], attrs: KernelAttrsOf<K>, device = (outputs[0] ?? inputs[0])!.device): void {
+  const backend = getBackend(device);
+  const kernel = backend.kernels[op] as ((i: KernelTensor[], o: KernelTensor[], a: unknown) => void) | undefined;
+  if (!kernel) throw new BackendError(`backend '${backend.name}' has no '${op}' kernel, which is in the required tier; the backend is incomplete (see @flint/core BACKENDS.md)`);
+  checkLive(op, inputs);
+  const storage = STORAGE_KERNELS.includes(op), strided = takesStrided(op, backend.capabilities), inPlace = inPlaceInputs(op);
+  const temps: Tensor[] = [];
+  try {
+    const ins = inputs.map((t, i) => {
+      let x = t;
+      const dtype = storage ? x.dtype : computeDType(backend, op, x.dtype);
+      const dense = strided || isDenseTensor(x);
+      if (inPlace.includes(i) && (dtype !== x.dtype || !dense)) {
+        throw new BackendError(`${op}: input ${i} is written in place, so it must be dense and of a dtype the backend computes in (shape ${fmtShape(x.shape)}, ${x.dtype}); run the composite instead`);
+      }
+      if (dtype !== x.dtype) temps.push((x = convert('cast', x, dtype)));
+      if (!strided && !isDenseTensor(x)) temps.push((x = convert('copy', x, x.dtype)));
+      return x;
+    });
+    const outs = outputs.map((o) => {
+      const dtype = storage ? o.dtype : computeDType(backend, op, o.dtype);
+      if (dtype === o.dtype) return o;
+      const t = allocate(device, dtype, o.shape);
+      temps.push(t);
+      return t;
+    });
+    kernel(ins.map(kernelView), outs.map(kernelView), attrs);
+    outs.forEach((t, i) => { if (t !== outputs[i]) launch('cast', [t], [outputs[i]!], {}); });
+    for (const i of inPlace) if (inputs[i]) inputs[i]!.storage.version++;
+  } finally {
+    for (const t of temps) t.dispose();
+  }
+}
+
+/** A fresh dense tensor: x cast to dtype, or a dense copy of x. */
+function convert(op: 'cast' | 'copy', x: Tensor, dtype: DType): Tensor {
+  const out = allocate(x.device, dtype, x.shape);
+  try { launch(op, [x], [out], {}); } catch (e) { out.dispose(); throw e; }
+  return out;
+}
+
+/** Run the `copy` kernel from src into the (possibly strided) dst view. */
 export function copyInto(dst: Tensor, src: Tensor): void {
-  const backend = getBackend(dst.device);
-  backend.kernels.copy!([kernelView(src)], [kernelView(dst)], {});
+  launch('copy', [src], [dst], {});
   dst.storage.version++;
 }

@@ -118,3 +118,21 @@ export function bfloatBitsToFloat(b: number): number {
   u32[0] = b << 16;
   return f32[0]!;
 }
+
+/**
+ * `v` as a value of `dtype` holds it (what a fill or a scalar kernel receives): rounded to float32/16/bf16,
+ * truncated toward zero and wrapped for integers, 0/1 for bool.
+ */
+export function representable(v: number | boolean | bigint, dtype: DType): number {
+  const x = Number(v);
+  switch (dtype) {
+    case 'float64': return x;
+    case 'float32': return Math.fround(x);
+    case 'float16': return halfBitsToFloat(floatToHalfBits(x));
+    case 'bfloat16': return bfloatBitsToFloat(floatToBfloatBits(x));
+    case 'bool': return x !== 0 ? 1 : 0;
+    case 'int64': return typeof v === 'bigint' ? x : Number.isFinite(x) ? Math.trunc(x) : x;
+    case 'int32': return Math.trunc(x) | 0;
+    case 'uint8': return Math.trunc(x) & 255;
+  }
+}

@@ -2,6 +2,9 @@
 export * from './dtype.js';
 export * from './errors.js';
 export * from './backend.js';
+export * from './schema/index.js';
+export { backendProblems, checkKernelCall, isDenseView, takesStrided } from './schema/validate.js';
+export { closestNames, didYouMean } from './names.js';
 export * from './strided.js';
 export * from './random.js';
 export { registerBackend, removeBackend, getBackend, initBackend, listBackends, setDefaultDevice, getDefaultDevice, CORE_VERSION } from './registry.js';
@@ -10,7 +13,7 @@ export type { TensorData as TensorValues, NestedList } from './tensor-base.js';
 export { scope, keep, Storage } from './memory.js';
 export type { MemoryInfo, DeviceMemory } from './memory.js';
 export { memory } from './memory-api.js';
-export { addHook, apply, runKernel, allocate, hasKernel, withoutHooks, copyInto } from './dispatch.js';
+export { addHook, apply, runKernel, launch, allocate, hasKernel, withoutHooks, copyInto, isDenseTensor } from './dispatch.js';
 export type { OpCall, OpHook } from './dispatch.js';
 export { installAutograd } from './autograd-ext.js';
 export type { AutogradExtension } from './autograd-ext.js';

@@ -1,10 +1,12 @@
 // The backend registry lives on globalThis so every package sees one; a second, different version of
 // core that finds it fails loudly instead of splitting state.
+import { version } from '../package.json';
 import type { Backend, BackendFactory } from './backend.js';
-import { API_VERSION } from './backend.js';
 import { BackendError, DeviceError } from './errors.js';
+import { backendProblems } from './schema/validate.js';
 
-export const CORE_VERSION = '0.1.0';
+/** This package's version, from its package.json at build time. */
+export const CORE_VERSION: string = version;
 const KEY = Symbol.for('@flint/core.registry');
 
 interface Entry { factory: BackendFactory; priority: number; instance?: Backend; pending?: Promise<Backend> }
@@ -29,19 +31,34 @@ function registry(): Registry {
   return created;
 }
 
+/** The backend, checked against the contract (the kernel schema, dtypes, version); a BackendError lists every problem. */
 function checkBackend(name: string, b: Backend): Backend {
-  if (b.apiVersion !== API_VERSION) {
-    throw new BackendError(`backend '${name}' implements backend apiVersion ${String(b.apiVersion)}, but this @flint/core speaks ${API_VERSION}; upgrade the backend or core`);
+  const problems = b && typeof b === 'object' ? backendProblems(b) : [`the factory returned ${String(b)}, not a backend object`];
+  if (problems.length) {
+    throw new BackendError(`backend '${name}' does not meet the backend contract:\n  - ${problems.join('\n  - ')}`);
   }
   return b;
 }
 
-/** Make a backend available under `name` ('cpu', 'webgpu', 'cuda', ...). Higher priority wins as default. */
+/**
+ * Make a backend available under `name` ('cpu', 'webgpu', 'cuda', ...); higher priority wins as default.
+ * A synchronous factory runs now and its backend is checked against the contract here, so a missing or
+ * misspelt kernel fails at registration; an asynchronous one runs and is checked by `initBackend`.
+ */
 export function registerBackend(name: string, factory: BackendFactory, priority = 0): void {
   const r = registry();
   const old = r.entries.get(name);
+  const entry: Entry = { factory, priority };
+  const made = factory();
+  if (made instanceof Promise) {
+    made.catch(() => {}); // reported by initBackend
+    entry.pending = made.then((b) => (entry.instance = checkBackend(name, b)));
+    entry.pending.catch(() => {});
+  } else {
+    entry.instance = checkBackend(name, made);
+  }
   if (old?.instance) old.instance.dispose?.();
-  r.entries.set(name, { factory, priority });
+  r.entries.set(name, entry);
 }
 
 export function removeBackend(name: string): void {
@@ -69,12 +86,7 @@ export function getBackend(device: string = getDefaultDevice()): Backend {
   const e = registry().entries.get(name);
   if (!e) throw missing(device);
   if (e.instance) return e.instance;
-  const made = e.factory();
-  if (made instanceof Promise) {
-    e.pending = made.then((b) => (e.instance = checkBackend(name, b)));
-    throw new BackendError(`backend '${name}' starts asynchronously; call 'await initBackend("${name}")' before using it`);
-  }
-  return (e.instance = checkBackend(name, made));
+  throw new BackendError(`backend '${name}' starts asynchronously; call 'await initBackend("${name}")' before using it`);
 }
 
 export async function initBackend(device: string = getDefaultDevice()): Promise<Backend> {
@@ -82,8 +94,7 @@ export async function initBackend(device: string = getDefaultDevice()): Promise<
   const e = registry().entries.get(name);
   if (!e) throw missing(device);
   if (e.instance) return e.instance;
-  e.pending ??= Promise.resolve(e.factory()).then((b) => (e.instance = checkBackend(name, b)));
-  return e.pending;
+  return e.pending!;
 }
 
 export function listBackends(): string[] {

@@ -5,6 +5,14 @@ import { DisposedError, fmtShape } from './errors.js';
 import type { Storage } from './memory.js';
 import { countTensor, trackInScope, untrackFromScope } from './memory.js';
 import { isContiguous, numel } from './shape.js';
+import type { Tensor } from './tensor.js';
+
+/** Marks Flint tensors across copies of @flint/core (an ESM and a CommonJS build in one process). */
+const BRAND = Symbol.for('@flint/core.Tensor');
+
+/** True for a Flint Tensor. */
+export const isTensor = (x: unknown): x is Tensor =>
+  typeof x === 'object' && x !== null && (x as { [BRAND]?: unknown })[BRAND] === true;
 
 const finalizer = new FinalizationRegistry<Storage>((storage) => {
   // Backstop only: a tensor that was garbage-collected without dispose() gives back its storage.
@@ -27,6 +35,7 @@ export class TensorBase {
   #disposed = false;
   /** Slot for @flint/autograd's per-tensor state. */
   _ag: unknown = undefined;
+  get [BRAND](): true { return true; }
 
   constructor(readonly storage: Storage, shape: readonly number[], strides: readonly number[], offset: number) {
     this.shape = Object.freeze([...shape]);

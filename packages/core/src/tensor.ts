@@ -3,7 +3,7 @@
 import { autograd, autogradIfInstalled } from './autograd-ext.js';
 import type { DType } from './dtype.js';
 import { DTYPES } from './dtype.js';
-import { copyInto } from './dispatch.js';
+import { copyInto, registerTensorClass } from './dispatch.js';
 import { scope } from './memory.js';
 import { DTypeError, ShapeError, fmtShape } from './errors.js';
 import type { NestedList, TensorData } from './tensor-base.js';
@@ -214,3 +214,5 @@ export class Tensor extends TensorBase {
 }
 
 const isDType = (s: string): s is DType => (DTYPES as readonly string[]).includes(s);
+
+registerTensorClass(Tensor);

@@ -1,8 +1,7 @@
 // Adam and AdamW (decoupled weight decay): torch 1.13's `_single_tensor_adam` / `_single_tensor_adamw`.
-import { maximum, zerosLike } from '@flint/core';
+import { adamStep, zerosLike } from '@flint/core';
 import type { Tensor } from '@flint/core';
 import { checkRange, checkRanges } from './errors.js';
-import { fusedStep } from './fused.js';
 import { Optimizer, withDefaults } from './optimizer.js';
 import type { ParamGroup, Params } from './optimizer.js';
 
@@ -43,23 +42,7 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
     state.step = step;
     const expAvg = state.exp_avg as Tensor, expAvgSq = state.exp_avg_sq as Tensor;
     const maxSq = amsgrad ? (state.max_exp_avg_sq as Tensor) : undefined;
-    const attrs = { lr, beta1, beta2, eps, weightDecay, step, amsgrad, maximize, decoupled };
-    if (this.useFusedKernels && fusedStep('adamStep', p, grad, maxSq ? [expAvg, expAvgSq, maxSq] : [expAvg, expAvgSq], attrs)) return;
-
-    let g = maximize ? grad.neg() : grad;
-    if (weightDecay !== 0) {
-      if (decoupled) p.mul_(1 - lr * weightDecay);
-      else g = g.add(p.mul(weightDecay));
-    }
-    expAvg.mul_(beta1).add_(g.mul(1 - beta1));
-    // addcmul's order: value * g * g
-    expAvgSq.mul_(beta2).add_(g.mul(1 - beta2).mul(g));
-    const stepSize = lr / (1 - beta1 ** step);
-    const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
-    const second = maxSq ? maxSq.copy_(maximum(maxSq, expAvgSq)) : expAvgSq;
-    const denom = second.sqrt().div(bc2Sqrt).add(eps);
-    // addcdiv's order: value * expAvg / denom
-    p.add_(expAvg.mul(-stepSize).div(denom));
+    adamStep(p, grad, expAvg, expAvgSq, maxSq ?? null, { lr, beta1, beta2, eps, weightDecay, step, amsgrad, maximize, decoupled, fused: this.useFusedKernels });
   }
 }
 

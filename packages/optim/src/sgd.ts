@@ -1,8 +1,7 @@
 // SGD with momentum, dampening, Nesterov and weight decay: torch 1.13's `_single_tensor_sgd`.
-import { zerosLike } from '@flint/core';
+import { sgdStep, zerosLike } from '@flint/core';
 import type { Tensor } from '@flint/core';
 import { checkRanges, OptimizerError } from './errors.js';
-import { fusedStep } from './fused.js';
 import { Optimizer, withDefaults } from './optimizer.js';
 import type { ParamGroup, Params } from './optimizer.js';
 
@@ -38,16 +37,6 @@ export class SGD extends Optimizer<SGDOptions> {
     if (firstStep) buf = this.own(zerosLike(p)); // the kernel writes d_p into it
     if (momentum === 0) buf = null;
     state.momentum_buffer = buf;
-    const attrs = { lr, momentum, dampening, nesterov, weightDecay, maximize, firstStep };
-    if (this.useFusedKernels && fusedStep('sgdStep', p, grad, buf ? [buf] : [], attrs)) return;
-
-    let d = maximize ? grad.neg() : grad;
-    if (weightDecay !== 0) d = d.add(p.mul(weightDecay));
-    if (buf) {
-      if (firstStep) buf.copy_(d);
-      else buf.mul_(momentum).add_(d.mul(1 - dampening));
-      d = nesterov ? d.add(buf.mul(momentum)) : buf;
-    }
-    p.add_(d.mul(-lr));
+    sgdStep(p, grad, buf, { lr, momentum, dampening, nesterov, weightDecay, maximize, firstStep, fused: this.useFusedKernels });
   }
 }

@@ -12,16 +12,38 @@ function unary(save: GradRule['save'], local: (ctx: GradContext, g: Tensor) => T
   return { save, backward: (ctx, [g]) => [toInput(local(ctx, g!), ctx.inputs[0]!)] };
 }
 
-defineRule('add', { backward: (ctx, [g]) => [toInput(g!, ctx.inputs[0]!), toInput(g!, ctx.inputs[1]!)] });
-defineRule('sub', { backward: (ctx, [g]) => [toInput(g!, ctx.inputs[0]!), ctx.needsGrad(1) ? toInput(neg(g!), ctx.inputs[1]!) : null] });
-defineRule('mul', {
+/**
+ * A binary op called with a JavaScript scalar records one tensor input and attrs { scalar, scalarIndex }
+ * (the scalar's position): its rule reads the scalar from the attrs, so no 0-d tensor is made for it.
+ */
+function binary(tensors: GradRule, scalar: GradRule): GradRule {
+  const pick = (attrs: Readonly<Record<string, unknown>>): GradRule => (attrs.scalarIndex === undefined ? tensors : scalar);
+  return {
+    save: (c) => pick(c.attrs).save?.(c) ?? [],
+    backward: (ctx, grads) => pick(ctx.attrs).backward(ctx, grads),
+  };
+}
+const scalarOf = (ctx: GradContext): number => Number(ctx.attrs.scalar);
+const scalarFirst = (ctx: GradContext): boolean => ctx.attrs.scalarIndex === 0;
+/** The gradient of the tensor input of a scalar-form call. */
+const onlyInput = (ctx: GradContext, g: Tensor): (Tensor | null)[] => [toInput(g, ctx.inputs[0]!)];
+
+defineRule('add', binary(
+  { backward: (ctx, [g]) => [toInput(g!, ctx.inputs[0]!), toInput(g!, ctx.inputs[1]!)] },
+  { backward: (ctx, [g]) => onlyInput(ctx, g!) },
+));
+defineRule('sub', binary(
+  { backward: (ctx, [g]) => [toInput(g!, ctx.inputs[0]!), ctx.needsGrad(1) ? toInput(neg(g!), ctx.inputs[1]!) : null] },
+  { backward: (ctx, [g]) => onlyInput(ctx, scalarFirst(ctx) ? neg(g!) : g!) },
+));
+defineRule('mul', binary({
   save: inputs,
   backward: (ctx, [g]) => [
     ctx.needsGrad(0) ? toInput(mul(g!, ctx.saved(1)), ctx.inputs[0]!) : null,
     ctx.needsGrad(1) ? toInput(mul(g!, ctx.saved(0)), ctx.inputs[1]!) : null,
   ],
-});
-defineRule('div', {
+}, { backward: (ctx, [g]) => onlyInput(ctx, mul(g!, scalarOf(ctx))) }));
+defineRule('div', binary({
   save: inputs,
   backward: (ctx, [g]) => {
     const a = ctx.saved(0), b = ctx.saved(1);
@@ -30,8 +52,17 @@ defineRule('div', {
       ctx.needsGrad(1) ? toInput(neg(div(mul(g!, a), mul(b, b))), ctx.inputs[1]!) : null,
     ];
   },
-});
-defineRule('pow', {
+}, {
+  save: inputs,
+  // x / s: g / s; s / x: -g s / x²
+  backward: (ctx, [g]) => {
+    const s = scalarOf(ctx);
+    if (!scalarFirst(ctx)) return onlyInput(ctx, div(g!, s));
+    const x = ctx.saved(0);
+    return onlyInput(ctx, neg(div(mul(g!, s), mul(x, x))));
+  },
+}));
+defineRule('pow', binary({
   save: both,
   backward: (ctx, [g]) => {
     const a = ctx.saved(0), b = ctx.saved(1), out = ctx.saved(2);
@@ -40,13 +71,22 @@ defineRule('pow', {
     const gb = ctx.needsGrad(1) ? toInput(where(logicalAnd(eq(a, 0), ge(b, 0)), 0, mul(mul(g!, out), log(a))), ctx.inputs[1]!) : null;
     return [ga, gb];
   },
-});
+}, {
+  save: both,
+  backward: (ctx, [g]) => {
+    const s = scalarOf(ctx), x = ctx.saved(0), out = ctx.saved(1);
+    if (!scalarFirst(ctx)) return onlyInput(ctx, s === 0 ? mul(g!, 0) : mul(mul(g!, s), x.pow(s - 1)));
+    // d/dx s^x = s^x log s; 0 where s == 0 and x >= 0
+    const d = mul(mul(g!, out), Math.log(s));
+    return onlyInput(ctx, s === 0 ? where(ge(x, 0), 0, d) : d);
+  },
+}));
 /**
  * torch's maximum/minimum backward: ties split the gradient in half; where either side is NaN both
  * sides get the whole gradient (torch masks only where one side strictly loses).
  */
 function minMaxRule(aLoses: typeof gt, bLoses: typeof gt): GradRule {
-  return {
+  return binary({
     save: inputs,
     backward: (ctx, [g]) => {
       const a = ctx.saved(0), b = ctx.saved(1), tie = eq(a, b);
@@ -55,17 +95,27 @@ function minMaxRule(aLoses: typeof gt, bLoses: typeof gt): GradRule {
         ctx.needsGrad(1) ? toInput(mul(g!, where(tie, 0.5, where(bLoses(a, b), 0, 1))), ctx.inputs[1]!) : null,
       ];
     },
-  };
+  }, {
+    save: inputs,
+    backward: (ctx, [g]) => {
+      const x = ctx.saved(0), s = scalarOf(ctx);
+      return onlyInput(ctx, mul(g!, where(eq(x, s), 0.5, where(aLoses(x, s), 0, 1))));
+    },
+  });
 }
 defineRule('maximum', minMaxRule(lt, gt));
 defineRule('minimum', minMaxRule(gt, lt));
-defineRule('remainder', {
+defineRule('remainder', binary({
   save: inputs,
   backward: (ctx, [g]) => [
     toInput(g!, ctx.inputs[0]!),
     ctx.needsGrad(1) ? toInput(neg(mul(g!, floor(div(ctx.saved(0), ctx.saved(1))))), ctx.inputs[1]!) : null,
   ],
-});
+}, {
+  save: inputs,
+  // x % s: g; s % x: -g floor(s / x)
+  backward: (ctx, [g]) => onlyInput(ctx, scalarFirst(ctx) ? neg(mul(g!, floor(div(scalarOf(ctx), ctx.saved(0))))) : g!),
+}));
 
 defineRule('neg', { backward: (ctx, [g]) => [toInput(neg(g!), ctx.inputs[0]!)] });
 defineRule('abs', unary(inputs, (c, g) => mul(g, c.saved(0).sign())));
@@ -107,7 +157,7 @@ defineRule('gelu', unary(inputs, (c, g) => {
 import { erf as erfOf } from '@flint/core';
 
 const zeroGrad: GradRule = { backward: (ctx) => [toInput(zerosLike(ctx.saved(0)), ctx.inputs[0]!)], save: inputs };
-for (const op of ['sign', 'floor', 'ceil', 'round']) defineRule(op, zeroGrad);
+for (const op of ['sign', 'floor', 'ceil', 'round'] as const) defineRule(op, zeroGrad);
 
 defineRule('where', {
   save: inputs,

@@ -45,7 +45,7 @@ defineRule('prod', {
 });
 
 // max()/min() without dim, amax/amin: the gradient is shared evenly among tied extremes (as torch)
-function evenly(op: string): void {
+function evenly(op: 'amax' | 'amin' | 'max' | 'min'): void {
   defineRule(op, {
     save: (c) => [c.inputs[0]!, c.outputs[0]!],
     when: (attrs) => op.startsWith('a') || attrs.dim === undefined,
@@ -58,10 +58,10 @@ function evenly(op: string): void {
     },
   });
 }
-for (const op of ['amax', 'amin']) evenly(op);
+for (const op of ['amax', 'amin'] as const) evenly(op);
 
 // max/min: without dim like amax; with dim the gradient goes to the index that was picked
-for (const op of ['max', 'min']) {
+for (const op of ['max', 'min'] as const) {
   defineRule(op, {
     save: (c) => (c.attrs.dim === undefined ? [c.inputs[0]!, c.outputs[0]!] : [c.outputs[1]!]),
     backward: (ctx, [g]) => {

@@ -1,11 +1,11 @@
 // The table of gradient rules, keyed by core's op names. Rules are written with public Flint ops,
 // so they run on every backend and, recorded themselves, give higher-order gradients.
-import type { DType, OpCall, Tensor } from '@flint/core';
+import type { DType, OpCall, OpName, Tensor } from '@flint/core';
 
 export interface InputInfo { readonly shape: readonly number[]; readonly dtype: DType; readonly device: string }
 
 export interface GradContext {
-  readonly op: string;
+  readonly op: OpName;
   readonly attrs: Readonly<Record<string, unknown>>;
   readonly inputs: readonly InputInfo[];
   readonly outputs: readonly InputInfo[];
@@ -30,8 +30,9 @@ const rules = new Map<string, GradRule>();
 /** Ops whose outputs never carry gradients (comparisons, indices, integer results). */
 const nondifferentiable = new Set<string>();
 
-export function defineRule(op: string, rule: GradRule): void { rules.set(op, rule); }
-export function defineNondifferentiable(...ops: string[]): void { for (const op of ops) nondifferentiable.add(op); }
+export function defineRule(op: OpName, rule: GradRule): void { rules.set(op, rule); }
+/** Ops whose outputs never carry gradients; names beyond core's ops are allowed (randperm is built from tensor()). */
+export function defineNondifferentiable(...ops: (OpName | 'randperm')[]): void { for (const op of ops) nondifferentiable.add(op); }
 export function getRule(op: string, attrs?: Readonly<Record<string, unknown>>): GradRule | undefined {
   const r = rules.get(op);
   return r && (!r.when || !attrs || r.when(attrs)) ? r : undefined;

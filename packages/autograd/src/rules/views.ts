@@ -4,7 +4,7 @@ import { defineRule } from './registry.js';
 import { sumToShape, toInput } from './util.js';
 
 const reshapeBack = { backward: (ctx: { inputs: readonly { shape: readonly number[]; dtype: import('@flint/core').DType; device: string }[] }, [g]: readonly (Tensor | null)[]) => [toInput(g!.reshape([...ctx.inputs[0]!.shape]), ctx.inputs[0]!)] };
-for (const op of ['reshape', 'view', 'squeeze', 'unsqueeze']) defineRule(op, reshapeBack);
+for (const op of ['reshape', 'view', 'squeeze', 'unsqueeze'] as const) defineRule(op, reshapeBack);
 
 defineRule('permute', {
   backward: (ctx, [g]) => {

@@ -1,18 +1,12 @@
-// Binary kernels over inputs already broadcast to the output shape (strides may be 0), and where.
-// The loops themselves are generated (elementwise.gen.ts); this file picks per dtype.
+// where over inputs already broadcast to the output shape (strides may be 0). The binary and scalar
+// kernels themselves are generated (elementwise.gen.ts).
 import type { Kernel } from '@flint/core';
 import type { CpuArray } from '../storage.js';
-import { binaryKernels as gen } from './elementwise.gen.js';
 import { isDense } from '@flint/core';
 import { forEachRow3, settle } from './scalar.js';
 import { numel } from './util.js';
 
-const { mulInt32, ...rest } = gen;
-
-// int32 products wrap exactly with Math.imul (a double product loses the low bits past 2^53)
-const mul: Kernel<CpuArray> = (inputs, outputs, attrs) => (outputs[0]!.dtype === 'int32' ? mulInt32! : gen.mul!)(inputs, outputs, attrs);
-
-export const binaryKernels: Record<string, Kernel<CpuArray>> = { ...rest, mul };
+export { binaryKernels, scalarKernels } from './elementwise.gen.js';
 
 export const where: Kernel<CpuArray> = ([cond, a, b], [out]) => {
   const C = cond!.buffer, A = a!.buffer, B = b!.buffer, D = out!.buffer;

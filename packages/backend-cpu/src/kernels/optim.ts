@@ -1,18 +1,7 @@
 // Fused optimizer steps (optional tier): one pass over each parameter instead of ~10 ops and temporaries.
-//
-// Contracts (@flint/optim calls these through `backend.kernels`; a backend without them gets the composite):
-//   sgdStep   inputs [param, grad, momentumBuffer?]       outputs []
-//             attrs { lr, momentum, dampening, nesterov, weightDecay, maximize, firstStep }
-//             momentumBuffer is present iff momentum != 0; firstStep: the buffer is written with d_p
-//             (torch's `buf = clone(d_p)`) instead of `buf*momentum + d_p*(1-dampening)`.
-//   adamStep  inputs [param, grad, expAvg, expAvgSq, maxExpAvgSq?]   outputs []
-//             attrs { lr, beta1, beta2, eps, weightDecay, step, amsgrad, maximize, decoupled }
-//             maxExpAvgSq is present iff amsgrad; `step` is the step count after this update (1-based);
-//             decoupled: AdamW's `param *= 1 - lr*weightDecay` instead of L2 added to the gradient.
-// All inputs are contiguous views of one dtype and length; every input except grad is updated IN PLACE
-// (the kernel writes into the input buffers, honouring their offsets). The formulas are torch 1.13's
-// `_single_tensor_sgd/_adam/_adamw`, op for op: below float64 each intermediate and scalar is rounded to
-// the dtype, as each op of the composite stores it, so results equal the composite bit for bit.
+// Inputs, attrs and in-place semantics: the 'sgdStep' and 'adamStep' entries of @flint/core's kernel
+// schema. Below float64 each intermediate and scalar is rounded to the dtype, as each op of core's
+// composite (ops/optim.ts) stores it, so results equal the composite bit for bit.
 import type { DType, Kernel, KernelAttrs } from '@flint/core';
 import type { CpuArray } from '../storage.js';
 import { roundBfloatInPlace, roundHalfInPlace } from '../storage.js';

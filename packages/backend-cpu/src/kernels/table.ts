@@ -1,7 +1,7 @@
 // The kernel table of the CPU backend: every required kernel and the optional ones it speeds up.
-import type { Kernel } from '@flint/core';
+import type { KernelTable } from '@flint/core';
 import type { CpuArray } from '../storage.js';
-import { binaryKernels, where } from './binary.js';
+import { binaryKernels, scalarKernels, where } from './binary.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv.js';
 import { arange, cast, copy, fill } from './creation.js';
 import { unaryKernels } from './elementwise.js';
@@ -15,10 +15,10 @@ import { rnnKernels } from './rnn.js';
 import { cumsum, reduceKernels } from './reduce.js';
 import { crossEntropy, logSoftmax, softmax } from './softmax.js';
 
-export const cpuKernels: Readonly<Record<string, Kernel<CpuArray>>> = {
+export const cpuKernels: KernelTable<CpuArray> = {
   copy, cast, fill, arange, random,
   ...unaryKernels,
-  ...binaryKernels, where,
+  ...binaryKernels, ...scalarKernels, where,
   ...reduceKernels, cumsum,
   gather, scatterAdd, matmul,
   softmax, logSoftmax, crossEntropy,

@@ -1,51 +1,85 @@
 // Elementwise functions of two tensors (or scalars), with broadcasting and PyTorch's type promotion.
+// A JavaScript number operand is PyTorch's Python scalar: it reaches the kernel as an attr (the
+// `<op>Scalar` kernels), and the op is recorded with one tensor input and attrs { scalar, scalarIndex }.
 import type { DType } from '../dtype.js';
-import { isFloating } from '../dtype.js';
-import { apply, runKernel } from '../dispatch.js';
+import { isFloating, representable } from '../dtype.js';
+import { apply, hasKernel, runKernel } from '../dispatch.js';
 import { DTypeError } from '../errors.js';
+import type { OpName } from '../schema/index.js';
 import type { Tensor } from '../tensor.js';
-import type { TensorLike } from './util.js';
+import type { Scalar, TensorLike } from './util.js';
 import { broadcastAll, castTo, deviceOf, isTensor, operands, promote, scalarTensor } from './util.js';
+
+type Arith = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'remainder';
+type Compare = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+type Binary = Arith | Compare;
 
 const tensorsOf = (xs: TensorLike[]): Tensor[] => xs.filter(isTensor);
 
-/**
- * Run an op with scalar operands turned into 0-d tensors of `dtype` first, so hooks see every operand
- * in its position (autograd rules index inputs by position).
- */
-function withScalars<R>(xs: TensorLike[], dtype: DType, device: string, fn: (ts: Tensor[]) => R): R {
-  const made: Tensor[] = [];
-  const ts = xs.map((x) => {
-    if (isTensor(x)) return x;
-    const t = scalarTensor(x, dtype, device);
-    made.push(t);
-    return t;
-  });
-  try { return fn(ts); } finally { for (const t of made) t.dispose(); }
-}
+/** The ops whose scalar kernels take `reverse` (scalar OP x); the others commute. */
+const REVERSIBLE = new Set<Binary>(['sub', 'div', 'pow', 'remainder']);
+/** x OP s where the user wrote s OP x, for the comparisons. */
+const FLIPPED: Record<Compare, Compare> = { eq: 'eq', ne: 'ne', lt: 'gt', le: 'ge', gt: 'lt', ge: 'le' };
 
-/** Broadcast, cast to dtype, run a required binary kernel producing outDType. */
-function binaryKernel(name: string, a: Tensor, b: Tensor, outDType: DType): Tensor {
+/** Broadcast, then run a required binary kernel producing outDType (operands already of one dtype). */
+function binaryKernel(name: Binary, a: Tensor, b: Tensor, outDType: DType): Tensor {
   const { shape, views } = broadcastAll(name, [a, b]);
-  return runKernel(name, a.device, views, [{ shape, dtype: outDType }])[0]!;
+  return runKernel(name, a.device, views, [{ shape, dtype: outDType }], {})[0]!;
 }
 
-function arith(name: string, opts: { trueDiv?: boolean; noBool?: boolean } = {}) {
+/**
+ * `x name s` (or `s name x` when scalarFirst) with x already of the computation dtype: the scalar kernel
+ * when the backend has it and s fits a double exactly, else the tensor kernel with s in a 0-d tensor.
+ */
+function scalarKernel(name: Binary, x: Tensor, s: Scalar, scalarFirst: boolean, outDType: DType): Tensor {
+  if (scalarFirst && !REVERSIBLE.has(name)) {
+    if (name in FLIPPED) return scalarKernel(FLIPPED[name as Compare], x, s, false, outDType);
+    scalarFirst = false;
+  }
+  const kernel = `${name}Scalar` as const;
+  const exact = typeof s !== 'bigint' || Number.isSafeInteger(Number(s));
+  if (exact && hasKernel(kernel, x.device)) {
+    const scalar = representable(s, x.dtype);
+    const attrs = REVERSIBLE.has(name) ? { scalar, reverse: scalarFirst } : { scalar };
+    return runKernel(kernel, x.device, [x], [{ shape: x.shape, dtype: outDType }], attrs as never)[0]!;
+  }
+  const st = scalarTensor(s, x.dtype, x.device);
+  return scalarFirst ? binaryKernel(name, st, x, outDType) : binaryKernel(name, x, st, outDType);
+}
+
+/**
+ * Run op `name` over (a, b). Two tensors: recorded as [a, b]. A tensor and a scalar: recorded as
+ * [tensor] with attrs { scalar, scalarIndex } (the scalar's position). Two scalars: 0-d tensors.
+ */
+function binaryOp(name: OpName & Binary, a: TensorLike, b: TensorLike, dtype: DType,
+  compute: (x: Tensor, y: Tensor) => Tensor, computeScalar: (x: Tensor, s: Scalar, scalarFirst: boolean) => Tensor): Tensor {
+  const device = deviceOf([a, b]);
+  if (isTensor(a) && isTensor(b)) {
+    return apply(name, [a, b], {}, () => { const [x, y] = operands([a, b], dtype, device); return compute(x!, y!); });
+  }
+  if (isTensor(a) || isTensor(b)) {
+    const [t, s, scalarIndex] = isTensor(a) ? [a, b as Scalar, 1] : [b as Tensor, a, 0];
+    return apply(name, [t], { scalar: s, scalarIndex }, () => computeScalar(castTo(t, dtype), s, scalarIndex === 0));
+  }
+  const [x, y] = [scalarTensor(a, dtype, device), scalarTensor(b, dtype, device)];
+  try {
+    return apply(name, [x, y], {}, () => compute(x, y));
+  } finally { x.dispose(); y.dispose(); }
+}
+
+function arith(name: Arith, opts: { trueDiv?: boolean; noBool?: boolean } = {}) {
   return (a: TensorLike, b: TensorLike): Tensor => {
     let dtype = promote([a, b]);
     if (opts.noBool && dtype === 'bool') {
       throw new DTypeError(`${name}: not supported for two bool operands; use logicalXor/logicalNot, or convert with .int()`);
     }
     if (opts.trueDiv && !isFloating(dtype)) dtype = 'float32';
-    const device = deviceOf([a, b]);
-    return withScalars([a, b], dtype, device, (ts) => apply(name, ts, {}, () => {
-      const [x, y] = operands(ts, dtype, device);
-      if (dtype === 'bool' && (name === 'add' || name === 'mul' || name === 'maximum' || name === 'minimum')) {
-        // bool arithmetic is logical in torch: + is or, * is and
-        return name === 'add' || name === 'maximum' ? logicalOr(x!, y!) : logicalAnd(x!, y!);
-      }
-      return binaryKernel(name, x!, y!, dtype);
-    }));
+    // bool arithmetic is logical in torch: + and maximum are or, * and minimum are and
+    const logical = dtype === 'bool' && (name === 'add' || name === 'mul' || name === 'maximum' || name === 'minimum')
+      ? (name === 'add' || name === 'maximum' ? logicalOr : logicalAnd) : undefined;
+    return binaryOp(name, a, b, dtype,
+      (x, y) => (logical ? logical(x, y) : binaryKernel(name, x, y, dtype)),
+      (x, s, first) => (logical ? logical(x, s) : scalarKernel(name, x, s, first, dtype)));
   };
 }
 
@@ -58,14 +92,10 @@ export const maximum = arith('maximum');
 export const minimum = arith('minimum');
 export const remainder = arith('remainder', { noBool: true });
 
-function compare(name: string) {
+function compare(name: Compare) {
   return (a: TensorLike, b: TensorLike): Tensor => {
     const dtype = promote([a, b]);
-    const device = deviceOf([a, b]);
-    return withScalars([a, b], dtype, device, (ts) => apply(name, ts, {}, () => {
-      const [x, y] = operands(ts, dtype, device);
-      return binaryKernel(name, x!, y!, 'bool');
-    }));
+    return binaryOp(name, a, b, dtype, (x, y) => binaryKernel(name, x, y, 'bool'), (x, s, first) => scalarKernel(name, x, s, first, 'bool'));
   };
 }
 
@@ -76,47 +106,47 @@ export const le = compare('le');
 export const gt = compare('gt');
 export const ge = compare('ge');
 
-const asBool = (x: Tensor): Tensor => (x.dtype === 'bool' ? x : binaryKernel('ne', x, scalarTensor(0, x.dtype, x.device), 'bool'));
+/** x != 0 as bool (x itself when it is bool); not recorded. */
+const asBool = (x: TensorLike, device: string): Tensor => {
+  if (!isTensor(x)) return scalarTensor(x, 'bool', device);
+  return x.dtype === 'bool' ? x : scalarKernel('ne', x, 0, false, 'bool');
+};
 
 export function logicalNot(x: TensorLike): Tensor {
   const t = isTensor(x) ? x : scalarTensor(x, promote([x]), deviceOf([x]));
-  return apply('logicalNot', [t], {}, () => binaryKernel('eq', t, scalarTensor(0, t.dtype, t.device), 'bool'));
+  return apply('logicalNot', [t], {}, () => scalarKernel('eq', t, 0, false, 'bool'));
 }
 
-export function logicalAnd(a: TensorLike, b: TensorLike): Tensor {
-  const device = deviceOf([a, b]);
-  return apply('logicalAnd', tensorsOf([a, b]), {}, () => {
-    const [x, y] = [a, b].map((v) => asBool(isTensor(v) ? v : scalarTensor(v, promote([v]), device)));
-    return binaryKernel('mul', x!, y!, 'bool');
-  });
+function logical(name: 'logicalAnd' | 'logicalOr' | 'logicalXor', kernel: 'mul' | 'maximum' | 'ne') {
+  return (a: TensorLike, b: TensorLike): Tensor => {
+    const device = deviceOf([a, b]);
+    return apply(name, tensorsOf([a, b]), {}, () => binaryKernel(kernel, asBool(a, device), asBool(b, device), 'bool'));
+  };
 }
-
-export function logicalOr(a: TensorLike, b: TensorLike): Tensor {
-  const device = deviceOf([a, b]);
-  return apply('logicalOr', tensorsOf([a, b]), {}, () => {
-    const [x, y] = [a, b].map((v) => asBool(isTensor(v) ? v : scalarTensor(v, promote([v]), device)));
-    return binaryKernel('maximum', x!, y!, 'bool');
-  });
-}
-
-export function logicalXor(a: TensorLike, b: TensorLike): Tensor {
-  const device = deviceOf([a, b]);
-  return apply('logicalXor', tensorsOf([a, b]), {}, () => {
-    const [x, y] = [a, b].map((v) => asBool(isTensor(v) ? v : scalarTensor(v, promote([v]), device)));
-    return binaryKernel('ne', x!, y!, 'bool');
-  });
-}
+export const logicalAnd = logical('logicalAnd', 'mul');
+export const logicalOr = logical('logicalOr', 'maximum');
+export const logicalXor = logical('logicalXor', 'ne');
 
 /** where(cond, a, b): a where cond is true, else b; all three broadcast. */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const dtype = promote([a, b]);
   const device = cond.device;
-  return withScalars([a, b], dtype, device, ([ta, tb]) => apply('where', [cond, ta!, tb!], {}, () => {
-    const c = asBool(cond);
-    const [x, y] = operands([ta!, tb!], dtype, device);
-    const { shape, views } = broadcastAll('where', [c, x!, y!]);
-    return runKernel('where', device, views, [{ shape, dtype }])[0]!;
-  }));
+  // scalar branches become 0-d tensors before the op, so hooks see every operand in its position
+  const made: Tensor[] = [];
+  const [ta, tb] = [a, b].map((v) => {
+    if (isTensor(v)) return v;
+    const t = scalarTensor(v, dtype, device);
+    made.push(t);
+    return t;
+  }) as [Tensor, Tensor];
+  try {
+    return apply('where', [cond, ta, tb], {}, () => {
+      const c = asBool(cond, device);
+      const [x, y] = operands([ta, tb], dtype, device);
+      const { shape, views } = broadcastAll('where', [c, x!, y!]);
+      return runKernel('where', device, views, [{ shape, dtype }], {})[0]!;
+    });
+  } finally { for (const t of made) t.dispose(); }
 }
 
 /** clamp(x, min, max); either bound may be null/undefined. */

@@ -1,15 +1,14 @@
 // Creating tensors: from data, constant fills, ranges, identity, random draws.
 import type { DType, HostArray } from '../dtype.js';
-import { floatToBfloatBits, floatToHalfBits, hostArray, isFloating } from '../dtype.js';
-import { allocate, apply } from '../dispatch.js';
+import { floatToBfloatBits, floatToHalfBits, hostArray, isFloating, representable } from '../dtype.js';
+import { allocate, apply, launch, makeTensor } from '../dispatch.js';
 import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { Storage } from '../memory.js';
 import { nextCounters, uniformAt } from '../random.js';
 import { getBackend, getDefaultDevice } from '../registry.js';
 import { checkShape, contiguousStrides, numel, parseShape } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import type { Scalar } from './util.js';
-import { runKernelInto } from './util.js';
 
 export interface CreateOptions { dtype?: DType; device?: string; requiresGrad?: boolean }
 export type NestedData = number | boolean | bigint | readonly NestedData[];
@@ -92,7 +91,7 @@ export function fromBlob(data: Float32Array | Float64Array | Int32Array | Uint8A
   const backend = getBackend(device);
   const buf = backend.wrap?.(dtype, data);
   if (buf === undefined) return apply('fromBlob', [], {}, () => tensor(data, { device, dtype }).reshape(s).contiguous());
-  return new Tensor(new Storage(backend, device, buf, dtype, data.length), s, contiguousStrides(s), 0);
+  return makeTensor(new Storage(backend, device, buf, dtype, data.length), s, contiguousStrides(s), 0);
 }
 
 type ShapeArgs = (number | readonly number[] | CreateOptions)[];
@@ -110,7 +109,7 @@ export function full(shape: readonly number[], value: Scalar, opts: CreateOption
   const dtype = opts.dtype ?? (typeof value === 'boolean' ? 'bool' : typeof value === 'bigint' ? 'int64' : 'float32');
   return apply('full', [], { shape, value, dtype }, () => {
     const t = allocate(opts.device ?? getDefaultDevice(), dtype, shape);
-    runKernelInto('fill', t, [], { value: Number(value) });
+    launch('fill', [], [t], { value: representable(value, dtype) });
     return finish(t, opts);
   });
 }
@@ -140,7 +139,7 @@ export function arange(a: number, b?: number | CreateOptions, c?: number | Creat
   const dtype = opts.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int64' : 'float32');
   return apply('arange', [], { start, end, step, dtype }, () => {
     const t = allocate(opts.device ?? getDefaultDevice(), dtype, [n]);
-    runKernelInto('arange', t, [], { start, step });
+    launch('arange', [], [t], { start, step });
     return finish(t, opts);
   });
 }
@@ -165,14 +164,16 @@ export function eye(n: number, m?: number | CreateOptions, opts: CreateOptions =
   return apply('eye', [], { n, m: cols }, () => finish(tensor(values, { device: opts.device, dtype: opts.dtype ?? 'float32' }).reshape(n, cols).contiguous(), opts));
 }
 
-function randomFill(op: string, shape: number[], opts: CreateOptions, attrs: Record<string, unknown>): Tensor {
+type Distribution = { dist: 'uniform'; low: number; high: number } | { dist: 'normal'; mean: number; std: number };
+
+function randomFill(op: 'rand' | 'randn' | 'randint', shape: number[], opts: CreateOptions, attrs: Distribution): Tensor {
   const dtype = opts.dtype ?? 'float32';
   if (!isFloating(dtype) && op !== 'randint') throw new DTypeError(`${op}: dtype must be floating point, got ${dtype}`);
   const n = numel(shape);
   const { key, counter } = nextCounters(n);
   return apply(op, [], { shape, dtype }, () => {
     const t = allocate(opts.device ?? getDefaultDevice(), dtype, shape);
-    runKernelInto('random', t, [], { ...attrs, key, counter });
+    launch('random', [], [t], { ...attrs, key, counter });
     return finish(t, opts);
   });
 }

@@ -10,3 +10,4 @@ export * from './join.js';
 export * from './indexing.js';
 export * from './device.js';
 export * from './nn/index.js';
+export * from './optim.js';

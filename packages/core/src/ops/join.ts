@@ -1,12 +1,12 @@
 // Joining, splitting and rearranging: cat, stack, split, chunk, pad, flip, repeat, tile.
-import { allocate, apply, copyInto } from '../dispatch.js';
+import { allocate, apply, copyInto, launch } from '../dispatch.js';
 import { DeviceError, ShapeError, fmtShape } from '../errors.js';
 import { normalizeDim, parseShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { full } from './creation.js';
 import { indexSelect } from './indexing.js';
 import { tensor } from './creation.js';
-import { castTo, promote, runKernelInto } from './util.js';
+import { castTo, promote } from './util.js';
 import type { ShapeArg } from './views.js';
 import { expand, narrow, reshape, unsqueeze } from './views.js';
 
@@ -143,7 +143,7 @@ export function repeat(x: Tensor, ...sizes: ShapeArg[]): Tensor {
     src.forEach((s, i) => { inter.push(1, s); expanded.push(reps[i]!, s); });
     const e = expand(reshape(x, inter), expanded);
     const out = allocate(x.device, x.dtype, e.shape);
-    runKernelInto('copy', out, [e], {});
+    launch('copy', [e], [out], {});
     return reshape(out, src.map((s, i) => s * reps[i]!));
   });
 }

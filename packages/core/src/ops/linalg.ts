@@ -19,7 +19,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     const batch = broadcastShapes('matmul', A.shape.slice(0, -2), B.shape.slice(0, -2));
     const M = A.shape[A.ndim - 2]!, K = k1, N = B.shape[B.ndim - 1]!;
     const Av = broadcastTo(A, [...batch, M, K]), Bv = broadcastTo(B, [...batch, K, N]);
-    const out = runKernel('matmul', a.device, [Av, Bv], [{ shape: [...batch, M, N], dtype }])[0]!;
+    const out = runKernel('matmul', a.device, [Av, Bv], [{ shape: [...batch, M, N], dtype }], {})[0]!;
     if (a.ndim === 1 && b.ndim === 1) return out.reshape([]);
     if (a.ndim === 1) return out.squeeze(-2);
     if (b.ndim === 1) return out.squeeze(-1);

@@ -1,7 +1,7 @@
 // Reductions over dims, plus softmax/logSoftmax/logsumexp and cumsum.
 import type { DType } from '../dtype.js';
 import { isFloating } from '../dtype.js';
-import { apply, runKernel } from '../dispatch.js';
+import { apply, hasKernel, runKernel } from '../dispatch.js';
 import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { normalizeDim, normalizeDims, numel } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -12,7 +12,7 @@ import { castTo, contig, requireFloat } from './util.js';
 export type Dims = number | readonly number[];
 
 /** Run a reduction kernel over `dims` (sorted, normalised). The kernel sees reduced dims last. */
-function reduceKernel(name: string, x: Tensor, dims: number[], keepdim: boolean, outDType: DType): Tensor {
+function reduceKernel(name: 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin', x: Tensor, dims: number[], keepdim: boolean, outDType: DType): Tensor {
   const kept = x.shape.map((_, i) => i).filter((i) => !dims.includes(i));
   const order = [...kept, ...dims];
   const view = x.viewAs(order.map((i) => x.shape[i]!), order.map((i) => x.strides[i]!), x.offset);
@@ -163,8 +163,8 @@ function softmaxLike(op: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Tens
   requireFloat(op, x);
   const d = normalizeDim(op, dim, x.ndim);
   return apply(op, [x], { dim: d }, () => {
-    if (x.storage.backend.kernels[op]) {
-      return alongDim(x, d, (v) => runKernel(op, x.device, [contig(v)], [{ shape: v.shape, dtype: x.dtype }])[0]!);
+    if (hasKernel(op, x.device)) {
+      return alongDim(x, d, (v) => runKernel(op, x.device, [v], [{ shape: v.shape, dtype: x.dtype }], {})[0]!);
     }
     const dims = x.ndim === 0 ? [] : [d];
     const m = x.numel() === 0 ? x : reduceKernel('max', x, dims, true, x.dtype);
@@ -182,6 +182,6 @@ export function cumsum(x: Tensor, dim: number): Tensor {
   const dtype = accumType(x.dtype);
   return apply('cumsum', [x], { dim: d }, () => {
     const src = castTo(x, dtype);
-    return alongDim(src, d, (v) => runKernel('cumsum', x.device, [v], [{ shape: v.shape, dtype }])[0]!);
+    return alongDim(src, d, (v) => runKernel('cumsum', x.device, [v], [{ shape: v.shape, dtype }], {})[0]!);
   });
 }

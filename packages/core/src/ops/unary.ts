@@ -1,10 +1,11 @@
 // Elementwise functions of one tensor. Float functions promote integer inputs to float32, like torch.
 import { isFloating } from '../dtype.js';
-import { apply, runKernel } from '../dispatch.js';
+import { apply, hasKernel, runKernel } from '../dispatch.js';
 import { DTypeError, fmtShape } from '../errors.js';
+import type { KernelAttrsOf, OpName } from '../schema/index.js';
 import type { Tensor } from '../tensor.js';
 import type { TensorLike } from './util.js';
-import { castTo, isTensor, scalarTensor, deviceOf, promote, contig } from './util.js';
+import { castTo, isTensor, scalarTensor, deviceOf, promote } from './util.js';
 import { add, div, gt, maximum, minimum, mul, sub, where } from './binary.js';
 
 const toTensor = (x: TensorLike): Tensor => (isTensor(x) ? x : scalarTensor(x, promote([x]), deviceOf([x])));
@@ -13,14 +14,17 @@ function floatInput(x: Tensor): Tensor {
   return isFloating(x.dtype) ? x : castTo(x, 'float32');
 }
 
+type UnaryKernel = 'neg' | 'abs' | 'sign' | 'floor' | 'ceil' | 'round' | 'exp' | 'log' | 'log1p' | 'expm1' | 'sqrt' | 'sin' | 'cos' | 'tanh';
+type Activation = 'rsqrt' | 'reciprocal' | 'sigmoid' | 'relu' | 'gelu' | 'leakyRelu' | 'softplus';
+
 /** Run a unary kernel (required tier). */
-function kernel(name: string, x: Tensor): Tensor {
-  return runKernel(name, x.device, [x], [{ shape: x.shape, dtype: x.dtype }])[0]!;
+function kernel(name: UnaryKernel, x: Tensor): Tensor {
+  return runKernel(name, x.device, [x], [{ shape: x.shape, dtype: x.dtype }], {})[0]!;
 }
 
 /** An optional-tier unary kernel with a composite fallback built from public ops. */
-function optional(name: string, x: Tensor, attrs: Record<string, unknown>, composite: (x: Tensor) => Tensor): Tensor {
-  if (x.storage.backend.kernels[name]) return runKernel(name, x.device, [contig(x)], [{ shape: x.shape, dtype: x.dtype }], attrs)[0]!;
+function optional<K extends Activation>(name: K, x: Tensor, attrs: KernelAttrsOf<K>, composite: (x: Tensor) => Tensor): Tensor {
+  if (hasKernel(name, x.device)) return runKernel(name, x.device, [x], [{ shape: x.shape, dtype: x.dtype }], attrs)[0]!;
   return composite(x);
 }
 
@@ -28,11 +32,11 @@ function noBool(op: string, x: Tensor): void {
   if (x.dtype === 'bool') throw new DTypeError(`${op}: not defined for bool tensors (shape ${fmtShape(x.shape)}); convert with x.int() or x.float() first`);
 }
 
-const sameDType = (name: string) => (x: TensorLike): Tensor => {
+const sameDType = (name: UnaryKernel & OpName) => (x: TensorLike): Tensor => {
   const t = toTensor(x);
   return apply(name, [t], {}, () => { noBool(name, t); return kernel(name, t); });
 };
-const floatFn = (name: string) => (x: TensorLike): Tensor => {
+const floatFn = (name: UnaryKernel & OpName) => (x: TensorLike): Tensor => {
   const t = toTensor(x);
   return apply(name, [t], {}, () => kernel(name, floatInput(t)));
 };

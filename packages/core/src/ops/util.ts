@@ -1,27 +1,23 @@
-// Shared plumbing for ops: scalars as tensors, type promotion, casting, broadcasting views.
+// Shared plumbing for ops: scalars, type promotion, casting, broadcasting views, dense copies.
 import type { DType } from '../dtype.js';
-import { isFloating, resultType, scalarDType } from '../dtype.js';
-import { allocate, apply, kernelView, runKernel } from '../dispatch.js';
+import { isFloating, representable, resultType, scalarDType } from '../dtype.js';
+import { allocate, apply, launch, runKernel } from '../dispatch.js';
 import { DTypeError, fmtShape } from '../errors.js';
 import { getDefaultDevice } from '../registry.js';
 import { broadcastShapes, numel } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
+import { isTensor } from '../tensor-base.js';
 
 export type Scalar = number | boolean | bigint;
 export type TensorLike = Tensor | Scalar;
 
-export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor;
+export { isTensor };
 
 /** A 0-d tensor holding v. */
 export function scalarTensor(v: Scalar, dtype: DType, device: string): Tensor {
   const t = allocate(device, dtype, []);
-  runKernelInto('fill', t, [], { value: Number(v) });
+  launch('fill', [], [t], { value: representable(v, dtype) });
   return t;
-}
-
-/** Fill an already-allocated tensor with a kernel that has no inputs. */
-export function runKernelInto(op: string, out: Tensor, inputs: Tensor[], attrs: Record<string, unknown>): void {
-  out.storage.backend.kernels[op]!(inputs.map(kernelView), [kernelView(out)], attrs);
 }
 
 /** The device of the first tensor among xs, else the default device. */
@@ -40,7 +36,7 @@ export function promote(xs: readonly TensorLike[]): DType {
 /** Tensor of dtype (no copy when it already is). */
 export function castTo(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
-  return runKernel('cast', x.device, [x], [{ shape: x.shape, dtype }])[0]!;
+  return runKernel('cast', x.device, [x], [{ shape: x.shape, dtype }], {})[0]!;
 }
 
 /** Turn scalars into 0-d tensors and cast every operand to dtype. */
@@ -69,11 +65,11 @@ export function requireFloat(op: string, x: Tensor): void {
   if (!isFloating(x.dtype)) throw new DTypeError(`${op}: expected a floating-point tensor, got ${x.dtype} (shape ${fmtShape(x.shape)}); convert with x.float()`);
 }
 
-/** Contiguous copy when needed (kernels of the optional tier take contiguous inputs). */
+/** x itself when it is row-major from offset 0 over its whole buffer, else such a copy. */
 export function contig(x: Tensor): Tensor {
   if (x.isContiguous() && x.offset === 0 && x.storage.numel === numel(x.shape)) return x;
   const out = allocate(x.device, x.dtype, x.shape);
-  runKernelInto('copy', out, [x], {});
+  launch('copy', [x], [out], {});
   return out;
 }
 

@@ -1,9 +1,8 @@
 // Views: shape/stride/offset changes that share storage, never copies (reshape copies only when it must).
-import { apply, allocate } from '../dispatch.js';
+import { apply, allocate, launch } from '../dispatch.js';
 import { IndexError, ShapeError, fmtShape } from '../errors.js';
 import { inferReshape, normalizeDim, parseShape, viewStrides } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { runKernelInto } from './util.js';
 
 export type ShapeArg = number | readonly number[];
 
@@ -19,7 +18,7 @@ export function clone(x: Tensor): Tensor {
 
 function copyOf(x: Tensor): Tensor {
   const out = allocate(x.device, x.dtype, x.shape);
-  runKernelInto('copy', out, [x], {});
+  launch('copy', [x], [out], {});
   return out;
 }
 

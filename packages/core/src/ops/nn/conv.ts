@@ -35,7 +35,7 @@ function resolve(op: string, opts: Conv2dOptions, kh: number, kw: number): Resol
   return { stride, padding: pair(op, 'padding', p, 0), extra: [0, 0], dilation, groups };
 }
 
-const kernelAttrs = (r: Resolved): Record<string, unknown> => ({ stride: r.stride, padding: r.padding, dilation: r.dilation, groups: r.groups });
+const kernelAttrs = (r: Resolved) => ({ stride: r.stride, padding: r.padding, dilation: r.dilation, groups: r.groups });
 
 interface Geometry extends Windows { N: number; C: number; H: number; W: number; O: number }
 
@@ -84,8 +84,7 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOpti
     const xi = padExtra(as4d(x), r);
     let y: Tensor;
     if (hasKernel('conv2d', x.device)) {
-      const ins = b ? [contig(xi), contig(w), contig(b)] : [contig(xi), contig(w)];
-      y = runKernel('conv2d', x.device, ins, [{ shape: [g.N, g.O, g.Ho, g.Wo], dtype: x.dtype }], kernelAttrs(r))[0]!;
+      y = runKernel('conv2d', x.device, b ? [xi, w, b] : [xi, w], [{ shape: [g.N, g.O, g.Ho, g.Wo], dtype: x.dtype }], kernelAttrs(r))[0]!;
     } else {
       const G = r.groups, K = (g.C / G) * g.kh * g.kw, L = g.Ho * g.Wo;
       const cols = im2col(padSym(xi, r), g).reshape([g.N, G, K, L]);
@@ -107,7 +106,7 @@ export function conv2dBackwardInput(gradOut: Tensor, w: Tensor, inputShape: read
     const padded = [g.N, g.C, g.H, g.W], go = as4d(gradOut);
     let gx: Tensor;
     if (hasKernel(op, w.device)) {
-      gx = runKernel(op, w.device, [contig(go), contig(w)], [{ shape: padded, dtype: w.dtype }], { ...kernelAttrs(r), inputShape: padded })[0]!;
+      gx = runKernel(op, w.device, [go, w], [{ shape: padded, dtype: w.dtype }], { ...kernelAttrs(r), inputShape: padded })[0]!;
     } else {
       const G = r.groups, K = (g.C / G) * g.kh * g.kw, L = g.Ho * g.Wo;
       const wT = w.reshape([G, g.O / G, K]).transpose(1, 2);
@@ -135,7 +134,7 @@ export function conv2dBackwardWeight(gradOut: Tensor, x: Tensor, weightShape: re
   return apply(op, [gradOut, x], { ...kernelAttrs(r), weightShape: [...weightShape] }, () => {
     const xi = padExtra(as4d(x), r), go = as4d(gradOut);
     if (hasKernel(op, x.device)) {
-      return runKernel(op, x.device, [contig(go), contig(xi)], [{ shape: weightShape, dtype: x.dtype }], { ...kernelAttrs(r), weightShape: [...weightShape] })[0]!;
+      return runKernel(op, x.device, [go, xi], [{ shape: weightShape, dtype: x.dtype }], { ...kernelAttrs(r), weightShape: [...weightShape] })[0]!;
     }
     const G = r.groups, K = (g.C / G) * g.kh * g.kw, L = g.Ho * g.Wo;
     const cols = im2col(padSym(xi, r), g).reshape([g.N, G, K, L]);

@@ -2,6 +2,7 @@
 // and binary cross-entropy on probabilities or (numerically stably) on logits.
 import { apply } from '../../dispatch.js';
 import { ShapeError, fmtShape } from '../../errors.js';
+import type { OpName } from '../../schema/index.js';
 import type { Tensor } from '../../tensor.js';
 import { add, lt, maximum, mul, sub, where } from '../binary.js';
 import { abs, exp, log, log1p, neg } from '../unary.js';
@@ -22,7 +23,7 @@ function checkSame(op: string, input: Tensor, target: Tensor): void {
 }
 
 /** A loss of (input, target) computed elementwise by `fn`, then reduced. */
-function elementwise(op: string, input: Tensor, target: Tensor, opts: LossOptions, attrs: Record<string, unknown>, fn: () => Tensor, extra: (Tensor | null | undefined)[] = []): Tensor {
+function elementwise(op: OpName, input: Tensor, target: Tensor, opts: LossOptions, attrs: Record<string, unknown>, fn: () => Tensor, extra: (Tensor | null | undefined)[] = []): Tensor {
   checkSame(op, input, target);
   const reduction = checkReduction(op, opts.reduction ?? 'mean');
   const inputs = [input, target, ...extra.filter((t): t is Tensor => !!t)];

@@ -8,7 +8,7 @@ import { add, div, mul, ne, where } from '../binary.js';
 import { gather, indexSelect } from '../indexing.js';
 import { logSoftmax, sum } from '../reduce.js';
 import { neg } from '../unary.js';
-import { castTo, contig } from '../util.js';
+import { castTo } from '../util.js';
 import type { LossReduction } from './util.js';
 import { checkReduction, requireSameFloat } from './util.js';
 
@@ -106,7 +106,7 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyO
     }
     if (fused && hasKernel(op, logits.device)) {
       const shape = reduction === 'none' ? [logits.shape[0]!] : [];
-      return runKernel(op, logits.device, [contig(logits), contig(target)], [{ shape, dtype: logits.dtype }], { ignoreIndex, reduction })[0]!;
+      return runKernel(op, logits.device, [logits, target], [{ shape, dtype: logits.dtype }], { ignoreIndex, reduction })[0]!;
     }
     const lp = logSoftmax(logits, cdim);
     const loss = nll(lp, target, weight, ignoreIndex, reduction);

@@ -8,7 +8,6 @@ import { add, div, mul, sub } from '../binary.js';
 import { full } from '../creation.js';
 import { mean as meanOf, sum, variance } from '../reduce.js';
 import { rsqrt } from '../unary.js';
-import { contig } from '../util.js';
 import { requireSameFloat } from './util.js';
 
 export interface BatchNormOptions { weight?: Tensor | null; bias?: Tensor | null; training?: boolean; momentum?: number; eps?: number }
@@ -49,8 +48,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
     const x3 = x.reshape([N, C, S]), like = { dtype: x.dtype, device: x.device };
     let y: Tensor, mean: Tensor | undefined, biasedVar: Tensor | undefined;
     if (hasKernel(op, x.device)) {
-      const ins = [contig(x3), weight ? contig(weight) : full([C], 1, like), bias ? contig(bias) : full([C], 0, like),
-        runningMean ? contig(runningMean) : full([C], 0, like), runningVar ? contig(runningVar) : full([C], 1, like)];
+      const ins = [x3, weight ?? full([C], 1, like), bias ?? full([C], 0, like), runningMean ?? full([C], 0, like), runningVar ?? full([C], 1, like)];
       const [out, saveMean, saveInvstd] = runKernel(op, x.device, ins, [{ shape: [N, C, S], dtype: x.dtype }, { shape: [C], dtype: x.dtype }, { shape: [C], dtype: x.dtype }], { training, eps });
       y = out!;
       if (training) { mean = saveMean!; biasedVar = sub(div(1, mul(saveInvstd!, saveInvstd!)), eps); }
@@ -111,7 +109,7 @@ export function batchNormBackward(gradOut: Tensor, x: Tensor, weight: Tensor | n
     const w = weight ?? full([C], 1, { dtype: x.dtype, device: x.device });
     // the kernel computes batch-statistics gradients only
     if (training && hasKernel(op, x.device)) {
-      const [gi, gw, gb] = runKernel(op, x.device, [contig(g3), contig(x3), contig(w), contig(saveMean), contig(saveInvstd)],
+      const [gi, gw, gb] = runKernel(op, x.device, [g3, x3, w, saveMean, saveInvstd],
         [{ shape: [N, C, S], dtype: x.dtype }, { shape: [C], dtype: x.dtype }, { shape: [C], dtype: x.dtype }], { training });
       return { gradInput: gi!.reshape(shape), gradWeight: gw!, gradBias: gb! };
     }
@@ -149,7 +147,7 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
     const x2 = x.reshape([M, D]), like = { dtype: x.dtype, device: x.device };
     let y: Tensor;
     if (hasKernel(op, x.device)) {
-      const ins = [contig(x2), weight ? contig(weight).reshape([D]) : full([D], 1, like), bias ? contig(bias).reshape([D]) : full([D], 0, like)];
+      const ins = [x2, weight ? weight.reshape([D]) : full([D], 1, like), bias ? bias.reshape([D]) : full([D], 0, like)];
       y = runKernel(op, x.device, ins, [{ shape: [M, D], dtype: x.dtype }, { shape: [M], dtype: x.dtype }, { shape: [M], dtype: x.dtype }], { eps })[0]!;
     } else {
       const mu = meanOf(x2, 1, true), rstd = rsqrt(add(variance(x2, 1, true, { correction: 0 }), eps));

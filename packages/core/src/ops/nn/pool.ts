@@ -2,6 +2,7 @@
 // ceilMode and divisor rules. Composites gather every window at once, then reduce over the window axis.
 import { apply, hasKernel, runKernel } from '../../dispatch.js';
 import { DTypeError, ShapeError, fmtShape } from '../../errors.js';
+import type { KernelAttrsOf } from '../../schema/index.js';
 import type { Tensor } from '../../tensor.js';
 import { div } from '../binary.js';
 import { full, tensor } from '../creation.js';
@@ -79,7 +80,7 @@ export function maxPool2d(x: Tensor, kernelSize: IntPair, opts: MaxPool2dOptions
   const r = apply(op, [x], { ...attrs, returnIndices }, (): Tensor | ValuesIndices => {
     const shape = outShape(g, x.ndim === 3), P = g.N * g.C;
     if (hasKernel(op, x.device)) {
-      const [values, indices] = runKernel(op, x.device, [contig(as4d(x))],
+      const [values, indices] = runKernel(op, x.device, [as4d(x)],
         [{ shape: [g.N, g.C, g.Ho, g.Wo], dtype: x.dtype }, { shape: [g.N, g.C, g.Ho, g.Wo], dtype: 'int64' }], attrs);
       return { values: values!.reshape(shape), indices: indices!.reshape(shape) };
     }
@@ -107,7 +108,7 @@ export function maxPool2dBackward(gradOut: Tensor, indices: Tensor, inputShape: 
   return apply(op, [gradOut, indices], { inputShape: [...inputShape] }, () => {
     const L = gradOut.shape[gradOut.ndim - 2]! * gradOut.shape[gradOut.ndim - 1]!;
     if (hasKernel(op, gradOut.device)) {
-      const gx = runKernel(op, gradOut.device, [contig(as4d(gradOut)), contig(as4d(indices))], [{ shape: [N, C, H, W], dtype: gradOut.dtype }], { inputShape: [N, C, H, W] })[0]!;
+      const gx = runKernel(op, gradOut.device, [as4d(gradOut), as4d(indices)], [{ shape: [N, C, H, W], dtype: gradOut.dtype }], { inputShape: [N, C, H, W] })[0]!;
       return gx.reshape([...inputShape]);
     }
     const zeros = full([N * C, H * W], 0, { dtype: gradOut.dtype, device: gradOut.device });
@@ -118,7 +119,7 @@ export function maxPool2dBackward(gradOut: Tensor, indices: Tensor, inputShape: 
 export interface AvgPool2dOptions { stride?: IntPair | null; padding?: IntPair; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }
 export interface AvgPool2dBackwardOptions extends AvgPool2dOptions { kernelSize: IntPair }
 
-interface AvgSetup { g: Pool; attrs: Record<string, unknown>; countIncludePad: boolean; divisorOverride: number | null }
+interface AvgSetup { g: Pool; attrs: KernelAttrsOf<'avgPool2d'>; countIncludePad: boolean; divisorOverride: number | null }
 
 function avgSetup(op: string, shape: readonly number[], kernelSize: IntPair, opts: AvgPool2dOptions, what = 'input'): AvgSetup {
   const k = pair(op, 'kernelSize', kernelSize, 1);
@@ -153,7 +154,7 @@ export function avgPool2d(x: Tensor, kernelSize: IntPair, opts: AvgPool2dOptions
   return apply(op, [x], a.attrs, () => {
     const shape = outShape(g, x.ndim === 3);
     if (hasKernel(op, x.device)) {
-      return runKernel(op, x.device, [contig(as4d(x))], [{ shape: [g.N, g.C, g.Ho, g.Wo], dtype: x.dtype }], a.attrs)[0]!.reshape(shape);
+      return runKernel(op, x.device, [as4d(x)], [{ shape: [g.N, g.C, g.Ho, g.Wo], dtype: x.dtype }], a.attrs)[0]!.reshape(shape);
     }
     const win = poolWindows(x.reshape([g.N * g.C, g.H, g.W]), g, padding4(g), 0);
     return div(sum(win, 2), divisors(a, x.dtype, x.device)).reshape(shape);
@@ -169,7 +170,7 @@ export function avgPool2dBackward(gradOut: Tensor, inputShape: readonly number[]
   return apply(op, [gradOut], { ...a.attrs, inputShape: [...inputShape] }, () => {
     const in4 = [g.N, g.C, g.H, g.W];
     if (hasKernel(op, gradOut.device)) {
-      return runKernel(op, gradOut.device, [contig(as4d(gradOut))], [{ shape: in4, dtype: gradOut.dtype }], { ...a.attrs, inputShape: in4 })[0]!.reshape([...inputShape]);
+      return runKernel(op, gradOut.device, [as4d(gradOut)], [{ shape: in4, dtype: gradOut.dtype }], { ...a.attrs, inputShape: in4 })[0]!.reshape([...inputShape]);
     }
     const P = g.N * g.C, L = g.Ho * g.Wo, K = g.kh * g.kw;
     const share = div(gradOut.reshape([P, L]), divisors(a, gradOut.dtype, gradOut.device));

@@ -1,17 +1,7 @@
 // One time step of GRU and LSTM cells: the gate nonlinearities after the two matmuls, fused.
 // The projections stay outside (x W_ihᵀ is one matmul for the whole sequence, h W_hhᵀ one per step).
-//
-// Optional kernels (inputs contiguous with offset 0, all one float dtype; B = batch, H = hidden size):
-//   gruCell          [xGates [B,3H], hGates [B,3H], h [B,H], hBias [3H]?] → [h' [B,H], workspace [4,B,H]]
-//   gruCellBackward  [gradH [B,H], h [B,H], workspace [4,B,H]]       → [gradXGates [B,3H], gradHGates [B,3H], gradPrevH [B,H]]
-//   lstmCell         [xGates [B,4H], hGates [B,4H], c [B,H]]         → [h' [B,H], c' [B,H], workspace [5,B,H]]
-//   lstmCellBackward [gradH [B,H], gradC [B,H], c [B,H], workspace [5,B,H]] → [gradGates [B,4H], gradPrevC [B,H]]
-// The workspace holds, as planes, what the backward needs: GRU r, z, n, h_n (h_n: the n slice of hGates,
-// plus hBias, which r multiplies); LSTM σ(i), σ(f), tanh(g), σ(o), tanh(c'). Taking the hidden part (and
-// GRU's hidden bias) separately, as torch's fused cells do, saves the caller an add of [B, G] per step. Planes rather than rows so a kernel can
-// run each nonlinearity as one pass over contiguous memory. The forward kernel writes the workspace so the
-// backward recomputes nothing; the composites (no kernel) return none and the gradient rules rebuild it.
-// No attributes.
+// The kernels' inputs, outputs and workspace planes are the gruCell/lstmCell entries of the kernel schema
+// (schema/optional.ts). The composites (no kernel) return no workspace; the gradient rules rebuild it.
 import { apply, hasKernel, runKernel } from '../../dispatch.js';
 import { ShapeError, fmtShape } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
@@ -20,7 +10,6 @@ import { zerosLike } from '../creation.js';
 import { cat, split } from '../join.js';
 import { select } from '../views.js';
 import { sigmoid, tanh } from '../unary.js';
-import { contig } from '../util.js';
 import { requireSameFloat } from './util.js';
 
 function checkShape(op: string, what: string, t: Tensor, shape: readonly number[]): void {
@@ -52,7 +41,7 @@ export function gruCell(xGates: Tensor, hGates: Tensor, h: Tensor, hBias: Tensor
   const inputs = hBias ? [xGates, hGates, h, hBias] : [xGates, hGates, h];
   const r = apply(op, inputs, {}, (): { h: Tensor; workspace?: Tensor } => {
     if (hasKernel(op, h.device)) {
-      const [hNew, workspace] = runKernel(op, h.device, inputs.map(contig), [spec([B, H], h), spec([4, B, H], h)]);
+      const [hNew, workspace] = runKernel(op, h.device, inputs, [spec([B, H], h), spec([4, B, H], h)], {});
       return { h: hNew!, workspace: workspace! };
     }
     const [xrz, xn] = split(xGates, [2 * H, H], 1) as [Tensor, Tensor];
@@ -78,7 +67,7 @@ export function gruCellBackward(gradH: Tensor, h: Tensor, workspace: Tensor): Gr
   requireSameFloat(op, gradH, h, workspace);
   return apply(op, [gradH, h, workspace], {}, () => {
     if (hasKernel(op, h.device)) {
-      const [gx, gh, gp] = runKernel(op, h.device, [contig(gradH), contig(h), contig(workspace)], [spec([B, 3 * H], h), spec([B, 3 * H], h), spec([B, H], h)]);
+      const [gx, gh, gp] = runKernel(op, h.device, [gradH, h, workspace], [spec([B, 3 * H], h), spec([B, 3 * H], h), spec([B, H], h)], {});
       return { gradXGates: gx!, gradHGates: gh!, gradH: gp! };
     }
     const [rg, z, n, hn] = [0, 1, 2, 3].map((k) => select(workspace, 0, k)) as [Tensor, Tensor, Tensor, Tensor];
@@ -102,7 +91,7 @@ export function lstmCell(xGates: Tensor, hGates: Tensor, c: Tensor): { h: Tensor
   requireSameFloat(op, xGates, hGates, c);
   const r = apply(op, [xGates, hGates, c], {}, (): { h: Tensor; c: Tensor; workspace?: Tensor } => {
     if (hasKernel(op, c.device)) {
-      const [hNew, cNew, workspace] = runKernel(op, c.device, [contig(xGates), contig(hGates), contig(c)], [spec([B, H], c), spec([B, H], c), spec([5, B, H], c)]);
+      const [hNew, cNew, workspace] = runKernel(op, c.device, [xGates, hGates, c], [spec([B, H], c), spec([B, H], c), spec([5, B, H], c)], {});
       return { h: hNew!, c: cNew!, workspace: workspace! };
     }
     const [gif, gg, go] = split(add(xGates, hGates), [2 * H, H, H], 1) as [Tensor, Tensor, Tensor];
@@ -130,7 +119,7 @@ export function lstmCellBackward(gradH: Tensor | null, gradC: Tensor | null, c: 
   const gh = gradH ?? zerosLike(c), gc = gradC ?? zerosLike(c);
   return apply(op, [gh, gc, c, workspace], {}, () => {
     if (hasKernel(op, c.device)) {
-      const [gg, gp] = runKernel(op, c.device, [contig(gh), contig(gc), contig(c), contig(workspace)], [spec([B, 4 * H], c), spec([B, H], c)]);
+      const [gg, gp] = runKernel(op, c.device, [gh, gc, c, workspace], [spec([B, 4 * H], c), spec([B, H], c)], {});
       return { gradGates: gg!, gradC: gp! };
     }
     const [i, f, g, o, tc] = [0, 1, 2, 3, 4].map((k) => select(workspace, 0, k)) as [Tensor, Tensor, Tensor, Tensor, Tensor];

@@ -1,0 +1,29 @@
+// The public ops: the names dispatch records (hooks, gradient rules and ONNX export key off them).
+// Kernels are the backend's vocabulary (./required.ts, ./optional.ts); ops are the user's.
+
+export const OP_NAMES = [
+  // creation and devices
+  'full', 'arange', 'eye', 'rand', 'randn', 'randint', 'fromBlob', 'cast', 'to',
+  // elementwise
+  'neg', 'abs', 'sign', 'floor', 'ceil', 'round', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'reciprocal',
+  'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'leakyRelu', 'erf', 'gelu', 'softplus',
+  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'remainder', 'clamp', 'where',
+  'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalNot', 'logicalAnd', 'logicalOr', 'logicalXor',
+  // reductions
+  'sum', 'mean', 'prod', 'amax', 'amin', 'max', 'min', 'argmax', 'argmin', 'var', 'std', 'logsumexp', 'any', 'all',
+  'softmax', 'logSoftmax', 'cumsum',
+  // views and copies
+  'contiguous', 'clone', 'view', 'reshape', 'permute', 'transpose', 't', 'unsqueeze', 'squeeze', 'expand', 'narrow', 'select',
+  // joining, indexing, linear algebra
+  'cat', 'stack', 'split', 'pad', 'flip', 'repeat', 'gather', 'scatterAdd', 'indexSelect', 'embedding', 'matmul', 'linear',
+  // neural networks
+  'conv1d', 'conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight',
+  'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward', 'adaptiveAvgPool2d', 'adaptiveAvgPool2dBackward',
+  'batchNorm', 'batchNormStats', 'batchNormBackward', 'layerNorm', 'dropout',
+  'nllLoss', 'crossEntropy', 'mseLoss', 'l1Loss', 'smoothL1Loss', 'huberLoss', 'binaryCrossEntropy', 'binaryCrossEntropyWithLogits',
+  'gruCell', 'gruCellBackward', 'lstmCell', 'lstmCellBackward',
+  // optimizer steps (in place)
+  'sgdStep', 'adamStep',
+] as const;
+
+export type OpName = (typeof OP_NAMES)[number];
