@@ -4,11 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { createCpuBackend } from '@flint/backend-cpu';
 import * as F from '@flint/core';
 import { grad, gradcheck } from '@flint/autograd';
+import { withoutKernels } from '@flint/backend-testkit';
 
-F.registerBackend('cpu-required', () => {
-  const b = createCpuBackend();
-  return { ...b, name: 'cpu-required', kernels: Object.fromEntries(Object.entries(b.kernels).filter(([k]) => (F.REQUIRED_KERNELS as readonly string[]).includes(k))) };
-});
+F.registerBackend('cpu-required', withoutKernels(createCpuBackend, 'optional', 'cpu-required'));
 
 for (const device of ['cpu', 'cpu-required']) {
   const r = (shape: number[], scale = 1) => F.randn(shape, { dtype: 'float64', device }).mul(scale).requiresGrad_();

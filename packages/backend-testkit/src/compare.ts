@@ -20,6 +20,7 @@ function close(a: number, e: number, tol: Tolerance | undefined): boolean {
 /** Returns null when `actual` matches, else a message naming the first mismatch (path, index, values). */
 export async function compare(actual: unknown, expect: Expect, tol: Tolerance | undefined, opts: { device: string; shapeOnly?: boolean }, path = 'result'): Promise<string | null> {
   if ('error' in expect) return `${path}: expected ${expect.error}`;
+  if ('none' in expect) return actual === undefined ? null : `${path}: expected no result (undefined), got ${describe(actual)}`;
   if ('l' in expect) {
     if (!Array.isArray(actual)) return `${path}: expected an array of ${expect.l.length}, got ${describe(actual)}`;
     if (actual.length !== expect.l.length) return `${path}: expected ${expect.l.length} items, got ${actual.length}`;

@@ -33,6 +33,8 @@ export type Arg =
 
 export type Expect =
   | { t: TensorSpec }
+  /** The call returns nothing (in-place ops such as the optimizer steps; their effect is in `after`). */
+  | { none: true }
   | { l: Expect[] }
   | { o: Record<string, Expect> }
   | { error: string };

@@ -15,3 +15,5 @@ export { EXTRA_CHECKS } from './extras.js';
 export type { ExtraCheck } from './extras.js';
 export { DEFAULT_TOL } from './compare.js';
 export type { SkipMap, CaseFilter } from './skip.js';
+export { withoutKernels } from './without.js';
+export { createMinimalBackend } from './reference/minimal.js';

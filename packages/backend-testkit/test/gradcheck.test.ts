@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { getDefaultDevice, initBackend, listBackends, registerBackend, removeBackend, setDefaultDevice } from '@flint/core';
 import { gradcheck } from '@flint/autograd'; // importing it installs the tape
 import { gradcheckCases, uniqueDeviceName } from '../src/index.js';
-import { createMinimalBackend } from './minimal-backend.js';
+import { createMinimalBackend } from '../src/reference/minimal.js';
 
 const device = uniqueDeviceName();
 let previous: string | undefined;

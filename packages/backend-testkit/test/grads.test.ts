@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { initBackend, registerBackend, removeBackend, setDefaultDevice } from '@flint/core';
 import { defineRule, gradcheck } from '@flint/autograd';
 import { gradcheckCases, runConformance, uniqueDeviceName } from '../src/index.js';
-import { createMinimalBackend } from './minimal-backend.js';
+import { createMinimalBackend } from '../src/reference/minimal.js';
 
 const quiet = { log: () => {} };
 

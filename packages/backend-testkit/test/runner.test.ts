@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend, Kernel } from '@flint/core';
 import { runConformance } from '../src/index.js';
-import { createMinimalBackend } from './minimal-backend.js';
+import { createMinimalBackend } from '../src/reference/minimal.js';
 
 function withKernel(name: string, k: Kernel<Float64Array>): () => Backend {
   return () => {

@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { createCpuBackend } from '@flint/backend-cpu';
 import * as F from '@flint/core';
+import { withoutKernels } from '@flint/backend-testkit';
 import '@flint/autograd';
-// the lead wires these into the CPU kernel table; until then the test device adds them itself
 import { Adagrad, Adam, AdamW, RMSprop, SGD } from './index.js';
 import type { Optimizer } from './index.js';
 import * as S from './lr-scheduler/index.js';
@@ -12,10 +12,7 @@ import * as S from './lr-scheduler/index.js';
 export const FUSED = 'cpu-fused', COMPOSITE = 'cpu-composite';
 // the CPU backend's table carries the fused sgdStep/adamStep kernels; COMPOSITE hides them
 F.registerBackend(FUSED, () => ({ ...createCpuBackend(), name: FUSED }));
-F.registerBackend(COMPOSITE, () => {
-  const b = createCpuBackend();
-  return { ...b, name: COMPOSITE, kernels: Object.fromEntries(Object.entries(b.kernels).filter(([k]) => k !== 'sgdStep' && k !== 'adamStep')) };
-});
+F.registerBackend(COMPOSITE, withoutKernels(createCpuBackend, ['sgdStep', 'adamStep'], COMPOSITE));
 
 const load = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')) as T;
 
