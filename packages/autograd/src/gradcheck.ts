@@ -7,13 +7,14 @@ export interface GradcheckResult { ok: boolean; maxError: number; report: string
 
 /**
  * fn maps float64 inputs (that require grad) to a tensor; every element's gradient is checked.
- * Returns a report naming the input and element where they disagree.
+ * Resolves to a report naming the input and element where they disagree (async: it reads values back,
+ * which works on every device).
  */
-export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): GradcheckResult {
+export async function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): Promise<GradcheckResult> {
   const eps = opts.eps ?? 1e-6, atol = opts.atol ?? 1e-5, rtol = opts.rtol ?? 1e-3;
   const problems: string[] = [];
   let maxError = 0;
-  scope(() => {
+  await scope(async () => {
     for (const x of inputs) if (x.dtype !== 'float64') problems.push(`input of shape [${x.shape.join(',')}] is ${x.dtype}; gradcheck needs float64 inputs for meaningful finite differences`);
     if (problems.length) return;
     const out = fn(...inputs);
@@ -26,37 +27,35 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
       const e = new Float64Array(n); e[j] = 1;
       const gs = grad(out, inputs.filter((_, i) => diff[i]), { gradOutputs: [tensor(e, { dtype: 'float64', device: out.device }).reshape(outShape)], retainGraph: true, allowUnused: true });
       let k = 0;
-      inputs.forEach((x, i) => {
-        if (!diff[i]) return;
+      for (const [i, x] of inputs.entries()) {
+        if (!diff[i]) continue;
         const g = gs[k++];
-        const v = g ? Array.from(g.dataSync() as Float64Array) : new Array<number>(x.numel()).fill(0);
+        const v = g ? Array.from((await g.data()) as Float64Array) : new Array<number>(x.numel()).fill(0);
         v.forEach((val, p) => { analytic[i]![p]![j] = val; });
-      });
+      }
     }
     // numeric Jacobian by central differences on each input element (inputs keep requiresGrad, so a
     // function that itself calls grad(), e.g. for double backward, can be checked too)
-    {
-      inputs.forEach((x, i) => {
-        if (!diff[i]) return;
-        const buf = x.contiguous();
-        for (let p = 0; p < x.numel(); p++) {
-          const base = (buf.dataSync() as Float64Array)[p]!;
-          const evalAt = (v: number): Float64Array => {
-            const data = Float64Array.from(buf.dataSync() as Float64Array); data[p] = v;
-            const shifted = inputs.map((y, k) => (k === i ? tensor(data, { dtype: 'float64', device: x.device }).reshape(x.shape).requiresGrad_(x.requiresGrad) : y));
-            return scope(() => Float64Array.from(fn(...shifted).detach().dataSync() as Float64Array));
-          };
-          const plus = evalAt(base + eps), minus = evalAt(base - eps);
-          for (let j = 0; j < n; j++) {
-            const num = (plus[j]! - minus[j]!) / (2 * eps), ana = analytic[i]![p]![j]!;
-            const err = Math.abs(num - ana);
-            maxError = Math.max(maxError, err);
-            if (err > atol + rtol * Math.abs(num) && problems.length < 10) {
-              problems.push(`input ${i} element ${p}, output element ${j}: analytic ${ana}, numerical ${num} (|diff| ${err.toExponential(3)})`);
-            }
+    for (const [i, x] of inputs.entries()) {
+      if (!diff[i]) continue;
+      const values = Float64Array.from((await x.data()) as Float64Array);
+      for (let p = 0; p < x.numel(); p++) {
+        const base = values[p]!;
+        const evalAt = async (v: number): Promise<Float64Array> => {
+          const data = Float64Array.from(values); data[p] = v;
+          const shifted = inputs.map((y, k) => (k === i ? tensor(data, { dtype: 'float64', device: x.device }).reshape(x.shape).requiresGrad_(x.requiresGrad) : y));
+          return scope(async () => Float64Array.from((await fn(...shifted).detach().data()) as Float64Array));
+        };
+        const plus = await evalAt(base + eps), minus = await evalAt(base - eps);
+        for (let j = 0; j < n; j++) {
+          const num = (plus[j]! - minus[j]!) / (2 * eps), ana = analytic[i]![p]![j]!;
+          const err = Math.abs(num - ana);
+          maxError = Math.max(maxError, err);
+          if (err > atol + rtol * Math.abs(num) && problems.length < 10) {
+            problems.push(`input ${i} element ${p}, output element ${j}: analytic ${ana}, numerical ${num} (|diff| ${err.toExponential(3)})`);
           }
         }
-      });
+      }
     }
   });
   const ok = problems.length === 0;

@@ -5,7 +5,7 @@ import type { Tensor } from '@flint/core';
 /** The part of @flint/autograd the testkit uses (typed here so the testkit's types don't need the package). */
 export interface AutogradApi {
   grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], opts?: { allowUnused?: boolean }): (Tensor | null)[];
-  gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts?: { raiseException?: boolean }): { ok: boolean; maxError: number; report: string };
+  gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts?: { raiseException?: boolean }): Promise<{ ok: boolean; maxError: number; report: string }>;
 }
 
 export type AutogradLoad = { api: AutogradApi; reason?: undefined } | { api?: undefined; reason: string };

@@ -75,10 +75,12 @@ export function createMockGpu(opts: MockGpuOptions = {}): MockGpu {
       const copy = Float64Array.from(data as ArrayLike<number | bigint>, (v) => store(dtype, Number(v)));
       queue.enqueue('write', [buffer], () => buffer.data!.set(copy, offset));
     },
-    async read(buffer, dtype, offset, numel) {
-      if (buffer.released) throw new BackendError(`mockgpu: read of buffer #${buffer.id}, which core already released`);
-      await settled();
-      return readHost(buffer.data!, dtype, offset, numel);
+    read(buffer, dtype, offset, numel) {
+      // the copy to the host is enqueued now, as a GPU backend's staging copy is: core may release the
+      // buffer as soon as read() returns
+      let host: HostArray | undefined;
+      queue.enqueue('read', [buffer], () => { host = readHost(buffer.data!, dtype, offset, numel); });
+      return settled().then(() => host!);
     },
     release: (buffer) => queue.release(buffer),
     memory: () => queue.memory(),

@@ -34,6 +34,14 @@ export function callOp(c: Pick<Case, 'call' | 'method'>, args: unknown[]): unkno
 export class MissingApi extends Error {}
 
 export async function runCase(c: Case, device: string): Promise<CaseResult> {
+  const before = core.memory().devices[device]?.tensors ?? 0;
+  const r = await runCaseOnce(c, device);
+  // an op that leaks an intermediate (or keeps one when it throws) is named here, not at the end of the suite
+  const left = (core.memory().devices[device]?.tensors ?? 0) - before;
+  return left > 0 && r.status === 'pass' ? { ...r, status: 'fail', message: `${left} tensors are still live after the case disposed everything it made` } : r;
+}
+
+async function runCaseOnce(c: Case, device: string): Promise<CaseResult> {
   const base = { id: c.id, family: familyOf(c.id), op: c.op };
   const fail = (message: string): CaseResult => ({ ...base, status: 'fail', message });
   const made: Made = { tensors: [], bases: new Map() };

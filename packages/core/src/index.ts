@@ -13,7 +13,7 @@ export type { TensorData as TensorValues, NestedList } from './tensor-base.js';
 export { scope, keep, Storage } from './memory.js';
 export type { MemoryInfo, DeviceMemory } from './memory.js';
 export { memory } from './memory-api.js';
-export { synchronize, DeviceEvent } from './sync.js';
+export { synchronize, DeviceEvent, assertAsync } from './sync.js';
 export { addHook, apply, runKernel, launch, allocate, hasKernel, withoutHooks, copyInto, isDenseTensor } from './dispatch.js';
 export type { OpCall, OpHook } from './dispatch.js';
 export { installAutograd } from './autograd-ext.js';

@@ -1,6 +1,7 @@
 // Waiting for a device and timing its work: torch.cuda.synchronize and torch.cuda.Event, for any backend.
 import { BackendError } from './errors.js';
 import { getBackend, getDefaultDevice } from './registry.js';
+import type { Tensor } from './tensor.js';
 
 /**
  * Wait until the work enqueued on `device` (default: the default device) has finished. Rejects with the
@@ -8,6 +9,7 @@ import { getBackend, getDefaultDevice } from './registry.js';
  */
 export async function synchronize(device: string = getDefaultDevice()): Promise<void> {
   await getBackend(device).synchronize?.();
+  await settleChecks(device);
 }
 
 /**
@@ -44,4 +46,36 @@ export class DeviceEvent {
     if (timing) await timing.elapsedMs(this.mark, this.mark);
     else await this.mark;
   }
+}
+
+// --- device-side checks (torch._assert_async): a condition the host learns about only by reading it ---
+const pendingChecks = new Map<string, Promise<Error | undefined>[]>();
+
+/**
+ * Check that every element of the bool tensor `condition` is true, throwing `error()` if not. On a device
+ * that reads synchronously the check is immediate; elsewhere it reads asynchronously and the error comes
+ * from the next `data()`, `item()` or `synchronize()` on that device, so nothing waits for the device.
+ */
+export function assertAsync(condition: Tensor, error: () => Error): void {
+  const ok = (values: ArrayLike<number | bigint>): boolean => Array.prototype.every.call(values, (v) => v !== 0 && v !== 0n);
+  if (condition.storage.backend.syncRead) {
+    if (!ok(condition.dataSync())) throw error();
+    return;
+  }
+  // the read is issued now, from a dense copy that can go at once (a backend keeps what queued work needs)
+  const c = condition.contiguous();
+  const read = c.storage.backend.read(c.storage.buffer, c.dtype, c.offset, c.numel());
+  if (c !== condition) c.dispose();
+  const check = read.then((v) => (ok(v as ArrayLike<number | bigint>) ? undefined : error()), (e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+  const list = pendingChecks.get(condition.device) ?? [];
+  list.push(check);
+  pendingChecks.set(condition.device, list);
+}
+
+/** Throw the first failed check of `device` issued so far (and forget them all). */
+export async function settleChecks(device: string): Promise<void> {
+  const list = pendingChecks.get(device);
+  if (!list) return;
+  pendingChecks.delete(device);
+  for (const e of await Promise.all(list)) if (e) throw e;
 }

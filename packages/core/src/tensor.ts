@@ -12,6 +12,7 @@ import * as ops from './ops/index.js';
 import type { Dims, ValuesIndices, VarOptions } from './ops/index.js';
 import type { ShapeArg, TensorLike, Scalar } from './ops/index.js';
 import { formatTensor } from './print.js';
+import { settleChecks } from './sync.js';
 import { canCast } from './dtype-cast.js';
 
 export class Tensor extends TensorBase {
@@ -25,9 +26,12 @@ export class Tensor extends TensorBase {
   async data<T extends TensorData = TensorData>(): Promise<T> {
     this.assertLive('data');
     const c = ops.contiguous(this);
+    let host;
     try {
-      return toTensorData(this.dtype, await c.storage.backend.read(c.storage.buffer, c.dtype, c.offset, c.numel())) as T;
+      host = await c.storage.backend.read(c.storage.buffer, c.dtype, c.offset, c.numel());
     } finally { if (c !== this) c.dispose(); }
+    await settleChecks(this.device);
+    return toTensorData(this.dtype, host) as T;
   }
   /** Synchronous read, on backends that support it (CPU). */
   dataSync<T extends TensorData = TensorData>(): T {

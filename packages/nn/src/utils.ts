@@ -1,5 +1,5 @@
 // torch.nn.utils: gradient clipping and flattening parameters to one vector.
-import { cat, scope, stack, tensor, type Tensor } from '@flint/core';
+import { assertAsync, cat, scope, stack, tensor, type Tensor } from '@flint/core';
 import { noGrad } from '@flint/autograd';
 
 const withGrad = (ps: Iterable<Tensor>): Tensor[] => [...ps].filter((p) => p.grad);
@@ -17,8 +17,9 @@ export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: nu
     const all = stack(norms);
     const total = normType === Infinity ? all.amax() : all.pow(normType).sum().pow(1 / normType);
     if (errorIfNonfinite) {
-      const v = Number(total.itemSync());
-      if (!Number.isFinite(v)) throw new Error(`clipGradNorm_: the total norm of order ${normType} of the gradients is non-finite (${v}); set errorIfNonfinite: false to clip anyway`);
+      // immediate where the device reads synchronously; on an asynchronous one, raised at its next read
+      assertAsync(total.eq(total).logicalAnd(total.abs().ne(Infinity)), () =>
+        new Error(`clipGradNorm_: the total norm of order ${normType} of the gradients is non-finite; set errorIfNonfinite: false to clip anyway`));
     }
     const coef = total.add(1e-6).reciprocal().mul(maxNorm).clamp(null, 1);
     for (const g of grads) g.mul_(coef);

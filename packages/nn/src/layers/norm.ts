@@ -51,18 +51,23 @@ abstract class BatchNormBase extends Module {
 
   override forward(x: Tensor): Tensor {
     this.checkInput(x);
-    let factor = this.momentum ?? 0;
+    let factor: number | Tensor = this.momentum ?? 0;
     if (this.training && this.trackRunningStats && this.num_batches_tracked) {
       const nbt = this.num_batches_tracked;
       noGrad(() => nbt.add_(1));
-      if (this.momentum === null) factor = 1 / Number(nbt.itemSync());
+      // momentum null: the cumulative average, 1/numBatchesTracked, computed where the count lives
+      if (this.momentum === null) factor = noGrad(() => nbt.to(x.dtype).reciprocal());
     }
     // with no running statistics, eval mode normalizes with the batch's own statistics too
     const useBatchStats = this.training || (!this.running_mean && !this.running_var);
     const useRunning = !this.training || this.trackRunningStats;
-    return batchNorm(x, useRunning ? this.running_mean : null, useRunning ? this.running_var : null, {
-      weight: this.weight, bias: this.bias, training: useBatchStats, momentum: factor, eps: this.eps,
-    });
+    try {
+      return batchNorm(x, useRunning ? this.running_mean : null, useRunning ? this.running_var : null, {
+        weight: this.weight, bias: this.bias, training: useBatchStats, momentum: factor, eps: this.eps,
+      });
+    } finally {
+      if (typeof factor !== 'number') factor.dispose();
+    }
   }
   override extraRepr(): string {
     return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}, affine=${pyBool(this.affine)}, track_running_stats=${pyBool(this.trackRunningStats)}`;

@@ -10,7 +10,14 @@ import { mean as meanOf, sum, variance } from '../reduce.js';
 import { rsqrt } from '../unary.js';
 import { requireSameFloat } from './util.js';
 
-export interface BatchNormOptions { weight?: Tensor | null; bias?: Tensor | null; training?: boolean; momentum?: number; eps?: number }
+export interface BatchNormOptions {
+  weight?: Tensor | null; bias?: Tensor | null; training?: boolean; eps?: number;
+  /**
+   * The running statistics' update factor (default 0.1). A 0-d tensor works too, for a factor that lives on
+   * the device (PyTorch's momentum=None cumulative average, 1/numBatchesTracked, without reading it back).
+   */
+  momentum?: number | Tensor;
+}
 
 function checkPerChannel(op: string, what: string, t: Tensor | null | undefined, C: number, x: Tensor): void {
   if (t && (t.ndim !== 1 || t.shape[0] !== C)) {
@@ -44,7 +51,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
     throw new ShapeError(`${op}: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);
   }
   const inputs = [x, runningMean, runningVar, weight, bias].filter((t): t is Tensor => !!t);
-  return apply(op, inputs, { training, momentum, eps, stats: [!!runningMean, !!runningVar], affine: [!!weight, !!bias] }, () => {
+  return apply(op, inputs, { training, momentum: typeof momentum === 'number' ? momentum : 'tensor', eps, stats: [!!runningMean, !!runningVar], affine: [!!weight, !!bias] }, () => {
     const x3 = x.reshape([N, C, S]), like = { dtype: x.dtype, device: x.device };
     let y: Tensor, mean: Tensor | undefined, biasedVar: Tensor | undefined;
     if (hasKernel(op, x.device)) {
@@ -64,8 +71,10 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
     }
     if (training && runningMean && runningVar) {
       const n = N * S;
-      runningMean.mul_(1 - momentum).add_(mul(mean!, momentum));
-      runningVar.mul_(1 - momentum).add_(mul(biasedVar!, (momentum * n) / (n - 1)));
+      const keep = typeof momentum === 'number' ? 1 - momentum : sub(1, momentum);
+      const unbiased = typeof momentum === 'number' ? (momentum * n) / (n - 1) : mul(momentum, n / (n - 1));
+      runningMean.mul_(keep).add_(mul(mean!, momentum));
+      runningVar.mul_(keep).add_(mul(biasedVar!, unbiased));
     }
     return y.reshape([...x.shape]);
   });

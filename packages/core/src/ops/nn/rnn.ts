@@ -116,8 +116,10 @@ export function lstmCellBackward(gradH: Tensor | null, gradC: Tensor | null, c: 
   if (gradH) checkShape(op, 'gradH', gradH, [B, H]);
   if (gradC) checkShape(op, 'gradC', gradC, [B, H]);
   requireSameFloat(op, c, workspace, gradH, gradC);
-  const gh = gradH ?? zerosLike(c), gc = gradC ?? zerosLike(c);
-  return apply(op, [gh, gc, c, workspace], {}, () => {
+  const inputs = [gradH, gradC, c, workspace].filter((t): t is Tensor => t !== null);
+  return apply(op, inputs, { grads: [gradH !== null, gradC !== null] }, () => {
+    // a missing gradient is zeros, made inside the op so its scope frees them
+    const gh = gradH ?? zerosLike(c), gc = gradC ?? zerosLike(c);
     if (hasKernel(op, c.device)) {
       const [gg, gp] = runKernel(op, c.device, [gh, gc, c, workspace], [spec([B, 4 * H], c), spec([B, H], c)], {});
       return { gradGates: gg!, gradC: gp! };
