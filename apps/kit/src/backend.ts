@@ -1,15 +1,24 @@
-// Choose a backend by name for --backend; the CPU backend is always available.
+// Choose a backend by name for --backend: 'cpu' (always available), the GPU packages once installed, and
+// 'mockgpu' (the testkit's queued mock GPU: a quick way to check a training loop never reads synchronously).
 import { initBackend, listBackends, setDefaultDevice } from '@flint/core';
 
-const PACKAGES: Record<string, string> = { cpu: '@flint/backend-cpu', webgpu: '@flint/backend-webgpu', cuda: '@flint/backend-cuda' };
+const PACKAGES: Record<string, { pkg: string; load: () => Promise<unknown> }> = {
+  cpu: { pkg: '@flint/backend-cpu', load: () => import('@flint/backend-cpu') },
+  webgpu: { pkg: '@flint/backend-webgpu', load: () => import(/* @vite-ignore */ '@flint/backend-webgpu' as string) },
+  cuda: { pkg: '@flint/backend-cuda', load: () => import(/* @vite-ignore */ '@flint/backend-cuda' as string) },
+  mockgpu: { pkg: '@flint/backend-testkit/mock', load: async () => (await import('@flint/backend-testkit/mock')).registerMockGpu() },
+};
 
+/** Make `name` the default device, loading its package unless a backend of that name is registered already. */
 export async function useBackend(name = 'cpu'): Promise<string> {
-  const pkg = PACKAGES[name];
-  if (!pkg) throw new Error(`--backend '${name}' is unknown; choose one of: ${Object.keys(PACKAGES).join(', ')}`);
-  try {
-    await import(pkg);
-  } catch (e) {
-    throw new Error(`--backend ${name}: could not load ${pkg} (${(e as Error).message}); install it, or use --backend cpu. Registered: ${listBackends().join(', ') || 'none'}`);
+  if (!listBackends().includes(name)) {
+    const entry = PACKAGES[name];
+    if (!entry) throw new Error(`--backend '${name}' is unknown; choose one of: ${Object.keys(PACKAGES).join(', ')}`);
+    try {
+      await entry.load();
+    } catch (e) {
+      throw new Error(`--backend ${name}: could not load ${entry.pkg} (${(e as Error).message}); install it, or use --backend cpu. Registered: ${listBackends().join(', ') || 'none'}`);
+    }
   }
   await initBackend(name);
   setDefaultDevice(name);

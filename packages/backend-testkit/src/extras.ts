@@ -141,6 +141,56 @@ export const EXTRA_CHECKS: ExtraCheck[] = [
     },
   },
   {
+    id: 'extras/dropout/eval_identity_keeps_dtype', op: 'dropout',
+    async run(device) {
+      const dropout = op<[Tensor, number, boolean]>('dropout');
+      const x = core.randn([3, 4], { device, dtype: 'float64' });
+      const y = dropout(x, 0.5, false), z = dropout(x, 0.25, true);
+      check(y.dtype === 'float64' && z.dtype === 'float64', `dropout changed the dtype: ${y.dtype}, ${z.dtype}`);
+      const [a, b] = [await values(y), await values(x)];
+      check(a.every((v, i) => v === b[i]), 'dropout(x, p, training=false) must return x unchanged');
+      z.dispose();
+    },
+  },
+  {
+    id: 'extras/conv2d/backward_ops_are_adjoints', op: 'conv2d',
+    async run(device) {
+      // <conv(x), g> = <x, dX(g)> = <w, dW(g)>: the backward kernels are the transposes of the forward one
+      const opts = { stride: [2, 1], padding: [1, 2], dilation: [1, 2], groups: 2 };
+      const f = (name: string) => op<unknown[]>(name);
+      const x = core.randn([2, 4, 7, 6], { device, dtype: 'float64' }), w = core.randn([6, 2, 3, 2], { device, dtype: 'float64' });
+      const y = f('conv2d')(x, w, null, opts), g = core.randn([...y.shape], { device, dtype: 'float64' });
+      const dot = async (a: Tensor, b: Tensor): Promise<number> => { const p = a.mul(b), s = p.sum(); p.dispose(); return (await values(s))[0]!; };
+      const gx = f('conv2dBackwardInput')(g, w, x.shape, opts), gw = f('conv2dBackwardWeight')(g, x, w.shape, opts);
+      const lhs = await dot(y, g), viaInput = await dot(x, gx), viaWeight = await dot(w, gw);
+      for (const t of [x, w, y, g, gx, gw]) t.dispose();
+      check(Math.abs(viaInput - lhs) <= 1e-9 * (1 + Math.abs(lhs)), `<conv(x), g> = ${lhs} but <x, conv2dBackwardInput(g)> = ${viaInput}`);
+      check(Math.abs(viaWeight - lhs) <= 1e-9 * (1 + Math.abs(lhs)), `<conv(x), g> = ${lhs} but <w, conv2dBackwardWeight(g)> = ${viaWeight}`);
+    },
+  },
+  {
+    id: 'extras/maxPool2d/backward_routes_to_the_maximum', op: 'maxPool2d',
+    async run(device) {
+      const x = core.tensor([[[[1, 5, 2, 0], [3, 4, 8, 1]]]], { device });
+      const { values: v, indices } = op<unknown[]>('maxPool2d')(x, 2, { returnIndices: true }) as unknown as { values: Tensor; indices: Tensor };
+      const gy = core.tensor([[[[10, 20]]]], { device });
+      const gx = op<unknown[]>('maxPool2dBackward')(gy, indices, x.shape);
+      const [vv, iv, gv] = [await values(v), await values(indices), await values(gx)];
+      x.dispose(); gy.dispose();
+      check(vv.join() === '5,8' && iv.join() === '1,6', `maxPool2d values ${vv}, indices ${iv}; expected 5,8 at 1,6`);
+      check(gv.join() === '0,10,0,0,0,0,20,0', `maxPool2dBackward gave ${gv}, expected 0,10,0,0,0,0,20,0`);
+    },
+  },
+  {
+    id: 'extras/crossEntropy/all_ignored_mean_is_nan', op: 'crossEntropy',
+    async run(device) {
+      const logits = core.randn([2, 3], { device }), t = core.tensor([-100n, -100n], { device });
+      const [v] = await values(op<unknown[]>('crossEntropy')(logits, t));
+      logits.dispose(); t.dispose();
+      check(Number.isNaN(v), `crossEntropy over only ignored targets (mean) is NaN in torch, got ${v}`);
+    },
+  },
+  {
     id: 'extras/dispose/use_after_dispose', op: 'dispose',
     async run(device) {
       const x = core.tensor([1, 2, 3], { device });

@@ -36,24 +36,54 @@ function convGeometry(x: readonly number[], w: readonly number[], y: readonly nu
   };
 }
 
-/** Visit every (n, o, oh, ow, c, i, j) term of a convolution whose input position is inside the image. */
-function eachTap(g: ConvGeometry, fn: (yo: number, xo: number, wo: number) => void): void {
-  const Cg = g.C / g.G, Og = g.O / g.G;
-  for (let n = 0; n < g.N; n++) for (let o = 0; o < g.O; o++) {
-    const grp = Math.floor(o / Og);
+/**
+ * The input offsets (into image n's group grp) of each (tap k, output position l) pair, -1 where the tap
+ * falls in the padding: the im2col table, [Cg*kh*kw, Ho*Wo].
+ */
+function taps(g: ConvGeometry): Int32Array {
+  const Cg = g.C / g.G, K = Cg * g.kh * g.kw, L = g.Ho * g.Wo, out = new Int32Array(K * L);
+  for (let c = 0; c < Cg; c++) for (let i = 0; i < g.kh; i++) for (let j = 0; j < g.kw; j++) {
+    const k = (c * g.kh + i) * g.kw + j;
     for (let oh = 0; oh < g.Ho; oh++) for (let ow = 0; ow < g.Wo; ow++) {
-      const yo = ((n * g.O + o) * g.Ho + oh) * g.Wo + ow;
-      for (let c = 0; c < Cg; c++) for (let i = 0; i < g.kh; i++) {
-        const h = oh * g.sh - g.ph + i * g.dh;
-        if (h < 0 || h >= g.H) continue;
-        for (let j = 0; j < g.kw; j++) {
-          const w = ow * g.sw - g.pw + j * g.dw;
-          if (w < 0 || w >= g.W) continue;
-          fn(yo, ((n * g.C + grp * Cg + c) * g.H + h) * g.W + w, ((o * Cg + c) * g.kh + i) * g.kw + j);
-        }
-      }
+      const h = oh * g.sh - g.ph + i * g.dh, w = ow * g.sw - g.pw + j * g.dw;
+      out[k * L + oh * g.Wo + ow] = h < 0 || h >= g.H || w < 0 || w >= g.W ? -1 : (c * g.H + h) * g.W + w;
     }
   }
+  return out;
+}
+
+/** y += a * x */
+function axpy(a: number, x: Float64Array, y: Float64Array): void {
+  for (let i = 0; i < y.length; i++) y[i]! += a * x[i]!;
+}
+const dot = (x: Float64Array, y: Float64Array): number => {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i]! * y[i]!;
+  return s;
+};
+
+/**
+ * Group grp's im2col over the whole batch: [K, N*L] (tap k of image n at position l is column n*L + l),
+ * so the products below run over long rows.
+ */
+function columns(g: ConvGeometry, t: Int32Array, xv: Float64Array, grp: number): Float64Array {
+  const L = g.Ho * g.Wo, K = t.length / L, Cg = g.C / g.G, NL = g.N * L, col = new Float64Array(K * NL);
+  for (let n = 0; n < g.N; n++) {
+    const xBase = (n * g.C + grp * Cg) * g.H * g.W;
+    for (let k = 0; k < K; k++) for (let l = 0; l < L; l++) { const o = t[k * L + l]!; col[k * NL + n * L + l] = o < 0 ? 0 : xv[xBase + o]!; }
+  }
+  return col;
+}
+
+/** [N, O, L] (an output or its gradient) ⇄ group grp's rows [Og, N*L]. */
+function toRows(g: ConvGeometry, v: Float64Array, grp: number): Float64Array {
+  const L = g.Ho * g.Wo, Og = g.O / g.G, NL = g.N * L, rows = new Float64Array(Og * NL);
+  for (let o = 0; o < Og; o++) for (let n = 0; n < g.N; n++) rows.set(v.subarray((n * g.O + grp * Og + o) * L, (n * g.O + grp * Og + o + 1) * L), o * NL + n * L);
+  return rows;
+}
+function fromRows(g: ConvGeometry, rows: Float64Array, out: Float64Array, grp: number): void {
+  const L = g.Ho * g.Wo, Og = g.O / g.G, NL = g.N * L;
+  for (let o = 0; o < Og; o++) for (let n = 0; n < g.N; n++) out.set(rows.subarray(o * NL + n * L, o * NL + (n + 1) * L), (n * g.O + grp * Og + o) * L);
 }
 
 export function mockKernels(indexError: (op: string, message: string) => void): MockKernels {
@@ -112,18 +142,45 @@ export function mockKernels(indexError: (op: string, message: string) => void): 
     },
     conv2d: ([x, w, bias], [y], attrs) => {
       const g = convGeometry(x!.shape, w!.shape, y!.shape, attrs), xv = read(x!), wv = read(w!), r = new Float64Array(size(y!.shape));
-      eachTap(g, (yo, xo, wo) => { r[yo]! += xv[xo]! * wv[wo]!; });
-      if (bias) { const b = read(bias); for (let i = 0; i < r.length; i++) r[i]! += b[Math.floor(i / (g.Ho * g.Wo)) % g.O]!; }
+      const t = taps(g), L = g.Ho * g.Wo, K = t.length / L, Og = g.O / g.G, NL = g.N * L;
+      for (let grp = 0; grp < g.G; grp++) {
+        const col = columns(g, t, xv, grp), rows = new Float64Array(Og * NL);
+        for (let o = 0; o < Og; o++) {
+          const row = rows.subarray(o * NL, (o + 1) * NL);
+          for (let k = 0; k < K; k++) axpy(wv[(grp * Og + o) * K + k]!, col.subarray(k * NL, (k + 1) * NL), row);
+        }
+        fromRows(g, rows, r, grp);
+      }
+      if (bias) { const b = read(bias); for (let i = 0; i < r.length; i++) r[i]! += b[Math.floor(i / L) % g.O]!; }
       write(y!, r);
     },
     conv2dBackwardInput: ([gy, w], [gx], attrs) => {
       const g = convGeometry(attrs.inputShape, w!.shape, gy!.shape, attrs), gv = read(gy!), wv = read(w!), r = new Float64Array(size(gx!.shape));
-      eachTap(g, (yo, xo, wo) => { r[xo]! += gv[yo]! * wv[wo]!; });
+      const t = taps(g), L = g.Ho * g.Wo, K = t.length / L, Og = g.O / g.G, Cg = g.C / g.G, NL = g.N * L;
+      for (let grp = 0; grp < g.G; grp++) {
+        const rows = toRows(g, gv, grp), col = new Float64Array(K * NL);
+        for (let o = 0; o < Og; o++) {
+          const row = rows.subarray(o * NL, (o + 1) * NL);
+          for (let k = 0; k < K; k++) axpy(wv[(grp * Og + o) * K + k]!, row, col.subarray(k * NL, (k + 1) * NL));
+        }
+        // col2im: each tap's gradient back to its input position
+        for (let n = 0; n < g.N; n++) {
+          const xBase = (n * g.C + grp * Cg) * g.H * g.W;
+          for (let k = 0; k < K; k++) for (let l = 0; l < L; l++) { const o = t[k * L + l]!; if (o >= 0) r[xBase + o]! += col[k * NL + n * L + l]!; }
+        }
+      }
       write(gx!, r);
     },
     conv2dBackwardWeight: ([gy, x], [gw], attrs) => {
       const g = convGeometry(x!.shape, attrs.weightShape, gy!.shape, attrs), gv = read(gy!), xv = read(x!), r = new Float64Array(size(gw!.shape));
-      eachTap(g, (yo, xo, wo) => { r[wo]! += gv[yo]! * xv[xo]!; });
+      const t = taps(g), L = g.Ho * g.Wo, K = t.length / L, Og = g.O / g.G, NL = g.N * L;
+      for (let grp = 0; grp < g.G; grp++) {
+        const col = columns(g, t, xv, grp), rows = toRows(g, gv, grp);
+        for (let o = 0; o < Og; o++) {
+          const row = rows.subarray(o * NL, (o + 1) * NL);
+          for (let k = 0; k < K; k++) r[(grp * Og + o) * K + k] = dot(row, col.subarray(k * NL, (k + 1) * NL));
+        }
+      }
       write(gw!, r);
     },
     // in place: param (and the momentum buffer) are written through their own buffers
