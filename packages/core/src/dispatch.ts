@@ -151,6 +151,17 @@ export function runKernel<K extends KernelName>(op: K, device: string, inputs: r
   return outputs;
 }
 
+/** What launch needs to know of a kernel on a backend, worked out once. */
+interface Plan { readonly storage: boolean; readonly strided: boolean; readonly inPlace: readonly number[] }
+const plans = new WeakMap<Backend, Map<KernelName, Plan>>();
+function planOf(backend: Backend, op: KernelName): Plan {
+  let perBackend = plans.get(backend);
+  if (!perBackend) plans.set(backend, (perBackend = new Map()));
+  let plan = perBackend.get(op);
+  if (!plan) perBackend.set(op, (plan = { storage: STORAGE_KERNELS.includes(op), strided: takesStrided(op, backend.capabilities), inPlace: inPlaceInputs(op) }));
+  return plan;
+}
+
 /**
  * Run kernel `op` from `inputs` into `outputs` (fresh tensors, or any view for `copy`). Kernels enqueue
  * and return: nothing here waits for them, and the temporaries it makes are released at once (a backend
@@ -161,7 +172,7 @@ export function launch<K extends KernelName>(op: K, inputs: readonly Tensor[], o
   const kernel = backend.kernels[op] as ((i: KernelTensor[], o: KernelTensor[], a: unknown) => void) | undefined;
   if (!kernel) throw new BackendError(`backend '${backend.name}' has no '${op}' kernel, which is in the required tier; the backend is incomplete (see @flint/core BACKENDS.md)`);
   checkLive(op, inputs);
-  const storage = STORAGE_KERNELS.includes(op), strided = takesStrided(op, backend.capabilities), inPlace = inPlaceInputs(op);
+  const { storage, strided, inPlace } = planOf(backend, op);
   const temps: Tensor[] = [];
   try {
     const ins = inputs.map((t, i) => {

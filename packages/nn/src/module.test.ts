@@ -191,3 +191,35 @@ describe('layer behaviour PyTorch fixtures cannot pin down (random masks, init)'
     expect(Number(bn.num_batches_tracked!.itemSync())).toBe(2);
   });
 });
+
+describe('Module.toAsync', () => {
+  it('moves a model to an asynchronous device and back, values intact, with no synchronous read', async () => {
+    const { registerMockGpu } = await import('@flint/backend-testkit/mock');
+    const F = await import('@flint/core');
+    const { Linear, BatchNorm1d, Sequential } = await import('./index.js');
+    const gpu = registerMockGpu({ name: 'mockgpu-nn' });
+    try {
+      F.manualSeed(1);
+      const model = new Sequential(new Linear(3, 2), new BatchNorm1d(2));
+      const before = Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, Array.from(t.dataSync(), Number)]));
+      await model.toAsync(gpu);
+      expect(() => model.to('cpu')).toThrow(/can't be read synchronously; use 'await x.toAsync\("cpu"\)'/);
+      const y = F.scope(() => model.call(F.randn([4, 3], { device: gpu })));
+      expect(y.device).toBe(gpu);
+      await model.toAsync({ device: 'cpu', dtype: 'float64' });
+      const sd = model.stateDict();
+      expect(sd['0.weight']!.dtype).toBe('float64');
+      expect(sd['1.num_batches_tracked']!.dtype).toBe('int64');
+      for (const [k, t] of Object.entries(sd)) {
+        expect(t.device).toBe('cpu');
+        if (k !== '1.running_mean' && k !== '1.running_var' && k !== '1.num_batches_tracked') {
+          Array.from(t.dataSync(), Number).forEach((v, i) => expect(v).toBeCloseTo(before[k]![i]!, 6));
+        }
+      }
+      y.dispose(); // and with it the graph that kept its inputs
+      expect(F.memory().devices[gpu]?.tensors).toBe(0);
+    } finally {
+      F.removeBackend(gpu);
+    }
+  });
+});

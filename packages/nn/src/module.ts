@@ -1,7 +1,7 @@
 // Module: PyTorch's nn.Module. Parameters and submodules are found by scanning the instance's own
 // properties in definition order (so `this.fc1 = new Linear(4, 8)` registers fc1); buffers are named
 // explicitly with registerBuffer. State-dict keys are the property paths, as in PyTorch.
-import { ShapeError, type DType, type Tensor } from '@flint/core';
+import { DTYPES, ShapeError, isFloating as isFloatingDType, type DType, type Tensor } from '@flint/core';
 import { noGrad } from '@flint/autograd';
 import { Parameter } from './parameter.js';
 
@@ -121,11 +121,31 @@ export class Module {
    * Parameters are replaced by new Parameter objects, so build optimizers after calling to().
    */
   to(target: ToTarget): this {
-    const { device, dtype } = typeof target === 'string' ? (isDTypeName(target) ? { dtype: target as DType, device: undefined } : { device: target, dtype: undefined }) : target;
-    const convert = (t: Tensor): Tensor => {
-      const floating = t.dtype.startsWith('float') || t.dtype === 'bfloat16';
-      return t.to({ device, dtype: floating ? dtype : undefined });
-    };
+    const { device, dtype } = parseTarget(target);
+    return this.#convertAll((t) => t.to({ device, dtype: isFloating(t) ? dtype : undefined }));
+  }
+
+  /**
+   * to(), for a device that reads asynchronously (a GPU to the CPU, or between GPUs): the values are read
+   * back without blocking. `await model.toAsync('cpu')`.
+   */
+  async toAsync(target: ToTarget): Promise<this> {
+    const { device, dtype } = parseTarget(target);
+    const moved = new Map<Tensor, Tensor>();
+    for (const m of this.modules()) {
+      const tensors = [...m.#own(Parameter).map(([, p]) => p), ...[...m.#buffers.keys()].map((k) => (m as unknown as Slots)[k] as Tensor | null)];
+      for (const t of tensors) if (t && device && t.device !== device && !moved.has(t)) moved.set(t, await t.toAsync(device));
+    }
+    return this.#convertAll((t) => {
+      const m = moved.get(t) ?? t;
+      const cast = m.to({ dtype: isFloating(m) ? dtype : undefined });
+      if (cast !== m && m !== t) m.dispose();
+      return cast;
+    });
+  }
+
+  /** Replace every parameter and buffer by convert(it) where that is a new tensor (which the module then owns). */
+  #convertAll(convert: (t: Tensor) => Tensor): this {
     for (const m of this.modules()) {
       const slots = m as unknown as Slots;
       for (const [k, p] of m.#own(Parameter)) {
@@ -221,7 +241,12 @@ function checkName(m: Module, name: string): void {
 const indent = (s: string): string => s.split('\n').join('\n  ');
 const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 export const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
-const isDTypeName = (s: string): boolean => ['float32', 'float64', 'float16', 'bfloat16', 'int32', 'int64', 'uint8', 'bool'].includes(s);
+const isDTypeName = (s: string): s is DType => (DTYPES as readonly string[]).includes(s);
+/** to()'s target as device and dtype. */
+const parseTarget = (target: ToTarget): { device?: string; dtype?: DType } =>
+  (typeof target === 'string' ? (isDTypeName(target) ? { dtype: target } : { device: target }) : target);
+/** dtype casts apply to floating-point tensors only (num_batches_tracked stays int64), as in PyTorch. */
+const isFloating = (t: Tensor): boolean => isFloatingDType(t.dtype);
 
 /** PyTorch spells booleans True/False in module prints. */
 export const pyBool = (b: boolean): string => (b ? 'True' : 'False');

@@ -26,7 +26,7 @@ export const REQUIRED = {
   copy: spec({
     tier: 'required', family: 'creation', since: 0, strided: true, attrs: {},
     doc: 'Copy src into dst, elementwise. The one kernel whose output is any strided view: core writes slices (cat, pad, in-place ops) with it. A storage kernel: it sees every storage dtype.',
-    inputs: [{ name: 'src', dtype: 'any' }], outputs: [{ name: 'dst', dtype: 'same', shape: 'src; any strides and offset' }],
+    inputs: [{ name: 'src', dtype: 'any' }], outputs: [{ name: 'dst', dtype: 'same', shape: 'like src; any strides and offset' }],
   }),
   cast: spec({
     tier: 'required', family: 'creation', since: 0, strided: true, attrs: {},

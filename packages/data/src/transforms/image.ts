@@ -1,7 +1,7 @@
 // Images as transforms see them: a RawImage (interleaved HWC, like a PIL image or an HWC ndarray; what
 // the decoders return) or a Tensor [C,H,W] on a synchronously readable device (the CPU). Geometric
 // transforms read pixels through strides, so both layouts share one code path and keep their kind.
-import { Tensor, fromBlob } from '@flint/core';
+import { DeviceError, Tensor, fromBlob } from '@flint/core';
 
 export interface RawImage {
   data: Uint8Array | Uint16Array | Float32Array;
@@ -27,6 +27,10 @@ export function pixelsOf(op: string, img: Image): Pixels {
   if (img instanceof Tensor) {
     if (img.ndim !== 3) throw new RangeError(`${op}: expected an image tensor [C,H,W], got shape [${img.shape.join(',')}]`);
     const [c, h, w] = img.shape as [number, number, number];
+    if (!img.storage.backend.syncRead) {
+      throw new DeviceError(`${op}: image transforms work on host pixels, and '${img.device}' reads asynchronously; ` +
+        'apply transforms before moving images to the device (as a Dataset does), or bring one back with await img.toAsync(\'cpu\')');
+    }
     const data = img.dataSync() as PixelArray;
     if (!(data instanceof Uint8Array || data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array) || img.dtype === 'bool') {
       throw new TypeError(`${op}: image tensors must be float32, float64, int32 or uint8, got ${img.dtype}`);
