@@ -6,7 +6,7 @@ import { bool, int, ints, nullable, num, oneOf, pair } from './types.js';
 const floatX = [{ name: 'x', dtype: 'float' }] as const;
 const sameAsX = [{ name: 'out', dtype: 'same', shape: 'x' }] as const;
 const activation = <const A extends Record<string, ReturnType<typeof num>>>(doc: string, composite: string, attrs: A, dtype: 'float' | 'numeric' = 'float') =>
-  spec({ tier: 'optional', family: 'activation', doc, composite, inputs: [{ name: 'x', dtype }], outputs: sameAsX, attrs, strided: false, since: 0 });
+  spec({ tier: 'optional', family: 'activation', doc, composite, inputs: [{ name: 'x', dtype }], outputs: sameAsX, attrs, strided: true, since: 0 });
 
 const scalar = num('the scalar operand, already representable in x\'s dtype (core rounds it)');
 const reverse = bool('true: the scalar is the left operand (scalar OP x)');
@@ -44,7 +44,7 @@ export const OPTIONAL = {
   sigmoid: activation('1 / (1 + e^-x)', 'div(1, add(exp(neg(x)), 1))', {}),
   relu: activation('max(x, 0); NaN stays NaN', 'maximum(x, 0)', {}, 'numeric'),
   gelu: spec({
-    tier: 'optional', family: 'activation', since: 0, strided: false, doc: 'x * Φ(x), or its tanh approximation', composite: 'erf/tanh composite',
+    tier: 'optional', family: 'activation', since: 0, strided: true, doc: 'x * Φ(x), or its tanh approximation', composite: 'erf/tanh composite',
     inputs: floatX, outputs: sameAsX, attrs: { approximate: oneOf(['none', 'tanh'] as const, "'none': exact (erf); 'tanh': 0.5x(1 + tanh(√(2/π)(x + 0.044715x³)))") },
   }),
   leakyRelu: activation('x if x > 0 else x * negativeSlope', 'where(gt(x, 0), x, mul(x, negativeSlope))', { negativeSlope: num('slope for x <= 0') }),
