@@ -20,12 +20,20 @@ export abstract class Node {
   }
   abstract apply(grads: (Tensor | null)[]): (Tensor | null)[];
   releaseSaved(): void { this.freed = true; }
-  /** Drop one reference; free this node (and, transitively, its inputs) when none are left. */
+  /**
+   * Drop one reference; free this node (and, transitively, its inputs) when none are left. A loop, not
+   * recursion: the graph of a long unrolled computation is millions of nodes deep.
+   */
   unref(): void {
-    if (--this.refs > 0) return;
-    this.releaseSaved();
-    for (const e of this.edges) e?.node.unref();
+    const pending: Node[] = [this];
+    for (let n = pending.pop(); n; n = pending.pop()) {
+      if (--n.refs > 0 || !n.freesInputs) continue;
+      n.releaseSaved();
+      for (const e of n.edges) if (e) pending.push(e.node);
+    }
   }
+  /** Whether an unreferenced node frees its saved tensors and lets go of its inputs (not for a leaf's accumulator). */
+  protected get freesInputs(): boolean { return true; }
 }
 
 interface SavedTensor { view: Tensor; version: number }
@@ -97,7 +105,7 @@ export class AccumulateGrad extends Node {
   readonly hooks: ((g: Tensor) => Tensor | void)[] = [];
   constructor(readonly leaf: Tensor) { super('AccumulateGrad', []); }
   apply(): (Tensor | null)[] { return []; }
-  override unref(): void { this.refs--; }
+  protected override get freesInputs(): boolean { return false; }
 }
 
 /** A node whose backward is a plain function (custom Functions, in-place on views). */

@@ -196,3 +196,18 @@ describe('random numbers', () => {
     expect(p).toEqual([...Array(50).keys()]);
   });
 });
+
+describe('hostile arguments', () => {
+  it('integer remainder by zero is a ZeroDivisionError, as in torch; float remainder by zero is NaN', async () => {
+    const { ZeroDivisionError } = F;
+    const x = F.tensor([5n, -3n]);
+    expect(() => x.remainder(0)).toThrow(ZeroDivisionError);
+    expect(() => x.remainder(F.tensor([2n, 0n]))).toThrow(/remainder: integer division by zero \(int64, divisor of shape \[2\]\)/);
+    expect(() => F.remainder(7, F.tensor([1, 0], { dtype: 'int32' }))).toThrow(ZeroDivisionError);
+    expect(Array.from(await F.tensor([5.5, -3]).remainder(0).data()).every(Number.isNaN)).toBe(true);
+  });
+  it('a non-numeric fill value is a TypeError naming the op', () => {
+    expect(() => F.full([3], 'x' as unknown as number)).toThrow(new TypeError('full: the fill value must be a number, boolean or bigint, got string "x"'));
+    expect(() => F.zeros([2]).fill_({} as unknown as number)).toThrow(/full: the fill value must be a number, boolean or bigint, got object/);
+  });
+});

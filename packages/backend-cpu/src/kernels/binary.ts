@@ -1,12 +1,31 @@
-// where over inputs already broadcast to the output shape (strides may be 0). The binary and scalar
-// kernels themselves are generated (elementwise.gen.ts).
-import type { Kernel } from '@flint/core';
+// where over inputs already broadcast to the output shape (strides may be 0), and the integer
+// division-by-zero check of remainder. The binary and scalar loops themselves are generated (elementwise.gen.ts).
+import type { DType, Kernel } from '@flint/core';
+import { ZeroDivisionError, fmtShape, isDense, isIntegral } from '@flint/core';
 import type { CpuArray } from '../storage.js';
-import { isDense } from '@flint/core';
+import { binaryKernels as gen, scalarKernels as genScalar } from './elementwise.gen.js';
 import { forEachRow3, settle } from './scalar.js';
-import { numel } from './util.js';
+import { dense, numel } from './util.js';
+import type { T } from './util.js';
 
-export { binaryKernels, scalarKernels } from './elementwise.gen.js';
+/** torch refuses integer division by zero; floats divide to inf/NaN as usual. */
+function checkDivisor(dtype: DType, divisor: T | number): void {
+  if (!isIntegral(dtype)) return;
+  const zero = typeof divisor === 'number' ? divisor === 0 : dense(divisor).includes(0);
+  if (zero) throw new ZeroDivisionError(`remainder: integer division by zero (${dtype}${typeof divisor === 'number' ? '' : `, divisor of shape ${fmtShape(divisor.shape)}`})`);
+}
+
+export const binaryKernels: typeof gen = {
+  ...gen,
+  remainder: (inputs, outputs, attrs) => { checkDivisor(outputs[0]!.dtype, inputs[1]!); gen.remainder!(inputs, outputs, attrs); },
+};
+export const scalarKernels: typeof genScalar = {
+  ...genScalar,
+  remainderScalar: (inputs, outputs, attrs) => {
+    checkDivisor(outputs[0]!.dtype, attrs.reverse ? inputs[0]! : (attrs.scalar as number));
+    genScalar.remainderScalar!(inputs, outputs, attrs);
+  },
+};
 
 export const where: Kernel<CpuArray> = ([cond, a, b], [out]) => {
   const C = cond!.buffer, A = a!.buffer, B = b!.buffer, D = out!.buffer;

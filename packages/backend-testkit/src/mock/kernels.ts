@@ -2,6 +2,7 @@
 // meets: scalar attrs, index outputs and inputs in int32, a data-dependent error found on the device,
 // several outputs, and kernels that write their inputs in place. Inputs arrive dense (row-major, offset 0).
 import type { KernelTable, KernelTensor } from '@flint/core';
+import { IndexError, ZeroDivisionError, isIntegral } from '@flint/core';
 import { store } from '../reference/host.js';
 import type { Buf } from '../reference/kernels.js';
 import { BINARY, read, size, write } from '../reference/kernels.js';
@@ -86,9 +87,10 @@ function fromRows(g: ConvGeometry, rows: Float64Array, out: Float64Array, grp: n
   for (let o = 0; o < Og; o++) for (let n = 0; n < g.N; n++) out.set(rows.subarray(o * NL + n * L, o * NL + (n + 1) * L), (n * g.O + grp * Og + o) * L);
 }
 
-export function mockKernels(indexError: (op: string, message: string) => void): MockKernels {
+export function mockKernels(report: (error: Error) => void): MockKernels {
   const scalar = Object.fromEntries(Object.entries(BINARY).map(([name, f]) => [`${name}Scalar`, ([x]: T[], [out]: T[], attrs: Readonly<Record<string, unknown>>) => {
     const v = read(x!), s = attrs.scalar as number, rev = attrs.reverse === true, r = new Float64Array(v.length);
+    if (name === 'remainder' && isIntegral(out!.dtype) && (rev ? v.includes(0) : s === 0)) report(new ZeroDivisionError(`remainder: integer division by zero (${out!.dtype})`));
     for (let i = 0; i < v.length; i++) r[i] = rev ? f(s, v[i]!) : f(v[i]!, s);
     write(out!, r);
   }])) as unknown as Required<Pick<MockKernels, Scalar>>;
@@ -104,7 +106,7 @@ export function mockKernels(indexError: (op: string, message: string) => void): 
       for (let n = 0; n < N; n++) {
         const t = tv[n]!;
         if (t === ignoreIndex) continue;
-        if (t < 0 || t >= C) { indexError('crossEntropy', `crossEntropy: target ${t} is out of bounds for ${C} classes (valid: 0..${C - 1})`); continue; }
+        if (t < 0 || t >= C) { report(new IndexError(`crossEntropy: target ${t} is out of bounds for ${C} classes (valid: 0..${C - 1})`)); continue; }
         const row = lv.subarray(n * C, (n + 1) * C);
         let m = -Infinity;
         for (const a of row) m = Math.max(m, a);

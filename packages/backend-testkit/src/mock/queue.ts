@@ -1,7 +1,7 @@
 // The device side of the mock GPU: buffers that live until the commands using them have run, a command
 // queue that runs later (at a read or synchronize, from a microtask, or when it grows large), and the
 // errors a real GPU can only report after the fact.
-import { BackendError, IndexError } from '@flint/core';
+import { BackendError } from '@flint/core';
 
 /** A device buffer. Its memory is freed when core has released it and no queued command uses it. */
 export class MockBuffer {
@@ -95,7 +95,7 @@ export class CommandQueue {
   }
 
   /** Record a data-dependent error (an index out of range) found while a command ran. */
-  indexError(message: string): void { this.deferred ??= new IndexError(message); }
+  defer(error: Error): void { this.deferred ??= error; }
 
   /** Run what is queued, then report (and clear) the first deferred error. */
   settle(): void {

@@ -1,7 +1,7 @@
 // The required tier written as plainly as possible, over Float64Array buffers that hold every dtype
 // rounded to it (./host.ts). The minimal backend runs them as they are; the mock GPU queues them.
 import type { KernelTable, KernelTensor, RequiredKernel } from '@flint/core';
-import { normalAt, stridedOffsets, uniformAt } from '@flint/core';
+import { IndexError, ZeroDivisionError, isIntegral, normalAt, stridedOffsets, uniformAt } from '@flint/core';
 import { store } from './host.js';
 
 export type Buf = Float64Array;
@@ -96,12 +96,12 @@ function indexedOffsets(t: T, index: T, dim: number, bad: (j: number) => void): 
 }
 
 /**
- * The required tier. `indexError(op, message)` reports an out-of-range index: a synchronous backend
- * throws an IndexError there; an asynchronous one records it for the next read.
+ * The required tier. `report(error)` gets the errors only the data reveals (an index out of range, an
+ * integer division by zero): a synchronous backend throws it; an asynchronous one keeps it for the next read.
  */
-export function referenceKernels(indexError: (op: string, message: string) => void): Required<Pick<KernelTable<Buf>, RequiredKernel>> {
+export function referenceKernels(report: (error: Error) => void): Required<Pick<KernelTable<Buf>, RequiredKernel>> {
   const badIndex = (op: string, size: number) => (j: number) =>
-    indexError(op, `${op}: index ${j} is out of bounds for a dim of size ${size} (valid: 0..${size - 1})`);
+    report(new IndexError(`${op}: index ${j} is out of bounds for a dim of size ${size} (valid: 0..${size - 1})`));
   const table: Record<string, Kernel> = {
     copy: ([src], [dst]) => {
       const v = read(src!).slice(), offs = stridedOffsets(dst!.shape, dst!.strides, dst!.offset);
@@ -122,6 +122,10 @@ export function referenceKernels(indexError: (op: string, message: string) => vo
     floor: map1(Math.floor), ceil: map1(Math.ceil), round: map1(roundHalfEven),
     sign: map1((x) => +(x > 0) - +(x < 0)), // torch: sign(NaN) = 0
     ...Object.fromEntries(Object.entries(BINARY).map(([k, f]) => [k, map2(f)])),
+    remainder: (inputs, outputs, attrs) => {
+      if (isIntegral(outputs[0]!.dtype) && read(inputs[1]!).includes(0)) report(new ZeroDivisionError(`remainder: integer division by zero (${outputs[0]!.dtype})`));
+      map2(pythonMod)(inputs, outputs, attrs);
+    },
     where: ([c, a, b], [out]) => {
       const cv = read(c!), av = read(a!), bv = read(b!), r = new Float64Array(cv.length);
       for (let i = 0; i < cv.length; i++) r[i] = cv[i] ? av[i]! : bv[i]!;

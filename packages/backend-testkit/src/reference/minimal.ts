@@ -2,7 +2,7 @@
 // lives in a Float64Array and is rounded to its dtype when stored. Everything else comes from core's
 // composites, so a backend that passes the suite this way is complete before it adds any fast kernel.
 import type { Backend, DType, DTypeSupport } from '@flint/core';
-import { API_VERSION, DTYPES, IndexError } from '@flint/core';
+import { API_VERSION, DTYPES } from '@flint/core';
 import { readHost, writeHost } from './host.js';
 import type { Buf } from './kernels.js';
 import { referenceKernels } from './kernels.js';
@@ -37,7 +37,7 @@ function makeMinimal(syncRead: boolean): Backend<Buf> {
     ...(syncRead ? { readSync: readHost } : {}),
     release(buffer) { live.delete(buffer); },
     memory: () => ({ buffers: live.size, bytes: [...live].reduce((s, b) => s + b.byteLength, 0) }),
-    // a backend that runs synchronously reports a bad index itself, at once
-    kernels: referenceKernels((_op, message) => { throw new IndexError(message); }),
+    // a backend that runs synchronously reports a bad index (or an integer division by zero) at once
+    kernels: referenceKernels((error) => { throw error; }),
   };
 }

@@ -4,7 +4,7 @@
 import type { DType } from '../dtype.js';
 import { isFloating, representable } from '../dtype.js';
 import { apply, hasKernel, runKernel } from '../dispatch.js';
-import { DTypeError } from '../errors.js';
+import { DTypeError, ZeroDivisionError } from '../errors.js';
 import type { OpName } from '../schema/index.js';
 import type { Tensor } from '../tensor.js';
 import type { Scalar, TensorLike } from './util.js';
@@ -70,6 +70,9 @@ function binaryOp(name: OpName & Binary, a: TensorLike, b: TensorLike, dtype: DT
 function arith(name: Arith, opts: { trueDiv?: boolean; noBool?: boolean } = {}) {
   return (a: TensorLike, b: TensorLike): Tensor => {
     let dtype = promote([a, b]);
+    if (name === 'remainder' && !isFloating(dtype) && !isTensor(b) && Number(b) === 0) {
+      throw new ZeroDivisionError(`remainder: integer division by zero (${dtype}); torch refuses it too — divide floats for NaN, or mask the zeros`);
+    }
     if (opts.noBool && dtype === 'bool') {
       throw new DTypeError(`${name}: not supported for two bool operands; use logicalXor/logicalNot, or convert with .int()`);
     }

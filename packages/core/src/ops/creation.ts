@@ -106,6 +106,9 @@ function splitArgs(op: string, args: ShapeArgs): [number[], CreateOptions] {
 /** full(shape, value, opts): a tensor filled with value. */
 export function full(shape: readonly number[], value: Scalar, opts: CreateOptions = {}): Tensor {
   checkShape('full', shape);
+  if (typeof value !== 'number' && typeof value !== 'boolean' && typeof value !== 'bigint') {
+    throw new TypeError(`full: the fill value must be a number, boolean or bigint, got ${value === null ? 'null' : typeof value} ${String(JSON.stringify(value))}`);
+  }
   const dtype = opts.dtype ?? (typeof value === 'boolean' ? 'bool' : typeof value === 'bigint' ? 'int64' : 'float32');
   return apply('full', [], { shape, value, dtype }, () => {
     const t = allocate(opts.device ?? getDefaultDevice(), dtype, shape);

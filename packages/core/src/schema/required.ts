@@ -61,7 +61,7 @@ export const REQUIRED = {
   round: unary('round half to even'), sign: unary('-1, 0 or 1; sign(NaN) is 0', 'numeric'),
   add: binary('a + b'), sub: binary('a - b'), mul: binary('a * b (int32 wraps as two\'s complement)'), div: binary('a / b (core casts integer operands to float first)'),
   pow: binary('a ** b'), maximum: binary('the larger; NaN if either is NaN'), minimum: binary('the smaller; NaN if either is NaN'),
-  remainder: binary("Python's modulo: the result has the sign of b"),
+  remainder: binary("Python's modulo: the result has the sign of b. For integers, b == 0 is a ZeroDivisionError (thrown, or reported at the next read as index errors are); for floats it is NaN"),
   eq: compare('a == b'), ne: compare('a != b'), lt: compare('a < b'), le: compare('a <= b'), gt: compare('a > b'), ge: compare('a >= b'),
   where: spec({
     tier: 'required', family: 'binary', since: 0, strided: true, attrs: {},

@@ -1,0 +1,34 @@
+// Freeing deep graphs: a chain of a million recorded ops is let go of without recursion, whether its last
+// tensor is disposed or the scope that made it closes.
+import { describe, expect, it } from 'vitest';
+import '@flint/backend-cpu';
+import * as F from '@flint/core';
+import '@flint/autograd';
+
+describe('deep graphs', () => {
+  it('dispose() frees a 1,000,000-op chain without overflowing the stack', () => {
+    const x = F.tensor([1]).requiresGrad_();
+    const start = F.memory().tensors;
+    let y = x.mul(1);
+    // the usual loop: each step keeps only its latest result, the graph keeps the history
+    for (let i = 0; i < 1_000_000; i++) { const next = y.add(1); y.dispose(); y = next; }
+    expect(y.gradFn?.name).toBe('AddBackward');
+    y.dispose();
+    expect(F.memory().tensors).toBe(start);
+    x.dispose();
+  }, 120_000);
+
+  it('closing a scope frees a 200,000-op chain, and backward still works through a deep one', () => {
+    const x = F.tensor([2]).requiresGrad_();
+    const start = F.memory().tensors;
+    F.scope(() => {
+      let y = x;
+      for (let i = 0; i < 200_000; i++) y = y.mul(1);
+      y.sum().backward();
+    });
+    expect(F.memory().tensors).toBe(start + 1); // x's gradient
+    expect(x.grad!.dataSync()[0]).toBe(1);
+    x.grad = null;
+    x.dispose();
+  }, 120_000);
+});
