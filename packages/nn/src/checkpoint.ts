@@ -32,9 +32,37 @@ function node(): { fs: Fs; path: Path } {
   return { fs: get('node:fs') as Fs, path: get('node:path') as Path };
 }
 
-/** Write `bytes` to `file` atomically: a temp file in the same directory, fsync, then rename over. */
+/** Whether process `pid` is running (EPERM: it is, but another user's). */
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+/**
+ * Temp files of earlier saves to `file` whose process is gone (killed mid-save): `.<name>.<pid>.<random>.tmp`
+ * beside it. Ours, and those of live processes (saving right now), are left alone.
+ */
+export function removeStaleTemps(file: string): string[] {
+  const { fs, path } = node();
+  const dir = path.dirname(file), base = path.basename(file);
+  const pattern = new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.[a-z0-9]+\\.tmp$`);
+  const removed: string[] = [];
+  let names: string[];
+  try { names = fs.readdirSync(dir); } catch { return removed; }
+  for (const name of names) {
+    const pid = Number(pattern.exec(name)?.[1]);
+    if (!pid || pid === process.pid || alive(pid)) continue;
+    try { fs.unlinkSync(path.join(dir, name)); removed.push(name); } catch { /* gone already, or not ours to remove */ }
+  }
+  return removed;
+}
+
+/**
+ * Write `bytes` to `file` atomically: a temp file `.<name>.<pid>.<random>.tmp` in the same directory, fsync,
+ * then rename over. A process killed mid-write leaves its temp file; the next save to `file` removes it.
+ */
 export function writeFileAtomic(file: string, bytes: Uint8Array): void {
   const { fs, path } = node();
+  removeStaleTemps(file);
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
   let fd: number | undefined;
   try {

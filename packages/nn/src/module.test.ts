@@ -133,6 +133,22 @@ describe('loadStateDict', () => {
   });
 });
 
+describe('loadStateDict is all or nothing', () => {
+  it('a disposed tensor or a non-tensor value anywhere in the dict loads nothing, and the error names the key', () => {
+    const seq = new Sequential(new Linear(2, 2), new Linear(2, 1));
+    const before = seq.stateDict()['0.weight']!.tolistSync();
+    scope(() => {
+      const good = new Sequential(new Linear(2, 2), new Linear(2, 1)).stateDict();
+      const gone = zeros([1]); gone.dispose();
+      // '0.*' come first and are fine: they must not be copied either
+      expect(() => seq.loadStateDict({ ...good, '1.bias': gone })).toThrow(/loadStateDict: the tensor for '1\.bias' \(shape \[1\]\) was disposed; nothing was loaded/);
+      expect(() => seq.loadStateDict({ ...good, '1.weight': [[1, 2]] as unknown as Tensor })).toThrow(new TypeError("Sequential.loadStateDict: '1.weight' is Array, not a Tensor; nothing was loaded"));
+      expect(() => seq.loadStateDict({ ...good, '1.weight': 'w' as unknown as Tensor })).toThrow(/'1\.weight' is a string, not a Tensor/);
+    });
+    expect(seq.stateDict()['0.weight']!.tolistSync()).toEqual(before);
+  });
+});
+
 describe('printing', () => {
   it("prints nested modules like PyTorch's repr", () => {
     const seq = new Sequential(new Conv2d(3, 50, 3, { padding: 1 }), new BatchNorm2d(50), new ReLU(), new MaxPool2d(2), new Linear(4, 8, { bias: false }));

@@ -1,7 +1,7 @@
 // Module: PyTorch's nn.Module. Parameters and submodules are found by scanning the instance's own
 // properties in definition order (so `this.fc1 = new Linear(4, 8)` registers fc1); buffers are named
 // explicitly with registerBuffer. State-dict keys are the property paths, as in PyTorch.
-import { DTYPES, ShapeError, isFloating as isFloatingDType, type DType, type Tensor } from '@flint/core';
+import { DTYPES, DeviceError, DisposedError, ShapeError, isFloating as isFloatingDType, isTensor, type DType, type Tensor } from '@flint/core';
 import { noGrad } from '@flint/autograd';
 import { Parameter } from './parameter.js';
 
@@ -200,9 +200,16 @@ export class Module {
     const missingKeys = Object.keys(own).filter((k) => !(k in dict));
     const unexpectedKeys = Object.keys(dict).filter((k) => !(k in own));
     const mismatched: string[] = [];
+    // everything is checked before anything is copied, so a bad entry leaves the model as it was
     for (const [k, t] of Object.entries(own)) {
-      const src = dict[k];
-      if (src && !sameShape(src.shape, t.shape)) mismatched.push(`${k}: checkpoint has shape ${fmt(src.shape)}, the model has ${fmt(t.shape)}`);
+      const src = dict[k] as unknown;
+      if (src === undefined || src === null) continue;
+      if (!isTensor(src)) throw new TypeError(`${this.constructor.name}.loadStateDict: '${k}' is ${typeof src === 'object' ? (src as object).constructor?.name ?? 'an object' : `a ${typeof src}`}, not a Tensor; nothing was loaded`);
+      if (src.isDisposed) throw new DisposedError(`${this.constructor.name}.loadStateDict: the tensor for '${k}' (shape ${fmt(src.shape)}) was disposed; nothing was loaded`);
+      if (src.device !== t.device && !src.storage.backend.syncRead) {
+        throw new DeviceError(`${this.constructor.name}.loadStateDict: '${k}' is on '${src.device}', which reads asynchronously, and the model is on '${t.device}'; move the state dict first (await t.toAsync('${t.device}')); nothing was loaded`);
+      }
+      if (!sameShape(src.shape, t.shape)) mismatched.push(`${k}: checkpoint has shape ${fmt(src.shape)}, the model has ${fmt(t.shape)}`);
     }
     if (mismatched.length || (strict && (missingKeys.length || unexpectedKeys.length))) {
       const parts = [`Error(s) in loading state dict for ${this.constructor.name}:`];

@@ -1,6 +1,7 @@
 // safetensors: Flint reads PyTorch-written files, writes the same bytes for the same tensors, round-trips
 // every dtype, saves atomically, and rejects malformed files with an error naming the problem.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -132,5 +133,20 @@ describe('corrupt or truncated checkpoints give clear errors', () => {
     writeFileSync(path, good.subarray(0, 20));
     expect(() => load(path)).toThrow(/runs past the end.*broken\.safetensors/);
     expect(() => load(join(dir, 'missing.safetensors'))).toThrow(/can't read/);
+  });
+});
+
+describe('temp files of interrupted saves', () => {
+  it('a save removes the temp files that killed saves to the same path left, and only those', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flint-stale-'));
+    const file = join(dir, 'model.safetensors');
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // ran and exited: its pid is free
+    const stale = `.model.safetensors.${dead}.m1abc.tmp`;
+    const live = `.model.safetensors.${process.ppid}.m2def.tmp`; // a process that is still running
+    const other = `.other.safetensors.${dead}.m3ghi.tmp`;
+    for (const n of [stale, live, other]) writeFileSync(join(dir, n), 'partial');
+    await save({ w: tensor([1, 2]) }, file);
+    expect(readdirSync(dir).sort()).toEqual([live, other, 'model.safetensors'].sort());
+    rmSync(dir, { recursive: true, force: true });
   });
 });
