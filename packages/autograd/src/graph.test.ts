@@ -32,3 +32,26 @@ describe('deep graphs', () => {
     x.dispose();
   }, 120_000);
 });
+
+describe('what backward and .grad keep alive', () => {
+  it('backward() without a gradient leaves no seed tensor behind', () => {
+    const x = F.tensor([1, 2]).requiresGrad_();
+    const before = F.memory().tensors;
+    F.scope(() => x.mul(3).sum().backward());
+    expect(F.memory().tensors).toBe(before + 1); // x.grad
+    x.grad = null;
+    expect(F.memory().tensors).toBe(before); // setting null frees the old gradient
+    x.dispose();
+  });
+  it('assigning a new gradient frees the old one (it belongs to the tensor)', () => {
+    const x = F.tensor([1, 2]).requiresGrad_();
+    x.grad = F.ones([2]);
+    const old = x.grad;
+    x.grad = F.zeros([2]);
+    expect(old!.isDisposed).toBe(true);
+    x.grad = x.grad; // the same tensor again is kept
+    expect(x.grad!.isDisposed).toBe(false);
+    x.grad = null;
+    x.dispose();
+  });
+});

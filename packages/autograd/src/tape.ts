@@ -1,6 +1,6 @@
 // The dispatch hook that records the graph as ops run, and the extension core forwards Tensor's
 // gradient members to.
-import { DTypeError, ShapeError, isFloating, keep, stridedOffsets, tensor, zeros, type AutogradExtension, type OpCall, type OpHook, type Tensor } from '@flint/core';
+import { DTypeError, ShapeError, full, isFloating, keep, stridedOffsets, tensor, zeros, type AutogradExtension, type OpCall, type OpHook, type Tensor } from '@flint/core';
 import { runBackward } from './engine.js';
 import type { Edge } from './graph.js';
 import { AutogradError, FnNode, OpNode, edgeOf, meta, peekMeta, setGradFn, tracks } from './graph.js';
@@ -53,7 +53,8 @@ export function backward(t: Tensor, gradient?: Tensor, opts: { retainGraph?: boo
   const edge = edgeOf(t);
   if (!edge) throw new AutogradError(`backward: the tensor (shape [${t.shape.join(',')}]) does not require grad and has no gradFn; call requiresGrad_() on the inputs you want gradients for`);
   if (!gradient && t.numel() !== 1) throw new AutogradError(`backward: grad can be implicitly created only for scalar outputs, got shape [${t.shape.join(',')}]; pass a gradient of the same shape`);
-  const g = gradient ?? setGradEnabled(false, () => tensor(1, { dtype: t.dtype, device: t.device }).reshape(t.shape));
+  // the seed is one tensor (a reshape of tensor(1) would leave its base alive after g.dispose())
+  const g = gradient ?? setGradEnabled(false, () => full(t.shape, 1, { dtype: t.dtype, device: t.device }));
   if (gradient && (gradient.ndim !== t.ndim || gradient.shape.some((d, i) => d !== t.shape[i]))) {
     throw new ShapeError(`backward: gradient shape [${gradient.shape.join(',')}] doesn't match the output's [${t.shape.join(',')}]`);
   }
@@ -87,7 +88,10 @@ export const extension: AutogradExtension = {
   setGrad(t, g) {
     if (g && (g.ndim !== t.ndim || g.shape.some((d, i) => d !== t.shape[i]))) throw new ShapeError(`grad: assigned grad of shape [${g.shape.join(',')}] to a tensor of shape [${t.shape.join(',')}]`);
     const m = meta(t);
+    // the gradient belongs to its tensor: replacing it (or setting null, as zeroGrad does) frees the old one
+    const old = m.grad;
     m.grad = g ? keep(g) : null;
+    if (old && old !== g && !old.isDisposed) old.dispose();
   },
   getGradFn: (t) => peekMeta(t)?.gradFn ?? null,
   isLeaf: (t) => !peekMeta(t)?.gradFn,
