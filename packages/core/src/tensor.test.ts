@@ -211,3 +211,19 @@ describe('hostile arguments', () => {
     expect(() => F.zeros([2]).fill_({} as unknown as number)).toThrow(/full: the fill value must be a number, boolean or bigint, got object/);
   });
 });
+
+describe('operands that are not tensors or scalars', () => {
+  it('are a TypeError naming the op and the argument, never a silent NaN', () => {
+    const x = F.tensor([1, 2]);
+    expect(() => x.add(undefined as unknown as number)).toThrow(new TypeError("add: argument 'other' must be a Tensor or a number, boolean or bigint, got undefined undefined"));
+    expect(() => x.add(null as unknown as number)).toThrow(/add: argument 'other' must be a Tensor or a number, boolean or bigint, got null/);
+    expect(() => x.add({} as unknown as number)).toThrow(/add: argument 'other' .* got Object/);
+    expect(() => x.mul([1, 2] as unknown as number)).toThrow(/mul: argument 'other' .* got an array \(2 items\); make a tensor first/);
+    expect(() => F.sub('3' as unknown as number, x)).toThrow(/sub: argument 'input' .* got string 3/);
+    expect(() => x.lt(undefined as unknown as number)).toThrow(/lt: argument 'other'/);
+    expect(() => F.where(x.gt(1), x, undefined as unknown as number)).toThrow(/where: argument 'other'/);
+    expect(() => x.clamp({} as unknown as number)).toThrow(/clamp: argument 'min'/);
+    expect(() => F.exp('2' as unknown as number)).toThrow(/exp: argument 'input'/);
+    expect(() => F.logicalAnd(x, undefined as unknown as number)).toThrow(/logicalAnd: argument 'other'/);
+  });
+});

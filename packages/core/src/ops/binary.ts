@@ -8,7 +8,7 @@ import { DTypeError, ZeroDivisionError } from '../errors.js';
 import type { OpName } from '../schema/index.js';
 import type { Tensor } from '../tensor.js';
 import type { Scalar, TensorLike } from './util.js';
-import { broadcastAll, castTo, deviceOf, isTensor, operands, promote, scalarTensor } from './util.js';
+import { broadcastAll, castTo, checkOperands, deviceOf, isTensor, operands, promote, scalarTensor } from './util.js';
 
 type Arith = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'remainder';
 type Compare = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
@@ -69,6 +69,7 @@ function binaryOp(name: OpName & Binary, a: TensorLike, b: TensorLike, dtype: DT
 
 function arith(name: Arith, opts: { trueDiv?: boolean; noBool?: boolean } = {}) {
   return (a: TensorLike, b: TensorLike): Tensor => {
+    checkOperands(name, [a, b], ['input', 'other']);
     let dtype = promote([a, b]);
     if (name === 'remainder' && !isFloating(dtype) && !isTensor(b) && Number(b) === 0) {
       throw new ZeroDivisionError(`remainder: integer division by zero (${dtype}); torch refuses it too — divide floats for NaN, or mask the zeros`);
@@ -97,6 +98,7 @@ export const remainder = arith('remainder', { noBool: true });
 
 function compare(name: Compare) {
   return (a: TensorLike, b: TensorLike): Tensor => {
+    checkOperands(name, [a, b], ['input', 'other']);
     const dtype = promote([a, b]);
     return binaryOp(name, a, b, dtype, (x, y) => binaryKernel(name, x, y, 'bool'), (x, s, first) => scalarKernel(name, x, s, first, 'bool'));
   };
@@ -116,12 +118,14 @@ const asBool = (x: TensorLike, device: string): Tensor => {
 };
 
 export function logicalNot(x: TensorLike): Tensor {
+  checkOperands('logicalNot', [x], ['input']);
   const t = isTensor(x) ? x : scalarTensor(x, promote([x]), deviceOf([x]));
   return apply('logicalNot', [t], {}, () => scalarKernel('eq', t, 0, false, 'bool'));
 }
 
 function logical(name: 'logicalAnd' | 'logicalOr' | 'logicalXor', kernel: 'mul' | 'maximum' | 'ne') {
   return (a: TensorLike, b: TensorLike): Tensor => {
+    checkOperands(name, [a, b], ['input', 'other']);
     const device = deviceOf([a, b]);
     return apply(name, tensorsOf([a, b]), {}, () => binaryKernel(kernel, asBool(a, device), asBool(b, device), 'bool'));
   };
@@ -132,6 +136,8 @@ export const logicalXor = logical('logicalXor', 'ne');
 
 /** where(cond, a, b): a where cond is true, else b; all three broadcast. */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  checkOperands('where', [a, b], ['input', 'other']);
+  if (!isTensor(cond)) throw new TypeError(`where: argument 'condition' must be a Tensor, got ${cond === null ? 'null' : typeof cond}`);
   const dtype = promote([a, b]);
   const device = cond.device;
   // scalar branches become 0-d tensors before the op, so hooks see every operand in its position
@@ -157,7 +163,9 @@ export function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | nul
   if ((min === null || min === undefined) && (max === null || max === undefined)) {
     throw new DTypeError('clamp: at least one of min and max must be given');
   }
+  checkOperands('clamp', [x], ['input']);
   const bounds = [min, max].filter((v): v is TensorLike => v !== null && v !== undefined);
+  checkOperands('clamp', bounds, min !== null && min !== undefined ? ['min', 'max'] : ['max']);
   const dtype = promote([x, ...bounds]);
   return apply('clamp', tensorsOf([x, ...bounds]), { min: isTensor(min) ? 'tensor' : min, max: isTensor(max) ? 'tensor' : max }, () => {
     let out = castTo(x, dtype);

@@ -5,10 +5,11 @@ import { DTypeError, fmtShape } from '../errors.js';
 import type { KernelAttrsOf, OpName } from '../schema/index.js';
 import type { Tensor } from '../tensor.js';
 import type { TensorLike } from './util.js';
-import { castTo, isTensor, scalarTensor, deviceOf, promote } from './util.js';
+import { castTo, checkOperands, isTensor, scalarTensor, deviceOf, promote } from './util.js';
 import { add, div, gt, maximum, minimum, mul, sub, where } from './binary.js';
 
-const toTensor = (x: TensorLike): Tensor => (isTensor(x) ? x : scalarTensor(x, promote([x]), deviceOf([x])));
+/** The tensor operand of unary op `op` (a scalar becomes a 0-d tensor; anything else is a TypeError). */
+const toTensor = (x: TensorLike, op = 'op'): Tensor => { checkOperands(op, [x], ['input']); return isTensor(x) ? x : scalarTensor(x, promote([x]), deviceOf([x])); };
 
 function floatInput(x: Tensor): Tensor {
   return isFloating(x.dtype) ? x : castTo(x, 'float32');
@@ -33,20 +34,20 @@ function noBool(op: string, x: Tensor): void {
 }
 
 const sameDType = (name: UnaryKernel & OpName) => (x: TensorLike): Tensor => {
-  const t = toTensor(x);
+  const t = toTensor(x, name);
   return apply(name, [t], {}, () => { noBool(name, t); return kernel(name, t); });
 };
 const floatFn = (name: UnaryKernel & OpName) => (x: TensorLike): Tensor => {
-  const t = toTensor(x);
+  const t = toTensor(x, name);
   return apply(name, [t], {}, () => kernel(name, floatInput(t)));
 };
 
 export const neg = sameDType('neg');
 export const abs = sameDType('abs');
 export const sign = sameDType('sign');
-export const floor = (x: TensorLike): Tensor => { const t = toTensor(x); return isFloating(t.dtype) ? apply('floor', [t], {}, () => kernel('floor', t)) : apply('floor', [t], {}, () => t.clone()); };
-export const ceil = (x: TensorLike): Tensor => { const t = toTensor(x); return isFloating(t.dtype) ? apply('ceil', [t], {}, () => kernel('ceil', t)) : apply('ceil', [t], {}, () => t.clone()); };
-export const round = (x: TensorLike): Tensor => { const t = toTensor(x); return isFloating(t.dtype) ? apply('round', [t], {}, () => kernel('round', t)) : apply('round', [t], {}, () => t.clone()); };
+export const floor = (x: TensorLike): Tensor => { const t = toTensor(x, 'floor'); return isFloating(t.dtype) ? apply('floor', [t], {}, () => kernel('floor', t)) : apply('floor', [t], {}, () => t.clone()); };
+export const ceil = (x: TensorLike): Tensor => { const t = toTensor(x, 'ceil'); return isFloating(t.dtype) ? apply('ceil', [t], {}, () => kernel('ceil', t)) : apply('ceil', [t], {}, () => t.clone()); };
+export const round = (x: TensorLike): Tensor => { const t = toTensor(x, 'round'); return isFloating(t.dtype) ? apply('round', [t], {}, () => kernel('round', t)) : apply('round', [t], {}, () => t.clone()); };
 export const exp = floatFn('exp');
 export const log = floatFn('log');
 export const log1p = floatFn('log1p');
@@ -57,23 +58,23 @@ export const cos = floatFn('cos');
 export const tanh = floatFn('tanh');
 
 export function rsqrt(x: TensorLike): Tensor {
-  const t = toTensor(x);
+  const t = toTensor(x, 'rsqrt');
   return apply('rsqrt', [t], {}, () => optional('rsqrt', floatInput(t), {}, (f) => div(1, sqrt(f))));
 }
 export function reciprocal(x: TensorLike): Tensor {
-  const t = toTensor(x);
+  const t = toTensor(x, 'reciprocal');
   return apply('reciprocal', [t], {}, () => optional('reciprocal', floatInput(t), {}, (f) => div(1, f)));
 }
 export function sigmoid(x: TensorLike): Tensor {
-  const t = toTensor(x);
+  const t = toTensor(x, 'sigmoid');
   return apply('sigmoid', [t], {}, () => optional('sigmoid', floatInput(t), {}, (f) => div(1, add(exp(neg(f)), 1))));
 }
 export function relu(x: TensorLike): Tensor {
-  const t = toTensor(x);
+  const t = toTensor(x, 'relu');
   return apply('relu', [t], {}, () => { noBool('relu', t); return optional('relu', t, {}, (f) => maximum(f, 0)); });
 }
 export function leakyRelu(x: TensorLike, negativeSlope = 0.01): Tensor {
-  const t = toTensor(x);
+  const t = toTensor(x, 'leakyRelu');
   return apply('leakyRelu', [t], { negativeSlope }, () =>
     optional('leakyRelu', floatInput(t), { negativeSlope }, (f) => where(gt(f, 0), f, mul(f, negativeSlope))));
 }
@@ -84,7 +85,7 @@ export function leakyRelu(x: TensorLike, negativeSlope = 0.01): Tensor {
  * has only positive terms, summed by Horner to full double precision for |x| <= 6 (beyond, erf is ±1).
  */
 export function erf(x: TensorLike): Tensor {
-  const t = toTensor(x);
+  const t = toTensor(x, 'erf');
   return apply('erf', [t], {}, () => {
     const f = floatInput(t);
     if (f.dtype === 'float64') {
@@ -104,7 +105,7 @@ export function erf(x: TensorLike): Tensor {
 
 export interface GeluOptions { approximate?: 'none' | 'tanh' }
 export function gelu(x: TensorLike, opts: GeluOptions = {}): Tensor {
-  const t = toTensor(x), approximate = opts.approximate ?? 'none';
+  const t = toTensor(x, 'gelu'), approximate = opts.approximate ?? 'none';
   return apply('gelu', [t], { approximate }, () => optional('gelu', floatInput(t), { approximate }, (f) => {
     if (approximate === 'tanh') {
       const inner = mul(add(f, mul(mul(mul(f, f), f), 0.044715)), Math.sqrt(2 / Math.PI));
@@ -116,7 +117,7 @@ export function gelu(x: TensorLike, opts: GeluOptions = {}): Tensor {
 
 export interface SoftplusOptions { beta?: number; threshold?: number }
 export function softplus(x: TensorLike, opts: SoftplusOptions = {}): Tensor {
-  const t = toTensor(x), beta = opts.beta ?? 1, threshold = opts.threshold ?? 20;
+  const t = toTensor(x, 'softplus'), beta = opts.beta ?? 1, threshold = opts.threshold ?? 20;
   return apply('softplus', [t], { beta, threshold }, () => optional('softplus', floatInput(t), { beta, threshold }, (f) => {
     const bx = mul(f, beta);
     return where(gt(bx, threshold), f, div(log1p(exp(bx)), beta));

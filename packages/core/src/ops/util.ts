@@ -13,6 +13,21 @@ export type TensorLike = Tensor | Scalar;
 
 export { isTensor };
 
+const describeValue = (v: unknown): string =>
+  v === null ? 'null' : Array.isArray(v) ? `an array (${v.length} items)` : typeof v === 'object' ? `${(v as object).constructor?.name ?? 'an object'}` : `${typeof v} ${String(v)}`;
+
+/**
+ * Every operand must be a Tensor or a JavaScript scalar (number, boolean, bigint): anything else is a
+ * TypeError naming the op and the argument, never a silent NaN. `names` are PyTorch's argument names.
+ */
+export function checkOperands(op: string, xs: readonly unknown[], names: readonly string[]): void {
+  xs.forEach((v, i) => {
+    if (isTensor(v) || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return;
+    const hint = Array.isArray(v) ? `; make a tensor first: ${op}(x, tensor([...]))` : '';
+    throw new TypeError(`${op}: argument '${names[i] ?? `#${i}`}' must be a Tensor or a number, boolean or bigint, got ${describeValue(v)}${hint}`);
+  });
+}
+
 /** A 0-d tensor holding v. */
 export function scalarTensor(v: Scalar, dtype: DType, device: string): Tensor {
   const t = allocate(device, dtype, []);
