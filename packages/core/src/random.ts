@@ -80,23 +80,25 @@ export function normalFill(k0: number, k1: number, counter: number, n: number, o
   }
 }
 
-// --- the global generator ---
-let key: [number, number] = [0x853c49e6, 0x748fea9b];
-let offset = 0;
+// --- the global generator: one per process, shared by every copy of @flint/core (an ESM and a
+// CommonJS build loaded side by side draw from one stream, as they share one registry) ---
+interface Generator { key: [number, number]; offset: number }
+const RNG = Symbol.for('@flint/core.rng');
+const gen: Generator = ((globalThis as unknown as Record<symbol, Generator | undefined>)[RNG] ??= { key: [0x853c49e6, 0x748fea9b], offset: 0 });
 
 /** Seed the global generator (the same stream on every backend). */
 export function manualSeed(seed: number | bigint): void {
   const s = BigInt.asUintN(64, BigInt(seed));
-  key = [Number(s & 0xffffffffn), Number(s >> 32n)];
-  offset = 0;
+  gen.key = [Number(s & 0xffffffffn), Number(s >> 32n)];
+  gen.offset = 0;
 }
 
 /** Reserve n counters from the global generator; returns the key and the first counter. */
 export function nextCounters(n: number): { key: [number, number]; counter: number } {
-  const counter = offset;
-  offset += n;
-  return { key: [...key], counter };
+  const counter = gen.offset;
+  gen.offset += n;
+  return { key: [...gen.key], counter };
 }
 
-export function getRngState(): { key: [number, number]; offset: number } { return { key: [...key], offset }; }
-export function setRngState(state: { key: [number, number]; offset: number }): void { key = [...state.key]; offset = state.offset; }
+export function getRngState(): { key: [number, number]; offset: number } { return { key: [...gen.key], offset: gen.offset }; }
+export function setRngState(state: { key: [number, number]; offset: number }): void { gen.key = [...state.key]; gen.offset = state.offset; }
