@@ -87,13 +87,18 @@ export async function save(stateDict: Record<string, Tensor>, file: string, opts
   writeFileAtomic(file, await saveToBytes(stateDict, opts));
 }
 
-/** Load a safetensors file (Flint's or PyTorch's) as name -> tensor. */
-export function load(file: string, opts: LoadOptions = {}): Record<string, Tensor> {
+/** Read `file` and decode it with `decode`; errors name the op and the file. */
+export function readFileWith<R>(op: string, file: string, decode: (bytes: Uint8Array) => R): R {
   const { fs } = node();
   let bytes: Uint8Array;
-  try { const b = fs.readFileSync(file); bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength); } catch (e) { throw new SafetensorsError(`load: can't read '${file}': ${(e as Error).message}`); }
-  try { return loadFromBytes(bytes, opts); } catch (e) {
+  try { const b = fs.readFileSync(file); bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength); } catch (e) { throw new SafetensorsError(`${op}: can't read '${file}': ${(e as Error).message}`); }
+  try { return decode(bytes); } catch (e) {
     if (e instanceof SafetensorsError) throw new SafetensorsError(`${e.message} (file '${file}')`);
     throw e;
   }
+}
+
+/** Load a safetensors file (Flint's or PyTorch's) as name -> tensor. */
+export function load(file: string, opts: LoadOptions = {}): Record<string, Tensor> {
+  return readFileWith('load', file, (bytes) => loadFromBytes(bytes, opts));
 }

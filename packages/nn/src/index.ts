@@ -26,6 +26,8 @@ export * as F from './functional.js';
 export * as utils from './utils.js';
 export { clipGradNorm_, clipGradValue_, parametersToVector, vectorToParameters } from './utils.js';
 export { save, load, saveToBytes, loadFromBytes, loadMetadata } from './checkpoint.js';
+export { saveCheckpoint, loadCheckpoint, checkpointToBytes, checkpointFromBytes } from './checkpoint-state.js';
+export type { CheckpointValue } from './checkpoint-state.js';
 export type { SaveOptions, LoadOptions } from './checkpoint.js';
 export { SafetensorsError, encodeSafetensors, decodeSafetensors, MAX_HEADER_BYTES } from './safetensors.js';
 export type { RawTensor, DecodedSafetensors } from './safetensors.js';
