@@ -18,6 +18,8 @@ export class DisposedError extends FlintError {}
 export class BackendError extends FlintError {}
 /** An index outside the tensor it indexes. */
 export class IndexError extends FlintError {}
+/** An argument whose value the op doesn't accept (an unknown mode, an option out of range). */
+export class ValueError extends FlintError {}
 /** Integer division (remainder) by zero, which torch refuses (floats give inf or NaN instead). */
 export class ZeroDivisionError extends FlintError {}
 /** A backend could not allocate memory. */

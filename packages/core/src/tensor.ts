@@ -9,7 +9,7 @@ import { DTypeError, ShapeError, fmtShape } from './errors.js';
 import type { NestedList, TensorData } from './tensor-base.js';
 import { TensorBase, nest, toTensorData } from './tensor-base.js';
 import * as ops from './ops/index.js';
-import type { Dims, ValuesIndices, VarOptions } from './ops/index.js';
+import type { AlphaOptions, Dims, DivOptions, RoundOptions, SoftmaxOptions, SumOptions, ValuesIndices, VarOptions } from './ops/index.js';
 import type { ShapeArg, TensorLike, Scalar } from './ops/index.js';
 import { formatTensor } from './print.js';
 import { settleChecks } from './sync.js';
@@ -125,10 +125,10 @@ export class Tensor extends TensorBase {
   }
 
   // --- elementwise ---
-  add(o: TensorLike): Tensor { return ops.add(this, o); }
-  sub(o: TensorLike): Tensor { return ops.sub(this, o); }
+  add(o: TensorLike, opts?: AlphaOptions): Tensor { return ops.add(this, o, opts); }
+  sub(o: TensorLike, opts?: AlphaOptions): Tensor { return ops.sub(this, o, opts); }
   mul(o: TensorLike): Tensor { return ops.mul(this, o); }
-  div(o: TensorLike): Tensor { return ops.div(this, o); }
+  div(o: TensorLike, opts?: DivOptions): Tensor { return ops.div(this, o, opts); }
   pow(o: TensorLike): Tensor { return ops.pow(this, o); }
   maximum(o: TensorLike): Tensor { return ops.maximum(this, o); }
   minimum(o: TensorLike): Tensor { return ops.minimum(this, o); }
@@ -159,14 +159,14 @@ export class Tensor extends TensorBase {
   sign(): Tensor { return ops.sign(this); }
   floor(): Tensor { return ops.floor(this); }
   ceil(): Tensor { return ops.ceil(this); }
-  round(): Tensor { return ops.round(this); }
+  round(opts?: RoundOptions): Tensor { return ops.round(this, opts); }
   clamp(min?: TensorLike | null, max?: TensorLike | null): Tensor { return ops.clamp(this, min, max); }
   where(cond: Tensor, other: TensorLike): Tensor { return ops.where(cond, this, other); }
 
   // --- reductions ---
-  sum(dim?: Dims, keepdim = false): Tensor { return ops.sum(this, dim, keepdim); }
+  sum(dim?: Dims, keepdim = false, opts?: SumOptions): Tensor { return ops.sum(this, dim, keepdim, opts); }
   mean(dim?: Dims, keepdim = false): Tensor { return ops.mean(this, dim, keepdim); }
-  prod(dim?: number, keepdim = false): Tensor { return ops.prod(this, dim, keepdim); }
+  prod(dim?: number, keepdim = false, opts?: SumOptions): Tensor { return ops.prod(this, dim, keepdim, opts); }
   max(): Tensor;
   max(dim: number, keepdim?: boolean): ValuesIndices;
   max(dim?: number, keepdim = false): Tensor | ValuesIndices { return dim === undefined ? ops.max(this) : ops.max(this, dim, keepdim); }
@@ -182,9 +182,9 @@ export class Tensor extends TensorBase {
   logsumexp(dim: Dims, keepdim = false): Tensor { return ops.logsumexp(this, dim, keepdim); }
   all(dim?: Dims, keepdim = false): Tensor { return ops.all(this, dim, keepdim); }
   any(dim?: Dims, keepdim = false): Tensor { return ops.any(this, dim, keepdim); }
-  softmax(dim: number): Tensor { return ops.softmax(this, dim); }
-  logSoftmax(dim: number): Tensor { return ops.logSoftmax(this, dim); }
-  cumsum(dim: number): Tensor { return ops.cumsum(this, dim); }
+  softmax(dim: number, opts?: SoftmaxOptions): Tensor { return ops.softmax(this, dim, opts); }
+  logSoftmax(dim: number, opts?: SoftmaxOptions): Tensor { return ops.logSoftmax(this, dim, opts); }
+  cumsum(dim: number, opts?: SumOptions): Tensor { return ops.cumsum(this, dim, opts); }
 
   // --- linear algebra ---
   matmul(o: Tensor): Tensor { return ops.matmul(this, o); }
@@ -203,7 +203,7 @@ export class Tensor extends TensorBase {
   flatten(startDim = 0, endDim = -1): Tensor { return ops.flatten(this, startDim, endDim); }
   expand(...sizes: ShapeArg[]): Tensor { return ops.expand(this, ...sizes); }
   expandAs(o: Tensor): Tensor { return ops.expand(this, o.shape); }
-  narrow(dim: number, start: number, length: number): Tensor { return ops.narrow(this, dim, start, length); }
+  narrow(dim: number, start: number | Tensor, length: number): Tensor { return ops.narrow(this, dim, start, length); }
   select(dim: number, index: number): Tensor { return ops.select(this, dim, index); }
   contiguous(): Tensor { return ops.contiguous(this); }
   clone(): Tensor { return ops.clone(this); }

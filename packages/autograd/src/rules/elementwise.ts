@@ -1,5 +1,5 @@
 // Gradient rules for elementwise ops.
-import { cos, div, eq, exp, floor, ge, gt, le, log, logicalAnd, lt, mul, neg, ones, sigmoid, sin, where, zerosLike, type Tensor } from '@flint/core';
+import { cos, div, eq, exp, floor, ge, gt, le, log, logicalAnd, lt, mul, neg, ones, sigmoid, sin, where, zeros, zerosLike, type Tensor } from '@flint/core';
 import { defineNondifferentiable, defineRule, type GradContext, type GradRule } from './registry.js';
 import { toInput } from './util.js';
 
@@ -21,8 +21,12 @@ function binary(tensors: GradRule, scalar: GradRule): GradRule {
   return {
     save: (c) => pick(c.attrs).save?.(c) ?? [],
     backward: (ctx, grads) => pick(ctx.attrs).backward(ctx, grads),
+    // add/sub with alpha are differentiated through the ops they are made of
+    when: (attrs) => attrs.alpha === undefined,
   };
 }
+/** div with a rounding mode is a step function: its gradient is zero, as torch defines it (not NaN at b = 0). */
+const roundedDivision: GradRule = { backward: (ctx) => ctx.inputs.map((info, k) => (ctx.needsGrad(k) ? toInput(zeros(info.shape, { dtype: info.dtype, device: info.device }), info) : null)) };
 const scalarOf = (ctx: GradContext): number => Number(ctx.attrs.scalar);
 const scalarFirst = (ctx: GradContext): boolean => ctx.attrs.scalarIndex === 0;
 /** The gradient of the tensor input of a scalar-form call. */
@@ -43,7 +47,7 @@ defineRule('mul', binary({
     ctx.needsGrad(1) ? toInput(mul(g!, ctx.saved(0)), ctx.inputs[1]!) : null,
   ],
 }, { backward: (ctx, [g]) => onlyInput(ctx, mul(g!, scalarOf(ctx))) }));
-defineRule('div', binary({
+const divRule = binary({
   save: inputs,
   backward: (ctx, [g]) => {
     const a = ctx.saved(0), b = ctx.saved(1);
@@ -61,7 +65,8 @@ defineRule('div', binary({
     const x = ctx.saved(0);
     return onlyInput(ctx, neg(div(mul(g!, s), mul(x, x))));
   },
-}));
+});
+defineRule('div', { save: (c) => (c.attrs.roundingMode ? [] : divRule.save!(c)), backward: (ctx, g) => (ctx.attrs.roundingMode ? roundedDivision : divRule).backward(ctx, g) });
 defineRule('pow', binary({
   save: both,
   backward: (ctx, [g]) => {

@@ -4,7 +4,7 @@
 import type { DType } from '../dtype.js';
 import { isFloating, representable } from '../dtype.js';
 import { apply, hasKernel, runKernel } from '../dispatch.js';
-import { DTypeError, ZeroDivisionError } from '../errors.js';
+import { DTypeError, ValueError, ZeroDivisionError } from '../errors.js';
 import type { OpName } from '../schema/index.js';
 import type { Tensor } from '../tensor.js';
 import type { Scalar, TensorLike } from './util.js';
@@ -87,10 +87,69 @@ function arith(name: Arith, opts: { trueDiv?: boolean; noBool?: boolean } = {}) 
   };
 }
 
-export const add = arith('add');
-export const sub = arith('sub', { noBool: true });
+const plainAdd = arith('add');
+const plainSub = arith('sub', { noBool: true });
 export const mul = arith('mul');
-export const div = arith('div', { trueDiv: true });
+const trueDiv = arith('div', { trueDiv: true });
+
+export interface AlphaOptions {
+  /** torch's alpha: add(a, b, { alpha }) is a + alpha * b; an integer for integer inputs. */
+  alpha?: number;
+}
+
+/** a + alpha * b (or minus), recorded as the op with attrs { alpha } and differentiated through its parts. */
+function withAlpha(name: 'add' | 'sub', a: TensorLike, b: TensorLike, alpha: number): Tensor {
+  checkOperands(name, [a, b], ['input', 'other']);
+  const dtype = promote([a, b]);
+  if (!isFloating(dtype) && !Number.isInteger(alpha)) {
+    throw new DTypeError(`${name}: for integer inputs (${dtype}) alpha must be an integer, got ${alpha}`);
+  }
+  const plain = name === 'add' ? plainAdd : plainSub;
+  const scaled = isTensor(b) ? undefined : Number(b) * alpha;
+  return apply(name, tensorsOf([a, b]), { alpha }, () => plain(a, scaled ?? mul(b as Tensor, alpha)));
+}
+
+export function add(a: TensorLike, b: TensorLike, opts: AlphaOptions = {}): Tensor {
+  return opts.alpha === undefined || opts.alpha === 1 ? plainAdd(a, b) : withAlpha('add', a, b, opts.alpha);
+}
+export function sub(a: TensorLike, b: TensorLike, opts: AlphaOptions = {}): Tensor {
+  return opts.alpha === undefined || opts.alpha === 1 ? plainSub(a, b) : withAlpha('sub', a, b, opts.alpha);
+}
+
+export interface DivOptions {
+  /** null (default): true division; 'trunc': round toward zero; 'floor': round down (Python's //). */
+  roundingMode?: 'trunc' | 'floor' | null;
+}
+
+/**
+ * a / b. With a rounding mode the result keeps the operands' promoted dtype (integers stay integers), an
+ * integer division by zero is a ZeroDivisionError, and floor division of floats follows torch's
+ * (a - a mod b) / b, so 1 // 0.1 is 9 as in Python.
+ */
+export function div(a: TensorLike, b: TensorLike, opts: DivOptions = {}): Tensor {
+  const mode = opts.roundingMode ?? null;
+  if (mode === null) return trueDiv(a, b);
+  if (mode !== 'trunc' && mode !== 'floor') throw new ValueError(`div: roundingMode must be 'trunc', 'floor' or null, got ${JSON.stringify(mode)}`);
+  checkOperands('div', [a, b], ['input', 'other']);
+  const dtype = promote([a, b]);
+  if (dtype === 'bool') throw new DTypeError(`div: rounding division is not defined for two bool operands; convert with .int()`);
+  return apply('div', tensorsOf([a, b]), { roundingMode: mode }, () => {
+    const [x, y] = [a, b].map((v) => (isTensor(v) ? castTo(v, dtype) : v)) as [TensorLike, TensorLike];
+    if (isFloating(dtype)) {
+      if (mode === 'trunc') { const q = trueDiv(x, y); return where(lt(q, 0), q.ceil(), q.floor()); }
+      // (a - remainder) / b is integral up to rounding: round it; a zero divisor gives a / b (±inf, NaN)
+      const q = trueDiv(sub(x, remainder(x, y)), y).round();
+      return isTensor(y) ? where(eq(y, 0), trueDiv(x, y), q) : Number(y) === 0 ? trueDiv(x, y) : q;
+    }
+    // integers: the remainder kernel checks for zero divisors; a - r is a multiple of b, so the double division is exact
+    const r = remainder(x, y);
+    const floorQ = castTo(trueDiv(castTo(sub(x, r) as Tensor, 'float64'), isTensor(y) ? castTo(y, 'float64') : y).round(), dtype);
+    if (mode === 'floor') return floorQ;
+    // trunc differs from floor by one where the division is inexact and the quotient negative
+    const negative = logicalXor(lt(x, 0), lt(y, 0));
+    return add(floorQ, castTo(logicalAnd(ne(r, 0), negative), dtype));
+  });
+}
 export const pow = arith('pow', { noBool: true });
 export const maximum = arith('maximum');
 export const minimum = arith('minimum');

@@ -135,11 +135,13 @@ export function arange(a: number, b?: number | CreateOptions, c?: number | Creat
     start = a; end = b;
     if (typeof c === 'number') { step = c; opts = d ?? {}; } else opts = c ?? {};
   }
-  if (step === 0) throw new ShapeError('arange: step must be nonzero');
+  const dtype = opts.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int64' : 'float32');
+  // for an integer dtype torch converts start, end and step to it first
+  if (!isFloating(dtype)) [start, end, step] = [start, end, step].map(Math.trunc) as [number, number, number];
+  if (step === 0) throw new ShapeError(`arange: step must be nonzero${isFloating(dtype) ? '' : ` (it truncates to 0 in ${dtype})`}`);
   if (!Number.isFinite(start) || !Number.isFinite(end)) throw new ShapeError(`arange: start and end must be finite, got ${start} and ${end}`);
   if ((end - start) / step < 0) throw new ShapeError(`arange: upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`);
   const n = Math.max(0, Math.ceil((end - start) / step));
-  const dtype = opts.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int64' : 'float32');
   return apply('arange', [], { start, end, step, dtype }, () => {
     const t = allocate(opts.device ?? getDefaultDevice(), dtype, [n]);
     launch('arange', [], [t], { start, step });
@@ -151,6 +153,8 @@ export function arange(a: number, b?: number | CreateOptions, c?: number | Creat
 export function linspace(start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new ShapeError(`linspace: steps must be a non-negative integer, got ${steps}`);
   const dtype = opts.dtype ?? 'float32';
+  // for an integer dtype torch converts the bounds first, then truncates each value
+  if (!isFloating(dtype)) [start, end] = [Math.trunc(start), Math.trunc(end)];
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // torch fills the second half from the end so the last value is exactly `end`
   const values = Array.from({ length: steps }, (_, i) => (i < steps / 2 ? start + step * i : end - step * (steps - 1 - i)));

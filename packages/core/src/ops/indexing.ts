@@ -18,7 +18,11 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   index.shape.forEach((s, i) => {
     if (i !== d && s > x.shape[i]!) throw new ShapeError(`gather: index ${fmtShape(index.shape)} is larger than the input ${fmtShape(x.shape)} in dim ${i}`);
   });
-  return apply('gather', [x, index], { dim: d }, () => runKernel('gather', x.device, [x, index], [{ shape: index.shape, dtype: x.dtype }], { dim: d })[0]!);
+  return apply('gather', [x, index], { dim: d }, () => {
+    // a 0-d input is gathered as a 1-element vector; the result keeps the index's shape ([] for a 0-d index)
+    const [src, idx] = x.ndim === 0 ? [x.reshape([1]), index.reshape([-1])] : [x, index];
+    return runKernel('gather', x.device, [src, idx], [{ shape: idx.shape, dtype: x.dtype }], { dim: d })[0]!.reshape([...index.shape]);
+  });
 }
 
 export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
@@ -29,8 +33,10 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
     if (s > src.shape[i]! || (i !== d && s > x.shape[i]!)) throw new ShapeError(`scatterAdd: index ${fmtShape(index.shape)} must not be larger than src ${fmtShape(src.shape)} in any dim, nor than the input ${fmtShape(x.shape)} outside dim ${d}`);
   });
   const dtype = promote([x]);
-  return apply('scatterAdd', [x, index, src], { dim: d }, () =>
-    runKernel('scatterAdd', x.device, [x, index, castTo(src, dtype)], [{ shape: x.shape, dtype }], { dim: d })[0]!);
+  return apply('scatterAdd', [x, index, src], { dim: d }, () => {
+    const [self, idx, from] = x.ndim === 0 ? [x.reshape([1]), index.reshape([-1]), src.reshape([-1])] : [x, index, src];
+    return runKernel('scatterAdd', x.device, [self, idx, castTo(from, dtype)], [{ shape: self.shape, dtype }], { dim: d })[0]!.reshape([...x.shape]);
+  });
 }
 
 /** Rows (or slices along dim) of x picked by a 1-d index. */
@@ -39,7 +45,8 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   if (index.ndim > 1) throw new ShapeError(`indexSelect: index must be 0-d or 1-d, got shape ${fmtShape(index.shape)}`);
   const d = x.ndim === 0 ? 0 : normalizeDim('indexSelect', dim, x.ndim);
   return apply('indexSelect', [x, index], { dim: d }, () => {
-    if (x.ndim === 0) return runKernel('gather', x.device, [x.reshape([1]), index.reshape([-1])], [{ shape: [index.numel()], dtype: x.dtype }], { dim: 0 })[0]!.reshape(index.ndim === 0 ? [] : [index.numel()]);
+    // a 0-d input gives a 0-d result, whatever the (one-element) index's shape, as in torch
+    if (x.ndim === 0) return runKernel('gather', x.device, [x.reshape([1]), index.reshape([-1])], [{ shape: [index.numel()], dtype: x.dtype }], { dim: 0 })[0]!.reshape([]);
     const n = index.numel();
     const outShape = [...x.shape];
     outShape[d] = n;

@@ -91,8 +91,13 @@ export function pad(x: Tensor, padding: readonly number[], opts: PadOptions = {}
   return apply('pad', [x], { pad: [...padding], mode, value: opts.value ?? 0 }, () => {
     if (mode !== 'constant') {
       let out = x;
-      for (const [d, l, r] of pairs) {
-        const n = x.shape[d]!;
+      for (const [d, l0, r0] of pairs) {
+        // as torch: circular padding crops first, then wraps the cropped tensor; reflect and replicate read
+        // output position k at k - left of the uncropped input
+        const crop = mode === 'circular' && (l0 < 0 || r0 < 0);
+        if (crop) out = narrow(out, d, Math.max(-l0, 0), x.shape[d]! + Math.min(l0, 0) + Math.min(r0, 0));
+        const n = out.shape[d]!, l = crop ? Math.max(l0, 0) : l0, r = crop ? Math.max(r0, 0) : r0;
+        if (l === 0 && r === 0) continue;
         const idx = Array.from({ length: n + l + r }, (_, k) => {
           const i = k - l;
           if (mode === 'replicate') return Math.min(Math.max(i, 0), n - 1);

@@ -46,10 +46,10 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return apply('mean', [x], { dim: dims, keepdim }, () => div(reduceKernel('sum', x, dims, keepdim, x.dtype), count));
 }
 
-export function prod(x: Tensor, dim?: number, keepdim = false): Tensor {
+export function prod(x: Tensor, dim?: number, keepdim = false, opts: SumOptions = {}): Tensor {
   const dims = normalizeDims('prod', dim, x.ndim);
-  const dtype = accumType(x.dtype);
-  return apply('prod', [x], { dim: dims, keepdim }, () => reduceKernel('prod', castTo(x, dtype), dims, keepdim, dtype));
+  const dtype = opts.dtype ?? accumType(x.dtype);
+  return apply('prod', [x], { dim: dims, keepdim, dtype }, () => reduceKernel('prod', castTo(x, dtype), dims, keepdim, dtype));
 }
 
 function checkNonEmpty(op: string, x: Tensor, dims: number[]): void {
@@ -129,10 +129,11 @@ export function std(x: Tensor, dim?: Dims, keepdim = false, opts: VarOptions = {
   return apply('std', [x], { dim, keepdim, correction: opts.correction ?? 1 }, () => sqrt(variance(x, dim, keepdim, opts)));
 }
 
-export function logsumexp(x: Tensor, dim: Dims, keepdim = false): Tensor {
-  requireFloat('logsumexp', x);
-  const dims = normalizeDims('logsumexp', dim, x.ndim);
-  return apply('logsumexp', [x], { dim: dims, keepdim }, () => {
+export function logsumexp(input: Tensor, dim: Dims, keepdim = false): Tensor {
+  const dims = normalizeDims('logsumexp', dim, input.ndim);
+  return apply('logsumexp', [input], { dim: dims, keepdim }, () => {
+    // integer and bool inputs are computed in the default float dtype, as in torch
+    const x = isFloating(input.dtype) ? input : castTo(input, 'float32');
     if (x.numel() === 0) return log(reduceKernel('sum', exp(x), dims, keepdim, x.dtype));
     const m = reduceKernel('max', x, dims, true, x.dtype);
     const safe = where(eq(m.abs(), Infinity), 0, m);
@@ -159,10 +160,17 @@ function alongDim(x: Tensor, dim: number, run: (lastDim: Tensor) => Tensor): Ten
   return run(moved).transpose(dim, last);
 }
 
-function softmaxLike(op: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Tensor {
-  requireFloat(op, x);
-  const d = normalizeDim(op, dim, x.ndim);
-  return apply(op, [x], { dim: d }, () => {
+export interface SoftmaxOptions {
+  /** Cast the input to this floating dtype first (torch's dtype argument; it also lets integer inputs in). */
+  dtype?: DType;
+}
+
+function softmaxLike(op: 'softmax' | 'logSoftmax', input: Tensor, dim: number, opts: SoftmaxOptions): Tensor {
+  if (opts.dtype === undefined) requireFloat(op, input);
+  else if (!isFloating(opts.dtype)) throw new DTypeError(`${op}: dtype must be floating point, got ${opts.dtype}`);
+  const d = normalizeDim(op, dim, input.ndim);
+  return apply(op, [input], opts.dtype ? { dim: d, dtype: opts.dtype } : { dim: d }, () => {
+    const x = opts.dtype ? castTo(input, opts.dtype) : input;
     if (hasKernel(op, x.device)) {
       return alongDim(x, d, (v) => runKernel(op, x.device, [v], [{ shape: v.shape, dtype: x.dtype }], {})[0]!);
     }
@@ -174,13 +182,13 @@ function softmaxLike(op: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Tens
     return op === 'softmax' ? div(e, s) : sub(shifted, log(s));
   });
 }
-export const softmax = (x: Tensor, dim: number): Tensor => softmaxLike('softmax', x, dim);
-export const logSoftmax = (x: Tensor, dim: number): Tensor => softmaxLike('logSoftmax', x, dim);
+export const softmax = (x: Tensor, dim: number, opts: SoftmaxOptions = {}): Tensor => softmaxLike('softmax', x, dim, opts);
+export const logSoftmax = (x: Tensor, dim: number, opts: SoftmaxOptions = {}): Tensor => softmaxLike('logSoftmax', x, dim, opts);
 
-export function cumsum(x: Tensor, dim: number): Tensor {
+export function cumsum(x: Tensor, dim: number, opts: SumOptions = {}): Tensor {
   const d = normalizeDim('cumsum', dim, x.ndim);
-  const dtype = accumType(x.dtype);
-  return apply('cumsum', [x], { dim: d }, () => {
+  const dtype = opts.dtype ?? accumType(x.dtype);
+  return apply('cumsum', [x], { dim: d, dtype }, () => {
     const src = castTo(x, dtype);
     return alongDim(src, d, (v) => runKernel('cumsum', x.device, [v], [{ shape: v.shape, dtype }], {})[0]!);
   });

@@ -1,7 +1,7 @@
 // Elementwise functions of one tensor. Float functions promote integer inputs to float32, like torch.
 import { isFloating } from '../dtype.js';
 import { apply, hasKernel, runKernel } from '../dispatch.js';
-import { DTypeError, fmtShape } from '../errors.js';
+import { DTypeError, ValueError, fmtShape } from '../errors.js';
 import type { KernelAttrsOf, OpName } from '../schema/index.js';
 import type { Tensor } from '../tensor.js';
 import type { TensorLike } from './util.js';
@@ -47,7 +47,19 @@ export const abs = sameDType('abs');
 export const sign = sameDType('sign');
 export const floor = (x: TensorLike): Tensor => { const t = toTensor(x, 'floor'); return isFloating(t.dtype) ? apply('floor', [t], {}, () => kernel('floor', t)) : apply('floor', [t], {}, () => t.clone()); };
 export const ceil = (x: TensorLike): Tensor => { const t = toTensor(x, 'ceil'); return isFloating(t.dtype) ? apply('ceil', [t], {}, () => kernel('ceil', t)) : apply('ceil', [t], {}, () => t.clone()); };
-export const round = (x: TensorLike): Tensor => { const t = toTensor(x, 'round'); return isFloating(t.dtype) ? apply('round', [t], {}, () => kernel('round', t)) : apply('round', [t], {}, () => t.clone()); };
+export interface RoundOptions {
+  /** Round to this many decimal places (negative: to tens, hundreds, ...), half to even, as torch. */
+  decimals?: number;
+}
+export function round(x: TensorLike, opts: RoundOptions = {}): Tensor {
+  const t = toTensor(x, 'round'), decimals = opts.decimals ?? 0;
+  if (!Number.isInteger(decimals)) throw new ValueError(`round: decimals must be an integer, got ${decimals}`);
+  if (decimals === 0) return isFloating(t.dtype) ? apply('round', [t], {}, () => kernel('round', t)) : apply('round', [t], {}, () => t.clone());
+  if (!isFloating(t.dtype)) throw new DTypeError(`round: decimals is not supported for ${t.dtype} tensors (torch neither); round a float tensor, or use div(x, 10 ** k, { roundingMode })`);
+  // torch's order: scale by 10^|decimals| in the tensor's dtype, round half to even, scale back
+  const scale = 10 ** Math.abs(decimals);
+  return apply('round', [t], { decimals }, () => (decimals > 0 ? div(kernel('round', mul(t, scale)), scale) : mul(kernel('round', div(t, scale)), scale)));
+}
 export const exp = floatFn('exp');
 export const log = floatFn('log');
 export const log1p = floatFn('log1p');

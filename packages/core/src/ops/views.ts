@@ -1,6 +1,10 @@
 // Views: shape/stride/offset changes that share storage, never copies (reshape copies only when it must).
 import { apply, allocate, launch } from '../dispatch.js';
-import { IndexError, ShapeError, fmtShape } from '../errors.js';
+import { scope } from '../memory.js';
+import { arange } from './creation.js';
+import { indexSelect } from './indexing.js';
+import { isIntegral } from '../dtype.js';
+import { DeviceError, IndexError, ShapeError, fmtShape } from '../errors.js';
 import { inferReshape, normalizeDim, parseShape, viewStrides } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 
@@ -103,7 +107,32 @@ export function expand(x: Tensor, ...sizes: ShapeArg[]): Tensor {
   return apply('expand', [x], { shape }, () => x.viewAs(shape, strides, x.offset));
 }
 
-export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+/** narrow() with a start that stays on the device: indexSelect of start + [0, length) (a copy; bounds checked by the kernel). */
+function narrowAt(x: Tensor, dim: number, start: Tensor, length: number): Tensor {
+  const d = normalizeDim('narrow', dim, x.ndim);
+  // made of public ops, so hooks (autograd) record those; a negative start counts from the end
+  return scope(() => {
+    const s = start.add(start.lt(0).to(start.dtype).mul(x.shape[d]!));
+    return indexSelect(x, d, arange(length, { dtype: start.dtype, device: x.device }).add(s));
+  });
+}
+
+/** A 0-d integer tensor as a number (torch's `start.item()`: a read, so only where the device reads synchronously). */
+function indexValue(op: string, what: string, t: Tensor): number {
+  if (t.ndim !== 0 || !isIntegral(t.dtype)) throw new ShapeError(`${op}: ${what} must be a number or a 0-d integer tensor, got a ${t.dtype} tensor of shape ${fmtShape(t.shape)}`);
+  if (!t.storage.backend.syncRead) throw new DeviceError(`${op}: ${what} is a tensor on '${t.device}', which reads asynchronously; pass a number (await ${what}.item())`);
+  return Number(t.itemSync());
+}
+
+/**
+ * A view of `length` elements of dim `dim` from `start`. A 0-d tensor start is read (torch's start.item());
+ * on a device that reads asynchronously it is used where it is, and the result is a gathered copy.
+ */
+export function narrow(x: Tensor, dim: number, startArg: number | Tensor, length: number): Tensor {
+  if (typeof startArg !== 'number') {
+    if (!startArg.storage.backend.syncRead && startArg.ndim === 0 && isIntegral(startArg.dtype)) return narrowAt(x, dim, startArg, length);
+  }
+  const start = typeof startArg === 'number' ? startArg : indexValue('narrow', 'start', startArg);
   const d = normalizeDim('narrow', dim, x.ndim);
   const size = x.shape[d]!;
   const s = start < 0 ? start + size : start;

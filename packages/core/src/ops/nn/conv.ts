@@ -1,5 +1,6 @@
 // 2-d (and 1-d) convolution with its two backward ops. Composite: im2col as one gather with a host-built
 // index, then one batched matmul; the input gradient scatters columns back (col2im) with scatterAdd.
+import { isFloating } from '../../dtype.js';
 import { apply, hasKernel, runKernel } from '../../dispatch.js';
 import { ShapeError, fmtShape } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
@@ -11,7 +12,7 @@ import { matmul } from '../linalg.js';
 import { sum } from '../reduce.js';
 import { contig } from '../util.js';
 import type { IntPair, Windows } from './util.js';
-import { batched4d, im2col, pair, requireSameFloat, windowIndex } from './util.js';
+import { batched4d, im2col, pair, requireSameFloat, requireSameNumeric, windowIndex } from './util.js';
 
 export type ConvPadding = IntPair | 'same' | 'valid';
 export interface Conv2dOptions { stride?: IntPair; padding?: ConvPadding; dilation?: IntPair; groups?: number }
@@ -78,12 +79,13 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOpti
   const r = resolve('conv2d', opts, w.shape[2] ?? 1, w.shape[3] ?? 1);
   const g = geometry('conv2d', x.shape, w.shape, r);
   checkBias('conv2d', b, w);
-  requireSameFloat('conv2d', x, w, b);
+  requireSameNumeric('conv2d', x, w, b);
   const attrs = { ...kernelAttrs(r), padding: typeof opts.padding === 'string' ? opts.padding : r.padding };
   return apply('conv2d', b ? [x, w, b] : [x, w], attrs, () => {
     const xi = padExtra(as4d(x), r);
     let y: Tensor;
-    if (hasKernel('conv2d', x.device)) {
+    // the kernel convolves floats; integer convolutions (exact, as torch's) take the composite
+    if (isFloating(x.dtype) && hasKernel('conv2d', x.device)) {
       y = runKernel('conv2d', x.device, b ? [xi, w, b] : [xi, w], [{ shape: [g.N, g.O, g.Ho, g.Wo], dtype: x.dtype }], kernelAttrs(r))[0]!;
     } else {
       const G = r.groups, K = (g.C / G) * g.kh * g.kw, L = g.Ho * g.Wo;

@@ -47,11 +47,13 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   if (!training && (!runningMean || !runningVar)) {
     throw new ShapeError(`${op}: runningMean and runningVar are required in eval mode (training: false); pass them, or use training: true`);
   }
-  if (training && N * S <= 1) {
+  if (training && N * S === 1) {
     throw new ShapeError(`${op}: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);
   }
   const inputs = [x, runningMean, runningVar, weight, bias].filter((t): t is Tensor => !!t);
   return apply(op, inputs, { training, momentum: typeof momentum === 'number' ? momentum : 'tensor', eps, stats: [!!runningMean, !!runningVar], affine: [!!weight, !!bias] }, () => {
+    // an empty batch normalizes to an empty result and leaves the running statistics alone, as in torch
+    if (N * S === 0) return x.clone();
     const x3 = x.reshape([N, C, S]), like = { dtype: x.dtype, device: x.device };
     let y: Tensor, mean: Tensor | undefined, biasedVar: Tensor | undefined;
     if (hasKernel(op, x.device)) {

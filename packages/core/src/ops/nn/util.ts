@@ -1,5 +1,6 @@
 // Shared plumbing for the nn ops: int pairs, window geometry, and the host-built index tables that let
 // conv and pooling composites run as one gather (plus a matmul or a reduction) on any backend.
+import { isFloating } from '../../dtype.js';
 import { DTypeError, ShapeError, fmtShape } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import { tensor } from '../creation.js';
@@ -26,10 +27,19 @@ export function batched4d(op: string, what: string, shape: readonly number[]): [
 }
 
 export function requireSameFloat(op: string, ...ts: (Tensor | null | undefined)[]): void {
+  requireSame(op, true, ts);
+}
+
+/** Like requireSameFloat, but integer tensors are allowed too (torch convolves and pools them exactly). */
+export function requireSameNumeric(op: string, ...ts: (Tensor | null | undefined)[]): void {
+  requireSame(op, false, ts);
+}
+
+function requireSame(op: string, float: boolean, ts: (Tensor | null | undefined)[]): void {
   const present = ts.filter((t): t is Tensor => !!t);
   const d = present[0]!.dtype;
-  if (d !== 'float32' && d !== 'float64' && d !== 'float16' && d !== 'bfloat16') {
-    throw new DTypeError(`${op}: expected a floating-point input, got ${d} (shape ${fmtShape(present[0]!.shape)}); convert with x.float()`);
+  if (float ? !isFloating(d) : d === 'bool') {
+    throw new DTypeError(`${op}: expected a ${float ? 'floating-point' : 'numeric'} input, got ${d} (shape ${fmtShape(present[0]!.shape)}); convert with x.float()`);
   }
   for (const t of present) {
     if (t.dtype !== d) throw new DTypeError(`${op}: expected all tensors to be ${d}, got ${t.dtype} (shape ${fmtShape(t.shape)}); cast with .to('${d}')`);
