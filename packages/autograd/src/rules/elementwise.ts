@@ -1,5 +1,5 @@
 // Gradient rules for elementwise ops.
-import { cos, div, eq, exp, floor, ge, gt, le, log, logicalAnd, lt, mul, neg, ones, sigmoid, sin, where, zeros, zerosLike, type Tensor } from '@flint/core';
+import { cos, div, eq, exp, floor, ge, gt, le, log, logicalAnd, logicalOr, lt, mul, neg, ones, sigmoid, sin, where, zeros, zerosLike, type Tensor } from '@flint/core';
 import { defineNondifferentiable, defineRule, type GradContext, type GradRule } from './registry.js';
 import { toInput } from './util.js';
 
@@ -185,8 +185,16 @@ defineRule('clamp', {
     if (hi !== null && hi !== undefined) inside = logicalAnd(inside, le(x, hi));
     const out: (Tensor | null)[] = [toInput(where(inside, g!, 0), ctx.inputs[0]!)];
     k = 1;
-    if (ctx.attrs.min === 'tensor') { out.push(ctx.needsGrad(k) ? toInput(where(lt(x, lo as Tensor), g!, 0), ctx.inputs[k]!) : null); k++; }
-    if (ctx.attrs.max === 'tensor') { out.push(ctx.needsGrad(k) ? toInput(where(gt(x, hi as Tensor), g!, 0), ctx.inputs[k]!) : null); k++; }
+    // where min > max the result is max (torch): the gradient goes to max there, never to min
+    const both = lo !== null && lo !== undefined && hi !== null && hi !== undefined;
+    if (ctx.attrs.min === 'tensor') {
+      const toMin = both ? logicalAnd(lt(x, lo as Tensor), lt(lo as Tensor, hi!)) : lt(x, lo as Tensor);
+      out.push(ctx.needsGrad(k) ? toInput(where(toMin, g!, 0), ctx.inputs[k]!) : null); k++;
+    }
+    if (ctx.attrs.max === 'tensor') {
+      const toMax = both ? logicalOr(gt(x, hi as Tensor), lt(hi as Tensor, lo!)) : gt(x, hi as Tensor);
+      out.push(ctx.needsGrad(k) ? toInput(where(toMax, g!, 0), ctx.inputs[k]!) : null); k++;
+    }
     return out;
   },
 });
