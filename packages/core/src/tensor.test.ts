@@ -227,3 +227,15 @@ describe('operands that are not tensors or scalars', () => {
     expect(() => F.logicalAnd(x, undefined as unknown as number)).toThrow(/logicalAnd: argument 'other'/);
   });
 });
+
+describe('broadcastTo', () => {
+  it("is torch.broadcast_to: a view with new leading dims and stretched size-1 dims, checked", async () => {
+    const x = F.tensor([[1], [2]]);
+    const y = F.broadcastTo(x, [3, 2, 4]);
+    expect(y.shape).toEqual([3, 2, 4]);
+    expect(y.storage).toBe(x.storage);
+    expect(await x.broadcastTo(-1, 2).tolist()).toEqual([[1, 1], [2, 2]]);
+    expect(() => F.broadcastTo(x, [3, 3])).toThrow(/broadcastTo: shape \[2,1\] can't be broadcast to \[3,3\]/);
+    expect(() => F.broadcastTo(x, [2])).toThrow(ShapeError);
+  });
+});

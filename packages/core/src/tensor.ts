@@ -203,6 +203,7 @@ export class Tensor extends TensorBase {
   flatten(startDim = 0, endDim = -1): Tensor { return ops.flatten(this, startDim, endDim); }
   expand(...sizes: ShapeArg[]): Tensor { return ops.expand(this, ...sizes); }
   expandAs(o: Tensor): Tensor { return ops.expand(this, o.shape); }
+  broadcastTo(...shape: ShapeArg[]): Tensor { return ops.broadcastTo(this, ...shape); }
   narrow(dim: number, start: number | Tensor, length: number): Tensor { return ops.narrow(this, dim, start, length); }
   select(dim: number, index: number): Tensor { return ops.select(this, dim, index); }
   contiguous(): Tensor { return ops.contiguous(this); }

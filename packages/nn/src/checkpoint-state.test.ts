@@ -17,7 +17,7 @@ function setup() {
   manualSeed(3);
   const model = new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 3));
   const opt = new Adam(model.parameters(), { lr: 0.01 });
-  const sched = new StepLR(opt, { stepSize: 2, gamma: 0.5 });
+  const sched = new StepLR(opt, 2, { gamma: 0.5 });
   return { model, opt, sched };
 }
 const x = randn([16, 4]), y = randint(0, 3, [16]);

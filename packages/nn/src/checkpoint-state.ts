@@ -36,10 +36,10 @@ function encodeValue(v: CheckpointValue, path: string, tensors: Map<string, Tens
   } finally { seen.delete(v); }
 }
 
-/** Encode nested state (see CheckpointValue) as one safetensors file. */
-export async function checkpointToBytes(state: CheckpointValue): Promise<Uint8Array> {
+/** Encode nested state (tensors, JSON values, arrays and plain objects of them; see CheckpointValue) as one safetensors file. */
+export async function checkpointToBytes(state: unknown): Promise<Uint8Array> {
   const tensors = new Map<string, Tensor>();
-  const structure = JSON.stringify(encodeValue(state, '', tensors, new Set()));
+  const structure = JSON.stringify(encodeValue(state as CheckpointValue, '', tensors, new Set()));
   const raw: Record<string, RawTensor> = {};
   for (const [path, t] of tensors) {
     if (t.isDisposed) throw new TypeError(`saveCheckpoint: the tensor at '${path}' was disposed`);
@@ -93,7 +93,7 @@ export function checkpointFromBytes(bytes: Uint8Array, { device, maxHeaderBytes 
 }
 
 /** Save nested state (model and optimizer state dicts, a scheduler's, the epoch, ...) to one file, atomically. */
-export async function saveCheckpoint(file: string, state: CheckpointValue): Promise<void> {
+export async function saveCheckpoint(file: string, state: unknown): Promise<void> {
   writeFileAtomic(file, await checkpointToBytes(state));
 }
 

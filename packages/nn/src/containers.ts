@@ -27,7 +27,7 @@ export class Sequential extends IndexedModules {
   }
   override forward(input: Tensor): Tensor {
     let x: unknown = input;
-    for (const m of this.children()) x = m.forward(x);
+    for (const m of this.children()) x = m.call(x);
     return x as Tensor;
   }
 }

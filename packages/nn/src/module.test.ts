@@ -239,3 +239,14 @@ describe('Module.toAsync', () => {
     }
   });
 });
+
+describe('errors from inside a layer', () => {
+  it('name the innermost layer first and keep their class (an int64 input to Linear)', () => {
+    const seq = new Sequential(new Linear(4, 2), new ReLU());
+    let err: unknown;
+    try { seq.call(tensor([[1n, 2n, 3n, 4n]])); } catch (e) { err = e; }
+    expect((err as Error).constructor.name).toBe('DTypeError');
+    expect((err as Error).message).toMatch(/^Linear\(in_features=4, out_features=2, bias=True\): matmul: expected both operands to have the same dtype, got int64 and float32/);
+    expect(() => seq.call(zeros([2, 5]))).toThrow(/^Linear\(in_features=4, out_features=2, bias=True\): expected input \[\.\.\., 4\], got \[2, 5\]$/);
+  });
+});

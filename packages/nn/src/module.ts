@@ -1,7 +1,7 @@
 // Module: PyTorch's nn.Module. Parameters and submodules are found by scanning the instance's own
 // properties in definition order (so `this.fc1 = new Linear(4, 8)` registers fc1); buffers are named
 // explicitly with registerBuffer. State-dict keys are the property paths, as in PyTorch.
-import { DTYPES, DeviceError, DisposedError, ShapeError, isFloating as isFloatingDType, isTensor, type DType, type Tensor } from '@flint/core';
+import { DTYPES, DeviceError, DisposedError, FlintError, ShapeError, isFloating as isFloatingDType, isTensor, type DType, type Tensor } from '@flint/core';
 import { noGrad } from '@flint/autograd';
 import { Parameter } from './parameter.js';
 
@@ -29,9 +29,16 @@ export class Module {
     throw new Error(`${this.constructor.name}: forward() is not implemented; subclasses of Module must define forward()`);
   }
 
-  /** PyTorch's `module(x)`: runs forward. */
+  /**
+   * PyTorch's `module(x)`: runs forward. A Flint error from inside is re-raised with the same class and the
+   * innermost module named first (`Linear(in_features=4, ...): matmul: ...`), so a message points at a layer.
+   */
   call<M extends Module>(this: M, ...args: Parameters<M['forward']>): ReturnType<M['forward']> {
-    return this.forward(...args) as ReturnType<M['forward']>;
+    try {
+      return this.forward(...args) as ReturnType<M['forward']>;
+    } catch (e) {
+      throw namedByModule(this, e);
+    }
   }
 
   // --- registration ---
@@ -261,6 +268,17 @@ export const pyBool = (b: boolean): string => (b ? 'True' : 'False');
 export const pyTuple = (v: number | readonly number[]): string => (typeof v === 'number' ? String(v) : `(${v.join(', ')}${v.length === 1 ? ',' : ''})`);
 
 /** A layer's input-shape error: names the layer as printed and the shape it expected. */
+const NAMED = Symbol('flint.nn.namedByModule');
+
+/** The error with `m` named first, once (outer modules pass it on unchanged). */
+function namedByModule(m: Module, e: unknown): unknown {
+  if (!(e instanceof FlintError) || (e as { [NAMED]?: true })[NAMED]) return e;
+  const prefix = `${m.constructor.name}(${m.extraRepr()}): `;
+  const named = e.message.startsWith(prefix) ? e : Object.assign(Object.create(Object.getPrototypeOf(e) as object) as FlintError, e, { message: `${prefix}${e.message}`, stack: e.stack });
+  (named as { [NAMED]?: true })[NAMED] = true;
+  return named;
+}
+
 export function inputError(m: Module, expected: string, got: readonly number[]): ShapeError {
   return new ShapeError(`${m.constructor.name}(${m.extraRepr()}): expected input ${expected}, got ${fmt(got)}`);
 }

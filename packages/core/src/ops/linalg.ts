@@ -4,7 +4,7 @@ import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { add } from './binary.js';
-import { broadcastTo, castTo, promote } from './util.js';
+import { broadcastView, castTo, promote } from './util.js';
 
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) throw new ShapeError(`matmul: both arguments need at least 1 dim, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
@@ -18,7 +18,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     const B = b.ndim === 1 ? b.unsqueeze(1) : castTo(b, dtype);
     const batch = broadcastShapes('matmul', A.shape.slice(0, -2), B.shape.slice(0, -2));
     const M = A.shape[A.ndim - 2]!, K = k1, N = B.shape[B.ndim - 1]!;
-    const Av = broadcastTo(A, [...batch, M, K]), Bv = broadcastTo(B, [...batch, K, N]);
+    const Av = broadcastView(A, [...batch, M, K]), Bv = broadcastView(B, [...batch, K, N]);
     const out = runKernel('matmul', a.device, [Av, Bv], [{ shape: [...batch, M, N], dtype }], {})[0]!;
     if (a.ndim === 1 && b.ndim === 1) return out.reshape([]);
     if (a.ndim === 1) return out.squeeze(-2);

@@ -59,8 +59,8 @@ export function operands(xs: readonly TensorLike[], dtype: DType, device: string
   return xs.map((x) => (isTensor(x) ? castTo(x, dtype) : scalarTensor(x, dtype, device)));
 }
 
-/** A broadcast view of x with the given shape (stride 0 on broadcast dims). */
-export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
+/** A broadcast view of x with the given shape (stride 0 on broadcast dims); internal, unchecked (see broadcastTo). */
+export function broadcastView(x: Tensor, shape: readonly number[]): Tensor {
   if (x.shape.length === shape.length && x.shape.every((d, i) => d === shape[i])) return x;
   const lead = shape.length - x.ndim;
   const strides = shape.map((d, i) => {
@@ -73,7 +73,7 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
 
 export function broadcastAll(op: string, xs: readonly Tensor[]): { shape: number[]; views: Tensor[] } {
   const shape = broadcastShapes(op, ...xs.map((x) => x.shape));
-  return { shape, views: xs.map((x) => broadcastTo(x, shape)) };
+  return { shape, views: xs.map((x) => broadcastView(x, shape)) };
 }
 
 export function requireFloat(op: string, x: Tensor): void {

@@ -89,6 +89,15 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   return reshape(x, shape);
 }
 
+/** torch.broadcast_to: a view of x broadcast to `shape` (new leading dims, size-1 dims stretched; -1 keeps a size). */
+export function broadcastTo(x: Tensor, ...shape: ShapeArg[]): Tensor {
+  const target = parseShape(shape);
+  const lead = target.length - x.ndim;
+  const ok = lead >= 0 && x.shape.every((d, i) => d === 1 || target[lead + i] === d || target[lead + i] === -1);
+  if (!ok) throw new ShapeError(`broadcastTo: shape ${fmtShape(x.shape)} can't be broadcast to ${fmtShape(target)}: each dim must match, be 1, or be kept with -1`);
+  return expand(x, target);
+}
+
 /** Broadcast to a larger shape without copying; -1 keeps a size. */
 export function expand(x: Tensor, ...sizes: ShapeArg[]): Tensor {
   const target = parseShape(sizes);

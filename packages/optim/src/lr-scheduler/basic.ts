@@ -10,6 +10,7 @@ export class StepLR extends LRScheduler {
   stepSize: number;
   gamma: number;
   constructor(optimizer: SchedulableOptimizer, stepSize: number, { gamma = 0.1, lastEpoch = -1 }: { gamma?: number; lastEpoch?: number } = {}) {
+    if (!Number.isInteger(stepSize) || stepSize < 1) throw new TypeError(`StepLR: stepSize must be a positive integer (new StepLR(optimizer, stepSize, { gamma })), got ${typeof stepSize === 'object' ? JSON.stringify(stepSize) : String(stepSize)}`);
     super(optimizer, lastEpoch);
     this.stepSize = stepSize;
     this.gamma = gamma;
