@@ -55,3 +55,17 @@ describe('what backward and .grad keep alive', () => {
     x.dispose();
   });
 });
+
+describe('gradFn, and printing results as torch does', () => {
+  it('is a small public object: a name and where each input\'s gradient goes next', () => {
+    const x = F.tensor([1, 2]).requiresGrad_(), w = F.tensor([3, 4]);
+    const y = x.mul(w).add(1);
+    expect(y.gradFn!.name).toBe('AddBackward');
+    expect(y.gradFn!.nextFunctions.map((f) => f?.name ?? null)).toEqual(['MulBackward']);
+    expect(y.gradFn!.nextFunctions[0]!.nextFunctions.map((f) => f?.name ?? null)).toEqual(['AccumulateGrad', null]);
+    expect(Object.keys(y.gradFn!)).toEqual(['name', 'nextFunctions']);
+    expect(String(y)).toBe('tensor([4., 9.], grad_fn=<AddBackward0>)');
+    expect(String(x)).toBe('tensor([1., 2.], requires_grad=True)');
+    expect(x.gradFn).toBeNull();
+  });
+});

@@ -1,9 +1,9 @@
 // The dispatch hook that records the graph as ops run, and the extension core forwards Tensor's
 // gradient members to.
-import { DTypeError, ShapeError, full, isFloating, keep, stridedOffsets, tensor, zeros, type AutogradExtension, type OpCall, type OpHook, type Tensor } from '@flint/core';
+import { DTypeError, ShapeError, full, isFloating, keep, stridedOffsets, tensor, zeros, type AutogradExtension, type GradFn, type OpCall, type OpHook, type Tensor } from '@flint/core';
 import { runBackward } from './engine.js';
 import type { Edge } from './graph.js';
-import { AutogradError, FnNode, OpNode, edgeOf, meta, peekMeta, setGradFn, tracks } from './graph.js';
+import { AutogradError, FnNode, OpNode, edgeOf, meta, peekMeta, setGradFn, tracks, type Node } from './graph.js';
 import { isGradEnabled, setGradEnabled } from './mode.js';
 import { getRule, isNondifferentiable } from './rules/registry.js';
 
@@ -73,6 +73,17 @@ function viewIndex(base: Tensor, view: Tensor): number[] {
   });
 }
 
+const views = new WeakMap<Node, GradFn>();
+/** The public face of a graph node (a name and where gradients go next), not the node itself. */
+function publicNode(n: Node): GradFn {
+  let v = views.get(n);
+  if (!v) {
+    v = Object.freeze({ name: n.name, get nextFunctions() { return n.edges.map((e) => (e ? publicNode(e.node) : null)); } });
+    views.set(n, v);
+  }
+  return v;
+}
+
 export const extension: AutogradExtension = {
   getRequiresGrad: tracks,
   setRequiresGrad(t, v) {
@@ -93,7 +104,7 @@ export const extension: AutogradExtension = {
     m.grad = g ? keep(g) : null;
     if (old && old !== g && !old.isDisposed) old.dispose();
   },
-  getGradFn: (t) => peekMeta(t)?.gradFn ?? null,
+  getGradFn: (t) => { const n = peekMeta(t)?.gradFn; return n ? publicNode(n) : null; },
   isLeaf: (t) => !peekMeta(t)?.gradFn,
   retainGrad(t) {
     const m = meta(t);

@@ -3,12 +3,19 @@ import { FlintError } from './errors.js';
 import type { Tensor } from './tensor.js';
 import { setDisposeHook } from './tensor-base.js';
 
+/** What produced a tensor, as torch's grad_fn: its name and the functions its inputs' gradients flow to. */
+export interface GradFn {
+  readonly name: string;
+  /** One per input: where that input's gradient goes (null for inputs that need none). */
+  readonly nextFunctions: readonly (GradFn | null)[];
+}
+
 export interface AutogradExtension {
   getRequiresGrad(t: Tensor): boolean;
   setRequiresGrad(t: Tensor, value: boolean): void;
   getGrad(t: Tensor): Tensor | null;
   setGrad(t: Tensor, g: Tensor | null): void;
-  getGradFn(t: Tensor): { name: string } | null;
+  getGradFn(t: Tensor): GradFn | null;
   isLeaf(t: Tensor): boolean;
   retainGrad(t: Tensor): void;
   backward(t: Tensor, gradient?: Tensor, options?: { retainGraph?: boolean; createGraph?: boolean }): void;

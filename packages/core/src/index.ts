@@ -17,7 +17,7 @@ export { synchronize, DeviceEvent, assertAsync } from './sync.js';
 export { addHook, apply, runKernel, launch, allocate, hasKernel, withoutHooks, copyInto, isDenseTensor } from './dispatch.js';
 export type { OpCall, OpHook } from './dispatch.js';
 export { installAutograd } from './autograd-ext.js';
-export type { AutogradExtension } from './autograd-ext.js';
+export type { AutogradExtension, GradFn } from './autograd-ext.js';
 export { contextVar } from './context.js';
 export type { ContextVar } from './context.js';
 export { canCast } from './dtype-cast.js';

@@ -24,7 +24,10 @@ export function formatTensor(t: Tensor): string {
   const suffix: string[] = [];
   if (t.dtype !== 'float32' && t.dtype !== 'int64' && t.dtype !== 'bool') suffix.push(`dtype=${t.dtype}`);
   if (t.device !== 'cpu') suffix.push(`device='${t.device}'`);
-  if (t.requiresGrad) suffix.push('requiresGrad=true');
+  // as torch prints them: a result names what made it, a leaf that requires grad says so
+  const gradFn = t.gradFn;
+  if (gradFn) suffix.push(`grad_fn=<${gradFn.name}${gradFn.name.endsWith('Backward') ? '0' : ''}>`);
+  else if (t.requiresGrad) suffix.push('requires_grad=True');
   if (!t.storage.backend.readSync) return `tensor(<on ${t.device}: await t.data()>, shape=[${t.shape.join(', ')}]${suffix.length ? ', ' + suffix.join(', ') : ''})`;
   const flat = Array.from(t.dataSync() as ArrayLike<number | bigint>, Number);
   const summarize = flat.length > THRESHOLD;

@@ -51,6 +51,9 @@ export class TensorBase {
   get device(): string { return this.storage.device; }
   get ndim(): number { return this.shape.length; }
   numel(): number { return numel(this.shape); }
+  /** The shape, or (given a dim, negative from the end) that dim's size. */
+  size(): readonly number[];
+  size(dim: number): number;
   size(dim?: number): number | readonly number[] {
     return dim === undefined ? this.shape : this.shape[dim < 0 ? dim + this.ndim : dim]!;
   }

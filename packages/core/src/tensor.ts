@@ -1,6 +1,6 @@
 // Tensor: a strided view of reference-counted storage, with PyTorch's methods.
 // Methods delegate to the op functions in ./ops, so every call goes through dispatch.
-import { autograd, autogradIfInstalled } from './autograd-ext.js';
+import { autograd, autogradIfInstalled, type GradFn } from './autograd-ext.js';
 import type { DType } from './dtype.js';
 import { DTYPES } from './dtype.js';
 import { copyInto, registerTensorClass } from './dispatch.js';
@@ -79,7 +79,8 @@ export class Tensor extends TensorBase {
   requiresGrad_(v = true): this { autograd('requiresGrad_').setRequiresGrad(this, v); return this; }
   get grad(): Tensor | null { return autograd('grad').getGrad(this); }
   set grad(g: Tensor | null) { autograd('grad').setGrad(this, g); }
-  get gradFn(): { name: string } | null { return autograd('gradFn').getGradFn(this); }
+  /** What produced this tensor (null for leaves), as torch's grad_fn. */
+  get gradFn(): GradFn | null { return autogradIfInstalled()?.getGradFn(this) ?? null; }
   get isLeaf(): boolean { return autograd('isLeaf').isLeaf(this); }
   retainGrad(): void { autograd('retainGrad').retainGrad(this); }
   backward(gradient?: Tensor, options?: { retainGraph?: boolean; createGraph?: boolean }): void { autograd('backward').backward(this, gradient, options); }

@@ -11,13 +11,14 @@ function check4d(m: Module, x: Tensor): void {
 
 export interface MaxPool2dOptions { stride?: Size | null; padding?: Size; dilation?: Size; returnIndices?: boolean; ceilMode?: boolean }
 
-export class MaxPool2d extends Module {
+/** Max pooling; with returnIndices: true its forward gives { values, indices } (typed so: MaxPool2d<true>). */
+export class MaxPool2d<R extends boolean = false> extends Module {
   readonly stride: Size;
   readonly padding: Size;
   readonly dilation: Size;
   readonly returnIndices: boolean;
   readonly ceilMode: boolean;
-  constructor(readonly kernelSize: Size, { stride = null, padding = 0, dilation = 1, returnIndices = false, ceilMode = false }: MaxPool2dOptions = {}) {
+  constructor(readonly kernelSize: Size, { stride = null, padding = 0, dilation = 1, returnIndices = false as R, ceilMode = false }: MaxPool2dOptions & { returnIndices?: R } = {}) {
     super();
     this.stride = stride ?? kernelSize;
     this.padding = padding;
@@ -26,10 +27,10 @@ export class MaxPool2d extends Module {
     this.ceilMode = ceilMode;
   }
   /** The pooled values, or { values, indices } when built with returnIndices. */
-  override forward(x: Tensor): Tensor | ValuesIndices {
+  override forward(x: Tensor): R extends true ? ValuesIndices : Tensor {
     check4d(this, x);
     const opts = { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
-    return this.returnIndices ? maxPool2d(x, this.kernelSize, { ...opts, returnIndices: true }) : maxPool2d(x, this.kernelSize, opts);
+    return (this.returnIndices ? maxPool2d(x, this.kernelSize, { ...opts, returnIndices: true }) : maxPool2d(x, this.kernelSize, opts)) as R extends true ? ValuesIndices : Tensor;
   }
   override extraRepr(): string {
     return `kernel_size=${show(this.kernelSize)}, stride=${show(this.stride)}, padding=${show(this.padding)}, dilation=${show(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`;
