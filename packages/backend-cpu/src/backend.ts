@@ -13,6 +13,7 @@ const WRAPPABLE: Partial<Record<DType, (d: HostArray) => boolean>> = {
   float32: (d) => d instanceof Float32Array,
   float64: (d) => d instanceof Float64Array,
   int32: (d) => d instanceof Int32Array,
+  int64: (d) => d instanceof BigInt64Array,
   uint8: (d) => d instanceof Uint8Array,
   bool: (d) => d instanceof Uint8Array,
 };

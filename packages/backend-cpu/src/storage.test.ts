@@ -9,7 +9,7 @@ describe('cpu storage', () => {
     const cases: [Parameters<typeof b.allocate>[0], ArrayLike<number> | BigInt64Array][] = [
       ['float32', new Float32Array([1.5, -2, 3e-8])], ['float64', new Float64Array([1 / 3, -1e300])],
       ['int32', new Int32Array([-5, 2 ** 31 - 1])], ['uint8', new Uint8Array([0, 255])], ['bool', new Uint8Array([1, 0])],
-      ['int64', new BigInt64Array([-(2n ** 52n), 7n])], ['float16', new Uint16Array([0x3c00, 0xc000])], ['bfloat16', new Uint16Array([0x3f80, 0x4049])],
+      ['int64', new BigInt64Array([-(2n ** 52n), 7n, 2n ** 60n + 1n, -(2n ** 63n), 2n ** 63n - 1n])], ['float16', new Uint16Array([0x3c00, 0xc000])], ['bfloat16', new Uint16Array([0x3f80, 0x4049])],
     ];
     for (const [dtype, data] of cases) {
       const buf = b.allocate(dtype, data.length);
@@ -26,11 +26,12 @@ describe('cpu storage', () => {
     expect(b.memory()).toEqual({ bytes: 0, buffers: 0 });
   });
 
-  it('wraps float32/int32/uint8 host arrays without copying, but not int64 or half', () => {
+  it('wraps float32/int32/uint8/int64 host arrays without copying, but not half', () => {
     const b = createCpuBackend();
-    const data = new Float32Array([1, 2]);
+    const data = new Float32Array([1, 2]), longs = new BigInt64Array([2n ** 60n + 1n]);
     expect(b.wrap!('float32', data)).toBe(data);
-    expect(b.wrap!('int64', new BigInt64Array(2))).toBeUndefined();
+    expect(b.wrap!('int64', longs)).toBe(longs);
+    expect(b.wrap!('int64', new Float64Array(2))).toBeUndefined();
     expect(b.wrap!('float16', new Uint16Array(2))).toBeUndefined();
   });
 

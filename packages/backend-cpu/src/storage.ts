@@ -1,16 +1,21 @@
 // How the CPU backend stores each dtype, and the conversions at the host edge.
+// int64 lives in a BigInt64Array, exact over its whole range like PyTorch's; kernels read and write it
+// through an Int32Array view of its two words per element (kernels/int64.ts), which allocates no BigInts.
 // float16/bfloat16 live in Float32Array holding values already rounded to their precision, so
 // kernels compute in float32 and round on write, as PyTorch's CPU half kernels do.
 import type { DType, HostArray } from '@flint/core';
 import { bfloatBitsToFloat, floatToBfloatBits, floatToHalfBits, halfBitsToFloat, hostArray } from '@flint/core';
 
-/** The buffer type of this backend. int64 is a Float64Array (exact to 2^53); bool/uint8 are Uint8Array. */
-export type CpuArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+/** The buffer type of this backend. int64 is a BigInt64Array (exact); bool/uint8 are Uint8Array. */
+export type CpuArray = Float32Array | Float64Array | Int32Array | Uint8Array | BigInt64Array;
+/** Every buffer but int64's: elements are JS numbers. Kernels that never see int64 read these. */
+export type NumArray = Exclude<CpuArray, BigInt64Array>;
 
 export function allocArray(dtype: DType, n: number): CpuArray {
   switch (dtype) {
     case 'float32': case 'float16': case 'bfloat16': return new Float32Array(n);
-    case 'float64': case 'int64': return new Float64Array(n);
+    case 'float64': return new Float64Array(n);
+    case 'int64': return new BigInt64Array(n);
     case 'int32': return new Int32Array(n);
     case 'uint8': case 'bool': return new Uint8Array(n);
   }
@@ -55,19 +60,17 @@ export function roundTo(dtype: DType, buf: CpuArray, offset: number, n: number):
 /** Host array → internal buffer, at element `offset`. */
 export function writeHost(buf: CpuArray, dtype: DType, data: HostArray, offset = 0): void {
   const n = data.length;
-  if (dtype === 'int64') {
-    const src = data as BigInt64Array, dst = buf as Float64Array;
-    for (let i = 0; i < n; i++) dst[offset + i] = Number(src[i]!);
-  } else if (dtype === 'float16') {
-    const src = data as Uint16Array;
-    for (let i = 0; i < n; i++) buf[offset + i] = halfBitsToFloat(src[i]!);
+  if (dtype === 'float16') {
+    const src = data as Uint16Array, dst = buf as Float32Array;
+    for (let i = 0; i < n; i++) dst[offset + i] = halfBitsToFloat(src[i]!);
   } else if (dtype === 'bfloat16') {
-    const src = data as Uint16Array;
-    for (let i = 0; i < n; i++) buf[offset + i] = bfloatBitsToFloat(src[i]!);
+    const src = data as Uint16Array, dst = buf as Float32Array;
+    for (let i = 0; i < n; i++) dst[offset + i] = bfloatBitsToFloat(src[i]!);
   } else if (dtype === 'bool') {
-    const src = data as Uint8Array;
-    for (let i = 0; i < n; i++) buf[offset + i] = src[i] ? 1 : 0;
+    const src = data as Uint8Array, dst = buf as Uint8Array;
+    for (let i = 0; i < n; i++) dst[offset + i] = src[i] ? 1 : 0;
   } else {
+    // same element type on both sides (int64: BigInt64Array into BigInt64Array, bit for bit)
     (buf as Float32Array).set(data as Float32Array, offset);
   }
 }
@@ -75,15 +78,12 @@ export function writeHost(buf: CpuArray, dtype: DType, data: HostArray, offset =
 /** Internal buffer → a fresh host array of `numel` elements from element `offset`. */
 export function readHost(buf: CpuArray, dtype: DType, offset: number, numel: number): HostArray {
   const out = hostArray(dtype, numel);
-  if (dtype === 'int64') {
-    const o = out as BigInt64Array;
-    for (let i = 0; i < numel; i++) o[i] = BigInt(buf[offset + i]!);
-  } else if (dtype === 'float16') {
-    const o = out as Uint16Array;
-    for (let i = 0; i < numel; i++) o[i] = floatToHalfBits(buf[offset + i]!);
+  if (dtype === 'float16') {
+    const o = out as Uint16Array, b = buf as Float32Array;
+    for (let i = 0; i < numel; i++) o[i] = floatToHalfBits(b[offset + i]!);
   } else if (dtype === 'bfloat16') {
-    const o = out as Uint16Array;
-    for (let i = 0; i < numel; i++) o[i] = floatToBfloatBits(buf[offset + i]!);
+    const o = out as Uint16Array, b = buf as Float32Array;
+    for (let i = 0; i < numel; i++) o[i] = floatToBfloatBits(b[offset + i]!);
   } else {
     (out as Float32Array).set(buf.subarray(offset, offset + numel) as Float32Array);
   }

@@ -12,23 +12,24 @@ const contiguous = (shape: readonly number[]): number[] => {
   return s;
 };
 
-/** A tensor over `data` (stored as `dtype`), contiguous unless strides/offset are given. */
+/** A tensor over `data` (stored as `dtype`; int64 from integral numbers), contiguous unless strides/offset are given. */
 export function t(dtype: DType, shape: number[], data: ArrayLike<number>, strides?: number[], offset = 0): KernelTensor<CpuArray> {
   const buffer = allocArray(dtype, data.length);
-  for (let i = 0; i < data.length; i++) buffer[i] = data[i]!;
+  if (buffer instanceof BigInt64Array) for (let i = 0; i < data.length; i++) buffer[i] = BigInt(data[i]!);
+  else for (let i = 0; i < data.length; i++) buffer[i] = data[i]!;
   return { buffer, dtype, shape, strides: strides ?? contiguous(shape), offset };
 }
 
 export const empty = (dtype: DType, shape: number[]): KernelTensor<CpuArray> =>
   t(dtype, shape, new Float64Array(shape.reduce((a, b) => a * b, 1)));
 
-/** Run kernel `op` and return its outputs' values as plain arrays. */
+/** Run kernel `op` and return its outputs' values as plain arrays of numbers (int64 rounded past 2^53). */
 export function run(op: string, inputs: KernelTensor<CpuArray>[], outs: [DType, number[]][], attrs: KernelAttrs = {}): number[][] {
   const outputs = outs.map(([d, s]) => empty(d, s));
   const k = (backend.kernels as Readonly<Record<string, Kernel<CpuArray>>>)[op];
   if (!k) throw new Error(`no kernel ${op}`);
   k(inputs, outputs, attrs);
-  return outputs.map((o) => Array.from(o.buffer));
+  return outputs.map((o) => Array.from(o.buffer as ArrayLike<number | bigint>, Number));
 }
 
 export const randn = (n: number, seed = 1): number[] => {

@@ -1,6 +1,6 @@
 // conv2d and its two backward kernels as GEMMs whose packers run im2col (see im2col.ts), per channel group.
 import type { Kernel, KernelAttrs } from '@flint/core';
-import type { CpuArray } from '../storage.js';
+import type { NumArray } from '../storage.js';
 import { col2imWasm, loadImage, packIm2colTWasm, packIm2colWasm, stage, storeImage } from './conv-wasm.js';
 import type { Packer } from './gemm.js';
 import { gemmCore, packCols, packRows, storeRows } from './gemm.js';
@@ -30,11 +30,11 @@ const at = (base: number, g: Conv, n: number, gr: number, perGroup: number, size
 const asImage = (g: Conv): ConvGeom => ({ C: g.Og, H: g.Ho, W: g.Wo, kh: 1, kw: 1, Ho: g.Ho, Wo: g.Wo, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1 });
 
 /** The SIMD kernel when both arrays are float32 (the staged-image paths read and write float32 only). */
-const simdFor = (a: CpuArray, b: CpuArray): WasmGemm | null =>
+const simdFor = (a: NumArray, b: NumArray): WasmGemm | null =>
   a instanceof Float32Array && b instanceof Float32Array ? wasmGemm() : null;
 
 /** conv2d: [x [N,C,H,W], w [O,C/groups,kh,kw], bias [O]?] → [N,O,Ho,Wo]. */
-export const conv2d: Kernel<CpuArray> = ([x, w, bias], [out], attrs) => {
+export const conv2d: Kernel<NumArray> = ([x, w, bias], [out], attrs) => {
   const g = geometry(attrs, x!.shape, w!.shape), X = x!.buffer, Y = out!.buffer, simd = simdFor(X, Y);
   const st = simd ? stage(g, 0) : null;
   for (let gr = 0; gr < g.groups; gr++) {
@@ -62,7 +62,7 @@ export const conv2d: Kernel<CpuArray> = ([x, w, bias], [out], attrs) => {
 };
 
 /** gradInput = col2im(W^T · gradOut) per image and group, col2im reading GEMM's output block in place. */
-export const conv2dBackwardInput: Kernel<CpuArray> = ([gy, w], [gx], attrs) => {
+export const conv2dBackwardInput: Kernel<NumArray> = ([gy, w], [gx], attrs) => {
   const g = geometry(attrs, attrs.inputShape as number[], w!.shape), DX = gx!.buffer, GY = gy!.buffer, simd = simdFor(GY, DX);
   // wasm: gradOut is staged as a 1x1-window "image" so its panels come from the same walk as im2col
   const sDx = simd ? stage(g, 0) : null;
@@ -90,7 +90,7 @@ export const conv2dBackwardInput: Kernel<CpuArray> = ([gy, w], [gx], attrs) => {
 };
 
 /** gradWeight = gradOut · col^T with the batch stacked along K, so the sum over images happens in registers. */
-export const conv2dBackwardWeight: Kernel<CpuArray> = ([gy, x], [gw], attrs) => {
+export const conv2dBackwardWeight: Kernel<NumArray> = ([gy, x], [gw], attrs) => {
   const g = geometry(attrs, x!.shape, attrs.weightShape as number[]), GW = gw!.buffer, X = x!.buffer, simd = simdFor(X, GW) && simdFor(gy!.buffer, GW);
   const st = simd ? stage(g, 0) : null, sGy = st ? stage(asImage(g), st.end) : null;
   for (let gr = 0; gr < g.groups; gr++) {

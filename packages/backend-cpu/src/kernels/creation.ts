@@ -1,21 +1,72 @@
 // Kernels that move or make data: strided copy, dtype cast, fill, arange.
+// int64 moves as its two int32 words (int64.ts), so copies and casts of it allocate no BigInts.
 import type { Kernel } from '@flint/core';
-import type { CpuArray } from '../storage.js';
-import { finish, num, numel, offsetsOrNull, storeFn } from './util.js';
+import type { CpuArray, NumArray } from '../storage.js';
+import * as int64 from './int64.js';
+import { finish, num, numel, offsets, offsetsOrNull, storeFn } from './util.js';
+import type { T } from './util.js';
+
+// module-local copies: V8 inlines and folds through these, not through imported bindings (see elementwise.gen.ts)
+const { R, TWO32, TWO53, bigOf, fromNumber, toFloat32, words, wordsToNumber } = int64;
+
+/** Strided int64 copy, two words per element. */
+function copy64(src: T, dst: T, n: number): void {
+  const s = words(src.buffer), d = words(dst.buffer), so = offsets(src), dof = offsets(dst);
+  for (let i = 0; i < n; i++) { const a = 2 * so[i]!, b = 2 * dof[i]!; d[b] = s[a]!; d[b + 1] = s[a + 1]!; }
+}
 
 /** copy: src → dst of the same dtype and shape; dst may be any strided view (writes into slices). */
 export const copy: Kernel<CpuArray> = ([src], [dst]) => {
-  const n = numel(dst!.shape), s = src!.buffer, d = dst!.buffer;
-  const so = offsetsOrNull(src!), dof = offsetsOrNull(dst!);
-  if (!so && !dof) { d.set(s.subarray(src!.offset, src!.offset + n) as Float32Array, dst!.offset); return; }
+  const n = numel(dst!.shape), so = offsetsOrNull(src!), dof = offsetsOrNull(dst!);
+  // same-typed set() is a memcpy for every dtype, BigInt64Array included
+  if (!so && !dof) { (dst!.buffer as Float32Array).set(src!.buffer.subarray(src!.offset, src!.offset + n) as Float32Array, dst!.offset); return; }
+  if (dst!.dtype === 'int64') { copy64(src!, dst!, n); return; }
+  const s = src!.buffer as NumArray, d = dst!.buffer as NumArray;
   if (!dof) { for (let i = 0, o = dst!.offset; i < n; i++) d[o + i] = s[so![i]!]!; return; }
   if (!so) { for (let i = 0, o = src!.offset; i < n; i++) d[dof[i]!] = s[o + i]!; return; }
   for (let i = 0; i < n; i++) d[dof[i]!] = s[so[i]!]!;
 };
 
-/** cast: float→int truncates toward zero (NaN → 0), int32/uint8 wrap, →bool is x != 0. */
+/**
+ * int64 → any dtype: float64 rounds once from the words, float32 (and so float16/bfloat16, which torch
+ * also reaches through float) without double rounding, int32/uint8 keep the low bits, bool is x != 0.
+ */
+function castFrom64(x: T, out: T, n: number): void {
+  if (out.dtype === 'int64') { copy64(x, out, n); return; }
+  const s = words(x.buffer), so = offsetsOrNull(x), b = x.offset, d = out.buffer as NumArray, o = out.offset;
+  switch (out.dtype) {
+    case 'float64': for (let i = 0; i < n; i++) { const k = 2 * (so ? so[i]! : b + i); d[o + i] = wordsToNumber(s[k]!, s[k + 1]!); } break;
+    case 'int32': case 'uint8': for (let i = 0; i < n; i++) d[o + i] = s[2 * (so ? so[i]! : b + i)]!; break;
+    case 'bool': for (let i = 0; i < n; i++) { const k = 2 * (so ? so[i]! : b + i); d[o + i] = (s[k]! | s[k + 1]!) !== 0 ? 1 : 0; } break;
+    // below 2^53 the double is exact and the float32 store rounds it once
+    default: for (let i = 0; i < n; i++) {
+      const k = 2 * (so ? so[i]! : b + i), h = s[k + 1]!;
+      d[o + i] = h >= -0x200000 && h < 0x200000 ? h * TWO32 + (s[k]! >>> 0) : toFloat32(s[k]!, h);
+    }
+  }
+}
+
+/** Any dtype → int64: floats truncate toward zero (NaN, ±inf and out-of-range give INT64_MIN, as torch's CPU). */
+function castTo64(x: T, out: T, n: number): void {
+  const s = x.buffer as NumArray, so = offsetsOrNull(x), b = x.offset, d = words(out.buffer), o = 2 * out.offset;
+  if (x.dtype === 'int32' || x.dtype === 'uint8' || x.dtype === 'bool') {
+    for (let i = 0; i < n; i++) { const v = s[so ? so[i]! : b + i]!; d[o + 2 * i] = v; d[o + 2 * i + 1] = v < 0 ? -1 : 0; }
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    const v = s[so ? so[i]! : b + i]!;
+    // the common case (|v| < 2^53) inline; fromNumber handles the rest
+    if (v > -TWO53 && v < TWO53) { const t = Math.trunc(v); d[o + 2 * i] = t | 0; d[o + 2 * i + 1] = Math.floor(t / TWO32); }
+    else { fromNumber(v); d[o + 2 * i] = R[0]!; d[o + 2 * i + 1] = R[1]!; }
+  }
+}
+
+/** cast: float→int truncates toward zero (NaN → 0, except int64: INT64_MIN as torch), int32/uint8 wrap, →bool is x != 0. */
 export const cast: Kernel<CpuArray> = ([x], [out]) => {
-  const n = numel(out!.shape), s = x!.buffer, d = out!.buffer, o = out!.offset;
+  const n = numel(out!.shape);
+  if (x!.dtype === 'int64') { castFrom64(x!, out!, n); finish(out!); return; }
+  if (out!.dtype === 'int64') { castTo64(x!, out!, n); return; }
+  const s = x!.buffer as NumArray, d = out!.buffer as NumArray, o = out!.offset;
   const so = offsetsOrNull(x!), f = storeFn(out!.dtype);
   if (f) {
     if (so) for (let i = 0; i < n; i++) d[o + i] = f(s[so[i]!]!);
@@ -26,15 +77,34 @@ export const cast: Kernel<CpuArray> = ([x], [out]) => {
 };
 
 export const fill: Kernel<CpuArray> = (_, [out], attrs) => {
-  const v = num(attrs, 'value'), f = storeFn(out!.dtype);
-  out!.buffer.fill(f ? f(v) : v, out!.offset, out!.offset + numel(out!.shape));
+  const v = num(attrs, 'value'), o = out!.offset, end = o + numel(out!.shape);
+  if (out!.dtype === 'int64') { (out!.buffer as BigInt64Array).fill(bigOf(v), o, end); return; }
+  const f = storeFn(out!.dtype);
+  (out!.buffer as NumArray).fill(f ? f(v) : v, o, end);
   finish(out!);
 };
 
-/** arange: out[i] = start + i*step, computed in double then stored. */
+/** int64 arange: doubles while every value is below 2^53, else BigInt (bounds like 2^60 + i are exact). */
+function arange64(out: T, start: number, step: number, n: number): void {
+  const d = words(out.buffer), o = 2 * out.offset;
+  if (Math.abs(start) + Math.abs(step) * n < 2 ** 53) {
+    for (let i = 0; i < n; i++) { fromNumber(start + i * step); d[o + 2 * i] = R[0]!; d[o + 2 * i + 1] = R[1]!; }
+    return;
+  }
+  const b = out.buffer as BigInt64Array, s = bigOf(start), st = bigOf(step);
+  for (let i = 0; i < n; i++) b[out.offset + i] = BigInt.asIntN(64, s + BigInt(i) * st);
+}
+
+/** arange: out[i] = start + i*step, computed in double (int64: exactly) then stored. */
 export const arange: Kernel<CpuArray> = (_, [out], attrs) => {
-  const start = num(attrs, 'start'), step = num(attrs, 'step'), f = storeFn(out!.dtype);
-  const n = numel(out!.shape), d = out!.buffer, o = out!.offset;
+  const start = num(attrs, 'start'), step = num(attrs, 'step'), n = numel(out!.shape);
+  if (out!.dtype === 'int64' && Number.isInteger(start) && Number.isInteger(step)) { arange64(out!, start, step, n); return; }
+  if (out!.dtype === 'int64') {
+    const d = words(out!.buffer), o = 2 * out!.offset;
+    for (let i = 0; i < n; i++) { fromNumber(start + i * step); d[o + 2 * i] = R[0]!; d[o + 2 * i + 1] = R[1]!; }
+    return;
+  }
+  const f = storeFn(out!.dtype), d = out!.buffer as NumArray, o = out!.offset;
   for (let i = 0; i < n; i++) { const v = start + i * step; d[o + i] = f ? f(v) : v; }
   finish(out!);
 };

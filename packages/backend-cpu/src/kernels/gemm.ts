@@ -2,13 +2,13 @@
 // operand can be any strided matrix or be generated on the fly (conv's im2col packs straight into panels),
 // and a sink that takes finished blocks of C (conv adds bias or runs col2im there, with no extra copy).
 // float32 runs the WebAssembly SIMD macro-kernel; other dtypes (and engines without SIMD) a JS 4x4 one.
-import type { CpuArray } from '../storage.js';
+import type { NumArray } from '../storage.js';
 import { ensureWasmFloats, wasmGemm } from './wasm-gemm.js';
 
 export type Scratch = Float32Array | Float64Array;
 
 /** An operand matrix: element (i, j) at data[off + i*rs + j*cs]. */
-export interface MatView { data: CpuArray; off: number; rs: number; cs: number }
+export interface MatView { data: NumArray; off: number; rs: number; cs: number }
 
 /**
  * Writes rows [i0, i0+n) (for A; columns for B) of an operand over k in [p0, p0+kc) as w-wide panels:
@@ -39,7 +39,7 @@ const KC = 256, MC0 = 120, NC0 = 4096;
  * The loop order follows the smaller stride so reads stay sequential (walking a row-major matrix down
  * its columns touched a new page per element).
  */
-export function packPanels(data: CpuArray, base: number, kStride: number, qStride: number, kc: number, cols: number, w: number,
+export function packPanels(data: NumArray, base: number, kStride: number, qStride: number, kc: number, cols: number, w: number,
   dst: Scratch, d: number, panelSize = w * kc): void {
   const panels = Math.ceil(cols / w), pad = panels * w;
   if (Math.abs(qStride) <= Math.abs(kStride)) {
@@ -141,7 +141,7 @@ export function gemmCore(spec: GemmSpec): void {
 }
 
 /** Copies (or adds) a C block into a row-major matrix at cOff with row stride ldc. */
-export const storeRows = (M: number, c: CpuArray, cOff: number, ldc: number, accumulate = false): Sink => (buf, cb, ldcb, j0, nc) => {
+export const storeRows = (M: number, c: NumArray, cOff: number, ldc: number, accumulate = false): Sink => (buf, cb, ldcb, j0, nc) => {
   for (let i = 0; i < M; i++) {
     const src = cb + i * ldcb, dst = cOff + i * ldc + j0;
     if (accumulate) for (let j = 0; j < nc; j++) c[dst + j] += buf[src + j]!;
@@ -153,7 +153,7 @@ export const storeRows = (M: number, c: CpuArray, cOff: number, ldc: number, acc
  * C (row-major, row stride ldc, from cOff) = [C +] A[M,K] x B[K,N].
  * `accumulate` adds into C instead of overwriting it.
  */
-export function gemm(M: number, N: number, K: number, a: MatView, b: MatView, c: CpuArray, cOff: number, ldc: number,
+export function gemm(M: number, N: number, K: number, a: MatView, b: MatView, c: NumArray, cOff: number, ldc: number,
   accumulate = false, useWasm = c instanceof Float32Array): void {
   gemmCore({ M, N, K, packA: packRows(a), packB: packCols(b), sink: storeRows(M, c, cOff, ldc, accumulate), useWasm });
 }

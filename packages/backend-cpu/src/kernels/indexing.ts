@@ -1,9 +1,14 @@
-// gather and scatterAdd along attrs.dim, with bounds checks that raise IndexError.
+// gather and scatterAdd along attrs.dim, with bounds checks that raise IndexError. Index tensors (int32 or
+// int64) are read into numbers once (int64.ts indexValues); int64 data moves and adds as words.
 import type { Kernel } from '@flint/core';
 import { IndexError, stridedOffsets } from '@flint/core';
-import type { CpuArray } from '../storage.js';
+import type { CpuArray, NumArray } from '../storage.js';
+import * as int64 from './int64.js';
 import { finish, num, numel, offsets } from './util.js';
 import type { T } from './util.js';
+
+// module-local copies: V8 inlines and folds through these, not through imported bindings (see elementwise.gen.ts)
+const { indexValues, words } = int64;
 
 /** Offsets of `t`'s elements at each position of `shape`, with `dim`'s stride zeroed (index fills it). */
 function baseOffsets(shape: readonly number[], strides: readonly number[], offset: number, dim: number): Int32Array {
@@ -14,7 +19,8 @@ function baseOffsets(shape: readonly number[], strides: readonly number[], offse
 
 function checkIndex(op: string, v: number, size: number, dim: number): void {
   if (!(v >= 0 && v < size)) {
-    throw new IndexError(`${op}: index ${v} is out of bounds for dimension ${dim} with size ${size}; valid indices are 0..${size - 1}`);
+    const shown = Number.isSafeInteger(v) ? String(v) : `about ${v.toPrecision(17)}`;
+    throw new IndexError(`${op}: index ${shown} is out of bounds for dimension ${dim} with size ${size}; valid indices are 0..${size - 1}`);
   }
 }
 
@@ -25,29 +31,41 @@ const dimOf = (attrs: Readonly<Record<string, unknown>>, nd: number): number => 
 
 export const gather: Kernel<CpuArray> = ([src, index], [out], attrs) => {
   const s = src!, ix = index!, dim = dimOf(attrs, s.shape.length);
-  const base = baseOffsets(ix.shape, s.strides, s.offset, dim), io = offsets(ix);
-  const size = s.shape[dim]!, stride = s.strides[dim]!, S = s.buffer, I = ix.buffer, d = out!.buffer, o = out!.offset;
-  for (let i = 0; i < base.length; i++) {
-    const v = I[io[i]!]!;
-    checkIndex('gather', v, size, dim);
-    d[o + i] = S[base[i]! + v * stride]!;
+  const base = baseOffsets(ix.shape, s.strides, s.offset, dim), I = indexValues(ix);
+  const size = s.shape[dim]!, stride = s.strides[dim]!, o = out!.offset;
+  for (let i = 0; i < base.length; i++) checkIndex('gather', I[i]!, size, dim);
+  if (s.dtype === 'int64') {
+    const S = words(s.buffer), d = words(out!.buffer);
+    for (let i = 0; i < base.length; i++) { const k = 2 * (base[i]! + I[i]! * stride); d[2 * (o + i)] = S[k]!; d[2 * (o + i) + 1] = S[k + 1]!; }
+    return;
   }
+  const S = s.buffer as NumArray, d = out!.buffer as NumArray;
+  for (let i = 0; i < base.length; i++) d[o + i] = S[base[i]! + I[i]! * stride]!;
   finish(out!);
 };
 
 export const scatterAdd: Kernel<CpuArray> = ([self, index, src], [out], attrs) => {
   const o = out! as T, ix = index!, dim = dimOf(attrs, o.shape.length);
-  const n = numel(o.shape), d = o.buffer, so = offsets(self!), S = self!.buffer;
-  for (let i = 0; i < n; i++) d[o.offset + i] = S[so[i]!]!;
+  const n = numel(o.shape), so = offsets(self!);
   const outStrides: number[] = [];
   for (let k = o.shape.length - 1, acc = 1; k >= 0; k--) { outStrides[k] = acc; acc *= o.shape[k]!; }
-  const base = baseOffsets(ix.shape, outStrides, o.offset, dim), io = offsets(ix);
-  const srcOff = stridedOffsets(ix.shape, src!.strides, src!.offset), R = src!.buffer, I = ix.buffer;
+  const base = baseOffsets(ix.shape, outStrides, o.offset, dim), I = indexValues(ix);
+  const srcOff = stridedOffsets(ix.shape, src!.strides, src!.offset);
   const size = o.shape[dim]!, stride = outStrides[dim]!;
-  for (let i = 0; i < base.length; i++) {
-    const v = I[io[i]!]!;
-    checkIndex('scatterAdd', v, size, dim);
-    d[base[i]! + v * stride] += R[srcOff[i]!]!;
+  for (let i = 0; i < base.length; i++) checkIndex('scatterAdd', I[i]!, size, dim);
+  if (o.dtype === 'int64') {
+    const d = words(o.buffer), S = words(self!.buffer), Rw = words(src!.buffer);
+    for (let i = 0; i < n; i++) { d[2 * (o.offset + i)] = S[2 * so[i]!]!; d[2 * (o.offset + i) + 1] = S[2 * so[i]! + 1]!; }
+    for (let i = 0; i < base.length; i++) {
+      const k = 2 * (base[i]! + I[i]! * stride), r = 2 * srcOff[i]!;
+      const lo = (d[k]! >>> 0) + (Rw[r]! >>> 0);
+      d[k + 1] = (d[k + 1]! + Rw[r + 1]! + (lo >= 4294967296 ? 1 : 0)) | 0;
+      d[k] = lo | 0;
+    }
+    return;
   }
+  const d = o.buffer as NumArray, S = self!.buffer as NumArray, R = src!.buffer as NumArray;
+  for (let i = 0; i < n; i++) d[o.offset + i] = S[so[i]!]!;
+  for (let i = 0; i < base.length; i++) d[base[i]! + I[i]! * stride] += R[srcOff[i]!]!;
   finish(o);
 };

@@ -1,14 +1,14 @@
 // batch norm (forward, training-mode backward) and layer norm, two-pass for accuracy in double.
 // Running statistics are read but never updated here: core owns that update.
 import type { Kernel } from '@flint/core';
-import type { CpuArray } from '../storage.js';
+import type { NumArray } from '../storage.js';
 import { finish, num } from './util.js';
 import type { T } from './util.js';
 
-const at = (t: T | undefined, i: number, fallback: number): number => (t ? t.buffer[t.offset + i]! : fallback);
+const at = (t: T | undefined, i: number, fallback: number): number => (t ? (t.buffer as NumArray)[t.offset + i]! : fallback);
 
 /** batchNorm: [x [N,C,S], weight?, bias?, runningMean?, runningVar?] → [y, saveMean [C], saveInvstd [C]]. */
-export const batchNorm: Kernel<CpuArray> = ([x, weight, bias, rMean, rVar], [y, sMean, sInvstd], attrs) => {
+export const batchNorm: Kernel<NumArray> = ([x, weight, bias, rMean, rVar], [y, sMean, sInvstd], attrs) => {
   const [N, C, S] = x!.shape as [number, number, number];
   const eps = num(attrs, 'eps', 1e-5), training = attrs.training !== false;
   const X = x!.buffer, Y = y!.buffer, xo = x!.offset, yo = y!.offset, m = N * S;
@@ -37,7 +37,7 @@ export const batchNorm: Kernel<CpuArray> = ([x, weight, bias, rMean, rVar], [y, 
 };
 
 /** [gradOut, x, weight?, saveMean, saveInvstd] → [gradInput, gradWeight, gradBias] (batch statistics). */
-export const batchNormBackward: Kernel<CpuArray> = ([gy, x, weight, sMean, sInvstd], [gx, gw, gb]) => {
+export const batchNormBackward: Kernel<NumArray> = ([gy, x, weight, sMean, sInvstd], [gx, gw, gb]) => {
   const [N, C, S] = x!.shape as [number, number, number];
   const X = x!.buffer, G = gy!.buffer, D = gx!.buffer, xo = x!.offset, go = gy!.offset, m = N * S;
   for (let c = 0; c < C; c++) {
@@ -61,7 +61,7 @@ export const batchNormBackward: Kernel<CpuArray> = ([gy, x, weight, sMean, sInvs
 };
 
 /** layerNorm: [x [M,D], weight?, bias?] → [y, mean [M], rstd [M]] over the last dim. */
-export const layerNorm: Kernel<CpuArray> = ([x, weight, bias], [y, mOut, rOut], attrs) => {
+export const layerNorm: Kernel<NumArray> = ([x, weight, bias], [y, mOut, rOut], attrs) => {
   const [M, D] = x!.shape as [number, number];
   const eps = num(attrs, 'eps', 1e-5), X = x!.buffer, Y = y!.buffer;
   for (let r = 0; r < M; r++) {

@@ -3,7 +3,7 @@
 // schema. Below float64 each intermediate and scalar is rounded to the dtype, as each op of core's
 // composite (ops/optim.ts) stores it, so results equal the composite bit for bit.
 import type { DType, Kernel, KernelAttrs } from '@flint/core';
-import type { CpuArray } from '../storage.js';
+import type { NumArray } from '../storage.js';
 import { roundBfloatInPlace, roundHalfInPlace } from '../storage.js';
 import { num, numel } from './util.js';
 
@@ -29,7 +29,7 @@ const flag = (attrs: KernelAttrs, key: string): boolean => attrs[key] === true;
 // NaN propagates, like torch.maximum
 const maximum = (a: number, b: number): number => (a !== a || b !== b ? NaN : a > b ? a : b);
 
-export const sgdStep: Kernel<CpuArray> = ([param, grad, buf], _outputs, attrs) => {
+export const sgdStep: Kernel<NumArray> = ([param, grad, buf], _outputs, attrs) => {
   const q = rounder(param!.dtype), n = numel(param!.shape);
   const P = param!.buffer, G = grad!.buffer, po = param!.offset, go = grad!.offset;
   const momentum = num(attrs, 'momentum', 0), wdRaw = num(attrs, 'weightDecay', 0);
@@ -52,7 +52,7 @@ export const sgdStep: Kernel<CpuArray> = ([param, grad, buf], _outputs, attrs) =
   }
 };
 
-export const adamStep: Kernel<CpuArray> = ([param, grad, expAvg, expAvgSq, maxSq], _outputs, attrs) => {
+export const adamStep: Kernel<NumArray> = ([param, grad, expAvg, expAvgSq, maxSq], _outputs, attrs) => {
   const q = rounder(param!.dtype), n = numel(param!.shape);
   const lr = num(attrs, 'lr'), beta1 = num(attrs, 'beta1'), beta2 = num(attrs, 'beta2'), step = num(attrs, 'step');
   const wd = num(attrs, 'weightDecay', 0), amsgrad = flag(attrs, 'amsgrad'), maximize = flag(attrs, 'maximize');
@@ -83,4 +83,4 @@ export const adamStep: Kernel<CpuArray> = ([param, grad, expAvg, expAvgSq, maxSq
 };
 
 /** The kernel-table entries this file provides. */
-export const optimKernels: Record<string, Kernel<CpuArray>> = { sgdStep, adamStep };
+export const optimKernels: Record<string, Kernel<NumArray>> = { sgdStep, adamStep };

@@ -27,6 +27,18 @@ describe('pooling', () => {
       { inputShape: [1, 1, 1, 3] })[0];
     expect(g).toEqual([0, 0, 12]);
   });
+  it('maxPool2d writes int32 indices (what core asks for when only autograd keeps them), equal to the int64 ones', () => {
+    const attrs = { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], dilation: [1, 1], ceilMode: true };
+    const [, i32] = run('maxPool2d', [x], [['float64', [1, 1, 3, 3]], ['int32', [1, 1, 3, 3]]], attrs);
+    const [, i64] = run('maxPool2d', [x], [['float64', [1, 1, 3, 3]], ['int64', [1, 1, 3, 3]]], attrs);
+    expect(i32).toEqual([5, 8, 9, 16, 18, 19, 21, 23, 24]);
+    expect(i64).toEqual(i32);
+    for (const dtype of ['int32', 'int64'] as const) {
+      const g = run('maxPool2dBackward', [t('float32', [1, 1, 1, 2], [5, 7]), t(dtype, [1, 1, 1, 2], [2, 0])], [['float32', [1, 1, 1, 3]]],
+        { inputShape: [1, 1, 1, 3] })[0];
+      expect(g, dtype).toEqual([7, 0, 5]);
+    }
+  });
   const avg = { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], ceilMode: true };
   it('avgPool2d follows PyTorch divisors with and without countIncludePad', () => {
     expectClose(run('avgPool2d', [x], [['float64', [1, 1, 3, 3]]], { ...avg, countIncludePad: true })[0]!,

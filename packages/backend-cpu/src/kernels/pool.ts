@@ -1,7 +1,8 @@
 // max/avg pooling and their backward kernels over [N, C, H, W]; output sizes come from the
 // outputs core allocated (core applies ceilMode), window rules follow PyTorch's CPU kernels.
 import type { Kernel, KernelAttrs } from '@flint/core';
-import type { CpuArray } from '../storage.js';
+import type { CpuArray, NumArray } from '../storage.js';
+import { indexSink } from './int64.js';
 import { finish, pair } from './util.js';
 
 interface Pool { planes: number; H: number; W: number; Ho: number; Wo: number; kh: number; kw: number; sh: number; sw: number; ph: number; pw: number; dh: number; dw: number }
@@ -14,10 +15,14 @@ function geometry(attrs: KernelAttrs, inShape: readonly number[], outShape: read
   return { planes: N * C, H, W, Ho: outShape[2]!, Wo: outShape[3]!, kh, kw, sh: stride[0]!, sw: stride[1]!, ph, pw, dh, dw };
 }
 
-/** maxPool2d → [values, indices (flat h*W+w within the input plane, int64)]; NaN wins, as in PyTorch. */
+/**
+ * maxPool2d → [values, indices (flat h*W+w within the input plane)]; NaN wins, as in PyTorch. The indices
+ * are int32 or int64 as core asks (int32 when only autograd keeps them); int64 takes the low words.
+ */
 export const maxPool2d: Kernel<CpuArray> = ([x], [out, idx], attrs) => {
   const g = geometry(attrs, x!.shape, out!.shape);
-  const X = x!.buffer, Y = out!.buffer, I = idx!.buffer;
+  const X = x!.buffer as NumArray, Y = out!.buffer as NumArray, { I, step } = indexSink(idx!);
+  if (step === 2) I.fill(0, 2 * idx!.offset, 2 * (idx!.offset + g.planes * g.Ho * g.Wo));
   let o = 0;
   for (let p = 0; p < g.planes; p++) {
     const xBase = x!.offset + p * g.H * g.W;
@@ -37,21 +42,21 @@ export const maxPool2d: Kernel<CpuArray> = ([x], [out, idx], attrs) => {
           }
         }
         Y[out!.offset + o] = best;
-        I[idx!.offset + o] = bi;
+        I[(idx!.offset + o) * step] = bi;
       }
     }
   }
   finish(out!);
 };
 
-/** gradInput[plane][indices] += gradOut. */
+/** gradInput[plane][indices] += gradOut; int32 or int64 indices (valid ones: an int64's low word is the value). */
 export const maxPool2dBackward: Kernel<CpuArray> = ([gy, idx], [gx], attrs) => {
   const [N, C, H, W] = attrs.inputShape as [number, number, number, number];
-  const hw = gy!.shape[2]! * gy!.shape[3]!, D = gx!.buffer, G = gy!.buffer, I = idx!.buffer;
+  const hw = gy!.shape[2]! * gy!.shape[3]!, D = gx!.buffer as NumArray, G = gy!.buffer as NumArray, { I, step } = indexSink(idx!);
   D.fill(0, gx!.offset, gx!.offset + N * C * H * W);
   for (let p = 0; p < N * C; p++) {
     const base = gx!.offset + p * H * W;
-    for (let s = 0; s < hw; s++) D[base + I[idx!.offset + p * hw + s]!] += G[gy!.offset + p * hw + s]!;
+    for (let s = 0; s < hw; s++) D[base + I[(idx!.offset + p * hw + s) * step]!] += G[gy!.offset + p * hw + s]!;
   }
   finish(gx!);
 };
@@ -70,7 +75,7 @@ function avgWindow(g: Pool, attrs: KernelAttrs, oh: number, ow: number): [number
 
 export const avgPool2d: Kernel<CpuArray> = ([x], [out], attrs) => {
   const g = geometry(attrs, x!.shape, out!.shape);
-  const X = x!.buffer, Y = out!.buffer;
+  const X = x!.buffer as NumArray, Y = out!.buffer as NumArray;
   let o = out!.offset;
   for (let p = 0; p < g.planes; p++) {
     const xBase = x!.offset + p * g.H * g.W;
@@ -88,7 +93,7 @@ export const avgPool2d: Kernel<CpuArray> = ([x], [out], attrs) => {
 
 export const avgPool2dBackward: Kernel<CpuArray> = ([gy], [gx], attrs) => {
   const g = geometry(attrs, attrs.inputShape as number[], gy!.shape);
-  const D = gx!.buffer, G = gy!.buffer;
+  const D = gx!.buffer as NumArray, G = gy!.buffer as NumArray;
   D.fill(0, gx!.offset, gx!.offset + g.planes * g.H * g.W);
   let o = gy!.offset;
   for (let p = 0; p < g.planes; p++) {

@@ -3,19 +3,19 @@
 // @flint/core's ops/nn/rnn.ts; inputs arrive contiguous with offset 0. The workspace is laid out in planes
 // so each nonlinearity is one call over B*H (or 2*B*H) contiguous floats: the SIMD loop for float32.
 import type { Kernel } from '@flint/core';
-import type { CpuArray } from '../storage.js';
+import type { NumArray } from '../storage.js';
 import { finish } from './util.js';
 import { wasmUnary } from './wasm-math.js';
 
 /** buf[off, off + n) = f(buf[off, off + n)) in place: WebAssembly SIMD for float32, else Math.*. */
-function activate(f: 'sigmoid' | 'tanh', buf: CpuArray, off: number, n: number): void {
+function activate(f: 'sigmoid' | 'tanh', buf: NumArray, off: number, n: number): void {
   if (wasmUnary(f, buf, off, buf, n, off)) return;
   if (f === 'sigmoid') for (let i = off; i < off + n; i++) buf[i] = 1 / (1 + Math.exp(-buf[i]!));
   else for (let i = off; i < off + n; i++) buf[i] = Math.tanh(buf[i]!);
 }
 
 /** [xGates [B,3H], hGates [B,3H], h [B,H], hBias [3H]?] → [h' [B,H], workspace [4,B,H] = r, z, n, h_n]. */
-export const gruCell: Kernel<CpuArray> = ([xg, hg, h, hb], [out, ws]) => {
+export const gruCell: Kernel<NumArray> = ([xg, hg, h, hb], [out, ws]) => {
   const [B, H] = h!.shape as [number, number], N = B * H;
   const X = xg!.buffer, G = hg!.buffer, P = h!.buffer, O = out!.buffer, W = ws!.buffer;
   const C = hb ? hb.buffer : new Float64Array(3 * H);
@@ -36,7 +36,7 @@ export const gruCell: Kernel<CpuArray> = ([xg, hg, h, hb], [out, ws]) => {
 };
 
 /** [gradH [B,H], h [B,H], workspace [4,B,H]] → [gradXGates [B,3H], gradHGates [B,3H], gradPrevH [B,H]]. */
-export const gruCellBackward: Kernel<CpuArray> = ([gy, h, ws], [gx, gh, gp]) => {
+export const gruCellBackward: Kernel<NumArray> = ([gy, h, ws], [gx, gh, gp]) => {
   const [B, H] = h!.shape as [number, number], N = B * H;
   const Y = gy!.buffer, P = h!.buffer, W = ws!.buffer, DX = gx!.buffer, DH = gh!.buffer, DP = gp!.buffer;
   for (let b = 0; b < B; b++) {
@@ -54,7 +54,7 @@ export const gruCellBackward: Kernel<CpuArray> = ([gy, h, ws], [gx, gh, gp]) => 
 };
 
 /** [xGates [B,4H], hGates [B,4H], c [B,H]] → [h' [B,H], c' [B,H], workspace [5,B,H] = σ(i), σ(f), tanh(g), σ(o), tanh(c')]. */
-export const lstmCell: Kernel<CpuArray> = ([xg, hg, c], [hOut, cOut, ws]) => {
+export const lstmCell: Kernel<NumArray> = ([xg, hg, c], [hOut, cOut, ws]) => {
   const [B, H] = c!.shape as [number, number], N = B * H;
   const A = xg!.buffer, G = hg!.buffer, C = c!.buffer, HO = hOut!.buffer, CO = cOut!.buffer, W = ws!.buffer;
   for (let b = 0; b < B; b++) {
@@ -76,7 +76,7 @@ export const lstmCell: Kernel<CpuArray> = ([xg, hg, c], [hOut, cOut, ws]) => {
 };
 
 /** [gradH [B,H], gradC [B,H], c [B,H], workspace [5,B,H]] → [gradGates [B,4H], gradPrevC [B,H]]. */
-export const lstmCellBackward: Kernel<CpuArray> = ([gy, gcy, c, ws], [gg, gp]) => {
+export const lstmCellBackward: Kernel<NumArray> = ([gy, gcy, c, ws], [gg, gp]) => {
   const [B, H] = c!.shape as [number, number], N = B * H;
   const Y = gy!.buffer, GC = gcy!.buffer, C = c!.buffer, W = ws!.buffer, DG = gg!.buffer, DP = gp!.buffer;
   for (let b = 0; b < B; b++) {

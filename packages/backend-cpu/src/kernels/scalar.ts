@@ -1,7 +1,7 @@
 // Scalar helpers and loop drivers for the generated elementwise kernels (elementwise.gen.ts).
 import type { KernelTensor } from '@flint/core';
 import { isDense } from '@flint/core';
-import type { CpuArray } from '../storage.js';
+import type { CpuArray, NumArray } from '../storage.js';
 import { finish, numel, storeFn } from './util.js';
 
 type T = KernelTensor<CpuArray>;
@@ -85,11 +85,11 @@ export function forEachRow1(shape: readonly number[], a: T, fn: (ia: number, o: 
   forEachRow2(shape, a, a, (ia, _ib, o, len, sa) => fn(ia, o, len, sa));
 }
 
-/** After a kernel wrote a fresh output: int64/bool stores, float16/bfloat16 rounding. */
+/** After a kernel wrote a fresh output: bool stores, float16/bfloat16 rounding. */
 export function settle(out: T): void {
   const f = storeFn(out.dtype);
   if (f) {
-    const d = out.buffer, n = numel(out.shape);
+    const d = out.buffer as NumArray, n = numel(out.shape);
     for (let i = 0; i < n; i++) d[i] = f(d[i]!);
   }
   finish(out);

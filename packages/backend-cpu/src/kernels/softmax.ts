@@ -1,7 +1,8 @@
 // softmax / logSoftmax along the last dim (max-subtracted for stability), and fused cross-entropy.
 import type { Kernel } from '@flint/core';
 import { IndexError } from '@flint/core';
-import type { CpuArray } from '../storage.js';
+import type { CpuArray, NumArray } from '../storage.js';
+import { indexValues } from './int64.js';
 import { finish, num } from './util.js';
 import { wasmExpSum } from './wasm-math.js';
 
@@ -14,7 +15,7 @@ function lastDim(shape: readonly number[]): [number, number] {
  * The row max and sum(exp(row - max)), so log(sum(exp(row))) = max + log(sum) stably. Given Y, the float32
  * SIMD path also leaves the terms exp(x - max) at Y[yb...] and says so (softmax then only scales them).
  */
-function expSum(X: CpuArray, b: number, d: number, Y: CpuArray | null = null, yb = 0): { mx: number; sum: number; stored: boolean } {
+function expSum(X: NumArray, b: number, d: number, Y: NumArray | null = null, yb = 0): { mx: number; sum: number; stored: boolean } {
   let mx = -Infinity;
   for (let i = 0; i < d; i++) { const v = X[b + i]!; if (v > mx || v !== v) mx = v; }
   if (mx === -Infinity || mx !== mx) return { mx, sum: 1, stored: false };
@@ -25,12 +26,12 @@ function expSum(X: CpuArray, b: number, d: number, Y: CpuArray | null = null, yb
   return { mx, sum: s, stored: false };
 }
 
-function logSumExp(X: CpuArray, b: number, d: number): number {
+function logSumExp(X: NumArray, b: number, d: number): number {
   const { mx, sum } = expSum(X, b, d);
   return mx + Math.log(sum);
 }
 
-export const softmax: Kernel<CpuArray> = ([x], [out]) => {
+export const softmax: Kernel<NumArray> = ([x], [out]) => {
   const [rows, d] = lastDim(x!.shape), X = x!.buffer, Y = out!.buffer;
   for (let r = 0; r < rows; r++) {
     const b = x!.offset + r * d, yb = out!.offset + r * d;
@@ -46,7 +47,7 @@ export const softmax: Kernel<CpuArray> = ([x], [out]) => {
   finish(out!);
 };
 
-export const logSoftmax: Kernel<CpuArray> = ([x], [out]) => {
+export const logSoftmax: Kernel<NumArray> = ([x], [out]) => {
   const [rows, d] = lastDim(x!.shape), X = x!.buffer, Y = out!.buffer;
   for (let r = 0; r < rows; r++) {
     const b = x!.offset + r * d, yb = out!.offset + r * d;
@@ -60,10 +61,10 @@ export const logSoftmax: Kernel<CpuArray> = ([x], [out]) => {
 export const crossEntropy: Kernel<CpuArray> = ([logits, target], [out], attrs) => {
   const [N, C] = logits!.shape as [number, number];
   const ignore = num(attrs, 'ignoreIndex', -100), reduction = (attrs.reduction as string | undefined) ?? 'mean';
-  const X = logits!.buffer, Tg = target!.buffer, Y = out!.buffer;
+  const X = logits!.buffer as NumArray, Tg = indexValues(target!), Y = out!.buffer as NumArray;
   let total = 0, count = 0;
   for (let n = 0; n < N; n++) {
-    const t = Tg[target!.offset + n * (target!.strides[0] ?? 1)]!;
+    const t = Tg[n]!;
     let loss = 0;
     if (t !== ignore) {
       if (!(t >= 0 && t < C)) throw new IndexError(`crossEntropy: target ${t} at row ${n} is out of bounds for ${C} classes; valid targets are 0..${C - 1} (or ignoreIndex ${ignore})`);

@@ -1,6 +1,6 @@
 // The kernel table of the CPU backend: every required kernel and the optional ones it speeds up.
-import type { KernelTable } from '@flint/core';
-import type { CpuArray } from '../storage.js';
+import type { Kernel, KernelTable } from '@flint/core';
+import type { CpuArray, NumArray } from '../storage.js';
 import { binaryKernels, scalarKernels, where } from './binary.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv.js';
 import { arange, cast, copy, fill } from './creation.js';
@@ -15,16 +15,19 @@ import { rnnKernels } from './rnn.js';
 import { cumsum, reduceKernels } from './reduce.js';
 import { crossEntropy, logSoftmax, softmax } from './softmax.js';
 
+/** Kernels the schema only sends float buffers (never int64), typed for the table: the same functions. */
+const floats = <K extends string>(ks: Record<K, Kernel<NumArray>>): Record<K, Kernel<CpuArray>> => ks as unknown as Record<K, Kernel<CpuArray>>;
+
 export const cpuKernels: KernelTable<CpuArray> = {
-  copy, cast, fill, arange, random,
+  copy, cast, fill, arange,
   ...unaryKernels,
   ...binaryKernels, ...scalarKernels, where,
   ...reduceKernels, cumsum,
   gather, scatterAdd, matmul,
-  softmax, logSoftmax, crossEntropy,
-  conv2d, conv2dBackwardInput, conv2dBackwardWeight,
+  crossEntropy,
   maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward,
-  batchNorm, batchNormBackward, layerNorm,
-  ...optimKernels,
-  ...rnnKernels,
+  ...floats({
+    random, softmax, logSoftmax, conv2d, conv2dBackwardInput, conv2dBackwardWeight,
+    batchNorm, batchNormBackward, layerNorm, ...optimKernels, ...rnnKernels,
+  }),
 };

@@ -25,11 +25,19 @@ export function offsets(t: T): Int32Array {
   return out;
 }
 
-/** The data of `t` as a dense array of its numel elements (a subarray when already dense). */
+/**
+ * The data of `t` as a dense array of its numel elements (a subarray when already dense): a BigInt64Array
+ * for int64 (copied word by word), a Float64Array holding any other dtype.
+ */
 export function dense(t: T): CpuArray {
   const n = numel(t.shape);
   const o = offsetsOrNull(t);
   if (!o) return t.buffer.subarray(t.offset, t.offset + n);
+  if (t.buffer instanceof BigInt64Array) {
+    const out = new BigInt64Array(n), d = new Int32Array(out.buffer), b = new Int32Array(t.buffer.buffer, t.buffer.byteOffset, 2 * t.buffer.length);
+    for (let i = 0; i < n; i++) { const k = 2 * o[i]!; d[2 * i] = b[k]!; d[2 * i + 1] = b[k + 1]!; }
+    return out;
+  }
   const out = new Float64Array(n), b = t.buffer;
   for (let i = 0; i < n; i++) out[i] = b[o[i]!]!;
   return out;
@@ -37,10 +45,9 @@ export function dense(t: T): CpuArray {
 
 /**
  * Converts a computed number to what `dtype` stores: typed-array stores already truncate and wrap
- * for int32/uint8, but int64 (a Float64Array) needs truncation and bool needs x != 0.
+ * for int32/uint8, but bool needs x != 0. (int64 is written through its words: see int64.ts.)
  */
 export function storeFn(dtype: DType): ((v: number) => number) | null {
-  if (dtype === 'int64') return (v) => (v !== v ? 0 : Math.trunc(v));
   if (dtype === 'bool') return (v) => (v !== 0 ? 1 : 0);
   return null;
 }

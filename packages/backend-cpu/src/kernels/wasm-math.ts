@@ -2,7 +2,7 @@
 // WebAssembly SIMD, assembled from bytes like wasm-gemm.ts. Math.exp and friends cost 15-40 ns per element
 // in JS (erf-gelu 130); these take 2-8. The algorithms are Cephes' single-precision ones (range reduction +
 // polynomials, 1-2 ulp), every lane computing every branch and a bitselect choosing: no per-lane jumps.
-import type { CpuArray } from '../storage.js';
+import type { NumArray } from '../storage.js';
 import { BLOCK, BR_IF, CONST, END, EQZ, GET, I32, LOOP, SET, SUB, TEE, V128, V128_CONST, V128_LOAD, V128_STORE, addConst, funcBody, load, section, simd, str, vec } from './wasm-asm.js';
 
 /** Code that leaves one v128 on the stack. */
@@ -193,7 +193,7 @@ export const WASM_MIN_N = 16;
  * y[0..n) = op(x[xOff..xOff+n)) through the SIMD loop, true if it ran; false (nothing written) when the
  * buffers are not float32, n is small or there is no WebAssembly SIMD, and the caller runs its JS loop.
  */
-export function wasmUnary(op: WasmUnaryOp, x: CpuArray, xOff: number, y: CpuArray, n: number, yOff = 0): boolean {
+export function wasmUnary(op: WasmUnaryOp, x: NumArray, xOff: number, y: NumArray, n: number, yOff = 0): boolean {
   if (n < WASM_MIN_N || !(x instanceof Float32Array) || !(y instanceof Float32Array)) return false;
   const w = wasmMath();
   if (!w) return false;
@@ -211,7 +211,7 @@ export function wasmUnary(op: WasmUnaryOp, x: CpuArray, xOff: number, y: CpuArra
  * sum over i < n of exp(x[xOff+i] - shift), each term also stored to y[yOff+i] when y is given (softmax's
  * numerators); null (nothing written) where the SIMD loop can't run, and the caller sums in JS.
  */
-export function wasmExpSum(x: CpuArray, xOff: number, n: number, shift: number, y: CpuArray | null, yOff = 0): number | null {
+export function wasmExpSum(x: NumArray, xOff: number, n: number, shift: number, y: NumArray | null, yOff = 0): number | null {
   if (n < WASM_MIN_N || !(x instanceof Float32Array) || (y && !(y instanceof Float32Array))) return null;
   const w = wasmMath();
   if (!w) return null;

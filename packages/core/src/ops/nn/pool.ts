@@ -1,5 +1,6 @@
 // 2-d max/average pooling (and their backward ops) plus adaptive average pooling, with torch's output-size,
 // ceilMode and divisor rules. Composites gather every window at once, then reduce over the window axis.
+import { isFloating } from '../../dtype.js';
 import { apply, hasKernel, runKernel } from '../../dispatch.js';
 import { DTypeError, ShapeError, fmtShape } from '../../errors.js';
 import type { KernelAttrsOf } from '../../schema/index.js';
@@ -12,7 +13,7 @@ import type { ValuesIndices } from '../reduce.js';
 import { amax, max, sum } from '../reduce.js';
 import { castTo, contig } from '../util.js';
 import type { IntPair, Windows } from './util.js';
-import { batched4d, pair, poolWindows, requireSameFloat, windowIndex } from './util.js';
+import { batched4d, pair, poolWindows, requireSameFloat, requireSameNumeric, windowIndex } from './util.js';
 
 interface Pool extends Windows { N: number; C: number; H: number; W: number; ph: number; pw: number }
 
@@ -80,8 +81,10 @@ export function maxPool2d(x: Tensor, kernelSize: IntPair, opts: MaxPool2dOptions
   const r = apply(op, [x], { ...attrs, returnIndices }, (): Tensor | ValuesIndices => {
     const shape = outShape(g, x.ndim === 3), P = g.N * g.C;
     if (hasKernel(op, x.device)) {
+      // int64 (torch's dtype) only when the caller asked for the indices; autograd, which keeps them
+      // for maxPool2dBackward alone, gets int32 ones, cheaper to write and to keep
       const [values, indices] = runKernel(op, x.device, [as4d(x)],
-        [{ shape: [g.N, g.C, g.Ho, g.Wo], dtype: x.dtype }, { shape: [g.N, g.C, g.Ho, g.Wo], dtype: 'int64' }], attrs);
+        [{ shape: [g.N, g.C, g.Ho, g.Wo], dtype: x.dtype }, { shape: [g.N, g.C, g.Ho, g.Wo], dtype: returnIndices ? 'int64' : 'int32' }], attrs);
       return { values: values!.reshape(shape), indices: indices!.reshape(shape) };
     }
     const win = poolWindows(x.reshape([P, g.H, g.W]), g, padding4(g), -Infinity);
@@ -150,14 +153,15 @@ function divisors(a: AvgSetup, dtype: Tensor['dtype'], device: string): Tensor {
 export function avgPool2d(x: Tensor, kernelSize: IntPair, opts: AvgPool2dOptions = {}): Tensor {
   const op = 'avgPool2d';
   const a = avgSetup(op, x.shape, kernelSize, opts), { g } = a;
-  requireSameFloat(op, x);
+  requireSameNumeric(op, x);
   return apply(op, [x], a.attrs, () => {
     const shape = outShape(g, x.ndim === 3);
-    if (hasKernel(op, x.device)) {
+    if (isFloating(x.dtype) && hasKernel(op, x.device)) {
       return runKernel(op, x.device, [as4d(x)], [{ shape: [g.N, g.C, g.Ho, g.Wo], dtype: x.dtype }], a.attrs)[0]!.reshape(shape);
     }
     const win = poolWindows(x.reshape([g.N * g.C, g.H, g.W]), g, padding4(g), 0);
-    return div(sum(win, 2), divisors(a, x.dtype, x.device)).reshape(shape);
+    // integer windows divide toward zero, as torch's integer average pooling does
+    return div(sum(win, 2, false, { dtype: x.dtype }), divisors(a, x.dtype, x.device), isFloating(x.dtype) ? {} : { roundingMode: 'trunc' }).reshape(shape);
   });
 }
 
