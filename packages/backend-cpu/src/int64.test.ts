@@ -129,9 +129,13 @@ describe('int64 at the host edge', () => {
     expect(Array.from(await back.data() as BigInt64Array)).toEqual([2n ** 60n + 1n, MIN, MAX, 2n ** 53n + 1n]);
   });
 
-  // core fills the 0-d tensor of a bigint scalar past 2^53 from a number (ops/util.ts scalarTensor), so it
-  // arrives rounded before any kernel runs: torch gives 2^60 + 4 here. A core fix, not a backend one.
-  it.todo('a + (2n ** 60n + 1n) with a bigint scalar past 2^53 is exact (core: scalarTensor rounds it)');
+  // a bigint scalar past 2^53 reaches the kernel exactly (torch gives 2^60 + 4 here)
+  it('a + (2n ** 60n + 1n) with a bigint scalar past 2^53 is exact, as is full() with one', async () => {
+    const a = core.tensor([3n]);
+    expect(Array.from(await a.add(2n ** 60n + 1n).data() as BigInt64Array)).toEqual([2n ** 60n + 4n]);
+    expect(Array.from(await core.full([2], -(2n ** 62n) - 7n).data() as BigInt64Array)).toEqual([-(2n ** 62n) - 7n, -(2n ** 62n) - 7n]);
+    expect(() => core.tensor([2n]).pow(-1)).toThrow(/pow: integers \(int64\) to negative integer powers are not allowed/);
+  });
 });
 
 describe('int64 edge cases torch cannot produce, and index inputs', () => {

@@ -78,6 +78,9 @@ function arith(name: Arith, opts: { trueDiv?: boolean; noBool?: boolean } = {}) 
       throw new DTypeError(`${name}: not supported for two bool operands; use logicalXor/logicalNot, or convert with .int()`);
     }
     if (opts.trueDiv && !isFloating(dtype)) dtype = 'float32';
+    if (name === 'pow' && !isFloating(dtype) && !isTensor(b) && Number(b) < 0) {
+      throw new DTypeError(`pow: integers (${dtype}) to negative integer powers are not allowed, as in torch; use a float base, e.g. x.float().pow(${String(b)})`);
+    }
     // bool arithmetic is logical in torch: + and maximum are or, * and minimum are and
     const logical = dtype === 'bool' && (name === 'add' || name === 'mul' || name === 'maximum' || name === 'minimum')
       ? (name === 'add' || name === 'maximum' ? logicalOr : logicalAnd) : undefined;

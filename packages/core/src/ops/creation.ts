@@ -83,7 +83,7 @@ export function tensor(data: TensorData, opts: CreateOptions = {}): Tensor {
 }
 
 /** Zero-copy wrap of a typed array (CPU-style backends); falls back to a copy elsewhere. */
-export function fromBlob(data: Float32Array | Float64Array | Int32Array | Uint8Array, shape?: readonly number[], opts: { device?: string; dtype?: DType } = {}): Tensor {
+export function fromBlob(data: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array, shape?: readonly number[], opts: { device?: string; dtype?: DType } = {}): Tensor {
   const s = shape ? [...shape] : [data.length];
   if (numel(s) !== data.length) throw new ShapeError(`fromBlob: shape ${fmtShape(s)} needs ${numel(s)} elements, the array has ${data.length}`);
   const device = opts.device ?? getDefaultDevice();
@@ -112,7 +112,9 @@ export function full(shape: readonly number[], value: Scalar, opts: CreateOption
   const dtype = opts.dtype ?? (typeof value === 'boolean' ? 'bool' : typeof value === 'bigint' ? 'int64' : 'float32');
   return apply('full', [], { shape, value, dtype }, () => {
     const t = allocate(opts.device ?? getDefaultDevice(), dtype, shape);
-    launch('fill', [], [t], { value: representable(value, dtype) });
+    // a bigint past 2^53 doesn't survive the fill kernel's number: write it exactly instead
+    if (dtype === 'int64' && typeof value === 'bigint' && !Number.isSafeInteger(Number(value))) t.storage.backend.write(t.storage.buffer, dtype, new BigInt64Array(numel(shape)).fill(BigInt.asIntN(64, value)), 0);
+    else launch('fill', [], [t], { value: representable(value, dtype) });
     return finish(t, opts);
   });
 }

@@ -31,7 +31,9 @@ export function checkOperands(op: string, xs: readonly unknown[], names: readonl
 /** A 0-d tensor holding v. */
 export function scalarTensor(v: Scalar, dtype: DType, device: string): Tensor {
   const t = allocate(device, dtype, []);
-  launch('fill', [], [t], { value: representable(v, dtype) });
+  // a bigint past 2^53 doesn't survive the fill kernel's number: write it exactly instead
+  if (dtype === 'int64' && typeof v === 'bigint' && !Number.isSafeInteger(Number(v))) t.storage.backend.write(t.storage.buffer, dtype, BigInt64Array.of(BigInt.asIntN(64, v)), 0);
+  else launch('fill', [], [t], { value: representable(v, dtype) });
   return t;
 }
 
