@@ -9,6 +9,7 @@ export type { Sampler, RandomSamplerOptions } from './loader/sampler.js';
 export { defaultCollate } from './loader/collate.js';
 export { DataLoader } from './loader/dataloader.js';
 export type { DataLoaderOptions, Collated, BatchSamplerLike, WorkerPool } from './loader/dataloader.js';
+export { DataLoaderError, DataLoaderTimeoutError } from './loader/errors.js';
 
 export { Compose, Lambda } from './transforms/compose.js';
 export type { Transform, TransformLike } from './transforms/compose.js';
@@ -20,7 +21,7 @@ export type { PadMode, RandomCropOptions } from './transforms/geometric.js';
 export { Resize, RandomResizedCrop, resize } from './transforms/resize.js';
 export type { RandomResizedCropOptions } from './transforms/resize.js';
 
-export { FormatError } from './formats/errors.js';
+export { FormatError, SizeLimitError } from './formats/errors.js';
 export { parseIdx, parseIdxPair, encodeIdx, IDX_IMAGES, IDX_LABELS } from './formats/idx.js';
 export type { IdxArray } from './formats/idx.js';
 export { parseCifar10, CIFAR_RECORD } from './formats/cifar.js';
@@ -31,7 +32,9 @@ export { parseChestXrayCsv, parseImageList, splitByPatient, CHESTXRAY14_LABELS }
 export type { ChestXrayEntry } from './formats/chestxray.js';
 export { tokenize, Vocabulary, padSequence, PAD, START, OOV } from './formats/text.js';
 export type { PadSide } from './formats/text.js';
-export { gunzip, maybeGunzip, isGzip } from './formats/gzip.js';
+export { gunzip, maybeGunzip, isGzip, DEFAULT_MAX_BYTES } from './formats/gzip.js';
+export { decodeText, detectEncoding } from './formats/encoding.js';
+export type { TextEncodingName } from './formats/encoding.js';
 
 export { ImageLabelDataset, mnistFromBytes, mnistFromUrl, cifar10FromBytes, FASHION_MNIST_CLASSES, CIFAR10_CLASSES } from './datasets/vision.js';
 export type { VisionOptions } from './datasets/vision.js';

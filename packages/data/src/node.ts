@@ -10,3 +10,5 @@ export { IMDB } from './node/imdb.js';
 export type { IMDBOptions } from './node/imdb.js';
 export { findFile, readBytes } from './node/files.js';
 export { createWorkerPool } from './node/pool.js';
+export type { WorkerPoolOptions } from './node/pool.js';
+export type { ReadOptions } from './node/files.js';

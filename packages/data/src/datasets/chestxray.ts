@@ -13,6 +13,8 @@ export interface ChestXrayOptions<I> {
   transform?: TransformLike<RawImage, I>;
   /** Convert every image to this many channels ('L' or 'RGB'); as stored when left out. */
   mode?: ImageMode;
+  /** Refuse images with more pixels than this (decodePng's maxPixels, default 2^28): caps what an image inflates to. */
+  maxPixels?: number;
 }
 
 export class ChestXrayDataset<I = RawImage> extends Dataset<[I, Float32Array]> {
@@ -25,7 +27,8 @@ export class ChestXrayDataset<I = RawImage> extends Dataset<[I, Float32Array]> {
   getItem(index: number): [I, Float32Array] | Promise<[I, Float32Array]> {
     const e = this.entries[checkIndex('ChestXray14', index, this.length)]!;
     const finish = (bytes: Uint8Array): [I, Float32Array] => {
-      const img = decodePng(bytes, { name: e.image, ...(this.opts.mode ? { mode: this.opts.mode } : {}) });
+      const { mode, maxPixels } = this.opts;
+      const img = decodePng(bytes, { name: e.image, ...(mode ? { mode } : {}), ...(maxPixels ? { maxPixels } : {}) });
       return [this.opts.transform ? runTransform(this.opts.transform, img) : (img as unknown as I), e.labels.slice()];
     };
     const bytes = this.readImage(e.image);

@@ -43,14 +43,18 @@ export class ImageLabelDataset<I = RawImage, L = number> extends Dataset<[I, L]>
 
 export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'] as const;
 
-/** MNIST / Fashion-MNIST from the bytes of an images and a labels IDX file (gzip or not). */
-export async function mnistFromBytes<I = RawImage, L = number>(images: Uint8Array, labels: Uint8Array, opts: VisionOptions<I, L> = {}): Promise<ImageLabelDataset<I, L>> {
-  const p = parseIdxPair(await maybeGunzip(images, { name: 'images' }), await maybeGunzip(labels, { name: 'labels' }));
+/**
+ * MNIST / Fashion-MNIST from the bytes of an images and a labels IDX file (gzip or not); `maxBytes` caps what
+ * each may decompress to (default 1 GiB).
+ */
+export async function mnistFromBytes<I = RawImage, L = number>(images: Uint8Array, labels: Uint8Array, opts: VisionOptions<I, L> & { maxBytes?: number } = {}): Promise<ImageLabelDataset<I, L>> {
+  const { maxBytes } = opts;
+  const p = parseIdxPair(await maybeGunzip(images, { name: 'images', maxBytes }), await maybeGunzip(labels, { name: 'labels', maxBytes }));
   return new ImageLabelDataset(p.images, p.labels, p.height, p.width, 1, opts);
 }
 
 /** MNIST / Fashion-MNIST fetched from `baseUrl` (the released file names, .gz). */
-export async function mnistFromUrl<I = RawImage, L = number>(baseUrl: string, opts: VisionOptions<I, L> & { train?: boolean } = {}): Promise<ImageLabelDataset<I, L>> {
+export async function mnistFromUrl<I = RawImage, L = number>(baseUrl: string, opts: VisionOptions<I, L> & { train?: boolean; maxBytes?: number } = {}): Promise<ImageLabelDataset<I, L>> {
   const prefix = opts.train ?? true ? 'train' : 't10k';
   const get = async (f: string) => {
     const r = await fetch(new URL(f, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`));
@@ -60,9 +64,9 @@ export async function mnistFromUrl<I = RawImage, L = number>(baseUrl: string, op
   return mnistFromBytes(await get(`${prefix}-images-idx3-ubyte.gz`), await get(`${prefix}-labels-idx1-ubyte.gz`), opts);
 }
 
-/** CIFAR-10 from the bytes of one or more binary batches (records stored CHW; items come out HWC). */
-export function cifar10FromBytes<I = RawImage, L = number>(batches: readonly Uint8Array[], opts: VisionOptions<I, L> = {}): ImageLabelDataset<I, L> {
-  const parsed = batches.map((b, i) => parseCifar10(b, `CIFAR-10 batch ${i}`));
+/** CIFAR-10 from the bytes of one or more binary batches (records stored CHW; items come out HWC); `names` for errors. */
+export function cifar10FromBytes<I = RawImage, L = number>(batches: readonly Uint8Array[], opts: VisionOptions<I, L> = {}, names?: readonly string[]): ImageLabelDataset<I, L> {
+  const parsed = batches.map((b, i) => parseCifar10(b, names?.[i] ?? `CIFAR-10 batch ${i}`));
   const n = parsed.reduce((a, p) => a + p.count, 0);
   const images = new Uint8Array(n * 3072), labels = new Uint8Array(n);
   let k = 0;

@@ -1,7 +1,7 @@
 // ChestX-ray14 metadata: Data_Entry_2017.csv rows → image names, 14-way multi-hot labels and patient IDs;
 // the official train_val_list.txt / test_list.txt split, or a seeded split by patient.
 import { Generator, permutation } from '../random.js';
-import { columns, parseCsv } from './csv.js';
+import { columns, fieldAt, parseCsv } from './csv.js';
 import { FormatError } from './errors.js';
 
 export const CHESTXRAY14_LABELS = ['Atelectasis', 'Cardiomegaly', 'Effusion', 'Infiltration', 'Mass', 'Nodule', 'Pneumonia', 'Pneumothorax',
@@ -10,19 +10,27 @@ export const CHESTXRAY14_LABELS = ['Atelectasis', 'Cardiomegaly', 'Effusion', 'I
 export interface ChestXrayEntry { image: string; labels: Float32Array; patientId: number; followUp: number }
 
 export function parseChestXrayCsv(text: string, name = 'Data_Entry_2017.csv'): ChestXrayEntry[] {
-  const { header, rows } = parseCsv(text, name);
+  const { header, rows, lines } = parseCsv(text, name);
   const [ci, cl, cf, cp] = columns(header, ['Image Index', 'Finding Labels', 'Follow-up #', 'Patient ID'], name) as [number, number, number, number];
   return rows.map((r, k) => {
+    const at = (c: number) => fieldAt(name, lines[k]!, c, header);
+    // Number('') and Number(' ') are 0: an empty ID would silently join patient 0's split
+    const integer = (c: number): number => {
+      const s = r[c]!.trim();
+      if (s === '') throw new FormatError(`${at(c)}: empty; expected a non-negative integer`);
+      if (!/^\d+$/.test(s)) throw new FormatError(`${at(c)}: '${r[c]}' is not a non-negative integer`);
+      return Number(s);
+    };
+    const image = r[ci]!.trim();
+    if (image === '') throw new FormatError(`${at(ci)}: empty; expected an image file name`);
     const labels = new Float32Array(CHESTXRAY14_LABELS.length);
     for (const f of r[cl]!.split('|').map((s) => s.trim())) {
       if (f === 'No Finding' || f === '') continue;
       const j = (CHESTXRAY14_LABELS as readonly string[]).indexOf(f);
-      if (j < 0) throw new FormatError(`${name}: row ${k + 2}: unknown finding '${f}'`);
+      if (j < 0) throw new FormatError(`${at(cl)}: unknown finding '${f}' (expected 'No Finding' or one of ${CHESTXRAY14_LABELS.join(', ')})`);
       labels[j] = 1;
     }
-    const patientId = Number(r[cp]), followUp = Number(r[cf]);
-    if (!Number.isInteger(patientId)) throw new FormatError(`${name}: row ${k + 2}: Patient ID '${r[cp]}' is not an integer`);
-    return { image: r[ci]!.trim(), labels, patientId, followUp };
+    return { image, labels, patientId: integer(cp), followUp: integer(cf) };
   });
 }
 

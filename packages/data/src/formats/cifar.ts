@@ -1,5 +1,6 @@
 // CIFAR-10 binary version: records of 1 label byte + 3072 image bytes (1024 R, 1024 G, 1024 B; 32x32 CHW).
 import { FormatError } from './errors.js';
+import { isGzip } from './gzip.js';
 
 export const CIFAR_RECORD = 1 + 3 * 32 * 32;
 export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'] as const;
@@ -7,6 +8,7 @@ export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer',
 /** Split a CIFAR-10 binary batch into CHW uint8 images (N x 3072) and labels. */
 export function parseCifar10(bytes: Uint8Array, name = 'CIFAR-10 batch'): { images: Uint8Array; labels: Uint8Array; count: number } {
   if (bytes.length === 0) throw new FormatError(`${name}: empty file`);
+  if (isGzip(bytes)) throw new FormatError(`${name}: is gzip-compressed; decompress it first (or name it .gz for the CIFAR10 reader)`);
   if (bytes.length % CIFAR_RECORD !== 0) {
     throw new FormatError(`${name}: ${bytes.length} bytes is not a whole number of ${CIFAR_RECORD}-byte records (the last record is short by ${CIFAR_RECORD - (bytes.length % CIFAR_RECORD)} bytes)`);
   }

@@ -1,4 +1,10 @@
-// FormatError: a file that is truncated, malformed or not the format its reader expects.
-export class FormatError extends Error {
-  override name = 'FormatError';
+// Typed errors of the readers: a file that is not what its reader expects, and data over a size cap.
+import { FlintError } from '@flint/core';
+
+/** A file that is truncated, malformed or not the format its reader expects (or a directory where a file belongs). */
+export class FormatError extends FlintError {}
+
+/** Data that decompresses (or would decode) to more than the cap it is read under; `limit` is that cap in bytes. */
+export class SizeLimitError extends FormatError {
+  constructor(message: string, readonly limit: number) { super(message); }
 }

@@ -95,7 +95,7 @@ describe('CSV and ChestX-ray14 metadata', () => {
   });
   it('rejects missing columns, short rows, unknown findings and unterminated quotes', () => {
     expect(() => parseChestXrayCsv('Image Index,Finding Labels\na.png,Mass\n', 'd.csv')).toThrow(/d.csv: missing columns 'Follow-up #', 'Patient ID'/);
-    expect(() => parseChestXrayCsv('Image Index,Finding Labels,Follow-up #,Patient ID\na.png,Mass\n')).toThrow(/row 2 has 2 fields, the header has 4/);
+    expect(() => parseChestXrayCsv('Image Index,Finding Labels,Follow-up #,Patient ID\na.png,Mass\n')).toThrow(/line 2: 2 fields, the header has 4/);
     expect(() => parseChestXrayCsv('Image Index,Finding Labels,Follow-up #,Patient ID\na.png,Flu,0,1\n')).toThrow(/unknown finding 'Flu'/);
     expect(() => parseCsv('a\n"open')).toThrow(/unterminated quoted field/);
   });

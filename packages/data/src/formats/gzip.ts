@@ -1,17 +1,23 @@
-// gunzip in browsers (and Node 18+) through DecompressionStream, with a cap on the output size.
-import { FormatError } from './errors.js';
+// gunzip in browsers (and Node 18+) through DecompressionStream, streamed so a bomb stops at the cap.
+import { FormatError, SizeLimitError } from './errors.js';
+
+/** The default cap on what one file may decompress to (1 GiB); readers take `maxBytes` to change it. */
+export const DEFAULT_MAX_BYTES = 2 ** 30;
 
 export const isGzip = (b: Uint8Array): boolean => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 
+export const sizeLimitError = (name: string, max: number): SizeLimitError =>
+  new SizeLimitError(`${name}: decompresses to more than ${max} bytes (maxBytes); pass a larger maxBytes if the file is genuine`, max);
+
 export async function gunzip(bytes: Uint8Array, opts: { maxBytes?: number; name?: string } = {}): Promise<Uint8Array> {
-  const max = opts.maxBytes ?? 2 ** 31, name = opts.name ?? 'gzip data';
+  const max = opts.maxBytes ?? DEFAULT_MAX_BYTES, name = opts.name ?? 'gzip data';
   const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
     for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
       total += chunk.length;
-      if (total > max) throw new FormatError(`${name}: decompresses to more than ${max} bytes (maxBytes)`);
+      if (total > max) throw sizeLimitError(name, max);
       chunks.push(chunk);
     }
   } catch (e) {
@@ -24,6 +30,6 @@ export async function gunzip(bytes: Uint8Array, opts: { maxBytes?: number; name?
   return out;
 }
 
-/** The bytes, decompressed when they start with the gzip magic. */
+/** The bytes, decompressed when they start with the gzip magic (IDX files are distributed gzipped). */
 export const maybeGunzip = (bytes: Uint8Array, opts: { maxBytes?: number; name?: string } = {}): Promise<Uint8Array> =>
   isGzip(bytes) ? gunzip(bytes, opts) : Promise.resolve(bytes);

@@ -1,9 +1,11 @@
-// PNG → RawImage (HWC) through fast-png (pure JS, runs in browsers and Node). 8- and 16-bit grayscale,
-// gray+alpha, RGB, RGBA, palette and 1/2/4-bit images; the declared size is checked against what the
-// compressed bytes can hold before anything is allocated.
-import { decode } from 'fast-png';
+// PNG → RawImage (HWC), decoded here (pure JS over fflate's inflate, so it runs in browsers and Node): every
+// color type at every bit depth the specification allows, Adam7-interlaced or not. The header is validated and
+// the declared size checked against what the compressed bytes can hold before anything is allocated, and the
+// image data is inflated only up to the size the header implies.
 import type { RawImage } from '../transforms/image.js';
 import { FormatError } from './errors.js';
+import { readChunks, readHeader } from './png-chunks.js';
+import { inflateImageData, rawSize, unpackSamples } from './png-pixels.js';
 
 export type ImageMode = 'L' | 'RGB' | 'RGBA';
 export interface DecodePngOptions {
@@ -14,62 +16,41 @@ export interface DecodePngOptions {
   name?: string;
 }
 
-const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 // deflate expands at most ~1032:1; a header that claims more than that is corrupt or hostile
 const MAX_DEFLATE_RATIO = 1100;
 
+/**
+ * Samples as stored, except: palette images come out RGB (RGBA when the file has a tRNS chunk), and 1/2/4-bit
+ * gray is scaled to 0..255 like PIL's L. 16-bit images give a Uint16Array. A gray or RGB image's tRNS color key
+ * is not applied (as PIL, which keeps it in info['transparency']).
+ */
 export function decodePng(bytes: Uint8Array, opts: DecodePngOptions = {}): RawImage {
   const name = opts.name ?? 'PNG';
-  if (bytes.length < 33 || SIGNATURE.some((b, i) => bytes[i] !== b)) throw new FormatError(`${name}: not a PNG file (bad signature)`);
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (v.getUint32(12) !== 0x49484452) throw new FormatError(`${name}: the first chunk is not IHDR`);
-  const width = v.getUint32(16), height = v.getUint32(20), depth = bytes[24]!, colorType = bytes[25]!;
-  const ch = CHANNELS[colorType];
-  if (width === 0 || height === 0 || ch === undefined) throw new FormatError(`${name}: bad IHDR (width ${width}, height ${height}, color type ${colorType})`);
-  const pixels = width * height;
-  if (pixels > (opts.maxPixels ?? 2 ** 28)) throw new FormatError(`${name}: ${width}x${height} is more than the ${opts.maxPixels ?? 2 ** 28} pixels allowed (maxPixels)`);
-  const rawBytes = height * (1 + Math.ceil((width * ch * depth) / 8));
-  if (rawBytes > bytes.length * MAX_DEFLATE_RATIO) throw new FormatError(`${name}: truncated or corrupt: declares ${width}x${height} pixels, more than its ${bytes.length} bytes can hold`);
-  let png;
-  try { png = decode(bytes, { checkCrc: true }); } catch (e) { throw new FormatError(`${name}: corrupt PNG: ${(e as Error).message}`); }
-  const expected = pixels * png.channels;
-  let data: Uint8Array | Uint16Array;
-  let channels = png.channels;
-  if (png.palette) {
-    const idx = unpackBits(png.data as Uint8Array, width, height, 1, png.depth);
-    const pal = png.palette, alpha = png.transparency;
-    channels = alpha || pal[0]!.length === 4 ? 4 : 3;
-    data = new Uint8Array(pixels * channels);
+  const h = readHeader(bytes, name);
+  const { width, height } = h, pixels = width * height, maxPixels = opts.maxPixels ?? 2 ** 28;
+  if (pixels > maxPixels) throw new FormatError(`${name}: ${width}x${height} is more than the ${maxPixels} pixels allowed (maxPixels)`);
+  const size = rawSize(h);
+  if (size > bytes.length * MAX_DEFLATE_RATIO) throw new FormatError(`${name}: truncated or corrupt: declares ${width}x${height} pixels, more than its ${bytes.length} bytes can hold`);
+  const chunks = readChunks(bytes, h, name);
+  const samples = unpackSamples(inflateImageData(chunks.idat, size, h, name), h, name);
+  let data = samples, channels = h.channels;
+  if (chunks.palette) {
+    const pal = chunks.palette, alpha = chunks.alpha, entries = pal.length / 3;
+    channels = alpha ? 4 : 3;
+    const out = new Uint8Array(pixels * channels);
     for (let i = 0; i < pixels; i++) {
-      const k = idx[i]!, c = pal[k];
-      if (!c) throw new FormatError(`${name}: palette index ${k} out of range (${pal.length} colors)`);
-      data[i * channels] = c[0]!; data[i * channels + 1] = c[1]!; data[i * channels + 2] = c[2]!;
-      if (channels === 4) data[i * channels + 3] = c[3] ?? alpha?.[k] ?? 255;
+      const k = samples[i]!;
+      if (k >= entries) throw new FormatError(`${name}: palette index ${k} is out of range (the PLTE has ${entries} entries)`);
+      out[i * channels] = pal[3 * k]!; out[i * channels + 1] = pal[3 * k + 1]!; out[i * channels + 2] = pal[3 * k + 2]!;
+      if (alpha) out[i * channels + 3] = k < alpha.length ? alpha[k]! : 255;
     }
-  } else if (png.depth < 8) {
-    const scale = 255 / ((1 << png.depth) - 1);
-    data = unpackBits(png.data as Uint8Array, width, height, channels, png.depth).map((x) => Math.round(x * scale));
-  } else {
-    data = png.data as Uint8Array | Uint16Array;
-    if (data.length !== expected) throw new FormatError(`${name}: decoded ${data.length} values, expected ${expected}`);
+    data = out;
+  } else if (h.depth < 8) {
+    const scale = 255 / ((1 << h.depth) - 1); // 1 → 255, 2 → 85, 4 → 17: exact
+    for (let i = 0; i < data.length; i++) data[i] = data[i]! * scale;
   }
   const img: RawImage = { data, height, width, channels };
   return opts.mode ? convertMode(img, opts.mode) : img;
-}
-
-function unpackBits(packed: Uint8Array, width: number, height: number, channels: number, depth: number): Uint8Array {
-  if (depth === 8) return packed;
-  const perRow = width * channels, rowBytes = Math.ceil((perRow * depth) / 8), mask = (1 << depth) - 1;
-  if (packed.length < rowBytes * height) throw new FormatError(`PNG: image data is short (${packed.length} of ${rowBytes * height} bytes)`);
-  const out = new Uint8Array(perRow * height);
-  for (let y = 0; y < height; y++) {
-    for (let i = 0; i < perRow; i++) {
-      const bit = i * depth;
-      out[y * perRow + i] = (packed[y * rowBytes + (bit >> 3)]! >> (8 - depth - (bit & 7))) & mask;
-    }
-  }
-  return out;
 }
 
 /** PIL-style conversion: gray → RGB replicates, alpha is dropped (not composited), RGB → L by ITU-R 601-2 luma. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import '@flint/backend-cpu';
 import * as F from '@flint/core';
-import { DataLoader, Dataset, IterableDataset, RandomCrop, TensorDataset, defaultCollate } from '@flint/data';
+import { DataLoader, DataLoaderTimeoutError, Dataset, IterableDataset, RandomCrop, TensorDataset, defaultCollate } from '@flint/data';
 import type { RawImage } from '@flint/data';
 
 const range = (n: number) => F.arange(n).reshape(n, 1).float();
@@ -85,6 +85,46 @@ describe('DataLoader memory', () => {
     const ds = new TensorDataset(F.randn([20, 3]), F.arange(20));
     const before = F.memory().tensors;
     for await (const [x, y] of new DataLoader(ds, { batchSize: 2, prefetch: 4 })) { x!.dispose(); y!.dispose(); break; }
+    expect(F.memory().tensors).toBe(before);
+  });
+});
+
+/** Tensor items [i, i]; getItem(at) throws, or (async) never settles. */
+class Faulty extends Dataset<F.Tensor> {
+  constructor(readonly length: number, readonly at: number, readonly fault: 'throw' | 'never') { super(); }
+  getItem(i: number): F.Tensor | Promise<F.Tensor> {
+    if (i !== this.at) return this.fault === 'never' ? Promise.resolve(F.tensor([i, i])) : F.tensor([i, i]);
+    if (this.fault === 'throw') throw new RangeError(`item ${i} is broken`);
+    return new Promise<F.Tensor>(() => {});
+  }
+}
+
+describe('DataLoader failures on the main thread (numWorkers: 0)', () => {
+  it('a getItem that throws partway through a batch leaks none of the items already loaded', async () => {
+    const before = F.memory().tensors;
+    const got: number[][] = [];
+    await expect(async () => {
+      for await (const b of new DataLoader(new Faulty(12, 6, 'throw'), { batchSize: 4 })) { got.push((await b.tolist()) as number[]); b.dispose(); }
+    }).rejects.toThrow(/item 6 is broken/);
+    expect(got).toEqual([[[0, 0], [1, 1], [2, 2], [3, 3]]]);
+    expect(F.memory().tensors).toBe(before);
+  });
+  it('timeout applies to an asynchronous getItem, naming the item; what was loaded is freed', async () => {
+    const before = F.memory().tensors;
+    const start = Date.now();
+    const loader = new DataLoader(new Faulty(8, 5, 'never'), { batchSize: 2, timeout: 0.2 });
+    const err = await (async () => { try { for await (const b of loader) b.dispose(); } catch (e) { return e; } })();
+    expect(err).toBeInstanceOf(DataLoaderTimeoutError);
+    expect((err as Error).message).toMatch(/^DataLoader: getItem\(5\) did not settle within 0\.2 s \(timeout\)/);
+    expect(Date.now() - start).toBeLessThan(5000);
+    expect(F.memory().tensors).toBe(before);
+    expect(() => new DataLoader(new Faulty(1, 0, 'never'), { timeout: Number.NaN })).toThrow(/timeout should be a non-negative number of seconds/);
+  });
+  it('return() on the iterator frees the batches loaded ahead', async () => {
+    const before = F.memory().tensors;
+    const it = new DataLoader(new Faulty(20, -1, 'throw'), { batchSize: 2, prefetch: 4 })[Symbol.asyncIterator]();
+    (await it.next()).value.dispose();
+    await it.return?.(undefined);
     expect(F.memory().tensors).toBe(before);
   });
 });

@@ -1,5 +1,6 @@
 // DataLoader: batches of a dataset, shuffled reproducibly per epoch, loaded ahead of the consumer
-// (and, from '@flint/data/node', in worker threads).
+// (and, from '@flint/data/node', in worker threads). Batches loaded ahead are freed when an iteration ends
+// early (break, return(), throw) or its iterator is dropped and garbage-collected.
 import { Tensor } from '@flint/core';
 import type { Dataset, WorkerSpec } from '../dataset.js';
 import { IterableDataset } from '../dataset.js';
@@ -7,6 +8,7 @@ import { Generator, drawSeed, withSampleGenerator } from '../random.js';
 import type { Sampler } from './sampler.js';
 import { BatchSampler, RandomSampler, SequentialSampler } from './sampler.js';
 import { collectTensors, defaultCollate, disposeTree, fromHost } from './collate.js';
+import { DataLoaderTimeoutError } from './errors.js';
 
 /** The batch type defaultCollate makes from items of type T. */
 export type Collated<T> = T extends Tensor | number | boolean | bigint | ArrayBufferView ? Tensor
@@ -35,14 +37,35 @@ export interface DataLoaderOptions<T, B> {
   device?: string;
   /** How workers build the dataset, when it has no workerInit() of its own (see WorkerSpec). */
   worker?: WorkerSpec;
+  /**
+   * Seconds a worker may spend on one batch (PyTorch's `timeout`), counted from when it starts the batch, after it
+   * has built its dataset; 0 (the default) waits for ever. On the main thread (numWorkers: 0) it bounds each
+   * asynchronous getItem; a synchronous getItem there cannot be interrupted.
+   */
+  timeout?: number;
 }
 
 /** Loads batches for the DataLoader; the Node entry provides one backed by worker threads. */
 export interface WorkerPool {
-  /** Items of one batch, in host form (see toHost), loaded with sample generators forked from `key`. */
-  load(indices: number[], key: [number, number]): Promise<unknown[]>;
+  /** Items of one batch (batch number `batch` of the epoch), in host form (see toHost), loaded with sample generators forked from `key`. */
+  load(indices: number[], key: [number, number], batch?: number): Promise<unknown[]>;
+  /** Stop the workers; loads still pending reject at once. */
   close(): Promise<void>;
 }
+
+/** What an iteration holds: freed by the iteration's own `finally`, or, if its iterator is dropped, by the GC. */
+interface Iteration { pool?: WorkerPool; inflight: Promise<unknown>[] }
+
+async function release(it: Iteration): Promise<void> {
+  const { pool, inflight } = it;
+  it.pool = undefined;
+  it.inflight = [];
+  const closing = pool?.close(); // first, so loads nobody will take are not waited for
+  for (const p of inflight) p.then((batch) => disposeTree(batch), () => {});
+  await Promise.allSettled([...inflight, closing]);
+}
+
+const dropped = new FinalizationRegistry<Iteration>((it) => { void release(it); });
 
 const AUGMENT_STREAM = 0x7_0000_0000; // keeps augmentation draws apart from the sampler's epochs
 
@@ -51,19 +74,23 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
   readonly batchSize: number;
   readonly numWorkers: number;
   readonly prefetch: number;
+  /** Seconds; 0 waits for ever. */
+  readonly timeout: number;
   readonly batchSampler: BatchSamplerLike | undefined;
   private readonly collate: (items: T[]) => B;
   private readonly augment: Generator;
   private epoch = 0;
 
   constructor(dataset: Dataset<T> | IterableDataset<T>, readonly options: DataLoaderOptions<T, B> = {}) {
-    const { batchSize = 1, shuffle = false, sampler, batchSampler, dropLast = false, numWorkers = 0, prefetch = 2 } = options;
+    const { batchSize = 1, shuffle = false, sampler, batchSampler, dropLast = false, numWorkers = 0, prefetch = 2, timeout = 0 } = options;
     this.dataset = dataset;
     this.batchSize = batchSize;
     if (!Number.isInteger(numWorkers) || numWorkers < 0) throw new RangeError(`DataLoader: numWorkers should be a non-negative integer, got ${numWorkers}`);
     if (!Number.isInteger(prefetch) || prefetch < 1) throw new RangeError(`DataLoader: prefetch should be a positive integer, got ${prefetch}`);
+    if (!(timeout >= 0 && Number.isFinite(timeout))) throw new RangeError(`DataLoader: timeout should be a non-negative number of seconds, got ${timeout}`);
     this.numWorkers = numWorkers;
     this.prefetch = prefetch;
+    this.timeout = timeout;
     this.collate = options.collate ?? (defaultCollate as (items: T[]) => B);
     const base = new Generator(options.seed ?? drawSeed());
     this.augment = base.fork(AUGMENT_STREAM);
@@ -92,35 +119,43 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
   setEpoch(epoch: number): void { this.epoch = epoch; }
 
   /** Worker threads; only '@flint/data/node' can start them. */
-  protected createPool(_spec: WorkerSpec, _numWorkers: number): WorkerPool {
+  protected createPool(_spec: WorkerSpec, _numWorkers: number, _opts: { timeout: number }): WorkerPool {
     throw new TypeError("DataLoader: numWorkers > 0 needs worker threads; in Node, import { DataLoader } from '@flint/data/node'");
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<B> {
+  [Symbol.asyncIterator](): AsyncIterator<B> {
+    const state: Iteration = { inflight: [] };
+    const it = this.iterate(state);
+    dropped.register(it, state, state);
+    return it;
+  }
+
+  private async *iterate(state: Iteration): AsyncGenerator<B> {
     const epoch = this.epoch++;
     if (this.dataset instanceof IterableDataset) { yield* this.iterateStream(this.dataset); return; }
     const dataset = this.dataset;
     const batches = this.batchSampler!;
     batches.setEpoch?.(epoch);
     const augment = this.augment.fork(epoch);
-    let pool: WorkerPool | undefined;
     if (this.numWorkers > 0) {
       const spec = this.options.worker ?? dataset.workerInit?.();
       if (!spec) throw new TypeError(`DataLoader: numWorkers > 0 needs a dataset workers can rebuild: ${dataset.constructor.name} has no workerInit(); pass { worker: { module, export, args } }`);
-      pool = this.createPool(spec, this.numWorkers);
+      state.pool = this.createPool(spec, this.numWorkers, { timeout: this.timeout });
     }
     const loadBatch = async (b: number, indices: number[]): Promise<B> => {
       const gen = augment.fork(b);
-      let items: T[];
-      if (pool) items = fromHost(await pool.load(indices, gen.key)) as T[];
-      else {
-        items = [];
-        for (let j = 0; j < indices.length; j++) items.push(await withSampleGenerator(gen.fork(j), () => dataset.getItem(indices[j]!)));
+      if (state.pool) return this.finish(fromHost(await state.pool.load(indices, gen.key, b)) as T[]);
+      const items: T[] = [];
+      try {
+        for (let j = 0; j < indices.length; j++) items.push(await this.loadItem(dataset, indices[j]!, gen.fork(j), b, indices));
+      } catch (e) {
+        disposeTree(items); // the items of this batch loaded before the failure
+        throw e;
       }
       return this.finish(items);
     };
     const ahead = this.prefetch * Math.max(1, this.numWorkers);
-    const inflight: Promise<B>[] = [];
+    const inflight = state.inflight as Promise<B>[];
     const it = batches[Symbol.iterator]();
     let b = 0;
     const launch = (): void => {
@@ -138,11 +173,24 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
         yield await p;
       }
     } finally {
-      // the consumer stopped early (break, throw): free what was loaded ahead
-      for (const p of inflight) p.then((batch) => disposeTree(batch), () => {});
-      await Promise.allSettled(inflight);
-      await pool?.close();
+      // the consumer stopped early (break, return(), throw) or a batch failed: free what was loaded ahead
+      dropped.unregister(state);
+      await release(state);
     }
+  }
+
+  /** One item on the main thread; an asynchronous getItem is bounded by `timeout` (a synchronous one can't be). */
+  private async loadItem(dataset: Dataset<T>, index: number, gen: Generator, b: number, indices: number[]): Promise<T> {
+    const item = withSampleGenerator(gen, () => dataset.getItem(index));
+    if (this.timeout <= 0 || !(item instanceof Promise)) return item;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        item.then((late) => disposeTree(late), () => {}); // nobody will take it when it does arrive
+        reject(new DataLoaderTimeoutError(`DataLoader: getItem(${index}) did not settle within ${this.timeout} s (timeout), in batch ${b} (items [${indices.join(', ')}])`));
+      }, this.timeout * 1000);
+    });
+    try { return await Promise.race([item, expired]); } finally { clearTimeout(timer); }
   }
 
   private async *iterateStream(dataset: IterableDataset<T>): AsyncGenerator<B> {

@@ -30,12 +30,12 @@ export class ChestXray14<I = RawImage> extends ChestXrayDataset<I> {
   constructor(readonly root: string, opts: ChestXray14Options<I> = {}) {
     const split = opts.split ?? 'train';
     const csv = findFile('ChestXray14', [root], ['Data_Entry_2017.csv', 'Data_Entry_2017_v2020.csv']);
-    const all = parseChestXrayCsv(readText(csv), csv);
+    const all = parseChestXrayCsv(readText(csv, "ChestX-ray14's metadata CSV"), csv);
     const listFile = join(root, split === 'train' ? 'train_val_list.txt' : 'test_list.txt');
     const official = existsSync(listFile);
     let entries;
     if (official) {
-      const names = parseImageList(readText(listFile));
+      const names = parseImageList(readText(listFile, `ChestX-ray14's list of ${split} images`));
       entries = all.filter((e) => names.has(e.image));
     } else entries = splitByPatient(all, split, opts.seed ?? 0, opts.testFraction);
     const dirs = imageDirs(root);
@@ -44,7 +44,7 @@ export class ChestXray14<I = RawImage> extends ChestXrayDataset<I> {
     super(entries, (name) => {
       const p = index.get(name);
       if (!p) throw new Error(`ChestXray14: image ${name} not found under ${dirs.join(', ') || join(root, 'images')}`);
-      return readBytes(p);
+      return readBytes(p, { expected: 'a PNG image' });
     }, opts);
     this.split = split;
     this.officialSplit = official;
@@ -52,6 +52,7 @@ export class ChestXray14<I = RawImage> extends ChestXrayDataset<I> {
   }
   private readonly seed: number | undefined;
   override workerInit(): WorkerSpec | undefined {
-    return this.opts.transform ? undefined : { builtin: 'ChestXray14', args: [this.root, { split: this.split, seed: this.seed, mode: this.opts.mode }] };
+    const { mode, maxPixels } = this.opts;
+    return this.opts.transform ? undefined : { builtin: 'ChestXray14', args: [this.root, { split: this.split, seed: this.seed, mode, maxPixels }] };
   }
 }

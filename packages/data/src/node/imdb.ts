@@ -1,5 +1,6 @@
 // IMDB reviews in the released aclImdb/{train,test}/{pos,neg}/*.txt layout (Node); labels pos = 1, neg = 0.
-// The vocabulary always comes from the training reviews, so train and test share word indices.
+// The vocabulary always comes from the training reviews, so train and test share word indices. Reviews are
+// decoded by decodeText: UTF-8, UTF-16 with a byte-order mark, or windows-1252 when not valid UTF-8.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkerSpec } from '../dataset.js';
@@ -16,7 +17,7 @@ function readSplit(base: string, split: string): LabelledTexts {
     if (!existsSync(d)) throw new Error(`IMDB: directory ${d} not found (expected the aclImdb/{train,test}/{pos,neg} layout)`);
     // numeric order of the released names (id_rating.txt), so the order doesn't depend on the file system
     const files = readdirSync(d).filter((f) => f.endsWith('.txt')).sort((a, b) => parseInt(a, 10) - parseInt(b, 10) || (a < b ? -1 : 1));
-    for (const f of files) { texts.push(readText(join(d, f))); labels.push(label); }
+    for (const f of files) { texts.push(readText(join(d, f), 'an IMDB review (text)')); labels.push(label); }
   }
   return { texts, labels };
 }

@@ -12,5 +12,5 @@ import { createWorkerPool } from './pool.js';
  * for any numWorkers.
  */
 export class DataLoader<T = unknown, B = Collated<T>> extends BaseDataLoader<T, B> {
-  protected override createPool(spec: WorkerSpec, numWorkers: number): WorkerPool { return createWorkerPool(spec, numWorkers); }
+  protected override createPool(spec: WorkerSpec, numWorkers: number, opts: { timeout: number }): WorkerPool { return createWorkerPool(spec, numWorkers, opts); }
 }

@@ -7,18 +7,23 @@ import { parseIdxPair } from '../formats/idx.js';
 import type { RawImage } from '../transforms/image.js';
 import { findFile, readBytes } from './files.js';
 
-export interface FileVisionOptions<I, L> extends VisionOptions<I, L> { train?: boolean }
+export interface FileVisionOptions<I, L> extends VisionOptions<I, L> {
+  train?: boolean;
+  /** Cap in bytes on what each .gz file may decompress to (default 1 GiB): a gzip bomb fails at the cap. */
+  maxBytes?: number;
+}
 
-function loadIdx(what: string, root: string, sub: string, train: boolean) {
+function loadIdx(what: string, root: string, sub: string, train: boolean, maxBytes: number | undefined) {
   const prefix = train ? 'train' : 't10k';
   const dirs = [root, join(root, sub, 'raw'), join(root, sub)];
   const files = [`${prefix}-images-idx3-ubyte`, `${prefix}-labels-idx1-ubyte`].map((f) => findFile(what, dirs, [`${f}.gz`, f, f.replace(/-idx(\d)-/, '.idx$1-')]));
-  return parseIdxPair(readBytes(files[0]!), readBytes(files[1]!), files as [string, string]);
+  const read = (i: number, kind: string) => readBytes(files[i]!, { maxBytes, expected: `${what}'s ${kind} file (IDX)` });
+  return parseIdxPair(read(0, 'images'), read(1, 'labels'), files as [string, string]);
 }
 
 /** A worker can rebuild a built-in dataset only without transforms (functions don't cross threads). */
-const builtinSpec = (name: string, root: string, train: boolean, opts: VisionOptions<unknown, unknown>): WorkerSpec | undefined =>
-  opts.transform || opts.targetTransform ? undefined : { builtin: name, args: [root, { train }] };
+const builtinSpec = (name: string, root: string, opts: FileVisionOptions<unknown, unknown>): WorkerSpec | undefined =>
+  opts.transform || opts.targetTransform ? undefined : { builtin: name, args: [root, { train: opts.train ?? true, maxBytes: opts.maxBytes }] };
 
 /**
  * MNIST from `root` holding train-images-idx3-ubyte(.gz), train-labels-idx1-ubyte(.gz), t10k-... (also
@@ -29,12 +34,12 @@ export class MNIST<I = RawImage, L = number> extends ImageLabelDataset<I, L> {
   static readonly builtin: string = 'MNIST';
   constructor(readonly root: string, opts: FileVisionOptions<I, L> = {}) {
     const name = (new.target as unknown as { builtin: string }).builtin;
-    const p = loadIdx(name, root, name, opts.train ?? true);
+    const p = loadIdx(name, root, name, opts.train ?? true, opts.maxBytes);
     super(p.images, p.labels, p.height, p.width, 1, opts);
     this.train = opts.train ?? true;
   }
   readonly train: boolean;
-  override workerInit(): WorkerSpec | undefined { return builtinSpec((this.constructor as typeof MNIST).builtin, this.root, this.train, this.opts as VisionOptions<unknown, unknown>); }
+  override workerInit(): WorkerSpec | undefined { return builtinSpec((this.constructor as typeof MNIST).builtin, this.root, this.opts as FileVisionOptions<unknown, unknown>); }
 }
 
 /** Fashion-MNIST: the same files and layout as MNIST (Debian's dataset-fashion-mnist: /usr/share/datasets/fashion-mnist). */
@@ -42,16 +47,24 @@ export class FashionMNIST<I = RawImage, L = number> extends MNIST<I, L> {
   static override readonly builtin: string = 'FashionMNIST';
 }
 
-/** CIFAR-10 binary version: root holding data_batch_1..5.bin and test_batch.bin (or root/cifar-10-batches-bin). */
+/**
+ * CIFAR-10 binary version: root holding data_batch_1..5.bin and test_batch.bin (or root/cifar-10-batches-bin);
+ * each may be gzip-compressed as NAME.bin.gz.
+ */
 export class CIFAR10<I = RawImage, L = number> extends ImageLabelDataset<I, L> {
   readonly train: boolean;
   constructor(readonly root: string, opts: FileVisionOptions<I, L> = {}) {
     const train = opts.train ?? true;
     const names = train ? [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`) : ['test_batch.bin'];
     const dirs = [root, join(root, 'cifar-10-batches-bin')];
-    const d = cifar10FromBytes(names.map((n) => readBytes(findFile('CIFAR10', dirs, [n]))), opts);
+    const files: string[] = [];
+    const batches = names.map((n) => {
+      files.push(findFile('CIFAR10', dirs, [n, `${n}.gz`]));
+      return readBytes(files[files.length - 1]!, { maxBytes: opts.maxBytes, expected: 'a CIFAR-10 binary batch file' });
+    });
+    const d = cifar10FromBytes(batches, opts, files);
     super(d.images, d.labels, 32, 32, 3, opts);
     this.train = train;
   }
-  override workerInit(): WorkerSpec | undefined { return builtinSpec('CIFAR10', this.root, this.train, this.opts as VisionOptions<unknown, unknown>); }
+  override workerInit(): WorkerSpec | undefined { return builtinSpec('CIFAR10', this.root, this.opts as FileVisionOptions<unknown, unknown>); }
 }

@@ -1,17 +1,23 @@
 // The worker thread's side of the DataLoader pool: build the dataset from its WorkerSpec, then answer
-// batch requests with samples in host form (typed arrays, transferred, not copied).
+// batch requests with samples in host form (typed arrays, transferred, not copied). Before each getItem it
+// writes the request and the item into shared memory, so the main thread can name the item if this thread
+// hangs or exits.
 import { parentPort, workerData } from 'node:worker_threads';
 import { listBackends } from '@flint/core';
 import type { Dataset, WorkerSpec } from '../dataset.js';
 import { ConcatDataset, Subset } from '../dataset.js';
-import { toHost } from '../loader/collate.js';
+import { disposeTree, toHost } from '../loader/collate.js';
 import { Generator, withSampleGenerator } from '../random.js';
 import { CIFAR10, FashionMNIST, MNIST } from './vision.js';
 import { ChestXray14 } from './chestxray.js';
 import { IMDB } from './imdb.js';
+import type { SerializedError } from './errors.js';
+import { serializeError } from './errors.js';
 
 export interface LoadRequest { id: number; indices: number[]; key: [number, number] }
-export type LoadReply = { id: number; items: unknown[] } | { id: number; error: string };
+export type LoadReply = { id: number; items: unknown[] } | { id: number; error: SerializedError; index: number };
+/** What workerData carries: the spec, and [request id, item index] in shared memory (-1 when idle). */
+export interface WorkerInit { spec: WorkerSpec; progress: SharedArrayBuffer }
 
 const BUILTINS: Record<string, new (...args: never[]) => Dataset> = { MNIST, FashionMNIST, CIFAR10, ChestXray14, IMDB };
 
@@ -39,26 +45,38 @@ async function main(): Promise<void> {
   const port = parentPort!;
   // samples made of tensors need a backend here; the CPU one unless the dataset module registered its own
   if (listBackends().length === 0) await import('@flint/backend-cpu').catch(() => undefined);
+  const init = workerData as WorkerInit;
+  const progress = new Int32Array(init.progress);
   let dataset: Dataset;
   try {
-    dataset = await build((workerData as { spec: WorkerSpec }).spec);
+    dataset = await build(init.spec);
   } catch (e) {
-    port.postMessage({ init: 'error', error: (e as Error).stack ?? String(e) });
+    port.postMessage({ init: 'error', error: serializeError(e) });
     return;
   }
   port.postMessage({ init: 'ready' });
   let queue = Promise.resolve();
   port.on('message', (req: LoadRequest) => {
     queue = queue.then(async () => {
+      const gen = new Generator(req.key);
+      const items: unknown[] = [];
+      let index = -1;
       try {
-        const gen = new Generator(req.key);
-        const items: unknown[] = [];
-        for (let j = 0; j < req.indices.length; j++) items.push(await withSampleGenerator(gen.fork(j), () => dataset.getItem(req.indices[j]!)));
+        Atomics.store(progress, 0, req.id);
+        for (let j = 0; j < req.indices.length; j++) {
+          index = req.indices[j]!;
+          Atomics.store(progress, 1, index);
+          items.push(await withSampleGenerator(gen.fork(j), () => dataset.getItem(index)));
+        }
+        index = -1;
         const transfer: ArrayBuffer[] = [];
         const host = toHost(items, transfer) as unknown[];
         port.postMessage({ id: req.id, items: host } satisfies LoadReply, transfer);
       } catch (e) {
-        port.postMessage({ id: req.id, error: (e as Error).stack ?? String(e) } satisfies LoadReply);
+        disposeTree(items); // the batch's items loaded before the failure
+        port.postMessage({ id: req.id, error: serializeError(e), index } satisfies LoadReply);
+      } finally {
+        Atomics.store(progress, 0, -1);
       }
     });
   });
