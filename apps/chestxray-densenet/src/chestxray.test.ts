@@ -14,7 +14,7 @@ import { train } from './train.js';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 
-/** A grayscale 8-bit PNG written by pngjs's encoder (independent of the fast-png decoder under test). */
+/** A grayscale 8-bit PNG written by pngjs's encoder (independent of @flint/data's decoder under test). */
 function grayPng(width: number, height: number, value: (x: number, y: number) => number): Buffer {
   const png = new PNG({ width, height, colorType: 0, inputColorType: 0, bitDepth: 8, inputHasAlpha: false });
   const data = Buffer.alloc(width * height);
