@@ -12,7 +12,7 @@ const target = fileURLToPath(new URL('../../packages/core/BACKENDS.md', import.m
 const FAMILY_TITLES: Record<string, string> = {
   creation: 'Creation and data movement', unary: 'Unary', binary: 'Binary and where', compare: 'Comparisons', reduce: 'Reductions',
   indexing: 'Indexing', linalg: 'Linear algebra', activation: 'Activations', scalar: 'Scalar operands', softmax: 'Softmax and cross-entropy',
-  conv: 'Convolution', pool: 'Pooling', norm: 'Normalization', rnn: 'Recurrent cells', optim: 'Optimizer steps',
+  conv: 'Convolution', pool: 'Pooling', norm: 'Normalization', rnn: 'Recurrent cells', optim: 'Optimizer steps', attention: 'Attention',
 };
 
 const code = (s: string): string => `\`${s}\``;

@@ -1,4 +1,7 @@
-// @flint/autograd: importing this module installs the tape; Tensor's gradient members then work.
+/**
+ * `@flint/autograd`: importing this module installs the tape; Tensor's gradient members then work.
+ * @module @flint/autograd
+ */
 import { addHook, installAutograd } from '@flint/core';
 import { extension, tapeHook } from './tape.js';
 import './rules/elementwise.js';
@@ -7,6 +10,10 @@ import './rules/views.js';
 import './rules/linalg.js';
 import './rules/indexing.js';
 import './rules/nn.js';
+import './rules/slicing.js';
+import './rules/vector-norm.js';
+import './rules/activations.js';
+import './rules/attention.js';
 
 const KEY = Symbol.for('@flint/autograd.installed');
 const g = globalThis as unknown as Record<symbol, boolean>;

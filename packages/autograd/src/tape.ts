@@ -1,13 +1,13 @@
 // The dispatch hook that records the graph as ops run, and the extension core forwards Tensor's
 // gradient members to.
-import { DTypeError, ShapeError, full, isFloating, keep, stridedOffsets, tensor, zeros, type AutogradExtension, type GradFn, type OpCall, type OpHook, type Tensor } from '@flint/core';
+import { DTypeError, ShapeError, checkOptions, full, isFloating, keep, stridedOffsets, tensor, zeros, type AutogradExtension, type GradFn, type OpCall, type OpHook, type Tensor } from '@flint/core';
 import { runBackward } from './engine.js';
 import type { Edge } from './graph.js';
 import { AutogradError, FnNode, OpNode, edgeOf, meta, peekMeta, setGradFn, tracks, type Node } from './graph.js';
 import { isGradEnabled, setGradEnabled } from './mode.js';
 import { getRule, isNondifferentiable } from './rules/registry.js';
 
-const VIEW_OPS = new Set(['reshape', 'view', 'permute', 'transpose', 't', 'unsqueeze', 'squeeze', 'expand', 'narrow', 'select', 'split']);
+const VIEW_OPS = new Set(['reshape', 'view', 'permute', 'transpose', 't', 'unsqueeze', 'squeeze', 'expand', 'narrow', 'select', 'split', 'index']);
 const info = (t: Tensor) => ({ shape: t.shape, dtype: t.dtype, device: t.device });
 
 export const tapeHook: OpHook = {
@@ -49,7 +49,9 @@ function guardDecomposed(call: OpCall, needs: boolean[]): void {
   loose.forEach((o) => setGradFn(o, node, call.outputs.indexOf(o)));
 }
 
+/** Accumulates the gradient of `t` into the `.grad` of the leaves it depends on (what `t.backward()` calls). */
 export function backward(t: Tensor, gradient?: Tensor, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
+  checkOptions('backward', opts, ['retainGraph', 'createGraph']);
   const edge = edgeOf(t);
   if (!edge) throw new AutogradError(`backward: the tensor (shape [${t.shape.join(',')}]) does not require grad and has no gradFn; call requiresGrad_() on the inputs you want gradients for`);
   if (!gradient && t.numel() !== 1) throw new AutogradError(`backward: grad can be implicitly created only for scalar outputs, got shape [${t.shape.join(',')}]; pass a gradient of the same shape`);

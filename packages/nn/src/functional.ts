@@ -4,4 +4,5 @@ export {
   batchNorm, layerNorm, dropout, embedding, pad,
   crossEntropy, nllLoss, mseLoss, l1Loss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits,
   relu, gelu, sigmoid, tanh, softmax, logSoftmax, leakyRelu, softplus,
+  silu, mish, hardswish, hardsigmoid, interpolate, scaledDotProductAttention,
 } from '@flint/core';

@@ -1,5 +1,8 @@
-// @flint/nn: Module and Parameter, layers, losses, init, functional ops, gradient utilities and
-// safetensors checkpoints — PyTorch's torch.nn with camelCase names.
+/**
+ * `@flint/nn`: Module and Parameter, layers, losses, init, functional ops, gradient utilities and
+ * safetensors checkpoints — PyTorch's torch.nn with camelCase names.
+ * @module @flint/nn
+ */
 export { Module, StateDictError } from './module.js';
 export type { LoadResult, StateDict, ToTarget } from './module.js';
 export { Parameter } from './parameter.js';
@@ -18,6 +21,15 @@ export { Embedding } from './layers/embedding.js';
 export type { EmbeddingOptions } from './layers/embedding.js';
 export { RNN, GRU, LSTM } from './layers/rnn.js';
 export type { RNNOptions, ElmanOptions } from './layers/rnn.js';
+export { SiLU, Mish, Hardswish, Hardsigmoid } from './layers/activation-extra.js';
+export { Upsample } from './layers/upsample.js';
+export type { UpsampleOptions } from './layers/upsample.js';
+export { MultiheadAttention, NonDynamicallyQuantizableLinear } from './layers/attention.js';
+export type { MultiheadAttentionOptions, MultiheadAttentionForwardOptions } from './layers/attention.js';
+export { TransformerEncoderLayer, TransformerDecoderLayer } from './layers/transformer-layers.js';
+export type { TransformerLayerOptions, TransformerActivation, EncoderLayerForwardOptions, DecoderLayerForwardOptions } from './layers/transformer-layers.js';
+export { TransformerEncoder, TransformerDecoder, Transformer } from './layers/transformer.js';
+export type { TransformerOptions, TransformerForwardOptions, TransformerEncoderForwardOptions } from './layers/transformer.js';
 export { CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss } from './layers/loss.js';
 export type { CrossEntropyLossOptions, NLLLossOptions } from './layers/loss.js';
 export * as init from './init.js';

@@ -1,16 +1,15 @@
 // Every layer's forward and backward against PyTorch: fixtures from tooling/fixtures/gen_nn_layers.py hold
 // the state dict, inputs, outputs, and gradients of L = sum(out * w) for each case (see that script).
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
 import '@flint/backend-cpu';
-import { scope, type Tensor } from '@flint/core';
+import type { Tensor } from '@flint/core';
 import '@flint/autograd';
 import {
   AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, BCELoss, BCEWithLogitsLoss, Conv1d, Conv2d, ConvTranspose2d,
   CrossEntropyLoss, Embedding, Flatten, GELU, GroupNorm, GRU, L1Loss, LayerNorm, LeakyReLU, Linear, LogSoftmax, LSTM,
-  MaxPool2d, MSELoss, Module, NLLLoss, ReLU, RNN, Sequential, Sigmoid, SmoothL1Loss, Softmax, Tanh, load, loadMetadata,
+  MaxPool2d, MSELoss, Module, NLLLoss, ReLU, RNN, Sequential, Sigmoid, SmoothL1Loss, Softmax, Tanh,
 } from './index.js';
+import { describeParity } from './parity.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/layers/', import.meta.url));
 type Call = (m: Module, ins: Tensor[]) => unknown;
@@ -71,60 +70,5 @@ import { ones } from '@flint/core';
 function ones5(): Tensor { return ones([5]); }
 function ones3(): Tensor { return ones([3]); }
 
-const flat = (v: unknown): Tensor[] => (Array.isArray(v) ? v.flatMap(flat) : [v as Tensor]);
-const pick = (all: Record<string, Tensor>, prefix: string): Record<string, Tensor> =>
-  Object.fromEntries(Object.entries(all).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
-const indexed = (d: Record<string, Tensor>): Tensor[] => Object.keys(d).map(Number).sort((a, b) => a - b).map((i) => d[String(i)]!);
+describeParity('layers match PyTorch (forward, backward, buffers, print)', DIR, CASES, one);
 
-/** max |a - b|, after checking shapes and that every element is within atol + rtol * |b|. */
-function compare(what: string, got: Tensor, want: Tensor, atol = 1e-5, rtol = 1e-4): number {
-  expect(got.shape, `${what} shape`).toEqual(want.shape);
-  const a = got.dataSync(), b = want.dataSync();
-  let worst = 0, bad = -1;
-  for (let i = 0; i < b.length; i++) {
-    const x = Number(a[i]), y = Number(b[i]), d = Math.abs(x - y);
-    if (!(d <= atol + rtol * Math.abs(y))) bad = bad < 0 ? i : bad;
-    worst = Math.max(worst, d);
-  }
-  expect(bad, `${what}: element ${bad} is ${a[bad]}, PyTorch has ${b[bad]} (max abs diff ${worst})`).toBe(-1);
-  return worst;
-}
-
-const report: Record<string, { forward: number; backward: number }> = {};
-afterAll(() => {
-  const rows = Object.entries(report).map(([k, v]) => `${k.padEnd(28)} forward ${v.forward.toExponential(2)}  backward ${v.backward.toExponential(2)}`);
-  console.log(`max abs difference from PyTorch, per case:\n${rows.join('\n')}`);
-});
-
-describe('layers match PyTorch (forward, backward, buffers, print)', () => {
-  for (const [name, [make, call = one]] of Object.entries(CASES)) {
-    it(name, () => {
-      const file = `${DIR}${name}.safetensors`;
-      const meta = loadMetadata(readFileSync(file));
-      scope(() => {
-        const all = load(file);
-        const m = make().train(meta.training === '1');
-        m.loadStateDict(pick(all, 'state.'));
-        expect(m.toString()).toBe(meta.repr);
-        const grads = pick(all, 'grad.');
-        const ins = indexed(pick(all, 'input.')).map((t, i) => (grads[`input.${i}`] ? t.clone().requiresGrad_() : t));
-        const outs = flat(call(m, ins));
-        const want = indexed(pick(all, 'output.')), ws = indexed(pick(all, 'w.'));
-        expect(outs.length).toBe(want.length);
-        let fwd = 0, bwd = 0;
-        outs.forEach((o, i) => { fwd = Math.max(fwd, compare(`output.${i}`, o, want[i]!)); });
-        outs.map((o, i) => o.mul(ws[i]!).sum()).reduce((a, b) => a.add(b)).backward();
-        ins.forEach((x, i) => {
-          const g = grads[`input.${i}`];
-          if (g) bwd = Math.max(bwd, compare(`grad of input.${i}`, x.grad!, g, 1e-4));
-        });
-        for (const [k, p] of m.namedParameters()) bwd = Math.max(bwd, compare(`grad of ${k}`, p.grad!, grads[k]!, 1e-4));
-        for (const [k, b] of m.namedBuffers()) {
-          const after = all[`after.${k}`];
-          if (after && !k.endsWith('weight')) compare(`buffer ${k} after forward`, b, after);
-        }
-        report[name] = { forward: fwd, backward: bwd };
-      });
-    });
-  }
-});

@@ -10,7 +10,7 @@ import { BINARY, read, size, write } from '../reference/kernels.js';
 type T = KernelTensor<Buf>;
 type Scalar = `${keyof typeof BINARY}Scalar`;
 type MockKernels = Pick<KernelTable<Buf>, Scalar | 'softmax' | 'logSoftmax' | 'crossEntropy' | 'maxPool2d' | 'maxPool2dBackward' |
-  'conv2d' | 'conv2dBackwardInput' | 'conv2dBackwardWeight' | 'sgdStep' | 'adamStep'>;
+  'conv2d' | 'conv2dBackwardInput' | 'conv2dBackwardWeight' | 'sgdStep' | 'adamStep' | 'scaledDotProductAttention'>;
 
 /** Rows of the last dim: [rows, len]. */
 const rows = (t: T): [number, number] => { const len = t.shape[t.shape.length - 1] ?? 1; return [len ? size(t.shape) / len : 0, len]; };
@@ -213,6 +213,25 @@ export function mockKernels(report: (error: Error) => void): MockKernels {
         const second = vmax ? vmax.buffer[i]! : v!.buffer[i]!;
         p[i] = q(p[i]! - (a.lr / bc1) * m!.buffer[i]! / (Math.sqrt(second) / bc2 + a.eps));
       }
+    },
+    // a fused kernel with an optional input and a row rule (all -inf gives zeros) that a composite must match
+    scaledDotProductAttention: ([q, k, v, mask], [out], { isCausal, scale }) => {
+      const [B, L, E] = q!.shape as [number, number, number], S = k!.shape[1]!, Ev = v!.shape[2]!;
+      const qv = read(q!), kv = read(k!), vv = read(v!), mv = mask ? read(mask) : null, r = new Float64Array(B * L * Ev);
+      for (let b = 0; b < B; b++) for (let i = 0; i < L; i++) {
+        const s = new Float64Array(S);
+        for (let j = 0; j < S; j++) {
+          let d = 0;
+          for (let e = 0; e < E; e++) d += qv[(b * L + i) * E + e]! * kv[(b * S + j) * E + e]!;
+          s[j] = isCausal && j > i ? -Infinity : d * scale + (mv ? mv[(b * L + i) * S + j]! : 0);
+        }
+        const m = Math.max(...s);
+        if (m === -Infinity) continue;
+        let z = 0;
+        for (let j = 0; j < S; j++) z += (s[j] = Math.exp(s[j]! - m));
+        for (let j = 0; j < S; j++) for (let e = 0; e < Ev; e++) r[(b * L + i) * Ev + e]! += (s[j]! / z) * vv[(b * S + j) * Ev + e]!;
+      }
+      write(out!, r);
     },
   } satisfies Required<MockKernels> as MockKernels;
 }

@@ -1,6 +1,7 @@
 // The public ops: the names dispatch records (hooks, gradient rules and ONNX export key off them).
 // Kernels are the backend's vocabulary (./required.ts, ./optional.ts); ops are the user's.
 
+/** The public ops' names: what dispatch records, and what hooks and gradient rules key off. */
 export const OP_NAMES = [
   // creation and devices
   'full', 'arange', 'eye', 'rand', 'randn', 'randint', 'fromBlob', 'cast', 'to',
@@ -24,6 +25,10 @@ export const OP_NAMES = [
   'gruCell', 'gruCellBackward', 'lstmCell', 'lstmCellBackward',
   // optimizer steps (in place)
   'sgdStep', 'adamStep',
+  // tensor indexing, sorting, einsum, norms, resampling, attention (ops of the 2026 first-day issue)
+  'index', 'maskedFill', 'sort', 'argsort', 'topk', 'einsum', 'norm', 'interpolate',
+  'silu', 'mish', 'hardswish', 'hardsigmoid', 'scaledDotProductAttention',
 ] as const;
 
+/** The name of a public op. */
 export type OpName = (typeof OP_NAMES)[number];

@@ -204,4 +204,15 @@ export const OPTIONAL = {
       maximize: bool('ascend instead'), decoupled: bool("AdamW: param *= 1 - lr * weightDecay instead of L2 added to the gradient"),
     },
   }),
+
+  scaledDotProductAttention: spec({
+    tier: 'optional', family: 'attention', since: 0, strided: false, composite: 'matmul, scale, mask, softmax, matmul',
+    doc: "softmax(q kᵀ · scale + mask) v over the last two dims, batched over B (torch's F.scaled_dot_product_attention without dropout: core runs the composite when dropoutP > 0). isCausal masks key j > query i (top-left aligned when L != S). A row whose scores are all -inf gives zeros (torch 2.5's safe softmax), never NaN.",
+    attrs: { isCausal: bool('also mask keys after the query position (j > i)'), scale: num('multiplies q kᵀ (core passes 1/sqrt(E) when the user gives none)') },
+    inputs: [
+      { name: 'q', dtype: 'float', shape: '[B, L, E]' }, { name: 'k', dtype: 'same', shape: '[B, S, E]' }, { name: 'v', dtype: 'same', shape: '[B, S, Ev]' },
+      { name: 'mask', dtype: 'same', shape: '[B, L, S], added to the scores (core turns a bool mask into 0 and -inf)', optional: true },
+    ],
+    outputs: [{ name: 'out', dtype: 'same', shape: '[B, L, Ev]' }],
+  }),
 } as const;

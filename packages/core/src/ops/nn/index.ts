@@ -6,4 +6,6 @@ export * from './dropout.js';
 export * from './nll.js';
 export * from './loss.js';
 export * from './rnn.js';
+export * from './interpolate.js';
+export * from './attention.js';
 export type { IntPair } from './util.js';
