@@ -4,16 +4,21 @@ import type { Tensor } from '@flint/core';
 import { FnNode, edgeOf, savedView, setGradFn, tracks } from './graph.js';
 import { isGradEnabled, noGrad } from './mode.js';
 
+/** What a custom function's forward and backward share: saved tensors, free-form data, which inputs need gradients. */
 export interface FunctionContext {
   /** Keep tensors for backward (views; released after backward unless the graph is retained). */
   saveForBackward(...tensors: Tensor[]): void;
+  /** The tensors `saveForBackward` kept, in the order they were saved. */
   readonly savedTensors: readonly Tensor[];
   /** Free-form values for backward. */
   readonly data: Record<string, unknown>;
+  /** Whether input `i` requires a gradient (backward may return null for the others). */
   needsInputGrad(i: number): boolean;
 }
 
+/** A custom differentiable function for {@link defineFunction}: its forward and its backward. */
 export interface FunctionDef {
+  /** Names the graph node: `gradFn.name` is `${name}Backward`; default `'CustomBackward'`. */
   name?: string;
   /** Runs without recording; return one tensor or an array. */
   forward(ctx: FunctionContext, ...inputs: Tensor[]): Tensor | Tensor[];

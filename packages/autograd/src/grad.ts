@@ -1,18 +1,24 @@
 // torch.autograd.grad: gradients of outputs with respect to chosen inputs, without touching .grad.
-import { ShapeError, onesLike, type Tensor } from '@flint/core';
+import { ShapeError, checkOptions, onesLike, optionKeys, type Tensor } from '@flint/core';
 import { runBackward } from './engine.js';
 import { AutogradError, edgeOf } from './graph.js';
 import { setGradEnabled } from './mode.js';
 
+/** Options of {@link grad}, as torch.autograd.grad's keyword arguments. */
 export interface GradOptions {
+  /** The gradient of each output (needed for non-scalar outputs; null: ones for a scalar). */
   gradOutputs?: readonly (Tensor | null)[];
+  /** Keep the graph (and its saved tensors) for another backward pass; default false. */
   retainGraph?: boolean;
+  /** Record the backward pass itself, so the gradients can be differentiated again; default false. */
   createGraph?: boolean;
   /** Return null for inputs the outputs don't depend on, instead of throwing. */
   allowUnused?: boolean;
 }
 
+/** Gradients of `outputs` with respect to `inputs` (torch.autograd.grad); leaves every `.grad` untouched. */
 export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], opts: GradOptions = {}): (Tensor | null)[] {
+  checkOptions('grad', opts, optionKeys<GradOptions>()('gradOutputs', 'retainGraph', 'createGraph', 'allowUnused'));
   const outs = Array.isArray(outputs) ? outputs : [outputs as Tensor];
   const ins = Array.isArray(inputs) ? inputs : [inputs as Tensor];
   const capture = ins.map((t, i) => {

@@ -1,8 +1,21 @@
 // gradcheck: compare analytic gradients with central finite differences in float64.
-import { scope, tensor, type Tensor } from '@flint/core';
+import { checkOptions, scope, tensor, type Tensor } from '@flint/core';
 import { grad } from './grad.js';
 
+/**
+ * Options of {@link gradcheck}.
+ * @property eps - finite-difference step (default 1e-6)
+ * @property atol - absolute tolerance (default 1e-5)
+ * @property rtol - relative tolerance (default 1e-3)
+ * @property raiseException - throw when the check fails (default true); false resolves to `ok: false`
+ */
 export interface GradcheckOptions { eps?: number; atol?: number; rtol?: number; raiseException?: boolean }
+/**
+ * What {@link gradcheck} resolves to.
+ * @property ok - whether every analytic gradient matched its finite difference
+ * @property maxError - the largest absolute difference seen
+ * @property report - a readable summary naming the input and element of each mismatch
+ */
 export interface GradcheckResult { ok: boolean; maxError: number; report: string }
 
 /**
@@ -11,6 +24,7 @@ export interface GradcheckResult { ok: boolean; maxError: number; report: string
  * which works on every device).
  */
 export async function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): Promise<GradcheckResult> {
+  checkOptions('gradcheck', opts, ['eps', 'atol', 'rtol', 'raiseException']);
   const eps = opts.eps ?? 1e-6, atol = opts.atol ?? 1e-5, rtol = opts.rtol ?? 1e-3;
   const problems: string[] = [];
   let maxError = 0;

@@ -6,6 +6,9 @@ import type { GradContext, GradRule, InputInfo } from './rules/registry.js';
 
 export interface Edge { node: Node; nr: number }
 
+/**
+ * Thrown for misuse of autograd: backward through a freed graph, a tensor that does not require grad, a missing rule.
+ */
 export class AutogradError extends FlintError {}
 
 export abstract class Node {

@@ -3,6 +3,7 @@ import { contextVar } from '@flint/core';
 
 const enabled = contextVar<boolean>(true);
 
+/** Whether ops are recorded for autograd in the current context (false inside {@link noGrad}). */
 export const isGradEnabled = (): boolean => enabled.get();
 
 /** Run fn (sync or async) without recording gradients. */

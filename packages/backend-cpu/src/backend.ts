@@ -18,6 +18,7 @@ const WRAPPABLE: Partial<Record<DType, (d: HostArray) => boolean>> = {
   bool: (d) => d instanceof Uint8Array,
 };
 
+/** Creates a CPU backend instance (importing `@flint/backend-cpu` registers one as `'cpu'`). */
 export function createCpuBackend(): Backend<CpuArray> {
   const live = new Set<CpuArray>();
   let bytes = 0;

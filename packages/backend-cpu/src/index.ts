@@ -1,4 +1,7 @@
-// @flint/backend-cpu: importing this module registers the 'cpu' device with @flint/core.
+/**
+ * `@flint/backend-cpu`: importing this module registers the 'cpu' device with `@flint/core`.
+ * @module @flint/backend-cpu
+ */
 import { registerBackend } from '@flint/core';
 import { createCpuBackend } from './backend.js';
 

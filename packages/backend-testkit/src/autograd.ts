@@ -4,10 +4,13 @@ import type { Tensor } from '@flint/core';
 
 /** The part of @flint/autograd the testkit uses (typed here so the testkit's types don't need the package). */
 export interface AutogradApi {
+  /** `@flint/autograd`'s `grad`: gradients of outputs with respect to inputs. */
   grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], opts?: { allowUnused?: boolean }): (Tensor | null)[];
+  /** `@flint/autograd`'s `gradcheck`: analytic gradients against finite differences. */
   gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts?: { raiseException?: boolean }): Promise<{ ok: boolean; maxError: number; report: string }>;
 }
 
+/** What {@link loadAutograd} resolves to: the API, or the reason it could not be imported. */
 export type AutogradLoad = { api: AutogradApi; reason?: undefined } | { api?: undefined; reason: string };
 
 let loading: Promise<AutogradLoad> | undefined;

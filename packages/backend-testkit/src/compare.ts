@@ -3,6 +3,7 @@ import * as core from '@flint/core';
 import type { Expect, Tolerance } from './fixtures.js';
 import { decodeNumber } from './decode.js';
 
+/** The tolerance a case's float results are compared with unless it sets its own, per dtype. */
 export const DEFAULT_TOL: Record<string, Tolerance> = {
   float32: { rtol: 1e-5, atol: 1e-6 },
   float64: { rtol: 1e-9, atol: 1e-12 },

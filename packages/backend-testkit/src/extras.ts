@@ -3,6 +3,12 @@
 import * as core from '@flint/core';
 import type { Tensor } from '@flint/core';
 
+/**
+ * A conformance check that no PyTorch fixture can express (RNG stream, random statistics, disposal, memory).
+ * @property id - the check's id, `extras/<op>/<what>`
+ * @property op - the op it checks (skip keys match it)
+ * @property run - runs the check on `device`; rejects with an Error that says what went wrong
+ */
 export interface ExtraCheck { id: string; op: string; run(device: string): Promise<void> }
 
 /** A core export looked up by name, so the suite type-checks against a core that lacks an op (it fails at run time). */
@@ -48,6 +54,7 @@ function live(device: string): { tensors: number; bytes: number; backendBytes: n
   return { tensors: d?.tensors ?? 0, bytes: d?.bytes ?? 0, backendBytes: d?.backendBytes };
 }
 
+/** Every extra check the conformance suite runs after the fixture cases. */
 export const EXTRA_CHECKS: ExtraCheck[] = [
   {
     id: 'extras/rng/uniform_stream', op: 'rand',

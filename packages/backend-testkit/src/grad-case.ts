@@ -55,6 +55,7 @@ async function compareGrad(actual: Tensor | null, expected: TensorSpec | null, c
   return compare(actual, { t: expected }, c.tol, { device }, where);
 }
 
+/** Runs the gradient check of case `c` (`"<case id>/grad"`) on `device`, comparing with PyTorch's gradients. */
 export async function runGradCase(c: Case, device: string, ag: AutogradApi): Promise<CaseResult> {
   const base = { id: gradId(c), family: familyOf(c.id), op: c.op };
   const fail = (message: string): CaseResult => ({ ...base, status: 'fail', message });

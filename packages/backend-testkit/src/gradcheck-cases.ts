@@ -10,6 +10,7 @@ import { decodeArg, makeTensor } from './decode.js';
 import { weightedOutputs, weightedSum } from './grad-case.js';
 import { callOp } from './run-case.js';
 
+/** A fixture case made ready for `gradcheck`: a float64 function of its floating tensor args. */
 export interface GradcheckSetup {
   /** sum over outputs of (out * w).sum(), as a function of `inputs` (the other args are fixed). */
   fn: (...inputs: Tensor[]) => Tensor;
@@ -19,9 +20,13 @@ export interface GradcheckSetup {
   dispose(): void;
 }
 
+/** A smooth, differentiable fixture case for `@flint/autograd`'s finite-difference gradcheck. */
 export interface GradcheckCase {
+  /** The fixture case's id. */
   id: string;
+  /** The op under test. */
   op: string;
+  /** The fixture case itself. */
   case: Case;
   /** Needs @flint/autograd loaded (requiresGrad) and a device whose backend stores float64. */
   setup(device: string): GradcheckSetup;

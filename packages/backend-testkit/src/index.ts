@@ -1,5 +1,8 @@
-// @flint/backend-testkit: the conformance suite any Flint backend runs (no test framework needed here;
-// the vitest adapter is '@flint/backend-testkit/vitest').
+/**
+ * `@flint/backend-testkit`: the conformance suite any Flint backend runs (no test framework needed here;
+ * the vitest adapter is `@flint/backend-testkit/vitest`).
+ * @module @flint/backend-testkit
+ */
 export { runConformance, uniqueDeviceName } from './runner.js';
 export type { ConformanceOptions, Report } from './runner.js';
 export type { CaseResult, Status } from './run-case.js';

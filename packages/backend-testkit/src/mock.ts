@@ -1,10 +1,13 @@
-// @flint/backend-testkit/mock: a backend shaped like a GPU, to prove that core and everything above it
-// work on an asynchronous device. Kernels only record commands, which run later (at a read or
-// synchronize, from a microtask, or when the queue is full); nothing reads synchronously; int64 is stored
-// but computed as int32; elementwise kernels get dense inputs only; an out-of-range index is found on the
-// device and reported at the next read; buffers released while queued work uses them stay alive until it
-// has run. Every kernel call is checked against @flint/core's kernel schema, so a call core makes that
-// breaks the contract fails loudly. registerMockGpu() makes it the device 'mockgpu'.
+/**
+ * `@flint/backend-testkit/mock`: a backend shaped like a GPU, to prove that core and everything above it
+ * work on an asynchronous device. Kernels only record commands, which run later (at a read or
+ * synchronize, from a microtask, or when the queue is full); nothing reads synchronously; int64 is stored
+ * but computed as int32; elementwise kernels get dense inputs only; an out-of-range index is found on the
+ * device and reported at the next read; buffers released while queued work uses them stay alive until it
+ * has run. Every kernel call is checked against `@flint/core`'s kernel schema, so a call core makes that
+ * breaks the contract fails loudly. registerMockGpu() makes it the device 'mockgpu'.
+ * @module @flint/backend-testkit/mock
+ */
 import type { Backend, DType, DTypeSupport, HostArray, KernelName, KernelTable, KernelTensor } from '@flint/core';
 import { API_VERSION, BackendError, DTYPES, checkKernelCall, registerBackend } from '@flint/core';
 import { readHost, store } from './reference/host.js';
@@ -17,6 +20,7 @@ import { CommandQueue, MockBuffer } from './mock/queue.js';
 export { MockBuffer } from './mock/queue.js';
 export type { FlushMode, QueueStats } from './mock/queue.js';
 
+/** Options of {@link createMockGpu}. */
 export interface MockGpuOptions {
   /** 'read' (default): queued commands run at the next read or synchronize; 'microtask': also after the current task. */
   flush?: FlushMode;
@@ -26,6 +30,7 @@ export interface MockGpuOptions {
   name?: string;
 }
 
+/** The queued mock GPU backend, with its queue's statistics. */
 export interface MockGpu extends Backend<MockBuffer> {
   /** What the queue has done: commands enqueued and executed, buffers released while pending. */
   readonly stats: QueueStats;
@@ -37,6 +42,7 @@ const COMPUTED: readonly DType[] = ['float32', 'float64', 'int32', 'uint8', 'boo
 /** The kernels that take strided views here: data movement, reductions, indexing and matmul; elementwise ones get dense inputs. */
 const STRIDED: readonly KernelName[] = ['copy', 'cast', 'sum', 'prod', 'max', 'min', 'argmax', 'argmin', 'cumsum', 'gather', 'scatterAdd', 'matmul'];
 
+/** Creates the mock GPU backend (`registerMockGpu()` registers one as `'mockgpu'`). */
 export function createMockGpu(opts: MockGpuOptions = {}): MockGpu {
   const queue = new CommandQueue(opts.flush ?? 'read', opts.maxQueued ?? 4096);
   const dtypes = Object.fromEntries(DTYPES.map((d): [DType, DTypeSupport] => {

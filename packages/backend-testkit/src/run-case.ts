@@ -7,7 +7,16 @@ import type { Made } from './decode.js';
 import { decodeArg, tensorsIn } from './decode.js';
 import { compare } from './compare.js';
 
+/** The outcome of one conformance case. */
 export type Status = 'pass' | 'fail' | 'skip';
+/**
+ * The outcome of one conformance case.
+ * @property id - the case id
+ * @property family - its fixture family
+ * @property op - the op under test
+ * @property status - pass, fail or skip
+ * @property message - why it failed or was skipped
+ */
 export interface CaseResult { id: string; family: string; op: string; status: Status; message?: string }
 
 export const errText = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
@@ -33,6 +42,7 @@ export function callOp(c: Pick<Case, 'call' | 'method'>, args: unknown[]): unkno
 
 export class MissingApi extends Error {}
 
+/** Runs one fixture case on `device`: builds the arguments, calls the op, compares, disposes what it made. */
 export async function runCase(c: Case, device: string): Promise<CaseResult> {
   const before = core.memory().devices[device]?.tensors ?? 0;
   const r = await runCaseOnce(c, device);

@@ -13,6 +13,7 @@ import type { AutogradApi } from './autograd.js';
 import { loadAutograd } from './autograd.js';
 import { gradId, runGradCase } from './grad-case.js';
 
+/** Options of {@link runConformance}. */
 export interface ConformanceOptions {
   /** Known gaps, keyed by case id, id prefix ("binary/add"), op name or family, with the reason. */
   skip?: SkipMap;
@@ -27,12 +28,19 @@ export interface ConformanceOptions {
   grads?: boolean;
 }
 
+/** The result of a conformance run. */
 export interface Report {
+  /** The device name the backend ran under. */
   device: string;
+  /** The backend's own name. */
   backend: string;
+  /** Number of cases that passed. */
   passed: number;
+  /** Number of cases that failed. */
   failed: number;
+  /** Number of cases skipped (known gaps). */
   skipped: number;
+  /** Every case's outcome. */
   results: CaseResult[];
 }
 
@@ -85,6 +93,10 @@ export function memoryLeakResult(device: string, start: { tensors: number; bytes
   };
 }
 
+/**
+ * Registers the backend `factory` makes under a fresh device name and runs the whole suite on it; resolves to the
+ * report.
+ */
 export async function runConformance(factory: BackendFactory, opts: ConformanceOptions = {}): Promise<Report> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const device = uniqueDeviceName();

@@ -2,7 +2,9 @@
 import type { Case } from './fixtures.js';
 import { familyOf } from './fixtures.js';
 
+/** Known gaps of a backend: reasons keyed by case id, id prefix (`"binary/add"`), op name or family. */
 export type SkipMap = Readonly<Record<string, string>>;
+/** Which cases to run: a substring of the id, a RegExp, or a predicate on the id. */
 export type CaseFilter = string | RegExp | ((id: string) => boolean);
 
 /** A gradient check ("<case id>/grad") is also skipped by "<op>/grad" or "<family>/grad" (gradients only). */

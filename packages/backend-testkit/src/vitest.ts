@@ -1,4 +1,7 @@
-// describeBackend: the conformance suite as vitest tests, one describe per op family and one it per case.
+/**
+ * describeBackend: the conformance suite as vitest tests, one describe per op family and one it per case.
+ * @module @flint/backend-testkit/vitest
+ */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { initBackend, memory, registerBackend, removeBackend } from '@flint/core';
 import type { BackendFactory } from '@flint/core';
@@ -8,9 +11,11 @@ import { allItems, gradSetup, itemId, itemOp, memoryLeakResult, runItem, uniqueD
 import type { CaseFilter, SkipMap } from './skip.js';
 import { matches, skipReason } from './skip.js';
 
+/** Options of {@link describeBackend}. */
 export interface DescribeBackendOptions {
   /** Known gaps, keyed by case id, id prefix, op name or family, with the reason (shown in the test title). */
   skip?: SkipMap;
+  /** Run only the case ids this matches (substring, RegExp or predicate). */
   filter?: CaseFilter;
   /** Title of the outer describe; defaults to the backend's name once known. */
   name?: string;
@@ -18,6 +23,10 @@ export interface DescribeBackendOptions {
   grads?: boolean;
 }
 
+/**
+ * Declares the conformance suite as vitest tests for the backend `factory` makes: a describe per family, an it per
+ * case.
+ */
 export function describeBackend(factory: BackendFactory, opts: DescribeBackendOptions = {}): void {
   const device = uniqueDeviceName();
   let start = { tensors: 0, bytes: 0 };

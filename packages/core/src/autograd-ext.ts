@@ -5,21 +5,33 @@ import { setDisposeHook } from './tensor-base.js';
 
 /** What produced a tensor, as torch's grad_fn: its name and the functions its inputs' gradients flow to. */
 export interface GradFn {
+  /** The node's name, as torch's: `AddBackward0`, `MmBackward0`, `AccumulateGrad`. */
   readonly name: string;
   /** One per input: where that input's gradient goes (null for inputs that need none). */
   readonly nextFunctions: readonly (GradFn | null)[];
 }
 
+/** What `@flint/autograd` provides to core: Tensor's gradient members forward here (see {@link installAutograd}). */
 export interface AutogradExtension {
+  /** `t.requiresGrad`. */
   getRequiresGrad(t: Tensor): boolean;
+  /** `t.requiresGrad = value`. */
   setRequiresGrad(t: Tensor, value: boolean): void;
+  /** `t.grad`. */
   getGrad(t: Tensor): Tensor | null;
+  /** `t.grad = g`. */
   setGrad(t: Tensor, g: Tensor | null): void;
+  /** `t.gradFn`. */
   getGradFn(t: Tensor): GradFn | null;
+  /** `t.isLeaf`. */
   isLeaf(t: Tensor): boolean;
+  /** `t.retainGrad()`. */
   retainGrad(t: Tensor): void;
+  /** `t.backward(gradient, options)`. */
   backward(t: Tensor, gradient?: Tensor, options?: { retainGraph?: boolean; createGraph?: boolean }): void;
+  /** `t.registerHook(fn)`; returns the function that removes the hook. */
   registerHook(t: Tensor, fn: (grad: Tensor) => Tensor | void): () => void;
+  /** `t.detach()`. */
   detach(t: Tensor): Tensor;
   /** The tensor an in-place op should compute from (a copy when the graph saved `target`); may throw. */
   inPlaceSource(op: string, target: Tensor): Tensor;
@@ -32,6 +44,7 @@ export interface AutogradExtension {
 let ext: AutogradExtension | undefined;
 const KEY = Symbol.for('@flint/core.autograd');
 
+/** Installs the autograd implementation Tensor's gradient members use (called by `@flint/autograd` when imported). */
 export function installAutograd(e: AutogradExtension): void {
   ext = e;
   setDisposeHook((t) => e.onDispose(t as Tensor));

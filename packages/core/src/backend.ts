@@ -4,6 +4,11 @@
 import type { DType, HostArray } from './dtype.js';
 import type { KernelAttrsOf, KernelName } from './schema/index.js';
 
+/**
+ * A version of the backend contract.
+ * @property major - incompatible changes
+ * @property minor - kernels added (optional to backends of an earlier minor)
+ */
 export interface ApiVersion { readonly major: number; readonly minor: number }
 
 /**
@@ -14,14 +19,19 @@ export const API_VERSION = { major: 2, minor: 0 } as const satisfies ApiVersion;
 
 /** A view of a backend buffer, as kernels receive it. */
 export interface KernelTensor<B = unknown> {
+  /** The backend's buffer. */
   readonly buffer: B;
+  /** The dtype of the elements. */
   readonly dtype: DType;
+  /** The view's shape. */
   readonly shape: readonly number[];
+  /** Strides in elements (0 for broadcast dims). */
   readonly strides: readonly number[];
   /** Offset in elements from the start of the buffer. */
   readonly offset: number;
 }
 
+/** A kernel's attributes (dims, options), as the schema declares them. */
 export type KernelAttrs = Readonly<Record<string, unknown>>;
 
 /**
@@ -37,6 +47,7 @@ export type Kernel<B = unknown, A = KernelAttrs> = {
 /** A backend's kernels, keyed by schema name with attrs typed from the schema: a misspelt name or attr doesn't compile. */
 export type KernelTable<B = unknown> = { readonly [K in KernelName]?: Kernel<B, KernelAttrsOf<K>> };
 
+/** What a backend does with one dtype. */
 export interface DTypeSupport {
   /** Buffers of this dtype can be allocated, written, read, copied, cast and filled. */
   storage: boolean;
@@ -52,6 +63,7 @@ export interface DTypeSupport {
   computeAs?: DType;
 }
 
+/** Optional abilities of a backend that change what core sends it. */
 export interface BackendCapabilities {
   /**
    * Kernels whose inputs may be strided views (broadcast strides of 0, permutations, offsets); core
@@ -69,19 +81,31 @@ export interface BackendTiming<M = unknown> {
   elapsedMs(start: M, end: M): Promise<number>;
 }
 
+/**
+ * A backend's own account of its memory.
+ * @property bytes - bytes held in buffers
+ * @property buffers - buffers allocated and not released
+ */
 export interface BackendMemory { bytes: number; buffers: number }
 
+/** A device's implementation: allocation, transfers and kernels (see BACKENDS.md). `B` is its buffer type. */
 export interface Backend<B = unknown> {
+  /** The backend's name (`'cpu'`, `'mockgpu'`), for messages. */
   readonly name: string;
+  /** The contract version it implements (see {@link API_VERSION}). */
   readonly apiVersion: ApiVersion;
+  /** What it does with each dtype. */
   readonly dtypes: Readonly<Record<DType, DTypeSupport>>;
   /** True when readSync works (CPU); GPUs read asynchronously. */
   readonly syncRead: boolean;
+  /** Limits core checks before calling the backend: the largest buffer in bytes. */
   readonly limits: { readonly maxBufferBytes: number };
   /** Vendor libraries and their versions, e.g. { cublas: '13.0' }. */
   readonly vendor?: Readonly<Record<string, string>>;
+  /** Optional abilities (strided kernel inputs). */
   readonly capabilities?: BackendCapabilities;
 
+  /** A new buffer of `numel` elements of `dtype` (contents undefined). */
   allocate(dtype: DType, numel: number): B;
   /**
    * Write host data (see `hostArray` for the typed array of each dtype) at element `offset`. The data is
@@ -90,9 +114,11 @@ export interface Backend<B = unknown> {
   write(buffer: B, dtype: DType, data: HostArray, offset?: number): void;
   /** Read after the work enqueued so far; rejects with the device's deferred errors (IndexError, ...). */
   read(buffer: B, dtype: DType, offset: number, numel: number): Promise<HostArray>;
+  /** A synchronous read, where the device allows one (CPU). */
   readSync?(buffer: B, dtype: DType, offset: number, numel: number): HostArray;
   /** Core is done with the buffer. Queued kernels may still use it: keep it alive until they finish. */
   release(buffer: B): void;
+  /** The backend's account of its memory. */
   memory(): BackendMemory;
 
   /** Kernels keyed by schema name; every required kernel must be present (see REQUIRED_KERNELS). */
@@ -104,7 +130,9 @@ export interface Backend<B = unknown> {
   readonly timing?: BackendTiming;
   /** Zero-copy wrap of host memory, where the backend can (CPU). */
   wrap?(dtype: DType, data: HostArray): B | undefined;
+  /** Frees the backend's own resources when it is removed. */
   dispose?(): void;
 }
 
+/** Makes a backend (possibly asynchronously, as a GPU does): what {@link registerBackend} takes. */
 export type BackendFactory = () => Backend | Promise<Backend>;

@@ -10,12 +10,15 @@ const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unk
 const asyncHooks = proc?.getBuiltinModule?.('node:async_hooks') as { AsyncLocalStorage?: ALSCtor } | undefined;
 const AsyncLocalStorageCtor: ALSCtor | undefined = asyncHooks?.AsyncLocalStorage;
 
+/** A value that follows async code (AsyncLocalStorage under Node, a stack elsewhere): `noGrad` and `scope` state. */
 export interface ContextVar<T> {
+  /** The value in the current context. */
   get(): T;
   /** Run fn with the value set; for an async fn the value holds until its promise settles. */
   run<R>(value: T, fn: () => R): R;
 }
 
+/** A new context variable, `initial` outside any `run`. */
 export function contextVar<T>(initial: T): ContextVar<T> {
   if (AsyncLocalStorageCtor) {
     const als = new AsyncLocalStorageCtor<{ v: T }>();

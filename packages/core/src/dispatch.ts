@@ -16,15 +16,22 @@ import { contiguousStrides, isContiguous, numel } from './shape.js';
 import type { Tensor } from './tensor.js';
 import { isTensor } from './tensor-base.js';
 
+/** A finished op call, as hooks see it. */
 export interface OpCall {
+  /** The op's name in the schema. */
   readonly op: OpName;
+  /** The tensor inputs. */
   readonly inputs: readonly Tensor[];
+  /** The call's attributes. */
   readonly attrs: Readonly<Record<string, unknown>>;
+  /** The tensors it returned. */
   readonly outputs: readonly Tensor[];
   /** True when a hook asked to record the op's parts (recordInside) and this call reports the whole. */
   readonly decomposed?: boolean;
 }
+/** Observes op calls: autograd records them, tracers and profilers could too (see {@link addHook}). */
 export interface OpHook {
+  /** Called after each op with its call. */
   afterOp(call: OpCall): void;
   /**
    * Asked before an op runs: true records the op's inner public ops instead of the op itself
@@ -104,6 +111,7 @@ export const kernelView = (t: Tensor): KernelTensor => ({
   buffer: t.storage.buffer, dtype: t.dtype, shape: t.shape, strides: t.strides, offset: t.offset,
 });
 
+/** A new dense tensor of `shape` and `dtype` on `device`, contents undefined (for kernels' outputs and backends). */
 export function allocate(device: string, dtype: DType, shape: readonly number[]): Tensor {
   const backend = getBackend(device);
   if (!backend.dtypes[dtype]?.storage) {
@@ -122,6 +130,7 @@ export function allocate(device: string, dtype: DType, shape: readonly number[])
   return makeTensor(new Storage(backend, device, buffer, dtype, n), shape, contiguousStrides(shape), 0);
 }
 
+/** Whether the backend of `device` has kernel `op` (optional kernels are feature-detected this way). */
 export function hasKernel(op: KernelName, device: string): boolean {
   return getBackend(device).kernels[op] !== undefined;
 }

@@ -1,12 +1,15 @@
 // dtypes, their host typed arrays, and PyTorch's type-promotion rules.
 
+/** A tensor's element type, by torch's names. */
 export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int32' | 'int64' | 'uint8' | 'bool';
 
+/** Every dtype. */
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'float16', 'bfloat16', 'int32', 'int64', 'uint8', 'bool'];
 
 /** The typed array that carries a dtype across the backend contract (host side). */
 export type HostArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array;
 
+/** The size in bytes of one element of each dtype. */
 export const BYTES: Record<DType, number> = {
   float32: 4, float64: 8, float16: 2, bfloat16: 2, int32: 4, int64: 8, uint8: 1, bool: 1,
 };
@@ -23,7 +26,9 @@ export function hostArray(dtype: DType, n: number): HostArray {
   }
 }
 
+/** Whether `d` is a floating-point dtype. */
 export const isFloating = (d: DType): boolean => d === 'float32' || d === 'float64' || d === 'float16' || d === 'bfloat16';
+/** Whether `d` is an integer dtype (bool is not). */
 export const isIntegral = (d: DType): boolean => d === 'int32' || d === 'int64' || d === 'uint8';
 
 type Category = 0 | 1 | 2; // bool < integer < floating
@@ -44,7 +49,11 @@ export function promoteTypes(a: DType, b: DType): DType {
   return rank[a]! > rank[b]! ? a : b;
 }
 
-/** An operand as seen by result-type computation: a dimensioned tensor, a 0-d tensor, or a JS scalar. */
+/**
+ * An operand as seen by result-type computation: a dimensioned tensor, a 0-d tensor, or a JS scalar.
+ * @property dtype - its dtype
+ * @property kind - which of the three it is (they take part in promotion differently)
+ */
 export interface PromotionOperand { dtype: DType; kind: 'tensor' | 'zerodim' | 'scalar' }
 
 /**
@@ -64,6 +73,7 @@ export function resultType(ops: PromotionOperand[], defaultFloat: DType = 'float
   return result ?? defaultFloat;
 }
 
+/** The dtype of a JS value: bool for booleans, int64 for bigints and integral numbers, float32 otherwise. */
 export function scalarDType(v: number | boolean | bigint): DType {
   if (typeof v === 'boolean') return 'bool';
   if (typeof v === 'bigint') return 'int64';
@@ -74,6 +84,7 @@ export function scalarDType(v: number | boolean | bigint): DType {
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
+/** The float16 bits of `v` (round to nearest even). */
 export function floatToHalfBits(v: number): number {
   f32[0] = v;
   const x = u32[0]!;
@@ -98,6 +109,7 @@ export function floatToHalfBits(v: number): number {
   return half;
 }
 
+/** The number that float16 bits `h` encode. */
 export function halfBitsToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >>> 10) & 0x1f, mant = h & 0x3ff;
@@ -106,6 +118,7 @@ export function halfBitsToFloat(h: number): number {
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
+/** The bfloat16 bits of `v` (round to nearest even). */
 export function floatToBfloatBits(v: number): number {
   f32[0] = v;
   const x = u32[0]!;
@@ -114,6 +127,7 @@ export function floatToBfloatBits(v: number): number {
   return ((x + 0x7fff + lsb) >>> 16) & 0xffff;
 }
 
+/** The number that bfloat16 bits `b` encode. */
 export function bfloatBitsToFloat(b: number): number {
   u32[0] = b << 16;
   return f32[0]!;

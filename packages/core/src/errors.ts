@@ -1,5 +1,6 @@
 // Typed errors: part of the API. Each message names the op, the shapes/dtypes involved and a fix.
 
+/** The base of Flint's typed errors; `name` is the subclass's name. */
 export class FlintError extends Error {
   constructor(message: string) {
     super(message);
@@ -25,4 +26,5 @@ export class ZeroDivisionError extends FlintError {}
 /** A backend could not allocate memory. */
 export class OutOfMemoryError extends FlintError {}
 
+/** A shape as messages print it: `[2,3]`. */
 export const fmtShape = (s: readonly number[]): string => `[${s.join(',')}]`;

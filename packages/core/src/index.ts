@@ -1,10 +1,13 @@
-// @flint/core: tensors, dtypes, ops, dispatch and the backend contract.
+/**
+ * `@flint/core`: tensors, dtypes, ops, dispatch and the backend contract.
+ * @module @flint/core
+ */
 export * from './dtype.js';
 export * from './errors.js';
 export * from './backend.js';
 export * from './schema/index.js';
 export { backendProblems, checkKernelCall, isDenseView, takesStrided } from './schema/validate.js';
-export { closestNames, didYouMean } from './names.js';
+export { checkOptions, closestNames, didYouMean, optionKeys } from './names.js';
 export * from './strided.js';
 export * from './random.js';
 export { registerBackend, removeBackend, getBackend, initBackend, listBackends, setDefaultDevice, getDefaultDevice, CORE_VERSION } from './registry.js';

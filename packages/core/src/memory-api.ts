@@ -4,6 +4,7 @@ import type { MemoryInfo } from './memory.js';
 import { memoryStats } from './memory.js';
 import { getBackend, listBackends } from './registry.js';
 
+/** Live tensors and bytes, in all and per device (with each backend's own count): for finding leaks. */
 export function memory(): MemoryInfo {
   const backends = new Map<string, Backend>();
   for (const name of listBackends()) {

@@ -6,10 +6,19 @@ import { contextVar } from './context.js';
 
 /** A backend buffer shared by a tensor and its views; freed when the last one lets go. */
 export class Storage {
+  /** Tensors and views holding this storage. */
   refs = 0;
   /** Bumped by every in-place write, so autograd can detect changes to tensors it saved. */
   version = 0;
+  /** Whether the buffer has been given back to the backend. */
   released = false;
+  /**
+   * @param backend - the backend that owns the buffer
+   * @param device - the device name it is registered as
+   * @param buffer - the backend's buffer
+   * @param dtype - the element type
+   * @param numel - the number of elements
+   */
   constructor(
     readonly backend: Backend,
     readonly device: string,
@@ -19,7 +28,9 @@ export class Storage {
   ) {
     stats(device).bytes += numel * BYTES[dtype];
   }
+  /** Counts one more holder. */
   retain(): void { this.refs++; }
+  /** Counts one holder fewer; the last one releases the buffer. */
   releaseRef(): void {
     if (--this.refs > 0 || this.released) return;
     this.released = true;
@@ -28,6 +39,11 @@ export class Storage {
   }
 }
 
+/**
+ * Live tensors and bytes on one device.
+ * @property tensors - live tensors
+ * @property bytes - bytes held by live storages
+ */
 export interface DeviceMemory { tensors: number; bytes: number }
 const perDevice = new Map<string, DeviceMemory>();
 function stats(device: string): DeviceMemory {
@@ -36,11 +52,13 @@ function stats(device: string): DeviceMemory {
   return s;
 }
 
+/** What {@link memory} reports. */
 export interface MemoryInfo {
   /** Live (not disposed) tensors, all devices. */
   tensors: number;
   /** Bytes held by live storages, all devices. */
   bytes: number;
+  /** The same, per device, with the backend's own byte count where it reports one. */
   devices: Record<string, DeviceMemory & { backendBytes?: number }>;
 }
 

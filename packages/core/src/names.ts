@@ -1,4 +1,5 @@
-// "Did you mean": the candidates nearest to a misspelt name, by edit distance (case-insensitive).
+// "Did you mean": the candidates nearest to a misspelt name, by edit distance (case- and underscore-insensitive,
+// so snake_case finds camelCase), or that the name abbreviates ('approx' for 'approximate').
 
 function distance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -14,12 +15,16 @@ function distance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
+const fold = (s: string): string => s.toLowerCase().replace(/_/g, '');
+
 /** Up to `max` candidates within a small edit distance of `name`, nearest first. */
 export function closestNames(name: string, candidates: readonly string[], max = 3): string[] {
-  const lower = name.toLowerCase();
+  const folded = fold(name);
+  const same = candidates.filter((c) => fold(c) === folded);
+  if (same.length > 0) return same.slice(0, max); // only the case or underscores differ: that's the one
   const limit = Math.max(2, Math.floor(name.length / 3));
   return candidates
-    .map((c) => ({ c, d: distance(lower, c.toLowerCase()) }))
+    .map((c) => ({ c, d: folded.length >= 3 && fold(c).startsWith(folded) ? 1 : distance(folded, fold(c)) }))
     .filter((e) => e.d <= limit)
     .sort((x, y) => x.d - y.d)
     .slice(0, max)
@@ -31,4 +36,26 @@ export function didYouMean(name: string, candidates: readonly string[]): string 
   const near = closestNames(name, candidates);
   if (near.length === 0) return '';
   return ` (did you mean ${near.map((n) => `'${n}'`).join(' or ')}?)`;
+}
+
+/**
+ * The keys of an options type, listed in full: `optionKeys<Conv2dOptions>()('stride', 'padding', ...)`
+ * doesn't compile while a key of the type is missing from the list, so the runtime list can't drift.
+ */
+export const optionKeys = <T>() => <const K extends readonly (keyof T & string)[]>(
+  ...keys: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : { missing: Exclude<keyof T, K[number]> })
+): readonly string[] => keys;
+
+/**
+ * Options objects from JavaScript are checked at run time: an unknown key (`{ weight_decay: 0.1 }` for
+ * weightDecay) is a TypeError naming the closest known one, never silently ignored.
+ */
+export function checkOptions(owner: string, opts: unknown, known: readonly string[]): void {
+  if (opts === undefined || opts === null) return;
+  if (typeof opts !== 'object' || Array.isArray(opts)) {
+    throw new TypeError(`${owner}: options must be an object ({ ${known.slice(0, 3).join(', ')}${known.length > 3 ? ', ...' : ''} }), got ${Array.isArray(opts) ? 'an array' : typeof opts}`);
+  }
+  for (const k of Object.keys(opts)) {
+    if (!known.includes(k)) throw new TypeError(`${owner}: unknown option '${k}'${didYouMean(k, known)}; the options are ${known.join(', ')}`);
+  }
 }

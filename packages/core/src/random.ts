@@ -100,5 +100,7 @@ export function nextCounters(n: number): { key: [number, number]; counter: numbe
   return { key: [...gen.key], counter };
 }
 
+/** The global generator's state (its key and counter), to restore later with {@link setRngState}. */
 export function getRngState(): { key: [number, number]; offset: number } { return { key: [...gen.key], offset: gen.offset }; }
+/** Restores a state from {@link getRngState}. */
 export function setRngState(state: { key: [number, number]; offset: number }): void { gen.key = [...state.key]; gen.offset = state.offset; }

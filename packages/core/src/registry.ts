@@ -61,6 +61,7 @@ export function registerBackend(name: string, factory: BackendFactory, priority 
   r.entries.set(name, entry);
 }
 
+/** Unregisters the backend `name`, disposing it (and forgetting it as the default device). */
 export function removeBackend(name: string): void {
   const r = registry();
   r.entries.get(name)?.instance?.dispose?.();
@@ -89,6 +90,7 @@ export function getBackend(device: string = getDefaultDevice()): Backend {
   throw new BackendError(`backend '${name}' starts asynchronously; call 'await initBackend("${name}")' before using it`);
 }
 
+/** The backend of `device`, awaiting its start when its factory is asynchronous (GPUs). */
 export async function initBackend(device: string = getDefaultDevice()): Promise<Backend> {
   const name = deviceBackendName(device);
   const e = registry().entries.get(name);
@@ -97,15 +99,21 @@ export async function initBackend(device: string = getDefaultDevice()): Promise<
   return e.pending!;
 }
 
+/** The registered backend names, highest priority first. */
 export function listBackends(): string[] {
   return [...registry().entries.entries()].sort((a, b) => b[1].priority - a[1].priority).map(([n]) => n);
 }
 
+/** Makes `device` the default for tensors created without one. */
 export function setDefaultDevice(device: string): void {
   if (!registry().entries.has(deviceBackendName(device))) throw missing(device);
   registry().defaultDevice = device;
 }
 
+/**
+ * The device tensors are created on by default: the one set, else `'cpu'` when registered, else the highest-priority
+ * backend.
+ */
 export function getDefaultDevice(): string {
   const r = registry();
   if (r.defaultDevice && r.entries.has(deviceBackendName(r.defaultDevice))) return r.defaultDevice;

@@ -5,6 +5,7 @@ export type Shape = readonly number[];
 
 export const numel = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
 
+/** The row-major strides of `shape`, in elements. */
 export function contiguousStrides(shape: Shape): number[] {
   const strides = new Array<number>(shape.length);
   let s = 1;
@@ -21,6 +22,7 @@ export function isContiguous(shape: Shape, strides: readonly number[]): boolean 
   return true;
 }
 
+/** The shape `shapes` broadcast to; a ShapeError names `op` when they don't. */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
   const ndim = Math.max(...shapes.map((s) => s.length));
   const out = new Array<number>(ndim).fill(1);
@@ -37,6 +39,7 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
   return out;
 }
 
+/** `dim` made non-negative for a tensor of `ndim` dims (`forInsert`: for a new dim); an IndexError names `op`. */
 export function normalizeDim(op: string, dim: number, ndim: number, forInsert = false): number {
   const n = forInsert ? ndim + 1 : ndim;
   const lo = -Math.max(n, 1), hi = Math.max(n, 1) - 1;

@@ -20,6 +20,7 @@ export async function synchronize(device: string = getDefaultDevice()): Promise<
 export class DeviceEvent {
   private mark: unknown;
   private recorded = false;
+  /** @param device - the device whose queue it marks (default: the default device) */
   constructor(readonly device: string = getDefaultDevice()) {}
 
   /** Mark the current end of the device's queue. Returns this, so `const start = new DeviceEvent().record()`. */

@@ -22,6 +22,7 @@ const finalizer = new FinalizationRegistry<Storage>((storage) => {
 
 /** Typed array returned by data(): half types come back as Float32Array. */
 export type TensorData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
+/** What `tolist()` returns: nested arrays of numbers (booleans for bool). */
 export type NestedList = number | boolean | NestedList[];
 
 let disposeHook: ((t: TensorBase) => void) | undefined;
@@ -29,14 +30,19 @@ let disposeHook: ((t: TensorBase) => void) | undefined;
 export function setDisposeHook(fn: (t: TensorBase) => void): void { disposeHook = fn; }
 
 export class TensorBase {
+  /** The size of each dim. */
   readonly shape: readonly number[];
+  /** Elements to step in storage for each dim (0 for broadcast dims). */
   readonly strides: readonly number[];
+  /** Where the view starts in its storage, in elements. */
   readonly offset: number;
   #disposed = false;
   /** Slot for @flint/autograd's per-tensor state. */
   _ag: unknown = undefined;
+  /** Marks Flint tensors, so {@link isTensor} recognises them across copies of `@flint/core`. */
   get [BRAND](): true { return true; }
 
+  /** @param storage - the reference-counted buffer the view reads; shared by the tensor's views */
   constructor(readonly storage: Storage, shape: readonly number[], strides: readonly number[], offset: number) {
     this.shape = Object.freeze([...shape]);
     this.strides = Object.freeze([...strides]);
@@ -47,9 +53,13 @@ export class TensorBase {
     trackInScope(this);
   }
 
+  /** The element type. */
   get dtype(): DType { return this.storage.dtype; }
+  /** The device the tensor lives on (`'cpu'`, ...). */
   get device(): string { return this.storage.device; }
+  /** The number of dims. */
   get ndim(): number { return this.shape.length; }
+  /** The number of elements. */
   numel(): number { return numel(this.shape); }
   /** The shape, or (given a dim, negative from the end) that dim's size. */
   size(): readonly number[];
@@ -57,9 +67,13 @@ export class TensorBase {
   size(dim?: number): number | readonly number[] {
     return dim === undefined ? this.shape : this.shape[dim < 0 ? dim + this.ndim : dim]!;
   }
+  /** The number of dims (torch's `dim()`). */
   dim(): number { return this.shape.length; }
+  /** The strides, in elements (torch's `stride()`). */
   stride(): readonly number[] { return this.strides; }
+  /** Whether the elements are laid out row-major without gaps. */
   isContiguous(): boolean { return isContiguous(this.shape, this.strides); }
+  /** Whether `dispose()` has been called. */
   get isDisposed(): boolean { return this.#disposed; }
 
   /** Free this tensor's reference to its storage (views keep the storage alive). Idempotent. */
@@ -72,10 +86,12 @@ export class TensorBase {
     countTensor(this.storage.device, -1);
     this.storage.releaseRef();
   }
+  /** Disposes the tensor, for `using t = ...`. */
   [Symbol.dispose](): void { this.dispose(); }
   /** Node's console.log shows the values, as PyTorch's repr does. */
   [Symbol.for('nodejs.util.inspect.custom')](): string { return this.toString(); }
 
+  /** Throws a DisposedError naming `what` if the tensor has been disposed. */
   assertLive(what: string): void {
     if (this.#disposed) throw new DisposedError(`${what}: tensor of shape ${fmtShape(this.shape)} (${this.dtype}) was disposed`);
   }

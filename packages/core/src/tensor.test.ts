@@ -14,6 +14,12 @@ describe('creation and reading', () => {
     expect(await t.tolist()).toEqual([[1, 2], [3, 4]]);
     expect(await F.tensor(3.5).item()).toBe(3.5);
   });
+  it('item() is typed number (arithmetic needs no cast); item<boolean>() for a bool tensor', async () => {
+    const loss: number = await F.tensor([1.5, 2]).sum().item(); // a type error if item() were number | boolean
+    const flag: boolean = F.tensor(true).itemSync<boolean>();
+    expect(loss * 2).toBe(7);
+    expect(flag).toBe(true);
+  });
   it('returns int64 data as BigInt64Array and half types as Float32Array', async () => {
     expect(await F.tensor([1, 2], { dtype: 'int64' }).data()).toEqual(new BigInt64Array([1n, 2n]));
     const h = F.tensor([1 / 3, 1e5], { dtype: 'float16' });

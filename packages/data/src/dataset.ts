@@ -9,17 +9,21 @@ import { Generator, globalRandom, permutation } from './random.js';
  * structured-cloneable (no functions, no tensors). Built-in datasets answer with `builtin` instead.
  */
 export interface WorkerSpec {
+  /** The module to import in the worker: an absolute path or a file URL. */
   module?: string | URL;
   /** The export to call; 'default' when left out. */
   export?: string;
   /** A dataset class exported by '@flint/data/node' ('FashionMNIST', 'CIFAR10', ...). */
   builtin?: string;
+  /** The arguments to the export (structured-cloneable). */
   args?: unknown[];
 }
 
 /** A map-style dataset: `length` items, item i from `getItem(i)` (sync, or async for fetched data). */
 export abstract class Dataset<T = unknown> {
+  /** The number of items. */
   abstract readonly length: number;
+  /** Item `index` (0 <= index < length; negative counts from the end where supported). */
   abstract getItem(index: number): T | Promise<T>;
   /** How to rebuild this dataset in a worker thread; undefined when it can't be (DataLoader then says so). */
   workerInit?(): WorkerSpec | undefined;
@@ -27,6 +31,7 @@ export abstract class Dataset<T = unknown> {
 
 /** A stream of items (PyTorch's IterableDataset): the DataLoader batches it in order, no sampler. */
 export abstract class IterableDataset<T = unknown> {
+  /** The items, in order. */
   abstract [Symbol.asyncIterator](): AsyncIterator<T>;
 }
 
@@ -39,6 +44,7 @@ export function checkIndex(name: string, index: number, length: number): number 
 
 /** Rows of tensors that share their first dimension: item i is [t0[i], t1[i], ...] (views, no copy). */
 export class TensorDataset extends Dataset<Tensor[]> {
+  /** The tensors, all of the same first dimension. */
   readonly tensors: readonly Tensor[];
   constructor(...tensors: Tensor[]) {
     super();
@@ -58,6 +64,10 @@ export class TensorDataset extends Dataset<Tensor[]> {
 
 /** The items of `dataset` at `indices`. */
 export class Subset<T> extends Dataset<T> {
+  /**
+   * @param dataset - the dataset to take items from
+   * @param indices - the indices of `dataset` this subset holds, in order
+   */
   constructor(readonly dataset: Dataset<T>, readonly indices: readonly number[]) { super(); }
   get length(): number { return this.indices.length; }
   getItem(index: number): T | Promise<T> { return this.dataset.getItem(this.indices[checkIndex('Subset', index, this.length)]!); }
@@ -69,7 +79,9 @@ export class Subset<T> extends Dataset<T> {
 
 /** Datasets one after another. */
 export class ConcatDataset<T> extends Dataset<T> {
+  /** The running total of the datasets' lengths: where each one ends. */
   readonly cumulativeSizes: number[];
+  /** @param datasets - the datasets, in order (at least one) */
   constructor(readonly datasets: readonly Dataset<T>[]) {
     super();
     if (datasets.length === 0) throw new TypeError('ConcatDataset: datasets should not be an empty list');

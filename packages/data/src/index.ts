@@ -1,5 +1,8 @@
-// @flint/data (browser-safe): datasets, DataLoader (main-thread loading), transforms, and format
-// parsers over bytes. File-path readers and worker threads are in '@flint/data/node'.
+/**
+ * `@flint/data` (browser-safe): datasets, DataLoader (main-thread loading), transforms, and format
+ * parsers over bytes. File-path readers and worker threads are in `@flint/data/node`.
+ * @module @flint/data
+ */
 export { Dataset, IterableDataset, TensorDataset, Subset, ConcatDataset, randomSplit } from './dataset.js';
 export type { WorkerSpec } from './dataset.js';
 export { Generator, globalRandom } from './random.js';

@@ -1,5 +1,8 @@
-// @flint/data/node: everything in '@flint/data', plus readers of dataset files on disk and a DataLoader
-// that can load in worker threads.
+/**
+ * `@flint/data/node`: everything in `@flint/data`, plus readers of dataset files on disk and a DataLoader
+ * that can load in worker threads.
+ * @module @flint/data/node
+ */
 export * from './index.js';
 export { DataLoader } from './node/loader.js';
 export { MNIST, FashionMNIST, CIFAR10 } from './node/vision.js';

@@ -3,7 +3,10 @@
 // worker thread, on any run.
 import { contextVar, nextCounters, philox, uniformAt } from '@flint/core';
 
-/** A source of uniform numbers in [0, 1): a Generator, or the global stream behind manualSeed(). */
+/**
+ * A source of uniform numbers in [0, 1): a Generator, or the global stream behind manualSeed().
+ * @property uniform - the next number in [0, 1)
+ */
 export interface RandomSource { uniform(): number }
 
 const STREAM_TAG = 0x44415441; // "DATA": keeps derived keys apart from core's own draws
@@ -21,8 +24,10 @@ export class Generator implements RandomSource {
   /** The Philox key, so a worker thread can rebuild the same generator. */
   get key(): [number, number] { return [this.k0, this.k1]; }
 
+  /** Restarts the stream from `seed`; returns this. */
   manualSeed(seed: number | bigint): this { [this.k0, this.k1] = seedKey(seed); this.counter = 0; return this; }
 
+  /** The next number in [0, 1). */
   uniform(): number { return uniformAt(this.k0, this.k1, this.counter++); }
 
   /** An independent generator for sub-stream `id` (an epoch, a sample index), leaving this one untouched. */

@@ -1,20 +1,35 @@
 // Checkpoints: state dicts to and from safetensors, as bytes (browsers) or files (Node). File access goes
 // through process.getBuiltinModule, so bundling @flint/nn for a browser pulls in no Node modules.
+import { checkOptions } from '@flint/core';
 import type { Tensor } from '@flint/core';
 import { SafetensorsError, decodeSafetensors, encodeSafetensors, tensorBytes, tensorFromBytes, type RawTensor } from './safetensors.js';
 
+/**
+ * Options of {@link saveToBytes} and {@link save}.
+ * @property metadata - string key-value pairs stored in the file's `__metadata__`
+ */
 export interface SaveOptions { metadata?: Record<string, string> }
+/**
+ * Options of {@link loadFromBytes} and {@link load}.
+ * @property device - the device the loaded tensors are created on (default: the default device)
+ * @property maxHeaderBytes - the largest JSON header accepted (default {@link MAX_HEADER_BYTES}), a guard against
+ * hostile files
+ */
 export interface LoadOptions { device?: string; maxHeaderBytes?: number }
 
 /** Encode tensors as a safetensors file. Views that share storage are written as separate copies. */
-export async function saveToBytes(stateDict: Record<string, Tensor>, { metadata }: SaveOptions = {}): Promise<Uint8Array> {
+export async function saveToBytes(stateDict: Record<string, Tensor>, o: SaveOptions = {}): Promise<Uint8Array> {
+  checkOptions('saveToBytes', o, ['metadata']);
+  const { metadata } = o;
   const raw: Record<string, RawTensor> = {};
   for (const [k, t] of Object.entries(stateDict)) raw[k] = { dtype: t.dtype, shape: [...t.shape], bytes: await tensorBytes(t) };
   return encodeSafetensors(raw, metadata);
 }
 
 /** Decode a safetensors file into name -> tensor (file order). Throws SafetensorsError on a malformed file. */
-export function loadFromBytes(bytes: Uint8Array, { device, maxHeaderBytes }: LoadOptions = {}): Record<string, Tensor> {
+export function loadFromBytes(bytes: Uint8Array, o: LoadOptions = {}): Record<string, Tensor> {
+  checkOptions('loadFromBytes', o, ['device', 'maxHeaderBytes']);
+  const { device, maxHeaderBytes } = o;
   const { tensors } = decodeSafetensors(bytes, { maxHeaderBytes });
   const out: Record<string, Tensor> = {};
   for (const [k, raw] of Object.entries(tensors)) out[k] = tensorFromBytes(raw, device);

@@ -1,11 +1,13 @@
 // torch.nn.init: in-place initialisers with PyTorch's fan computations and gains. Values come from
 // Flint's generator (seed with manualSeed), so they match PyTorch in distribution, not bit for bit.
-import { ShapeError, fmtShape, full, rand, randn, scope, type Tensor } from '@flint/core';
+import { checkOptions, fmtShape, full, rand, randn, scope, ShapeError, type Tensor } from '@flint/core';
 import { noGrad } from '@flint/autograd';
 
+/** The nonlinearities {@link calculateGain} knows, by torch's names. */
 export type Nonlinearity =
   | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d'
   | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
+/** Whether the Kaiming initialisers scale by the fan-in (preserving forward variance) or the fan-out (backward). */
 export type FanMode = 'fan_in' | 'fan_out';
 
 /** torch.nn.init.calculate_gain. */
@@ -43,10 +45,19 @@ const like = (t: Tensor) => ({ dtype: t.dtype, device: t.device });
 export const uniform_ = (t: Tensor, a = 0, b = 1): Tensor => fill(t, () => rand([...t.shape], like(t)).mul(b - a).add(a));
 /** Fill with N(mean, std²). */
 export const normal_ = (t: Tensor, mean = 0, std = 1): Tensor => fill(t, () => randn([...t.shape], like(t)).mul(std).add(mean));
+/** Fills `t` with `value` in place; returns `t`. */
 export const constant_ = (t: Tensor, value: number): Tensor => fill(t, () => full([...t.shape], value, like(t)));
+/** Fills `t` with zeros in place; returns `t`. */
 export const zeros_ = (t: Tensor): Tensor => constant_(t, 0);
+/** Fills `t` with ones in place; returns `t`. */
 export const ones_ = (t: Tensor): Tensor => constant_(t, 1);
 
+/**
+ * Options of {@link kaimingUniform_} and {@link kaimingNormal_}.
+ * @property a - the negative slope of the leaky ReLU that follows (default 0)
+ * @property mode - scale by the fan-in (default) or the fan-out
+ * @property nonlinearity - the nonlinearity whose gain is used (default `'leaky_relu'`)
+ */
 export interface KaimingOptions { a?: number; mode?: FanMode; nonlinearity?: Nonlinearity }
 
 function kaimingStd(op: string, t: Tensor, { a = 0, mode = 'fan_in', nonlinearity = 'leaky_relu' }: KaimingOptions): number {
@@ -59,23 +70,33 @@ function kaimingStd(op: string, t: Tensor, { a = 0, mode = 'fan_in', nonlinearit
 
 /** He uniform: U(-b, b) with b = gain * sqrt(3 / fan). */
 export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
+  checkOptions('kaimingUniform_', opts, ['a', 'mode', 'nonlinearity']);
   const bound = Math.sqrt(3) * kaimingStd('kaimingUniform_', t, opts);
   return uniform_(t, -bound, bound);
 }
 /** He normal: N(0, (gain / sqrt(fan))²). */
 export function kaimingNormal_(t: Tensor, opts: KaimingOptions = {}): Tensor {
+  checkOptions('kaimingNormal_', opts, ['a', 'mode', 'nonlinearity']);
   return normal_(t, 0, kaimingStd('kaimingNormal_', t, opts));
 }
 
+/**
+ * Options of {@link xavierUniform_} and {@link xavierNormal_}.
+ * @property gain - scaling factor (default 1)
+ */
 export interface XavierOptions { gain?: number }
 /** Glorot uniform: U(-b, b) with b = gain * sqrt(6 / (fanIn + fanOut)). */
-export function xavierUniform_(t: Tensor, { gain = 1 }: XavierOptions = {}): Tensor {
+export function xavierUniform_(t: Tensor, o: XavierOptions = {}): Tensor {
+  checkOptions('xavierUniform_', o, ['gain']);
+  const { gain = 1 } = o;
   const { fanIn, fanOut } = calculateFanInAndFanOut(t);
   const bound = gain * Math.sqrt(6 / (fanIn + fanOut));
   return uniform_(t, -bound, bound);
 }
 /** Glorot normal: N(0, gain² * 2 / (fanIn + fanOut)). */
-export function xavierNormal_(t: Tensor, { gain = 1 }: XavierOptions = {}): Tensor {
+export function xavierNormal_(t: Tensor, o: XavierOptions = {}): Tensor {
+  checkOptions('xavierNormal_', o, ['gain']);
+  const { gain = 1 } = o;
   const { fanIn, fanOut } = calculateFanInAndFanOut(t);
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
 }

@@ -5,12 +5,25 @@ import { DTYPES, DeviceError, DisposedError, FlintError, ShapeError, isFloating 
 import { noGrad } from '@flint/autograd';
 import { Parameter } from './parameter.js';
 
+/**
+ * What {@link Module.loadStateDict} reports.
+ * @property missingKeys - the model's keys the state dict lacked
+ * @property unexpectedKeys - the state dict's keys the model lacks
+ */
 export interface LoadResult { missingKeys: string[]; unexpectedKeys: string[] }
+/** A module's state: tensors keyed by their dotted property paths (`fc1.weight`). */
 export type StateDict = Record<string, Tensor>;
+/** Where {@link Module.to} moves a module: a device name, or a device and/or dtype. */
 export type ToTarget = string | { device?: string; dtype?: DType };
 
 /** An error from loadStateDict that lists every offending key. */
 export class StateDictError extends Error {
+  /**
+   * @param message - the error message, listing every offending key
+   * @param missingKeys - the model's keys the state dict lacked
+   * @param unexpectedKeys - the state dict's keys the model lacks
+   * @param mismatched - one line per key whose shapes differ
+   */
   constructor(message: string, readonly missingKeys: string[], readonly unexpectedKeys: string[], readonly mismatched: string[]) {
     super(message);
     this.name = 'StateDictError';
@@ -19,7 +32,14 @@ export class StateDictError extends Error {
 
 type Slots = Record<string, unknown>;
 
+/**
+ * The base of every layer and model, PyTorch's nn.Module: subclass it, assign layers and parameters as properties,
+ * define `forward`.
+ */
 export class Module {
+  /**
+   * Whether the module is in training mode (dropout and batch norm behave differently); set by `train()` and `eval()`.
+   */
   training = true;
   /** Buffer names in registration order, with their persistent flag. */
   readonly #buffers = new Map<string, boolean>();
@@ -42,20 +62,27 @@ export class Module {
   }
 
   // --- registration ---
+  /** Sets parameter `name` (null declares it absent, as for a layer without bias). */
   registerParameter(name: string, p: Parameter | null): void {
     checkName(this, name);
     if (p !== null && !(p instanceof Parameter)) throw new TypeError(`registerParameter: '${name}' must be a Parameter or null; wrap the tensor with new Parameter(t)`);
     (this as unknown as Slots)[name] = p;
   }
+  /**
+   * Sets buffer `name`, a tensor that is state but not trained (running statistics); non-persistent buffers stay out of
+   * the state dict.
+   */
   registerBuffer(name: string, t: Tensor | null, persistent = true): void {
     checkName(this, name);
     (this as unknown as Slots)[name] = t;
     this.#buffers.set(name, persistent);
   }
+  /** Sets submodule `name` (null declares it absent). */
   addModule(name: string, m: Module | null): void {
     checkName(this, name);
     (this as unknown as Slots)[name] = m;
   }
+  /** Same as {@link Module.addModule}. */
   registerModule(name: string, m: Module | null): void { this.addModule(name, m); }
 
   // --- traversal ---
@@ -64,16 +91,21 @@ export class Module {
     for (const [k, v] of Object.entries(this)) if (v instanceof kind && !this.#buffers.has(k)) out.push([k, v]);
     return out;
   }
+  /** The direct submodules with their property names. */
   *namedChildren(): Generator<[string, Module]> { yield* this.#own(Module); }
+  /** The direct submodules. */
   *children(): Generator<Module> { for (const [, m] of this.namedChildren()) yield m; }
+  /** This module and every submodule below it, with dotted names, each once. */
   *namedModules(prefix = '', memo = new Set<Module>()): Generator<[string, Module]> {
     if (memo.has(this)) return;
     memo.add(this);
     yield [prefix, this];
     for (const [k, m] of this.namedChildren()) yield* m.namedModules(prefix ? `${prefix}.${k}` : k, memo);
   }
+  /** This module and every submodule below it, each once. */
   *modules(): Generator<Module> { for (const [, m] of this.namedModules()) yield m; }
 
+  /** Every parameter with its dotted name, each once (only this module's own when `recurse` is false). */
   *namedParameters(prefix = '', recurse = true): Generator<[string, Parameter]> {
     const seen = new Set<Tensor>();
     const mods: Iterable<[string, Module]> = recurse ? this.namedModules(prefix) : [[prefix, this]];
@@ -85,8 +117,10 @@ export class Module {
       }
     }
   }
+  /** Every parameter, each once (only this module's own when `recurse` is false): what an optimizer takes. */
   *parameters(recurse = true): Generator<Parameter> { for (const [, p] of this.namedParameters('', recurse)) yield p; }
 
+  /** Every buffer with its dotted name (only this module's own when `recurse` is false). */
   *namedBuffers(prefix = '', recurse = true): Generator<[string, Tensor]> {
     const mods: Iterable<[string, Module]> = recurse ? this.namedModules(prefix) : [[prefix, this]];
     for (const [mp, m] of mods) {
@@ -96,14 +130,17 @@ export class Module {
       }
     }
   }
+  /** Every buffer (only this module's own when `recurse` is false). */
   *buffers(recurse = true): Generator<Tensor> { for (const [, b] of this.namedBuffers('', recurse)) yield b; }
 
   // --- modes and bulk operations ---
+  /** Sets training mode (`mode` false: eval mode) on this module and every submodule; returns this. */
   train(mode = true): this {
     this.training = mode;
     for (const c of this.children()) c.train(mode);
     return this;
   }
+  /** Sets eval mode on this module and every submodule; returns this. */
   eval(): this { return this.train(false); }
 
   /** Call fn on every submodule (children first), then on this module. */
@@ -171,8 +208,11 @@ export class Module {
     }
     return this;
   }
+  /** Converts floating parameters and buffers to float32, in place; returns this. */
   float(): this { return this.to('float32'); }
+  /** Converts floating parameters and buffers to float64, in place; returns this. */
   double(): this { return this.to('float64'); }
+  /** Moves parameters and buffers to the `'cpu'` device; returns this. */
   cpu(): this { return this.to('cpu'); }
 
   /** Free every parameter (with its gradient) and buffer; the module is unusable afterwards. */
@@ -182,6 +222,7 @@ export class Module {
       for (const k of m.#buffers.keys()) ((m as unknown as Slots)[k] as Tensor | null)?.dispose();
     }
   }
+  /** Disposes the module, for `using model = ...`. */
   [Symbol.dispose](): void { this.dispose(); }
 
   // --- state ---
@@ -235,6 +276,7 @@ export class Module {
   /** The part inside the parentheses of this module's line, e.g. `in_features=4, out_features=8, bias=True`. */
   extraRepr(): string { return ''; }
 
+  /** PyTorch's printout of the module: its class, `extraRepr()` and its submodules, indented. */
   toString(): string {
     const lines = [...this.namedChildren()].map(([k, m]) => `(${k}): ${indent(m.toString())}`);
     const extra = this.extraRepr();

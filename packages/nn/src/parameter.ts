@@ -3,6 +3,7 @@
 import { Tensor, keep } from '@flint/core';
 import '@flint/autograd';
 
+/** A tensor that a Module owns and trains: requires grad by default, and lives outside any `scope()`. */
 export class Parameter extends Tensor {
   /** Wrap `data`'s storage (no copy); the caller still owns (and may dispose) `data`. */
   constructor(data: Tensor, requiresGrad = true) {

@@ -17,8 +17,15 @@ const RANK: Record<string, number> = { BOOL: 0, U8: 1, F16: 2, BF16: 3, I32: 4, 
 /** Other dtypes the format defines but Flint has no tensor type for. */
 const FOREIGN = new Set(['I8', 'I16', 'U16', 'U32', 'U64', 'F8_E5M2', 'F8_E4M3', 'F8_E8M0', 'F6_E2M3', 'F6_E3M2', 'F4', 'C64']);
 
+/** The largest safetensors JSON header read by default (100 MB): a guard against hostile files. */
 export const MAX_HEADER_BYTES = 100_000_000;
 
+/**
+ * A tensor in a safetensors file, not yet on a device.
+ * @property dtype - its dtype
+ * @property shape - its shape
+ * @property bytes - its little-endian bytes, a view into the file
+ */
 export interface RawTensor { dtype: DType; shape: number[]; bytes: Uint8Array }
 
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('@flint/nn: safetensors I/O needs a little-endian host');
@@ -65,6 +72,11 @@ export function encodeSafetensors(tensors: Record<string, RawTensor>, metadata?:
   return out;
 }
 
+/**
+ * A parsed safetensors file.
+ * @property tensors - the tensors by name, not yet on a device
+ * @property metadata - the file's `__metadata__` strings
+ */
 export interface DecodedSafetensors { tensors: Record<string, RawTensor>; metadata: Record<string, string> }
 
 /** Parse and validate a safetensors file without copying tensor data. */

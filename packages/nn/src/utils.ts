@@ -1,5 +1,5 @@
 // torch.nn.utils: gradient clipping and flattening parameters to one vector.
-import { assertAsync, cat, scope, stack, tensor, type Tensor } from '@flint/core';
+import { assertAsync, cat, checkOptions, scope, stack, type Tensor, tensor } from '@flint/core';
 import { noGrad } from '@flint/autograd';
 
 const withGrad = (ps: Iterable<Tensor>): Tensor[] => [...ps].filter((p) => p.grad);
@@ -8,7 +8,9 @@ const withGrad = (ps: Iterable<Tensor>): Tensor[] => [...ps].filter((p) => p.gra
  * Scale gradients so their joint `normType`-norm is at most maxNorm; returns that total norm (before
  * clipping) as a 0-d tensor the caller owns.
  */
-export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: number, normType = 2, { errorIfNonfinite = false }: { errorIfNonfinite?: boolean } = {}): Tensor {
+export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: number, normType = 2, o: { errorIfNonfinite?: boolean } = {}): Tensor {
+  checkOptions('clipGradNorm_', o, ['errorIfNonfinite']);
+  const { errorIfNonfinite = false } = o;
   const ps = withGrad(parameters instanceof Object && Symbol.iterator in parameters ? (parameters as Iterable<Tensor>) : [parameters as Tensor]);
   if (!ps.length) return tensor(0);
   return noGrad(() => scope(() => {

@@ -5,15 +5,19 @@ import { checkRange, checkRanges } from './errors.js';
 import { Optimizer, withDefaults } from './optimizer.js';
 import type { ParamGroup, Params } from './optimizer.js';
 
+/** Options of {@link Adam} and {@link AdamW}, torch.optim.Adam's keyword arguments in camelCase. */
 export interface AdamOptions {
+  /** Learning rate (default 1e-3). */
   lr?: number;
   /** Decay rates of the first and second moment averages, each in [0, 1). */
   betas?: readonly [number, number];
+  /** Added to the denominator for numerical stability (default 1e-8). */
   eps?: number;
   /** Adam: L2 penalty added to the gradient. AdamW: decoupled decay, `param *= 1 - lr * weightDecay`. */
   weightDecay?: number;
   /** Normalise by the running maximum of the second moment (Reddi et al.). */
   amsgrad?: boolean;
+  /** Ascend the objective instead of descending (default false). */
   maximize?: boolean;
 }
 
@@ -48,16 +52,18 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
 
 /** Adam (Kingma & Ba), with L2 weight decay added to the gradient. */
 export class Adam extends AdamBase {
+  /** False: weight decay is an L2 penalty on the gradient. */
   protected readonly decoupled = false;
   constructor(params: Params<AdamOptions>, options: AdamOptions = {}) {
-    super('Adam', params, withDefaults({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false }, options), checker('Adam'));
+    super('Adam', params, withDefaults('Adam', { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false }, options), checker('Adam'));
   }
 }
 
 /** AdamW (Loshchilov & Hutter): weight decay applied to the parameter, not the gradient; default 0.01. */
 export class AdamW extends AdamBase {
+  /** True: weight decay shrinks the parameter directly. */
   protected readonly decoupled = true;
   constructor(params: Params<AdamOptions>, options: AdamOptions = {}) {
-    super('AdamW', params, withDefaults({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false }, options), checker('AdamW'));
+    super('AdamW', params, withDefaults('AdamW', { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false }, options), checker('AdamW'));
   }
 }

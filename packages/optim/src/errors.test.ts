@@ -74,3 +74,22 @@ describe('optimizer errors', () => {
     expect(await opt.step(async () => { const l = closure(); await Promise.resolve(); return l; })).toBe(0);
   });
 });
+
+describe('unknown option keys', () => {
+  const loose = (o: Record<string, unknown>): never => o as never;
+  it.each([
+    ['SGD', () => new SGD([param()], loose({ lr: 0.1, weight_decay: 1e-4 })), /SGD: unknown option 'weight_decay' \(did you mean 'weightDecay'\?\); the options are lr, momentum, dampening, weightDecay, nesterov, maximize/],
+    ['Adam', () => new Adam([param()], loose({ beta: [0.9, 0.99] })), /Adam: unknown option 'beta' \(did you mean 'betas'\?\)/],
+    ['AdamW', () => new AdamW([param()], loose({ amsGrad: true })), /AdamW: unknown option 'amsGrad' \(did you mean 'amsgrad'\?\)/],
+    ['RMSprop', () => new RMSprop([param()], loose({ centred: true })), /RMSprop: unknown option 'centred' \(did you mean 'centered'\?\)/],
+    ['Adagrad', () => new Adagrad([param()], loose({ lr_decay: 0.1 })), /Adagrad: unknown option 'lr_decay' \(did you mean 'lrDecay'\?\)/],
+  ])('%s rejects a misspelt option', (_name, make, message) => {
+    expect(make).toThrow(TypeError);
+    expect(make).toThrow(message);
+  });
+  it('a group keeps extra keys (as torch) but a near miss of an option is an error', () => {
+    const opt = new SGD([{ params: [param()], name: 'backbone' } as never], { lr: 0.1 });
+    expect((opt.paramGroups[0] as unknown as { name: string }).name).toBe('backbone');
+    expect(() => new SGD([{ params: [param()], weight_decay: 0.1 } as never], { lr: 0.1 })).toThrow(/SGD: parameter group 0 has the key 'weight_decay' \(did you mean 'weightDecay'\?\)/);
+  });
+});

@@ -1,4 +1,7 @@
-// @flint/optim: optimizers and learning-rate schedulers with torch.optim's names, options and state dicts.
+/**
+ * `@flint/optim`: optimizers and learning-rate schedulers with torch.optim's names, options and state dicts.
+ * @module @flint/optim
+ */
 export { Optimizer, withDefaults } from './optimizer.js';
 export type { ParamGroup, ParamGroupInput, Params, ParamState, StateValue, OptimizerStateDict, LoadableStateDict } from './optimizer.js';
 export type { LoadableStateValue } from './load-state.js';

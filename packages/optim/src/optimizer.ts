@@ -1,6 +1,6 @@
 // Optimizer: parameter groups with per-group options, per-parameter state, step/zeroGrad, and
 // torch.optim's state_dict layout, so a run saved here (or by torch) resumes exactly.
-import { Tensor, keep, scope } from '@flint/core';
+import { Tensor, checkOptions, closestNames, didYouMean, keep, scope } from '@flint/core';
 import { enableGrad, noGrad } from '@flint/autograd';
 import { OptimizerError } from './errors.js';
 import { camel, snake } from './keys.js';
@@ -8,6 +8,7 @@ import { loadState, type LoadableStateValue } from './load-state.js';
 
 /** A parameter's state: tensors plus counters, under torch's snake_case keys (`exp_avg`, `step`). */
 export type StateValue = Tensor | number | null;
+/** One parameter's state: {@link StateValue}s keyed by torch's names (`step`, `exp_avg`, `momentum_buffer`, ...). */
 export type ParamState = Record<string, StateValue>;
 
 /**
@@ -19,36 +20,49 @@ export type ParamGroup<O extends object> = O & { params: Tensor[]; [key: string]
 /** A parameter group as passed in: parameters plus any options that differ from the defaults. */
 export type ParamGroupInput<O extends object> = Partial<O> & { params: Tensor | Iterable<Tensor> };
 
+/** What an optimizer is constructed from: parameters, or parameter groups with their own options. */
 export type Params<O extends object> = Iterable<Tensor> | Iterable<ParamGroupInput<O>>;
 
 /** torch's layout: state keyed by parameter index, groups with snake_case options and parameter indices. */
 export interface OptimizerStateDict {
+  /** Each parameter's state, keyed by the parameter's index across the groups. */
   state: Record<number, Record<string, StateValue>>;
+  /** Each group's options (snake_case) with the indices of its parameters. */
   param_groups: (Record<string, unknown> & { params: number[] })[];
 }
 /** What loadStateDict accepts: the above, or the same with flat number arrays (a torch dict read from JSON). */
 export interface LoadableStateDict {
+  /** Each parameter's state, keyed by its index (numbers or numeric strings). */
   state: Record<number | string, Record<string, LoadableStateValue>>;
+  /** Each group's options (snake_case) with the indices of its parameters. */
   param_groups: readonly (Record<string, unknown> & { params: readonly number[] })[];
 }
 
 const copyValue = (v: unknown): unknown => (Array.isArray(v) ? [...v] : v);
 
-/** `options` over `defaults`, ignoring options given as undefined. */
-export function withDefaults<O extends object>(defaults: O, options: O): O {
+/**
+ * `options` over `defaults`, ignoring options given as undefined. `defaults` lists every option (lr too), so
+ * an unknown key (`weight_decay`) is a TypeError naming the option it was meant to be.
+ */
+export function withDefaults<O extends { lr?: number }>(name: string, defaults: Required<Omit<O, 'lr'>> & { lr?: number }, options: O): O {
+  checkOptions(name, options, ['lr', ...Object.keys(defaults).filter((k) => k !== 'lr')]);
   const out: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
   for (const [k, v] of Object.entries(options)) if (v !== undefined) out[k] = v;
   return out as O;
 }
 
+/** The base of every optimizer: parameter groups, per-parameter state, `step()`, `zeroGrad()` and state dicts. */
 export abstract class Optimizer<O extends { lr?: number }> {
+  /** The parameter groups, every option filled in; schedulers change `lr` here. */
   paramGroups: ParamGroup<O>[] = [];
+  /** Each parameter's state (momentum buffers, moment estimates, step counts). */
   state = new Map<Tensor, ParamState>();
   /** Use the backend's fused step kernel when it has one (false forces the composite of ops). */
   useFusedKernels = true;
 
   /**
    * @param name the class name, for messages
+   * @param defaults every option's default, for groups that don't set it
    * @param check validates one group's options (throws OptimizerError)
    */
   protected constructor(readonly name: string, params: Params<O>, readonly defaults: Readonly<O>, private readonly check: (o: Partial<O>) => void) {
@@ -72,6 +86,13 @@ export abstract class Optimizer<O extends { lr?: number }> {
     if (new Set(params).size !== params.length) throw new OptimizerError(`${this.name}: parameter group ${i} lists a parameter more than once`);
     const seen = new Set(this.paramGroups.flatMap((g) => g.params));
     if (params.some((p) => seen.has(p))) throw new OptimizerError(`${this.name}: some parameters appear in more than one parameter group`);
+    // torch keeps extra keys in a group (a name, a tag): so do we, unless the key is a near miss of an option
+    const known = ['lr', ...Object.keys(this.defaults)];
+    for (const k of Object.keys(group)) {
+      if (k === 'params' || known.includes(k)) continue;
+      const near = closestNames(k, known);
+      if (near.length > 0) throw new TypeError(`${this.name}: parameter group ${i} has the key '${k}'${didYouMean(k, known)}; the options are ${[...new Set(known)].join(', ')} (other keys are kept as they are, as in torch)`);
+    }
     const full: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(this.defaults)) full[k] = copyValue(v);
     for (const [k, v] of Object.entries(group)) if (k !== 'params' && v !== undefined) full[k] = copyValue(v);

@@ -5,23 +5,30 @@ import { checkRanges } from './errors.js';
 import { Optimizer, withDefaults } from './optimizer.js';
 import type { ParamGroup, Params } from './optimizer.js';
 
+/** Options of {@link RMSprop}, torch.optim.RMSprop's keyword arguments in camelCase. */
 export interface RMSpropOptions {
+  /** Learning rate (default 1e-2). */
   lr?: number;
   /** Smoothing constant of the squared-gradient average. */
   alpha?: number;
+  /** Added to the denominator for numerical stability (default 1e-8). */
   eps?: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
+  /** Momentum factor (default 0). */
   momentum?: number;
   /** Normalise by an estimate of the gradient's variance instead of its second moment. */
   centered?: boolean;
+  /** Ascend the objective instead of descending (default false). */
   maximize?: boolean;
 }
 
 const check = (o: RMSpropOptions): void => checkRanges('RMSprop', o, { lr: [0], eps: [0], momentum: [0], weightDecay: [0], alpha: [0] });
 
+/** RMSprop (Hinton): steps scaled by a running average of squared gradients. */
 export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(params: Params<RMSpropOptions>, options: RMSpropOptions = {}) {
-    super('RMSprop', params, withDefaults({ lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false }, options), check);
+    super('RMSprop', params, withDefaults('RMSprop', { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false }, options), check);
   }
 
   protected updateParam(p: Tensor, grad: Tensor, group: ParamGroup<RMSpropOptions>): void {

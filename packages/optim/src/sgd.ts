@@ -5,12 +5,17 @@ import { checkRanges, OptimizerError } from './errors.js';
 import { Optimizer, withDefaults } from './optimizer.js';
 import type { ParamGroup, Params } from './optimizer.js';
 
+/** Options of {@link SGD}, torch.optim.SGD's keyword arguments in camelCase. */
 export interface SGDOptions {
   /** Required, here or in every group. */
   lr?: number;
+  /** Momentum factor (default 0). */
   momentum?: number;
+  /** Dampening of the momentum (default 0). */
   dampening?: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
+  /** Nesterov momentum (needs momentum > 0 and zero dampening; default false). */
   nesterov?: boolean;
   /** Ascend the objective instead of descending. */
   maximize?: boolean;
@@ -23,9 +28,10 @@ function check(o: SGDOptions): void {
   }
 }
 
+/** Stochastic gradient descent, with optional momentum, Nesterov momentum and weight decay. */
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: Params<SGDOptions>, options: SGDOptions = {}) {
-    super('SGD', params, withDefaults({ momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }, options), check);
+    super('SGD', params, withDefaults('SGD', { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }, options), check);
   }
 
   protected updateParam(p: Tensor, grad: Tensor, group: ParamGroup<SGDOptions>): void {

@@ -4,10 +4,15 @@ import type { DType, OpCall, OpName, Tensor } from '@flint/core';
 
 export interface InputInfo { readonly shape: readonly number[]; readonly dtype: DType; readonly device: string }
 
+/** What a gradient rule's backward sees of the call it differentiates. */
 export interface GradContext {
+  /** The op's name in core's schema. */
   readonly op: OpName;
+  /** The call's attributes (dims, options, ...). */
   readonly attrs: Readonly<Record<string, unknown>>;
+  /** Shape, dtype and device of each input. */
   readonly inputs: readonly InputInfo[];
+  /** Shape, dtype and device of each output. */
   readonly outputs: readonly InputInfo[];
   /** The i-th tensor the rule's `save` returned (throws if it was modified in place since). */
   saved(i: number): Tensor;
@@ -15,8 +20,10 @@ export interface GradContext {
   needsGrad(i: number): boolean;
 }
 
+/** One gradient per output of an op, null for outputs that took no gradient. */
 export type Grads = readonly (Tensor | null)[];
 
+/** The derivative of one core op, registered with {@link defineRule}. */
 export interface GradRule {
   /** The tensors backward needs, picked from the call's inputs and outputs. Default: none. */
   save?(call: OpCall): readonly Tensor[];
@@ -30,6 +37,7 @@ const rules = new Map<string, GradRule>();
 /** Ops whose outputs never carry gradients (comparisons, indices, integer results). */
 const nondifferentiable = new Set<string>();
 
+/** Registers (or replaces) the gradient rule of core op `op`. */
 export function defineRule(op: OpName, rule: GradRule): void { rules.set(op, rule); }
 /** Ops whose outputs never carry gradients; names beyond core's ops are allowed (randperm is built from tensor()). */
 export function defineNondifferentiable(...ops: (OpName | 'randperm')[]): void { for (const op of ops) nondifferentiable.add(op); }
@@ -38,4 +46,5 @@ export function getRule(op: string, attrs?: Readonly<Record<string, unknown>>): 
   return r && (!r.when || !attrs || r.when(attrs)) ? r : undefined;
 }
 export const isNondifferentiable = (op: string): boolean => nondifferentiable.has(op);
+/** The names of the ops that have a gradient rule. */
 export const ruleNames = (): string[] => [...rules.keys()];

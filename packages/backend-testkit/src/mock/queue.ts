@@ -5,18 +5,30 @@ import { BackendError } from '@flint/core';
 
 /** A device buffer. Its memory is freed when core has released it and no queued command uses it. */
 export class MockBuffer {
+  /** The buffer's values (float64 whatever the dtype); null once freed. */
   data: Float64Array | null;
   /** Queued commands that read or write this buffer. */
   queued = 0;
+  /** Whether core has released the buffer (it may still be in use by queued commands). */
   released = false;
+  /**
+   * Allocates a buffer.
+   * @param id - the buffer's number, which names it in error messages
+   * @param numel - its number of elements
+   */
   constructor(readonly id: number, numel: number) { this.data = new Float64Array(numel); }
+  /** Whether the buffer's memory has been freed. */
   get freed(): boolean { return this.data === null; }
 }
 
 interface Command { readonly what: string; readonly buffers: readonly MockBuffer[]; readonly run: () => void }
 
+/**
+ * When the mock GPU's queue runs: `'read'` at the next read or synchronize; `'microtask'` also after the current task.
+ */
 export type FlushMode = 'read' | 'microtask';
 
+/** What the mock GPU's command queue has done so far. */
 export interface QueueStats {
   /** Commands enqueued so far. */
   enqueued: number;

@@ -9,6 +9,7 @@ import type { OpName } from '../schema/index.js';
 import type { Tensor } from '../tensor.js';
 import type { Scalar, TensorLike } from './util.js';
 import { broadcastAll, castTo, checkOperands, deviceOf, isTensor, operands, promote, scalarTensor } from './util.js';
+import { checkOptions, optionKeys } from '../names.js';
 
 type Arith = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'remainder';
 type Compare = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
@@ -92,13 +93,16 @@ function arith(name: Arith, opts: { trueDiv?: boolean; noBool?: boolean } = {}) 
 
 const plainAdd = arith('add');
 const plainSub = arith('sub', { noBool: true });
+/** a * b, elementwise with broadcasting (logical and for bools). */
 export const mul = arith('mul');
 const trueDiv = arith('div', { trueDiv: true });
 
+/** Options of {@link add} and {@link sub}. */
 export interface AlphaOptions {
   /** torch's alpha: add(a, b, { alpha }) is a + alpha * b; an integer for integer inputs. */
   alpha?: number;
 }
+const ALPHA_KEYS = optionKeys<AlphaOptions>()('alpha');
 
 /** a + alpha * b (or minus), recorded as the op with attrs { alpha } and differentiated through its parts. */
 function withAlpha(name: 'add' | 'sub', a: TensorLike, b: TensorLike, alpha: number): Tensor {
@@ -112,17 +116,23 @@ function withAlpha(name: 'add' | 'sub', a: TensorLike, b: TensorLike, alpha: num
   return apply(name, tensorsOf([a, b]), { alpha }, () => plain(a, scaled ?? mul(b as Tensor, alpha)));
 }
 
+/** a + alpha * b, elementwise with broadcasting; a scalar operand takes part in type promotion as torch's do. */
 export function add(a: TensorLike, b: TensorLike, opts: AlphaOptions = {}): Tensor {
+  checkOptions('add', opts, ALPHA_KEYS);
   return opts.alpha === undefined || opts.alpha === 1 ? plainAdd(a, b) : withAlpha('add', a, b, opts.alpha);
 }
+/** a - alpha * b, elementwise with broadcasting. */
 export function sub(a: TensorLike, b: TensorLike, opts: AlphaOptions = {}): Tensor {
+  checkOptions('sub', opts, ALPHA_KEYS);
   return opts.alpha === undefined || opts.alpha === 1 ? plainSub(a, b) : withAlpha('sub', a, b, opts.alpha);
 }
 
+/** Options of {@link div}. */
 export interface DivOptions {
   /** null (default): true division; 'trunc': round toward zero; 'floor': round down (Python's //). */
   roundingMode?: 'trunc' | 'floor' | null;
 }
+const DIV_KEYS = optionKeys<DivOptions>()('roundingMode');
 
 /**
  * a / b. With a rounding mode the result keeps the operands' promoted dtype (integers stay integers), an
@@ -130,6 +140,7 @@ export interface DivOptions {
  * (a - a mod b) / b, so 1 // 0.1 is 9 as in Python.
  */
 export function div(a: TensorLike, b: TensorLike, opts: DivOptions = {}): Tensor {
+  checkOptions('div', opts, DIV_KEYS);
   const mode = opts.roundingMode ?? null;
   if (mode === null) return trueDiv(a, b);
   if (mode !== 'trunc' && mode !== 'floor') throw new ValueError(`div: roundingMode must be 'trunc', 'floor' or null, got ${JSON.stringify(mode)}`);
@@ -153,9 +164,13 @@ export function div(a: TensorLike, b: TensorLike, opts: DivOptions = {}): Tensor
     return add(floorQ, castTo(logicalAnd(ne(r, 0), negative), dtype));
   });
 }
+/** a ** b, elementwise with broadcasting. */
 export const pow = arith('pow', { noBool: true });
+/** The larger of a and b, elementwise with broadcasting (NaN propagates). */
 export const maximum = arith('maximum');
+/** The smaller of a and b, elementwise with broadcasting (NaN propagates). */
 export const minimum = arith('minimum');
+/** The remainder of a / b with the sign of b (Python's %); integer division by zero is a ZeroDivisionError. */
 export const remainder = arith('remainder', { noBool: true });
 
 function compare(name: Compare) {
@@ -166,11 +181,17 @@ function compare(name: Compare) {
   };
 }
 
+/** a == b, elementwise with broadcasting, as bool. */
 export const eq = compare('eq');
+/** a != b, elementwise with broadcasting, as bool. */
 export const ne = compare('ne');
+/** a < b, elementwise with broadcasting, as bool. */
 export const lt = compare('lt');
+/** a <= b, elementwise with broadcasting, as bool. */
 export const le = compare('le');
+/** a > b, elementwise with broadcasting, as bool. */
 export const gt = compare('gt');
+/** a >= b, elementwise with broadcasting, as bool. */
 export const ge = compare('ge');
 
 /** x != 0 as bool (x itself when it is bool); not recorded. */
@@ -179,6 +200,7 @@ const asBool = (x: TensorLike, device: string): Tensor => {
   return x.dtype === 'bool' ? x : scalarKernel('ne', x, 0, false, 'bool');
 };
 
+/** x == 0, as bool. */
 export function logicalNot(x: TensorLike): Tensor {
   checkOperands('logicalNot', [x], ['input']);
   const t = isTensor(x) ? x : scalarTensor(x, promote([x]), deviceOf([x]));
@@ -192,8 +214,11 @@ function logical(name: 'logicalAnd' | 'logicalOr' | 'logicalXor', kernel: 'mul' 
     return apply(name, tensorsOf([a, b]), {}, () => binaryKernel(kernel, asBool(a, device), asBool(b, device), 'bool'));
   };
 }
+/** Both a and b nonzero, elementwise with broadcasting, as bool. */
 export const logicalAnd = logical('logicalAnd', 'mul');
+/** Either a or b nonzero, elementwise with broadcasting, as bool. */
 export const logicalOr = logical('logicalOr', 'maximum');
+/** Exactly one of a and b nonzero, elementwise with broadcasting, as bool. */
 export const logicalXor = logical('logicalXor', 'ne');
 
 /** where(cond, a, b): a where cond is true, else b; all three broadcast. */

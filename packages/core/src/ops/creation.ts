@@ -3,6 +3,7 @@ import type { DType, HostArray } from '../dtype.js';
 import { floatToBfloatBits, floatToHalfBits, hostArray, isFloating, representable } from '../dtype.js';
 import { allocate, apply, launch, makeTensor } from '../dispatch.js';
 import { DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { checkOptions, optionKeys } from '../names.js';
 import { Storage } from '../memory.js';
 import { nextCounters, uniformAt } from '../random.js';
 import { getBackend, getDefaultDevice } from '../registry.js';
@@ -10,8 +11,18 @@ import { checkShape, contiguousStrides, numel, parseShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import type { Scalar } from './util.js';
 
+/**
+ * Options of the creation functions.
+ * @property dtype - the element type (default: float32 for numbers, or what the data implies)
+ * @property device - the device (default: the default device)
+ * @property requiresGrad - make the tensor a leaf that requires grad (needs `@flint/autograd`)
+ */
 export interface CreateOptions { dtype?: DType; device?: string; requiresGrad?: boolean }
+const CREATE_KEYS = optionKeys<CreateOptions>()('dtype', 'device', 'requiresGrad');
+const createOpts = (op: string, opts: CreateOptions | undefined): CreateOptions => { checkOptions(op, opts, CREATE_KEYS); return opts ?? {}; };
+/** Values for {@link tensor}: a number, boolean or bigint, or nested arrays of them. */
 export type NestedData = number | boolean | bigint | readonly NestedData[];
+/** What {@link tensor} accepts: nested arrays or a typed array (whose type picks the dtype). */
 export type TensorData = NestedData | Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
 
 function finish(t: Tensor, opts: CreateOptions | undefined): Tensor {
@@ -64,6 +75,7 @@ export function toHost(values: ArrayLike<number | boolean | bigint>, dtype: DTyp
 
 /** A tensor from nested arrays, a typed array, or a scalar (PyTorch's torch.tensor). */
 export function tensor(data: TensorData, opts: CreateOptions = {}): Tensor {
+  checkOptions('tensor', opts, CREATE_KEYS);
   const device = opts.device ?? getDefaultDevice();
   let shape: number[], values: ArrayLike<number | boolean | bigint>, dtype: DType;
   if (ArrayBuffer.isView(data)) {
@@ -84,6 +96,7 @@ export function tensor(data: TensorData, opts: CreateOptions = {}): Tensor {
 
 /** Zero-copy wrap of a typed array (CPU-style backends); falls back to a copy elsewhere. */
 export function fromBlob(data: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array, shape?: readonly number[], opts: { device?: string; dtype?: DType } = {}): Tensor {
+  checkOptions('fromBlob', opts, ['device', 'dtype']);
   const s = shape ? [...shape] : [data.length];
   if (numel(s) !== data.length) throw new ShapeError(`fromBlob: shape ${fmtShape(s)} needs ${numel(s)} elements, the array has ${data.length}`);
   const device = opts.device ?? getDefaultDevice();
@@ -100,12 +113,13 @@ function splitArgs(op: string, args: ShapeArgs): [number[], CreateOptions] {
   const opts = last !== undefined && typeof last === 'object' && !Array.isArray(last) ? (args.pop() as CreateOptions) : {};
   const shape = parseShape(args as (number | number[])[]);
   checkShape(op, shape);
-  return [shape, opts];
+  return [shape, createOpts(op, opts)];
 }
 
 /** full(shape, value, opts): a tensor filled with value. */
 export function full(shape: readonly number[], value: Scalar, opts: CreateOptions = {}): Tensor {
   checkShape('full', shape);
+  checkOptions('full', opts, CREATE_KEYS);
   if (typeof value !== 'number' && typeof value !== 'boolean' && typeof value !== 'bigint') {
     throw new TypeError(`full: the fill value must be a number, boolean or bigint, got ${value === null ? 'null' : typeof value} ${String(JSON.stringify(value))}`);
   }
@@ -119,16 +133,22 @@ export function full(shape: readonly number[], value: Scalar, opts: CreateOption
   });
 }
 
+/** A tensor of zeros: `zeros([2, 3])` or `zeros(2, 3, { dtype })`. */
 export const zeros = (...args: ShapeArgs): Tensor => { const [s, o] = splitArgs('zeros', args); return full(s, 0, o); };
+/** A tensor of ones: `ones([2, 3])` or `ones(2, 3, { dtype })`. */
 export const ones = (...args: ShapeArgs): Tensor => { const [s, o] = splitArgs('ones', args); return full(s, 1, o); };
 /** Uninitialised in PyTorch; zero-filled here (the same cost on our backends, and deterministic). */
 export const empty = (...args: ShapeArgs): Tensor => { const [s, o] = splitArgs('empty', args); return full(s, 0, o); };
 
-const likeOpts = (t: Tensor, opts: CreateOptions): CreateOptions => ({ dtype: t.dtype, device: t.device, ...opts });
-export const zerosLike = (t: Tensor, opts: CreateOptions = {}): Tensor => full(t.shape, 0, likeOpts(t, opts));
-export const onesLike = (t: Tensor, opts: CreateOptions = {}): Tensor => full(t.shape, 1, likeOpts(t, opts));
-export const emptyLike = (t: Tensor, opts: CreateOptions = {}): Tensor => full(t.shape, 0, likeOpts(t, opts));
-export const fullLike = (t: Tensor, value: Scalar, opts: CreateOptions = {}): Tensor => full(t.shape, value, likeOpts(t, opts));
+const likeOpts = (op: string, t: Tensor, opts: CreateOptions): CreateOptions => ({ dtype: t.dtype, device: t.device, ...createOpts(op, opts) });
+/** Zeros with the shape, dtype and device of `t` (unless `opts` says otherwise). */
+export const zerosLike = (t: Tensor, opts: CreateOptions = {}): Tensor => full(t.shape, 0, likeOpts('zerosLike', t, opts));
+/** Ones with the shape, dtype and device of `t` (unless `opts` says otherwise). */
+export const onesLike = (t: Tensor, opts: CreateOptions = {}): Tensor => full(t.shape, 1, likeOpts('onesLike', t, opts));
+/** An uninitialised tensor like `t` (zero-filled here, as {@link empty}). */
+export const emptyLike = (t: Tensor, opts: CreateOptions = {}): Tensor => full(t.shape, 0, likeOpts('emptyLike', t, opts));
+/** A tensor like `t` filled with `value`. */
+export const fullLike = (t: Tensor, value: Scalar, opts: CreateOptions = {}): Tensor => full(t.shape, value, likeOpts('fullLike', t, opts));
 
 /** arange(end) or arange(start, end, step?, opts?); int64 when every argument is an integer, like torch. */
 export function arange(a: number, b?: number | CreateOptions, c?: number | CreateOptions, d?: CreateOptions): Tensor {
@@ -137,6 +157,7 @@ export function arange(a: number, b?: number | CreateOptions, c?: number | Creat
     start = a; end = b;
     if (typeof c === 'number') { step = c; opts = d ?? {}; } else opts = c ?? {};
   }
+  checkOptions('arange', opts, CREATE_KEYS);
   const dtype = opts.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int64' : 'float32');
   // for an integer dtype torch converts start, end and step to it first
   if (!isFloating(dtype)) [start, end, step] = [start, end, step].map(Math.trunc) as [number, number, number];
@@ -153,6 +174,7 @@ export function arange(a: number, b?: number | CreateOptions, c?: number | Creat
 
 /** `steps` evenly spaced values from start to end inclusive. */
 export function linspace(start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor {
+  checkOptions('linspace', opts, CREATE_KEYS);
   if (!Number.isInteger(steps) || steps < 0) throw new ShapeError(`linspace: steps must be a non-negative integer, got ${steps}`);
   const dtype = opts.dtype ?? 'float32';
   // for an integer dtype torch converts the bounds first, then truncates each value
@@ -166,6 +188,7 @@ export function linspace(start: number, end: number, steps: number, opts: Create
 /** Identity matrix n x m. */
 export function eye(n: number, m?: number | CreateOptions, opts: CreateOptions = {}): Tensor {
   if (typeof m === 'object') { opts = m; m = undefined; }
+  checkOptions('eye', opts, CREATE_KEYS);
   const cols = m ?? n;
   checkShape('eye', [n, cols]);
   const values = new Float64Array(n * cols);
@@ -194,6 +217,7 @@ export const randn = (...args: ShapeArgs): Tensor => { const [s, o] = splitArgs(
 
 /** Integers uniformly in [low, high); int64 unless opts.dtype says otherwise. */
 export function randint(low: number, high: number, shape: readonly number[], opts: CreateOptions = {}): Tensor {
+  checkOptions('randint', opts, CREATE_KEYS);
   if (!(high > low)) throw new ShapeError(`randint: high (${high}) must be greater than low (${low})`);
   checkShape('randint', shape);
   const dtype = opts.dtype ?? 'int64';
@@ -205,6 +229,7 @@ export function randint(low: number, high: number, shape: readonly number[], opt
 
 /** A random permutation of 0..n-1 (drawn on the host from the global generator, then uploaded). */
 export function randperm(n: number, opts: CreateOptions = {}): Tensor {
+  checkOptions('randperm', opts, CREATE_KEYS);
   if (!Number.isInteger(n) || n < 0) throw new ShapeError(`randperm: n must be a non-negative integer, got ${n}`);
   const { key, counter } = nextCounters(n);
   const perm = Array.from({ length: n }, (_, i) => i);

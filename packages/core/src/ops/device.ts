@@ -27,6 +27,10 @@ export function toDevice(x: Tensor, device: string): Tensor {
   });
 }
 
+/**
+ * `x` copied to `device`, reading asynchronously where the source device requires it (GPU to CPU); `x` itself when
+ * already there.
+ */
 export async function toDeviceAsync(x: Tensor, device: string): Promise<Tensor> {
   if (x.device === device) return x;
   const c = contig(x);

@@ -11,6 +11,7 @@ function checkIndex(op: string, index: Tensor): void {
   }
 }
 
+/** Values of `x` picked along `dim` at `index` (int32 or int64): out[i][j] = x[index[i][j]][j] for dim 0. */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   checkIndex('gather', index);
   const d = normalizeDim('gather', dim, x.ndim);
@@ -25,6 +26,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   });
 }
 
+/** A copy of `x` with each `src` value added at its `index` along `dim`. */
 export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
   checkIndex('scatterAdd', index);
   const d = normalizeDim('scatterAdd', dim, x.ndim);

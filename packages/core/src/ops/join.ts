@@ -9,7 +9,9 @@ import { tensor } from './creation.js';
 import { castTo, promote } from './util.js';
 import type { ShapeArg } from './views.js';
 import { expand, narrow, reshape, unsqueeze } from './views.js';
+import { checkOptions, optionKeys } from '../names.js';
 
+/** Tensors joined along an existing dim (same shape elsewhere, dtypes promoted). */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new ShapeError('cat: expected a non-empty list of tensors');
   // torch skips legacy 1-d empty tensors
@@ -38,6 +40,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   });
 }
 
+/** Tensors of the same shape joined along a new dim. */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new ShapeError('stack: expected a non-empty list of tensors');
   const ref = tensors[0]!;
@@ -48,6 +51,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   return apply('stack', tensors, { dim: d }, () => cat(tensors.map((t) => unsqueeze(t, d)), d));
 }
 
+/** Views of `x` split along `dim` into pieces of `sizeOrSections` (the last may be smaller), or of the given sizes. */
 export function split(x: Tensor, sizeOrSections: number | readonly number[], dim = 0): Tensor[] {
   const d = normalizeDim('split', dim, x.ndim);
   const n = x.shape[d]!;
@@ -67,6 +71,7 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], dim
   });
 }
 
+/** Views of `x` split along `dim` into `chunks` pieces of near-equal size. */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   if (!Number.isInteger(chunks) || chunks <= 0) throw new ShapeError(`chunk: chunks must be a positive integer, got ${chunks}`);
   const d = normalizeDim('chunk', dim, x.ndim);
@@ -74,10 +79,17 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   return split(x, size, d);
 }
 
+/**
+ * Options of {@link pad}.
+ * @property mode - how the border is filled: a constant (default), a reflection, the edge value, or wrapping around
+ * @property value - the constant of constant padding (default 0)
+ */
 export interface PadOptions { mode?: 'constant' | 'reflect' | 'replicate' | 'circular'; value?: number }
+const PAD_KEYS = optionKeys<PadOptions>()('mode', 'value');
 
 /** torch.nn.functional.pad: `pad` lists (left, right) pairs starting from the last dim. */
 export function pad(x: Tensor, padding: readonly number[], opts: PadOptions = {}): Tensor {
+  checkOptions('pad', opts, PAD_KEYS);
   const mode = opts.mode ?? 'constant';
   if (padding.length % 2 !== 0 || padding.length / 2 > x.ndim) {
     throw new ShapeError(`pad: padding length must be even and at most 2*ndim (${2 * x.ndim}), got ${padding.length}`);

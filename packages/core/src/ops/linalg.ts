@@ -6,6 +6,7 @@ import type { Tensor } from '../tensor.js';
 import { add } from './binary.js';
 import { broadcastView, castTo, promote } from './util.js';
 
+/** Matrix product with torch.matmul's rules: 1-d operands are vectors, batch dims broadcast. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) throw new ShapeError(`matmul: both arguments need at least 1 dim, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   if (a.dtype === 'bool' || b.dtype === 'bool') throw new DTypeError(`matmul: not defined for bool tensors (${a.dtype}, ${b.dtype}); convert with .float()`);
@@ -27,11 +28,13 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   });
 }
 
+/** The product of two matrices, [n, m] and [m, p]. */
 export function mm(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 2 || b.ndim !== 2) throw new ShapeError(`mm: expects two matrices, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   return matmul(a, b);
 }
 
+/** Batched matrix product of [B, n, m] and [B, m, p]. */
 export function bmm(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 3 || b.ndim !== 3) throw new ShapeError(`bmm: expects two 3-d tensors, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   if (a.shape[0] !== b.shape[0]) throw new ShapeError(`bmm: batch sizes differ: ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);

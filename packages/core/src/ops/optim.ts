@@ -6,6 +6,15 @@ import { apply, hasKernel, isDenseTensor, runKernel } from '../dispatch.js';
 import type { Tensor } from '../tensor.js';
 import { maximum } from './binary.js';
 
+/**
+ * The hyperparameters of one SGD step (see {@link sgdStep}), as torch.optim.SGD's.
+ * @property lr - learning rate
+ * @property momentum - momentum factor
+ * @property dampening - dampening of the momentum
+ * @property nesterov - use Nesterov momentum
+ * @property weightDecay - L2 penalty added to the gradient
+ * @property maximize - ascend instead of descend
+ */
 export interface SgdStepOptions {
   lr: number; momentum: number; dampening: number; nesterov: boolean; weightDecay: number; maximize: boolean;
   /** The buffer is written with the update direction (torch's buf = clone(d_p)) instead of being decayed. */
@@ -14,6 +23,17 @@ export interface SgdStepOptions {
   fused?: boolean;
 }
 
+/**
+ * The hyperparameters of one Adam or AdamW step (see {@link adamStep}), as torch.optim.Adam's.
+ * @property lr - learning rate
+ * @property beta1 - decay of the first-moment average
+ * @property beta2 - decay of the second-moment average
+ * @property eps - added to the denominator
+ * @property weightDecay - L2 penalty (Adam) or decoupled decay (AdamW)
+ * @property amsgrad - normalise by the running maximum of the second moment
+ * @property maximize - ascend instead of descend
+ * @property fused - false: always compose from ops (default: the fused kernel where the backend has one)
+ */
 export interface AdamStepOptions {
   lr: number; beta1: number; beta2: number; eps: number; weightDecay: number;
   /** The step count after this update (1-based). */

@@ -8,7 +8,9 @@ import type { Tensor } from '../tensor.js';
 import { add, div, eq, gt, mul, ne, sub, where } from './binary.js';
 import { exp, log, sqrt } from './unary.js';
 import { castTo, contig, requireFloat } from './util.js';
+import { checkOptions, optionKeys } from '../names.js';
 
+/** One dim or several; negative dims count from the end. */
 export type Dims = number | readonly number[];
 
 /** Run a reduction kernel over `dims` (sorted, normalised). The kernel sees reduced dims last. */
@@ -32,13 +34,21 @@ function keepStrides(shape: readonly number[], dims: number[]): number[] {
 
 const accumType = (d: DType): DType => (d === 'bool' || d === 'uint8' || d === 'int32' || d === 'int64' ? 'int64' : d);
 
+/**
+ * Options of {@link sum}, {@link prod} and {@link cumsum}.
+ * @property dtype - accumulate and return in this dtype (default: int64 for integer and bool inputs, else the input's)
+ */
 export interface SumOptions { dtype?: DType }
+const SUM_KEYS = optionKeys<SumOptions>()('dtype');
+/** The sum over `dim` (all dims when omitted); `keepdim` keeps reduced dims as size 1. */
 export function sum(x: Tensor, dim?: Dims, keepdim = false, opts: SumOptions = {}): Tensor {
+  checkOptions('sum', opts, SUM_KEYS);
   const dims = normalizeDims('sum', dim, x.ndim);
   const dtype = opts.dtype ?? accumType(x.dtype);
   return apply('sum', [x], { dim: dims, keepdim, dtype }, () => reduceKernel('sum', castTo(x, dtype), dims, keepdim, dtype));
 }
 
+/** The mean over `dim` (all dims when omitted) of a floating tensor. */
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   if (!isFloating(x.dtype)) throw new DTypeError(`mean: input dtype must be floating point, got ${x.dtype} (shape ${fmtShape(x.shape)}); convert with x.float()`);
   const dims = normalizeDims('mean', dim, x.ndim);
@@ -46,7 +56,9 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return apply('mean', [x], { dim: dims, keepdim }, () => div(reduceKernel('sum', x, dims, keepdim, x.dtype), count));
 }
 
+/** The product over `dim` (all elements when omitted). */
 export function prod(x: Tensor, dim?: number, keepdim = false, opts: SumOptions = {}): Tensor {
+  checkOptions('prod', opts, SUM_KEYS);
   const dims = normalizeDims('prod', dim, x.ndim);
   const dtype = opts.dtype ?? accumType(x.dtype);
   return apply('prod', [x], { dim: dims, keepdim, dtype }, () => reduceKernel('prod', castTo(x, dtype), dims, keepdim, dtype));
@@ -64,12 +76,18 @@ export function amax(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   checkNonEmpty('amax', x, dims);
   return apply('amax', [x], { dim: dims, keepdim }, () => reduceKernel('max', x, dims, keepdim, x.dtype));
 }
+/** The smallest values over `dim` (all dims when omitted), without indices. */
 export function amin(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const dims = normalizeDims('amin', dim, x.ndim);
   checkNonEmpty('amin', x, dims);
   return apply('amin', [x], { dim: dims, keepdim }, () => reduceKernel('min', x, dims, keepdim, x.dtype));
 }
 
+/**
+ * Values with the indices they came from (max, min, sort, topk).
+ * @property values - the values
+ * @property indices - their int64 indices along the dim
+ */
 export interface ValuesIndices { values: Tensor; indices: Tensor }
 
 function extreme(op: 'max' | 'min', x: Tensor, dim: number | undefined, keepdim: boolean): Tensor | ValuesIndices {
@@ -87,10 +105,14 @@ function extreme(op: 'max' | 'min', x: Tensor, dim: number | undefined, keepdim:
   }));
 }
 
+/** The largest element, as a 0-d tensor. */
 export function max(x: Tensor): Tensor;
+/** The largest values along `dim` and their indices. */
 export function max(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
 export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices { return extreme('max', x, dim, keepdim); }
+/** The smallest element, as a 0-d tensor. */
 export function min(x: Tensor): Tensor;
+/** The smallest values along `dim` and their indices. */
 export function min(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
 export function min(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices { return extreme('min', x, dim, keepdim); }
 
@@ -109,11 +131,20 @@ function argExtreme(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined,
   checkNonEmpty(op, x, dims);
   return apply(op, [x], { dim: d, keepdim }, () => reduceKernel(op, x, dims, keepdim, 'int64'));
 }
+/** The index of the largest value along `dim` (of the flattened tensor when omitted), as int64. */
 export const argmax = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtreme('argmax', x, dim, keepdim);
+/** The index of the smallest value along `dim` (of the flattened tensor when omitted), as int64. */
 export const argmin = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtreme('argmin', x, dim, keepdim);
 
+/**
+ * Options of {@link variance} and {@link std}.
+ * @property correction - subtracted from the count in the divisor (default 1: Bessel's correction)
+ */
 export interface VarOptions { correction?: number }
+const VAR_KEYS = optionKeys<VarOptions>()('correction');
+/** The variance over `dim` (torch.var). */
 export function variance(x: Tensor, dim?: Dims, keepdim = false, opts: VarOptions = {}): Tensor {
+  checkOptions('var', opts, VAR_KEYS);
   requireFloat('var', x);
   const dims = normalizeDims('var', dim, x.ndim);
   const correction = opts.correction ?? 1;
@@ -125,10 +156,13 @@ export function variance(x: Tensor, dim?: Dims, keepdim = false, opts: VarOption
 }
 export { variance as var };
 
+/** The standard deviation over `dim`. */
 export function std(x: Tensor, dim?: Dims, keepdim = false, opts: VarOptions = {}): Tensor {
+  checkOptions('std', opts, VAR_KEYS);
   return apply('std', [x], { dim, keepdim, correction: opts.correction ?? 1 }, () => sqrt(variance(x, dim, keepdim, opts)));
 }
 
+/** log(sum(exp(x))) over `dim`, computed stably. */
 export function logsumexp(input: Tensor, dim: Dims, keepdim = false): Tensor {
   const dims = normalizeDims('logsumexp', dim, input.ndim);
   return apply('logsumexp', [input], { dim: dims, keepdim }, () => {
@@ -143,10 +177,12 @@ export function logsumexp(input: Tensor, dim: Dims, keepdim = false): Tensor {
   });
 }
 
+/** Whether any element over `dim` is nonzero, as bool. */
 export function any(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const dims = normalizeDims('any', dim, x.ndim);
   return apply('any', [x], { dim: dims, keepdim }, () => gt(reduceKernel('sum', castTo(ne(x, 0), 'int64'), dims, keepdim, 'int64'), 0));
 }
+/** Whether every element over `dim` is nonzero, as bool. */
 export function all(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const dims = normalizeDims('all', dim, x.ndim);
   return apply('all', [x], { dim: dims, keepdim }, () => eq(reduceKernel('sum', castTo(eq(x, 0), 'int64'), dims, keepdim, 'int64'), 0));
@@ -160,12 +196,15 @@ function alongDim(x: Tensor, dim: number, run: (lastDim: Tensor) => Tensor): Ten
   return run(moved).transpose(dim, last);
 }
 
+/** Options of {@link softmax} and {@link logSoftmax}. */
 export interface SoftmaxOptions {
   /** Cast the input to this floating dtype first (torch's dtype argument; it also lets integer inputs in). */
   dtype?: DType;
 }
+const SOFTMAX_KEYS = optionKeys<SoftmaxOptions>()('dtype');
 
 function softmaxLike(op: 'softmax' | 'logSoftmax', input: Tensor, dim: number, opts: SoftmaxOptions): Tensor {
+  checkOptions(op, opts, SOFTMAX_KEYS);
   if (opts.dtype === undefined) requireFloat(op, input);
   else if (!isFloating(opts.dtype)) throw new DTypeError(`${op}: dtype must be floating point, got ${opts.dtype}`);
   const d = normalizeDim(op, dim, input.ndim);
@@ -182,10 +221,14 @@ function softmaxLike(op: 'softmax' | 'logSoftmax', input: Tensor, dim: number, o
     return op === 'softmax' ? div(e, s) : sub(shifted, log(s));
   });
 }
+/** Softmax along `dim`: exp(x) normalised to sum to 1. */
 export const softmax = (x: Tensor, dim: number, opts: SoftmaxOptions = {}): Tensor => softmaxLike('softmax', x, dim, opts);
+/** log(softmax(x)) along `dim`, computed stably. */
 export const logSoftmax = (x: Tensor, dim: number, opts: SoftmaxOptions = {}): Tensor => softmaxLike('logSoftmax', x, dim, opts);
 
+/** Cumulative sum along `dim`. */
 export function cumsum(x: Tensor, dim: number, opts: SumOptions = {}): Tensor {
+  checkOptions('cumsum', opts, SUM_KEYS);
   const d = normalizeDim('cumsum', dim, x.ndim);
   const dtype = opts.dtype ?? accumType(x.dtype);
   return apply('cumsum', [x], { dim: d, dtype }, () => {

@@ -7,6 +7,7 @@ import type { Tensor } from '../tensor.js';
 import type { TensorLike } from './util.js';
 import { castTo, checkOperands, isTensor, scalarTensor, deviceOf, promote } from './util.js';
 import { add, div, gt, maximum, minimum, mul, sub, where } from './binary.js';
+import { checkOptions, optionKeys } from '../names.js';
 
 /** The tensor operand of unary op `op` (a scalar becomes a 0-d tensor; anything else is a TypeError). */
 const toTensor = (x: TensorLike, op = 'op'): Tensor => { checkOperands(op, [x], ['input']); return isTensor(x) ? x : scalarTensor(x, promote([x]), deviceOf([x])); };
@@ -42,16 +43,25 @@ const floatFn = (name: UnaryKernel & OpName) => (x: TensorLike): Tensor => {
   return apply(name, [t], {}, () => kernel(name, floatInput(t)));
 };
 
+/** -x, elementwise. */
 export const neg = sameDType('neg');
+/** |x|, elementwise. */
 export const abs = sameDType('abs');
+/** -1, 0 or 1 by the sign of each element. */
 export const sign = sameDType('sign');
+/** Rounds down, elementwise (integers unchanged). */
 export const floor = (x: TensorLike): Tensor => { const t = toTensor(x, 'floor'); return isFloating(t.dtype) ? apply('floor', [t], {}, () => kernel('floor', t)) : apply('floor', [t], {}, () => t.clone()); };
+/** Rounds up, elementwise (integers unchanged). */
 export const ceil = (x: TensorLike): Tensor => { const t = toTensor(x, 'ceil'); return isFloating(t.dtype) ? apply('ceil', [t], {}, () => kernel('ceil', t)) : apply('ceil', [t], {}, () => t.clone()); };
+/** Options of {@link round}. */
 export interface RoundOptions {
   /** Round to this many decimal places (negative: to tens, hundreds, ...), half to even, as torch. */
   decimals?: number;
 }
+const ROUND_KEYS = optionKeys<RoundOptions>()('decimals');
+/** Rounds half to even, elementwise, to `decimals` places (default 0). */
 export function round(x: TensorLike, opts: RoundOptions = {}): Tensor {
+  checkOptions('round', opts, ROUND_KEYS);
   const t = toTensor(x, 'round'), decimals = opts.decimals ?? 0;
   if (!Number.isInteger(decimals)) throw new ValueError(`round: decimals must be an integer, got ${decimals}`);
   if (decimals === 0) return isFloating(t.dtype) ? apply('round', [t], {}, () => kernel('round', t)) : apply('round', [t], {}, () => t.clone());
@@ -60,31 +70,44 @@ export function round(x: TensorLike, opts: RoundOptions = {}): Tensor {
   const scale = 10 ** Math.abs(decimals);
   return apply('round', [t], { decimals }, () => (decimals > 0 ? div(kernel('round', mul(t, scale)), scale) : mul(kernel('round', div(t, scale)), scale)));
 }
+/** e ** x, elementwise (integers promote to float32). */
 export const exp = floatFn('exp');
+/** The natural logarithm, elementwise. */
 export const log = floatFn('log');
+/** log(1 + x), accurate near 0. */
 export const log1p = floatFn('log1p');
+/** exp(x) - 1, accurate near 0. */
 export const expm1 = floatFn('expm1');
+/** The square root, elementwise. */
 export const sqrt = floatFn('sqrt');
+/** The sine, elementwise. */
 export const sin = floatFn('sin');
+/** The cosine, elementwise. */
 export const cos = floatFn('cos');
+/** The hyperbolic tangent, elementwise. */
 export const tanh = floatFn('tanh');
 
+/** 1 / sqrt(x), elementwise. */
 export function rsqrt(x: TensorLike): Tensor {
   const t = toTensor(x, 'rsqrt');
   return apply('rsqrt', [t], {}, () => optional('rsqrt', floatInput(t), {}, (f) => div(1, sqrt(f))));
 }
+/** 1 / x, elementwise. */
 export function reciprocal(x: TensorLike): Tensor {
   const t = toTensor(x, 'reciprocal');
   return apply('reciprocal', [t], {}, () => optional('reciprocal', floatInput(t), {}, (f) => div(1, f)));
 }
+/** 1 / (1 + exp(-x)), elementwise. */
 export function sigmoid(x: TensorLike): Tensor {
   const t = toTensor(x, 'sigmoid');
   return apply('sigmoid', [t], {}, () => optional('sigmoid', floatInput(t), {}, (f) => div(1, add(exp(neg(f)), 1))));
 }
+/** max(0, x), elementwise. */
 export function relu(x: TensorLike): Tensor {
   const t = toTensor(x, 'relu');
   return apply('relu', [t], {}, () => { noBool('relu', t); return optional('relu', t, {}, (f) => maximum(f, 0)); });
 }
+/** x where x >= 0, negativeSlope * x elsewhere. */
 export function leakyRelu(x: TensorLike, negativeSlope = 0.01): Tensor {
   const t = toTensor(x, 'leakyRelu');
   return apply('leakyRelu', [t], { negativeSlope }, () =>
@@ -115,8 +138,15 @@ export function erf(x: TensorLike): Tensor {
   });
 }
 
+/**
+ * Options of {@link gelu}.
+ * @property approximate - `'none'` (default): the exact erf form; `'tanh'`: the tanh approximation
+ */
 export interface GeluOptions { approximate?: 'none' | 'tanh' }
+const GELU_KEYS = optionKeys<GeluOptions>()('approximate');
+/** The Gaussian error linear unit, x * Φ(x). */
 export function gelu(x: TensorLike, opts: GeluOptions = {}): Tensor {
+  checkOptions('gelu', opts, GELU_KEYS);
   const t = toTensor(x, 'gelu'), approximate = opts.approximate ?? 'none';
   return apply('gelu', [t], { approximate }, () => optional('gelu', floatInput(t), { approximate }, (f) => {
     if (approximate === 'tanh') {
@@ -127,8 +157,16 @@ export function gelu(x: TensorLike, opts: GeluOptions = {}): Tensor {
   }));
 }
 
+/**
+ * Options of {@link softplus}.
+ * @property beta - sharpness (default 1)
+ * @property threshold - where beta * x exceeds it the result is x, for stability (default 20)
+ */
 export interface SoftplusOptions { beta?: number; threshold?: number }
+const SOFTPLUS_KEYS = optionKeys<SoftplusOptions>()('beta', 'threshold');
+/** log(1 + exp(beta * x)) / beta, a smooth ReLU. */
 export function softplus(x: TensorLike, opts: SoftplusOptions = {}): Tensor {
+  checkOptions('softplus', opts, SOFTPLUS_KEYS);
   const t = toTensor(x, 'softplus'), beta = opts.beta ?? 1, threshold = opts.threshold ?? 20;
   return apply('softplus', [t], { beta, threshold }, () => optional('softplus', floatInput(t), { beta, threshold }, (f) => {
     const bx = mul(f, beta);

@@ -8,7 +8,9 @@ import { broadcastShapes, numel } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { isTensor } from '../tensor-base.js';
 
+/** A JS value used as a 0-d operand: a number, boolean or bigint. */
 export type Scalar = number | boolean | bigint;
+/** What ops take as an operand: a tensor or a scalar. */
 export type TensorLike = Tensor | Scalar;
 
 export { isTensor };
@@ -73,11 +75,13 @@ export function broadcastView(x: Tensor, shape: readonly number[]): Tensor {
   return x.viewAs(shape, strides, x.offset);
 }
 
+/** The broadcast shape of `xs` and views of each expanded to it; a ShapeError names `op`. */
 export function broadcastAll(op: string, xs: readonly Tensor[]): { shape: number[]; views: Tensor[] } {
   const shape = broadcastShapes(op, ...xs.map((x) => x.shape));
   return { shape, views: xs.map((x) => broadcastView(x, shape)) };
 }
 
+/** Throws a DTypeError naming `op` unless `x` is floating point. */
 export function requireFloat(op: string, x: Tensor): void {
   if (!isFloating(x.dtype)) throw new DTypeError(`${op}: expected a floating-point tensor, got ${x.dtype} (shape ${fmtShape(x.shape)}); convert with x.float()`);
 }

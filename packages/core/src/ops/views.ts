@@ -8,6 +8,7 @@ import { DeviceError, IndexError, ShapeError, fmtShape } from '../errors.js';
 import { inferReshape, normalizeDim, parseShape, viewStrides } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 
+/** A size or a list of sizes: `reshape(x, 2, 3)` and `reshape(x, [2, 3])` mean the same. */
 export type ShapeArg = number | readonly number[];
 
 /** A contiguous copy (or x itself when already contiguous). */
@@ -26,6 +27,7 @@ function copyOf(x: Tensor): Tensor {
   return out;
 }
 
+/** A view of `x` with a new shape (-1 infers one size); a ShapeError when the strides don't allow one. */
 export function view(x: Tensor, ...shape: ShapeArg[]): Tensor {
   const target = inferReshape('view', x.shape, parseShape(shape));
   return apply('view', [x], { shape: target }, () => {
@@ -35,6 +37,7 @@ export function view(x: Tensor, ...shape: ShapeArg[]): Tensor {
   });
 }
 
+/** `x` in a new shape (-1 infers one size): a view when the strides allow, else a copy. */
 export function reshape(x: Tensor, ...shape: ShapeArg[]): Tensor {
   const target = inferReshape('reshape', x.shape, parseShape(shape));
   return apply('reshape', [x], { shape: target }, () => {
@@ -45,6 +48,7 @@ export function reshape(x: Tensor, ...shape: ShapeArg[]): Tensor {
   });
 }
 
+/** A view of `x` with its dims reordered. */
 export function permute(x: Tensor, ...dims: ShapeArg[]): Tensor {
   const d = parseShape(dims).map((v) => normalizeDim('permute', v, x.ndim));
   if (d.length !== x.ndim || new Set(d).size !== d.length) {
@@ -53,6 +57,7 @@ export function permute(x: Tensor, ...dims: ShapeArg[]): Tensor {
   return apply('permute', [x], { dims: d }, () => x.viewAs(d.map((i) => x.shape[i]!), d.map((i) => x.strides[i]!), x.offset));
 }
 
+/** A view of `x` with dims `dim0` and `dim1` swapped. */
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   if (x.ndim === 0) return apply('transpose', [x], { dim0, dim1 }, () => x.viewAs([], [], x.offset));
   const a = normalizeDim('transpose', dim0, x.ndim), b = normalizeDim('transpose', dim1, x.ndim);
@@ -67,6 +72,7 @@ export function t(x: Tensor): Tensor {
   return x.ndim < 2 ? apply('t', [x], {}, () => x.viewAs(x.shape, x.strides, x.offset)) : transpose(x, 0, 1);
 }
 
+/** A view of `x` with a size-1 dim inserted at `dim`. */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
   const d = normalizeDim('unsqueeze', dim, x.ndim, true);
   const shape = [...x.shape], strides = [...x.strides];
@@ -75,12 +81,14 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   return apply('unsqueeze', [x], { dim: d }, () => x.viewAs(shape, strides, x.offset));
 }
 
+/** A view of `x` without its size-1 dims (only those in `dim` when given). */
 export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
   const dims = dim === undefined ? x.shape.map((_, i) => i) : (typeof dim === 'number' ? [dim] : [...dim]).map((v) => normalizeDim('squeeze', v, x.ndim));
   const keep = x.shape.map((s, i) => !(s === 1 && dims.includes(i)));
   return apply('squeeze', [x], { dims }, () => x.viewAs(x.shape.filter((_, i) => keep[i]), x.strides.filter((_, i) => keep[i]), x.offset));
 }
 
+/** `x` with dims startDim..endDim merged into one (a view when the strides allow). */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.ndim === 0) return reshape(x, [1]);
   const s = normalizeDim('flatten', startDim, x.ndim), e = normalizeDim('flatten', endDim, x.ndim);
@@ -153,6 +161,7 @@ export function narrow(x: Tensor, dim: number, startArg: number | Tensor, length
   return apply('narrow', [x], { dim: d, start: s, length }, () => x.viewAs(shape, x.strides, x.offset + s * x.strides[d]!));
 }
 
+/** A view of entry `index` of `dim`, without that dim. */
 export function select(x: Tensor, dim: number, index: number): Tensor {
   const d = normalizeDim('select', dim, x.ndim);
   const size = x.shape[d]!;

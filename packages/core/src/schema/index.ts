@@ -9,8 +9,11 @@ export type { AttrDesc, AttrKind, AttrSpecs, AttrsOf, DTypeRule, InputSpec, Kern
 export { OP_NAMES } from './ops.js';
 export type { OpName } from './ops.js';
 
+/** The name of a kernel every backend must provide. */
 export type RequiredKernel = keyof typeof REQUIRED;
+/** The name of a kernel a backend may provide (core falls back to a composite). */
 export type OptionalKernel = keyof typeof OPTIONAL;
+/** The name of any kernel of the contract. */
 export type KernelName = RequiredKernel | OptionalKernel;
 
 type Specs = typeof REQUIRED & typeof OPTIONAL;
@@ -20,10 +23,14 @@ export type KernelAttrsOf<K extends KernelName> = AttrsOf<Specs[K]['attrs']>;
 /** Every kernel's entry, required tier first. */
 export const KERNELS: Readonly<Record<KernelName, KernelSpec>> = { ...REQUIRED, ...OPTIONAL };
 
+/** Every required kernel's name. */
 export const REQUIRED_KERNELS = Object.keys(REQUIRED) as readonly RequiredKernel[];
+/** Every optional kernel's name. */
 export const OPTIONAL_KERNELS = Object.keys(OPTIONAL) as readonly OptionalKernel[];
+/** Every kernel's name. */
 export const KERNEL_NAMES = Object.keys(KERNELS) as readonly KernelName[];
 
+/** Whether `name` is a kernel of the contract. */
 export const isKernelName = (name: string): name is KernelName => Object.prototype.hasOwnProperty.call(KERNELS, name);
 
 /** copy, cast and fill move data: they see every storage dtype; every other kernel sees only dtypes the backend computes in. */

@@ -15,8 +15,11 @@ export type DTypeRule =
   /** the dtype of the kernel's primary input: its first input that is not a bool or index input */
   | 'same';
 
+/** One input of a kernel, in the schema. */
 export interface InputSpec {
+  /** The input's name (for messages and docs). */
   readonly name: string;
+  /** The dtypes it may have. */
   readonly dtype: DTypeRule;
   /** What the shape is, in words (for the docs). */
   readonly shape?: string;
@@ -26,20 +29,30 @@ export interface InputSpec {
   readonly inPlace?: boolean;
 }
 
+/** One output of a kernel, in the schema. */
 export interface OutputSpec {
+  /** The output's name (for messages and docs). */
   readonly name: string;
+  /** The dtypes it may have. */
   readonly dtype: DTypeRule;
+  /** What its shape is, in words (for the docs). */
   readonly shape: string;
 }
 
+/** The run-time kind of a kernel attribute, checked at each call. */
 export type AttrKind = 'number' | 'int' | 'boolean' | 'pair' | 'ints' | 'key' | 'enum';
 
 /** One attribute: its kind at run time, its TypeScript type `T` at compile time. */
 export interface AttrDesc<T = unknown> {
+  /** Its kind at run time. */
   readonly kind: AttrKind;
+  /** What it means, for BACKENDS.md. */
   readonly doc: string;
+  /** Whether it may be absent. */
   readonly optional: boolean;
+  /** Whether it may be null. */
   readonly nullable: boolean;
+  /** The allowed values of an enum attribute. */
   readonly values?: readonly string[];
   /** Phantom: carries T for AttrsOf. */
   readonly __type?: T;
@@ -60,15 +73,22 @@ export const oneOf = <const V extends readonly string[]>(values: V, doc: string)
 export const nullable = <T>(d: AttrDesc<T>): AttrDesc<T | null> & { readonly optional: false } => ({ ...d, optional: false, nullable: true }) as AttrDesc<T | null> & { readonly optional: false };
 export const optional = <T>(d: AttrDesc<T>): AttrDesc<T> & { readonly optional: true } => ({ ...d, optional: true });
 
+/** A kernel's attributes by name. */
 export type AttrSpecs = Readonly<Record<string, AttrDesc>>;
 
+/** One kernel of the contract: its tier, inputs, outputs and attributes. */
 export interface KernelSpec {
+  /** Required of every backend, or optional (core has a composite). */
   readonly tier: 'required' | 'optional';
   /** Groups kernels in the docs, and names the file a backend keeps them in. */
   readonly family: string;
+  /** What the kernel computes, for BACKENDS.md. */
   readonly doc: string;
+  /** Its inputs, in order. */
   readonly inputs: readonly InputSpec[];
+  /** Its outputs, in order. */
   readonly outputs: readonly OutputSpec[];
+  /** Its attributes. */
   readonly attrs: AttrSpecs;
   /**
    * Inputs may be strided views (any strides, 0 for broadcast dims, any offset) when the backend takes

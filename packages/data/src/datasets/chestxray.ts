@@ -9,7 +9,9 @@ import type { TransformLike } from '../transforms/compose.js';
 import { runTransform } from '../transforms/compose.js';
 import type { RawImage } from '../transforms/image.js';
 
+/** Options of {@link ChestXrayDataset}. */
 export interface ChestXrayOptions<I> {
+  /** Applied to each decoded image (a RawImage, HWC). */
   transform?: TransformLike<RawImage, I>;
   /** Convert every image to this many channels ('L' or 'RGB'); as stored when left out. */
   mode?: ImageMode;
@@ -17,7 +19,13 @@ export interface ChestXrayOptions<I> {
   maxPixels?: number;
 }
 
+/** ChestX-ray14 items from metadata entries and an image reader: [image, multi-hot labels]. */
 export class ChestXrayDataset<I = RawImage> extends Dataset<[I, Float32Array]> {
+  /**
+   * @param entries - the rows of the metadata CSV this dataset holds
+   * @param readImage - reads an image file's bytes by name
+   * @param opts - transform, mode and pixel cap
+   */
   constructor(
     readonly entries: readonly ChestXrayEntry[],
     private readonly readImage: (name: string) => Uint8Array | Promise<Uint8Array>,

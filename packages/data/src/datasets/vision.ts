@@ -1,6 +1,7 @@
 // In-memory image datasets over parsed bytes (browser-safe): MNIST-style IDX and CIFAR-10 binary.
 // Items are [image, label]: the image a RawImage (HWC uint8, like torchvision's PIL image) passed through
 // `transform`, the label a number passed through `targetTransform`.
+import { checkOptions } from '@flint/core';
 import { Dataset, checkIndex } from '../dataset.js';
 import { CIFAR10_CLASSES, parseCifar10 } from '../formats/cifar.js';
 import { maybeGunzip } from '../formats/gzip.js';
@@ -9,13 +10,24 @@ import type { TransformLike } from '../transforms/compose.js';
 import { runTransform } from '../transforms/compose.js';
 import type { RawImage } from '../transforms/image.js';
 
+/** Options of the image datasets. */
 export interface VisionOptions<I, L> {
+  /** Applied to each image (a RawImage, HWC uint8). */
   transform?: TransformLike<RawImage, I>;
+  /** Applied to each label. */
   targetTransform?: TransformLike<number, L>;
 }
 
 /** Images [N, H, W, C] uint8 (HWC per image) and labels. */
 export class ImageLabelDataset<I = RawImage, L = number> extends Dataset<[I, L]> {
+  /**
+   * @param images - every image's bytes, [N, H, W, C] uint8
+   * @param labels - one label byte per image
+   * @param height - each image's height
+   * @param width - each image's width
+   * @param channels - each image's channels
+   * @param opts - transforms
+   */
   constructor(
     readonly images: Uint8Array,
     readonly labels: Uint8Array,
@@ -41,6 +53,7 @@ export class ImageLabelDataset<I = RawImage, L = number> extends Dataset<[I, L]>
   }
 }
 
+/** Fashion-MNIST's ten class names, by label. */
 export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'] as const;
 
 /**
@@ -48,6 +61,7 @@ export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dre
  * each may decompress to (default 1 GiB).
  */
 export async function mnistFromBytes<I = RawImage, L = number>(images: Uint8Array, labels: Uint8Array, opts: VisionOptions<I, L> & { maxBytes?: number } = {}): Promise<ImageLabelDataset<I, L>> {
+  checkOptions('mnistFromBytes', opts, ['transform', 'targetTransform', 'maxBytes']);
   const { maxBytes } = opts;
   const p = parseIdxPair(await maybeGunzip(images, { name: 'images', maxBytes }), await maybeGunzip(labels, { name: 'labels', maxBytes }));
   return new ImageLabelDataset(p.images, p.labels, p.height, p.width, 1, opts);
@@ -55,6 +69,7 @@ export async function mnistFromBytes<I = RawImage, L = number>(images: Uint8Arra
 
 /** MNIST / Fashion-MNIST fetched from `baseUrl` (the released file names, .gz). */
 export async function mnistFromUrl<I = RawImage, L = number>(baseUrl: string, opts: VisionOptions<I, L> & { train?: boolean; maxBytes?: number } = {}): Promise<ImageLabelDataset<I, L>> {
+  checkOptions('mnistFromUrl', opts, ['transform', 'targetTransform', 'train', 'maxBytes']);
   const prefix = opts.train ?? true ? 'train' : 't10k';
   const get = async (f: string) => {
     const r = await fetch(new URL(f, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`));
@@ -66,6 +81,7 @@ export async function mnistFromUrl<I = RawImage, L = number>(baseUrl: string, op
 
 /** CIFAR-10 from the bytes of one or more binary batches (records stored CHW; items come out HWC); `names` for errors. */
 export function cifar10FromBytes<I = RawImage, L = number>(batches: readonly Uint8Array[], opts: VisionOptions<I, L> = {}, names?: readonly string[]): ImageLabelDataset<I, L> {
+  checkOptions('cifar10FromBytes', opts, ['transform', 'targetTransform']);
   const parsed = batches.map((b, i) => parseCifar10(b, names?.[i] ?? `CIFAR-10 batch ${i}`));
   const n = parsed.reduce((a, p) => a + p.count, 0);
   const images = new Uint8Array(n * 3072), labels = new Uint8Array(n);

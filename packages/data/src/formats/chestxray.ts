@@ -4,11 +4,23 @@ import { Generator, permutation } from '../random.js';
 import { columns, fieldAt, parseCsv } from './csv.js';
 import { FormatError } from './errors.js';
 
+/** ChestX-ray14's fourteen findings, in the order of the multi-hot label vector. */
 export const CHESTXRAY14_LABELS = ['Atelectasis', 'Cardiomegaly', 'Effusion', 'Infiltration', 'Mass', 'Nodule', 'Pneumonia', 'Pneumothorax',
   'Consolidation', 'Edema', 'Emphysema', 'Fibrosis', 'Pleural_Thickening', 'Hernia'] as const;
 
+/**
+ * One row of ChestX-ray14's metadata CSV.
+ * @property image - the image's file name
+ * @property labels - multi-hot findings, in {@link CHESTXRAY14_LABELS} order ("No Finding" is all zeros)
+ * @property patientId - the patient's id
+ * @property followUp - the follow-up number of the visit
+ */
 export interface ChestXrayEntry { image: string; labels: Float32Array; patientId: number; followUp: number }
 
+/**
+ * Parses Data_Entry_2017.csv into entries; a malformed row is a FormatError naming its line (`name` is used in
+ * messages).
+ */
 export function parseChestXrayCsv(text: string, name = 'Data_Entry_2017.csv'): ChestXrayEntry[] {
   const { header, rows, lines } = parseCsv(text, name);
   const [ci, cl, cf, cp] = columns(header, ['Image Index', 'Finding Labels', 'Follow-up #', 'Patient ID'], name) as [number, number, number, number];

@@ -2,7 +2,9 @@
 import { FormatError } from './errors.js';
 import { isGzip } from './gzip.js';
 
+/** Bytes per record of CIFAR-10's binary files: one label byte and a 3x32x32 image. */
 export const CIFAR_RECORD = 1 + 3 * 32 * 32;
+/** CIFAR-10's ten class names, by label. */
 export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'] as const;
 
 /** Split a CIFAR-10 binary batch into CHW uint8 images (N x 3072) and labels. */

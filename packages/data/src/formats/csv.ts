@@ -9,6 +9,7 @@ export interface Csv {
   lines: number[];
 }
 
+/** Parses CSV text (RFC 4180) into its header and rows; errors name `name` and the line. */
 export function parseCsv(text: string, name = 'CSV'): Csv {
   const rows: string[][] = [], lines: number[] = [];
   let row: string[] = [], field = '', quoted = false, i = 0, line = 1, rowLine = 1, quoteLine = 1;

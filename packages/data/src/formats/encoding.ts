@@ -4,6 +4,7 @@
 // byte-order mark or binary data: that is reported, not guessed at.
 import { FormatError } from './errors.js';
 
+/** The encodings {@link decodeText} recognises. */
 export type TextEncodingName = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
 
 // windows-1252's 0x80..0x9f (the rest of its range is Latin-1); TextDecoder('windows-1252') in Node maps these
@@ -24,6 +25,10 @@ export function detectEncoding(bytes: Uint8Array): { encoding: TextEncodingName;
   }
 }
 
+/**
+ * Decodes a text file's bytes: UTF-8 (BOM or not), UTF-16 with a BOM, else windows-1252; a NUL byte is a FormatError
+ * naming `name`.
+ */
 export function decodeText(bytes: Uint8Array, name = 'text'): string {
   const { encoding, bom } = detectEncoding(bytes);
   const body = bytes.subarray(bom);

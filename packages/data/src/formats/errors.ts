@@ -6,5 +6,9 @@ export class FormatError extends FlintError {}
 
 /** Data that decompresses (or would decode) to more than the cap it is read under; `limit` is that cap in bytes. */
 export class SizeLimitError extends FormatError {
+  /**
+   * @param message - what went wrong
+   * @param limit - the cap, in bytes
+   */
   constructor(message: string, readonly limit: number) { super(message); }
 }

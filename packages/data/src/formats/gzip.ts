@@ -4,11 +4,13 @@ import { FormatError, SizeLimitError } from './errors.js';
 /** The default cap on what one file may decompress to (1 GiB); readers take `maxBytes` to change it. */
 export const DEFAULT_MAX_BYTES = 2 ** 30;
 
+/** Whether `b` starts with the gzip magic bytes. */
 export const isGzip = (b: Uint8Array): boolean => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 
 export const sizeLimitError = (name: string, max: number): SizeLimitError =>
   new SizeLimitError(`${name}: decompresses to more than ${max} bytes (maxBytes); pass a larger maxBytes if the file is genuine`, max);
 
+/** Decompresses gzip bytes, stopping with a SizeLimitError past `maxBytes` (default 1 GiB). */
 export async function gunzip(bytes: Uint8Array, opts: { maxBytes?: number; name?: string } = {}): Promise<Uint8Array> {
   const max = opts.maxBytes ?? DEFAULT_MAX_BYTES, name = opts.name ?? 'gzip data';
   const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));

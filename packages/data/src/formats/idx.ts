@@ -2,6 +2,11 @@
 // then NN big-endian uint32 dims, then the elements. Sizes are checked against the bytes before any allocation.
 import { FormatError } from './errors.js';
 
+/**
+ * A parsed IDX file.
+ * @property dims - its dimensions
+ * @property data - its elements, row-major, in the file's element type
+ */
 export interface IdxArray { dims: number[]; data: Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array }
 
 const TYPES: Record<number, [string, number]> = { 0x08: ['uint8', 1], 0x09: ['int8', 1], 0x0b: ['int16', 2], 0x0c: ['int32', 4], 0x0d: ['float32', 4], 0x0e: ['float64', 8] };
@@ -35,7 +40,9 @@ export function parseIdx(bytes: Uint8Array, opts: { expect?: number; name?: stri
   return { dims, data: out };
 }
 
+/** The IDX magic number of a 3-d uint8 array (image files). */
 export const IDX_IMAGES = 0x00000803;
+/** The IDX magic number of a 1-d uint8 array (label files). */
 export const IDX_LABELS = 0x00000801;
 
 /** MNIST-style images [N, H, W] uint8 and labels [N] uint8, checked to agree in N. */

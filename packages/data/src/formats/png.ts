@@ -2,17 +2,21 @@
 // color type at every bit depth the specification allows, Adam7-interlaced or not. The header is validated and
 // the declared size checked against what the compressed bytes can hold before anything is allocated, and the
 // image data is inflated only up to the size the header implies.
+import { checkOptions, optionKeys } from '@flint/core';
 import type { RawImage } from '../transforms/image.js';
 import { FormatError } from './errors.js';
 import { readChunks, readHeader } from './png-chunks.js';
 import { inflateImageData, rawSize, unpackSamples } from './png-pixels.js';
 
+/** Channel layouts, by PIL's names: L (grey), RGB, RGBA. */
 export type ImageMode = 'L' | 'RGB' | 'RGBA';
+/** Options of {@link decodePng}. */
 export interface DecodePngOptions {
   /** Convert to 1 (L), 3 (RGB) or 4 (RGBA) channels like PIL's Image.convert; kept as stored when left out. */
   mode?: ImageMode;
   /** Refuse images with more pixels than this (default 2^28). */
   maxPixels?: number;
+  /** What to call the image in errors (default `'PNG'`). */
   name?: string;
 }
 
@@ -25,6 +29,7 @@ const MAX_DEFLATE_RATIO = 1100;
  * is not applied (as PIL, which keeps it in info['transparency']).
  */
 export function decodePng(bytes: Uint8Array, opts: DecodePngOptions = {}): RawImage {
+  checkOptions('decodePng', opts, optionKeys<DecodePngOptions>()('mode', 'maxPixels', 'name'));
   const name = opts.name ?? 'PNG';
   const h = readHeader(bytes, name);
   const { width, height } = h, pixels = width * height, maxPixels = opts.maxPixels ?? 2 ** 28;

@@ -6,11 +6,17 @@ export function tokenize(text: string): string[] {
   return text.toLowerCase().replace(/<br\s*\/?>/g, ' ').split(/[^\p{L}']+/u).map((w) => w.replace(/^'+|'+$/g, '')).filter(Boolean);
 }
 
+/**
+ * Reserved word indices: PAD = 0 (padding), START = 1 (start of a sequence), OOV = 2 (out of vocabulary); words start
+ * at FIRST_WORD = 3.
+ */
 export const PAD = 0, START = 1, OOV = 2, FIRST_WORD = 3;
 
+/** The words of a text dataset and their indices (from FIRST_WORD, most frequent first). */
 export class Vocabulary {
   /** word → index (from 3, most frequent first; ties broken alphabetically so the order is stable). */
   readonly index = new Map<string, number>();
+  /** The words, by index - FIRST_WORD. */
   readonly words: string[];
   constructor(words: readonly string[]) {
     this.words = [...words];
@@ -24,10 +30,13 @@ export class Vocabulary {
     const sorted = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     return new Vocabulary(sorted.slice(0, size - FIRST_WORD).map(([w]) => w));
   }
+  /** The number of indices in use, counting the three reserved ones. */
   get size(): number { return this.words.length + FIRST_WORD; }
+  /** The indices of `tokens`, after START; unknown words become OOV. */
   encode(tokens: readonly string[]): number[] { return [START, ...tokens.map((t) => this.index.get(t) ?? OOV)]; }
 }
 
+/** Which end of a sequence is padded or truncated. */
 export type PadSide = 'pre' | 'post';
 
 /** Pad with 0 or cut to `maxLen`; 'pre' (Keras' default) pads and truncates at the start. */

@@ -168,3 +168,23 @@ describe('DataLoader and random transforms', () => {
     expect(() => loader.length).toThrow(/no length/);
   });
 });
+
+describe('mistakes a PyTorch user makes', () => {
+  const ds = () => new TensorDataset(range(4), F.arange(4));
+  it('for...of instead of for await says so', () => {
+    const loader = new DataLoader(ds(), { batchSize: 2 });
+    expect(() => { for (const _ of loader as unknown as Iterable<unknown>) { /* never reached */ } }).toThrow(/DataLoader: batches load asynchronously; iterate with `for await \(const batch of loader\)`/);
+  });
+  it.each([
+    ['batch_size', /DataLoader: unknown option 'batch_size' \(did you mean 'batchSize'\?\)/],
+    ['num_workers', /DataLoader: unknown option 'num_workers' \(did you mean 'numWorkers'\?\)/],
+    ['drop_last', /DataLoader: unknown option 'drop_last' \(did you mean 'dropLast'\?\)/],
+    ['collate_fn', /DataLoader: unknown option 'collate_fn'/],
+  ])('an unknown DataLoader option (%s) is a TypeError', (key, message) => {
+    expect(() => new DataLoader(ds(), { [key]: 4 } as never)).toThrow(TypeError);
+    expect(() => new DataLoader(ds(), { [key]: 4 } as never)).toThrow(message);
+  });
+  it('transforms and samplers check their options too', () => {
+    expect(() => new RandomCrop(2, { pad_if_needed: true } as never)).toThrow(/RandomCrop: unknown option 'pad_if_needed' \(did you mean 'padIfNeeded'\?\)/);
+  });
+});

@@ -1,7 +1,7 @@
 // DataLoader: batches of a dataset, shuffled reproducibly per epoch, loaded ahead of the consumer
 // (and, from '@flint/data/node', in worker threads). Batches loaded ahead are freed when an iteration ends
 // early (break, return(), throw) or its iterator is dropped and garbage-collected.
-import { Tensor } from '@flint/core';
+import { Tensor, checkOptions, optionKeys } from '@flint/core';
 import type { Dataset, WorkerSpec } from '../dataset.js';
 import { IterableDataset } from '../dataset.js';
 import { Generator, drawSeed, withSampleGenerator } from '../random.js';
@@ -16,16 +16,26 @@ export type Collated<T> = T extends Tensor | number | boolean | bigint | ArrayBu
   : T extends Record<string, unknown> ? { [K in keyof T]: Collated<T[K]> }
   : T[];
 
+/**
+ * What `batchSampler` takes: an iterable of index lists.
+ * @property length - the number of batches
+ * @property setEpoch - sets the epoch, for samplers that shuffle per epoch
+ */
 export interface BatchSamplerLike extends Iterable<number[]> { readonly length: number; setEpoch?(epoch: number): void }
 
+/** Options of {@link DataLoader}, torch's keyword arguments in camelCase. */
 export interface DataLoaderOptions<T, B> {
+  /** Items per batch (default 1). */
   batchSize?: number;
   /** A fresh permutation every epoch, derived from `seed` and the epoch number. */
   shuffle?: boolean;
+  /** The order of indices (excludes `shuffle`). */
   sampler?: Sampler;
   /** Yields lists of indices; excludes batchSize, shuffle, sampler and dropLast. */
   batchSampler?: BatchSamplerLike;
+  /** Drop the last batch when it is smaller than `batchSize` (default false). */
   dropLast?: boolean;
+  /** Builds a batch from its items (default: stacks tensors and numbers, recursing into arrays and objects). */
   collate?: (items: T[]) => B;
   /** Worker threads that load samples (Node, through '@flint/data/node'); 0 loads on the main thread. */
   numWorkers?: number;
@@ -44,6 +54,8 @@ export interface DataLoaderOptions<T, B> {
    */
   timeout?: number;
 }
+
+const DATALOADER_KEYS = optionKeys<DataLoaderOptions<unknown, unknown>>()('batchSize', 'shuffle', 'sampler', 'batchSampler', 'dropLast', 'collate', 'numWorkers', 'prefetch', 'seed', 'device', 'worker', 'timeout');
 
 /** Loads batches for the DataLoader; the Node entry provides one backed by worker threads. */
 export interface WorkerPool {
@@ -69,19 +81,30 @@ const dropped = new FinalizationRegistry<Iteration>((it) => { void release(it); 
 
 const AUGMENT_STREAM = 0x7_0000_0000; // keeps augmentation draws apart from the sampler's epochs
 
+/** Batches of a dataset, loaded on the main thread or in worker threads: `for await (const [x, y] of loader)`. */
 export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B> {
+  /** The dataset batches come from. */
   readonly dataset: Dataset<T> | IterableDataset<T>;
+  /** Items per batch. */
   readonly batchSize: number;
+  /** Worker threads loading batches; 0 loads on the main thread. */
   readonly numWorkers: number;
+  /** Batches loaded ahead of the consumer. */
   readonly prefetch: number;
   /** Seconds; 0 waits for ever. */
   readonly timeout: number;
+  /** The batch sampler in use (given, or built from the options); undefined for an iterable dataset. */
   readonly batchSampler: BatchSamplerLike | undefined;
   private readonly collate: (items: T[]) => B;
   private readonly augment: Generator;
   private epoch = 0;
 
+  /**
+   * @param dataset - a map-style or iterable dataset
+   * @param options - batching, order, workers and device
+   */
   constructor(dataset: Dataset<T> | IterableDataset<T>, readonly options: DataLoaderOptions<T, B> = {}) {
+    checkOptions('DataLoader', options, DATALOADER_KEYS);
     const { batchSize = 1, shuffle = false, sampler, batchSampler, dropLast = false, numWorkers = 0, prefetch = 2, timeout = 0 } = options;
     this.dataset = dataset;
     this.batchSize = batchSize;
@@ -123,6 +146,12 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
     throw new TypeError("DataLoader: numWorkers > 0 needs worker threads; in Node, import { DataLoader } from '@flint/data/node'");
   }
 
+  /** Batches load asynchronously: `for (const b of loader)` is a mistake, and says so (rather than "not iterable"). */
+  [Symbol.iterator](): never {
+    throw new TypeError('DataLoader: batches load asynchronously; iterate with `for await (const batch of loader)` inside an async function');
+  }
+
+  /** One epoch's batches; breaking out of the loop frees what was loaded ahead. */
   [Symbol.asyncIterator](): AsyncIterator<B> {
     const state: Iteration = { inflight: [] };
     const it = this.iterate(state);

@@ -1,5 +1,6 @@
 // ChestX-ray14 from its released layout (Node): Data_Entry_2017.csv, images/*.png (or the release's
 // images_001/images ... images_012/images), and train_val_list.txt / test_list.txt when present.
+import { checkOptions, optionKeys } from '@flint/core';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkerSpec } from '../dataset.js';
@@ -9,7 +10,9 @@ import { parseChestXrayCsv, parseImageList, splitByPatient } from '../formats/ch
 import type { RawImage } from '../transforms/image.js';
 import { findFile, readBytes, readText } from './files.js';
 
+/** Options of {@link ChestXray14}. */
 export interface ChestXray14Options<I> extends ChestXrayOptions<I> {
+  /** Which split to load (default `'train'`). */
   split?: 'train' | 'test';
   /** Seed of the split by patient, used when the official lists are missing. */
   seed?: number;
@@ -23,11 +26,21 @@ function imageDirs(root: string): string[] {
   return dirs.filter((d) => existsSync(d));
 }
 
+/**
+ * ChestX-ray14 from its released layout under `root`: [image, 14-way multi-hot labels] items, the official or a seeded
+ * per-patient split.
+ */
 export class ChestXray14<I = RawImage> extends ChestXrayDataset<I> {
+  /** The split loaded. */
   readonly split: 'train' | 'test';
   /** Whether the split came from the official lists (else: by patient, seeded). */
   readonly officialSplit: boolean;
+  /**
+   * @param root - the folder of the ChestX-ray14 release
+   * @param opts - split, transform, mode and pixel cap
+   */
   constructor(readonly root: string, opts: ChestXray14Options<I> = {}) {
+    checkOptions('ChestXray14', opts, optionKeys<ChestXray14Options<unknown>>()('transform', 'mode', 'maxPixels', 'split', 'seed', 'testFraction'));
     const split = opts.split ?? 'train';
     const csv = findFile('ChestXray14', [root], ['Data_Entry_2017.csv', 'Data_Entry_2017_v2020.csv']);
     const all = parseChestXrayCsv(readText(csv, "ChestX-ray14's metadata CSV"), csv);

@@ -1,5 +1,6 @@
 // Reading dataset files in Node: the first of several candidate paths; .gz files gunzipped under a cap;
 // text decoded by decodeText (UTF-8, UTF-16 with a BOM, windows-1252). Errors name the path and what was expected.
+import { checkOptions } from '@flint/core';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -7,6 +8,7 @@ import { decodeText } from '../formats/encoding.js';
 import { FormatError } from '../formats/errors.js';
 import { DEFAULT_MAX_BYTES, isGzip, sizeLimitError } from '../formats/gzip.js';
 
+/** Options of the file readers. */
 export interface ReadOptions {
   /** Cap on what a .gz file may decompress to (default DEFAULT_MAX_BYTES, 1 GiB). */
   maxBytes?: number;
@@ -38,6 +40,7 @@ function readFile(path: string, expected = 'a file'): Uint8Array {
  * the cap). Only `.gz` names are decompressed: gzip magic in a .png or .bin is the reader's to reject.
  */
 export function readBytes(path: string, opts: ReadOptions = {}): Uint8Array {
+  checkOptions('readBytes', opts, ['maxBytes', 'expected']);
   const bytes = readFile(path, opts.expected);
   if (!path.endsWith('.gz')) return bytes;
   if (!isGzip(bytes)) throw new FormatError(`${path}: named .gz but is not gzip data; expected ${opts.expected ?? 'a gzip-compressed file'}`);

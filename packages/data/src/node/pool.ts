@@ -48,11 +48,13 @@ interface Job { id: number; batch: number; indices: number[]; resolve: (items: u
 /** One worker thread and the batches it has been sent (a Map keeps them in the order it works on them). */
 interface Slot { worker: Worker; jobs: Map<number, Job>; progress: Int32Array; ready: boolean; gone: boolean; timer?: ReturnType<typeof setTimeout> }
 
+/** Options of {@link createWorkerPool}. */
 export interface WorkerPoolOptions {
   /** Seconds a worker may spend on one batch (counted from when it starts it); 0 waits for ever. */
   timeout?: number;
 }
 
+/** Starts `numWorkers` worker threads that each rebuild the dataset from `spec` and load batches of it. */
 export function createWorkerPool(spec: WorkerSpec, numWorkers: number, opts: WorkerPoolOptions = {}): WorkerPool {
   const timeout = opts.timeout ?? 0;
   let failure: Error | undefined, closed = false;

@@ -1,10 +1,15 @@
 // Crops and flips (torchvision semantics), on RawImage or Tensor [C,H,W].
+import { checkOptions, optionKeys } from '@flint/core';
 import type { RandomSource } from '../random.js';
 import { randint, resolveRandom } from '../random.js';
 import type { Transform } from './compose.js';
 import type { Image, Pixels } from './image.js';
 import { pair, pixelsOf, remap, roundHalfEven } from './image.js';
 
+/**
+ * How padding is filled: a constant, the edge pixel, or a reflection without (`reflect`) or with (`symmetric`) the
+ * edge.
+ */
 export type PadMode = 'constant' | 'edge' | 'reflect' | 'symmetric';
 
 /** Index into [0, n) for a padded coordinate i, or -1 for the constant fill. */
@@ -30,7 +35,9 @@ export function crop(img: Image, top: number, left: number, height: number, widt
   return window(img, pixelsOf('crop', img), top, left, height, width);
 }
 
+/** Crops the center [h, w] (torchvision's CenterCrop: too-small images are zero-padded first). */
 export class CenterCrop implements Transform<Image, Image> {
+  /** The crop's [height, width]. */
   readonly size: [number, number];
   constructor(size: number | readonly [number, number]) { this.size = pair('CenterCrop', size); }
   apply(img: Image): Image {
@@ -43,19 +50,31 @@ export class CenterCrop implements Transform<Image, Image> {
   }
 }
 
+/** Options of {@link RandomCrop}. */
 export interface RandomCropOptions {
   /** int (all sides), [left/right, top/bottom] or [left, top, right, bottom]. */
   padding?: number | readonly number[];
+  /** Pad images smaller than the crop (default false). */
   padIfNeeded?: boolean;
+  /** The constant padding value (default 0). */
   fill?: number;
+  /** How padding is filled (default `'constant'`). */
   padMode?: PadMode;
+  /** The random source (default: the DataLoader's per-item stream, or the global one). */
   generator?: RandomSource;
 }
 
+/** Crops a random [h, w] window, after optional padding. */
 export class RandomCrop implements Transform<Image, Image> {
+  /** The crop's [height, width]. */
   readonly size: [number, number];
   private readonly pad: [number, number, number, number];
+  /**
+   * @param size - the crop size: one number for a square, or [h, w]
+   * @param opts - padding and random source
+   */
   constructor(size: number | readonly [number, number], readonly opts: RandomCropOptions = {}) {
+    checkOptions('RandomCrop', opts, optionKeys<RandomCropOptions>()('padding', 'padIfNeeded', 'fill', 'padMode', 'generator'));
     this.size = pair('RandomCrop', size);
     const p = opts.padding ?? 0;
     const q = typeof p === 'number' ? [p, p, p, p] : p.length === 2 ? [p[0]!, p[1]!, p[0]!, p[1]!] : p.length === 4 ? [...p] : null;
@@ -84,7 +103,12 @@ export function hflip(img: Image): Image {
   return remap(img, p, p.h, p.w, (c, y, x) => p.data[c * p.sc + y * p.sy + (p.w - 1 - x) * p.sx]!);
 }
 
+/** Mirrors an image left-right with probability `p`. */
 export class RandomHorizontalFlip implements Transform<Image, Image> {
+  /**
+   * @param p - the probability of flipping (default 0.5)
+   * @param opts - the random source
+   */
   constructor(readonly p = 0.5, readonly opts: { generator?: RandomSource } = {}) {}
   apply(img: Image): Image { return resolveRandom(this.opts.generator).uniform() < this.p ? hflip(img) : img; }
 }

@@ -3,14 +3,21 @@
 // transforms read pixels through strides, so both layouts share one code path and keep their kind.
 import { DeviceError, Tensor, fromBlob } from '@flint/core';
 
+/** A decoded image: interleaved HWC values, as PIL images and the decoders give. */
 export interface RawImage {
+  /** The values, row-major HWC. */
   data: Uint8Array | Uint16Array | Float32Array;
+  /** Height in pixels. */
   height: number;
+  /** Width in pixels. */
   width: number;
+  /** Channels per pixel (1, 3 or 4). */
   channels: number;
 }
+/** What the image transforms take: a RawImage, or a Tensor [C,H,W] on a synchronously readable device. */
 export type Image = RawImage | Tensor;
 
+/** Whether `v` is a RawImage. */
 export function isRawImage(v: unknown): v is RawImage {
   if (typeof v !== 'object' || v === null) return false;
   const r = v as RawImage;

@@ -1,5 +1,6 @@
 // Resize (bilinear, align_corners=False, no antialias: PyTorch's interpolate coordinates) and
 // RandomResizedCrop, on RawImage or Tensor [C,H,W]. Integer images are rounded half-to-even, as torch does.
+import { checkOptions, optionKeys } from '@flint/core';
 import type { RandomSource } from '../random.js';
 import { randint, resolveRandom } from '../random.js';
 import type { Transform } from './compose.js';
@@ -39,31 +40,52 @@ export function resizeOutput(h: number, w: number, size: number | readonly [numb
   return h <= w ? [newShort, newLong] : [newLong, newShort];
 }
 
+/**
+ * Resizes bilinearly to [h, w], or the shorter side to `size` keeping the aspect ratio (longer side capped at
+ * `maxSize`).
+ */
 export function resize(img: Image, size: number | readonly [number, number], maxSize?: number): Image {
   const p = pixelsOf('Resize', img);
   const [oh, ow] = resizeOutput(p.h, p.w, size, maxSize);
   return resizedWindow(img, p, 0, 0, p.h, p.w, oh, ow);
 }
 
+/** Resizes images (torchvision's Resize, bilinear): see {@link resize}. */
 export class Resize implements Transform<Image, Image> {
+  /**
+   * @param size - [h, w], or the length of the shorter side
+   * @param opts - `maxSize` caps the longer side
+   */
   constructor(readonly size: number | readonly [number, number], readonly opts: { maxSize?: number } = {}) {
     if (typeof size === 'number' && (!Number.isInteger(size) || size <= 0)) throw new RangeError(`Resize: size must be a positive integer or [h, w], got ${size}`);
   }
   apply(img: Image): Image { return resize(img, this.size, this.opts.maxSize); }
 }
 
+/** Options of {@link RandomResizedCrop}. */
 export interface RandomResizedCropOptions {
+  /** Range of the crop's area, as a fraction of the image's (default [0.08, 1]). */
   scale?: readonly [number, number];
+  /** Range of the crop's aspect ratio (default [3/4, 4/3]). */
   ratio?: readonly [number, number];
+  /** The random source (default: the DataLoader's per-item stream, or the global one). */
   generator?: RandomSource;
 }
 
 /** A crop of random area and aspect ratio, resized to `size` (torchvision's get_params, 10 tries then a center crop). */
 export class RandomResizedCrop implements Transform<Image, Image> {
+  /** The output's [height, width]. */
   readonly size: [number, number];
+  /** Range of the crop's area, as a fraction of the image's. */
   readonly scale: readonly [number, number];
+  /** Range of the crop's aspect ratio. */
   readonly ratio: readonly [number, number];
+  /**
+   * @param size - the output size: one number for a square, or [h, w]
+   * @param opts - scale, ratio and random source
+   */
   constructor(size: number | readonly [number, number], readonly opts: RandomResizedCropOptions = {}) {
+    checkOptions('RandomResizedCrop', opts, optionKeys<RandomResizedCropOptions>()('scale', 'ratio', 'generator'));
     this.size = pair('RandomResizedCrop', size);
     this.scale = opts.scale ?? [0.08, 1];
     this.ratio = opts.ratio ?? [3 / 4, 4 / 3];

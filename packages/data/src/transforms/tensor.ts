@@ -29,7 +29,9 @@ export class ToTensor implements Transform<Image, Tensor> {
 
 /** (x - mean[c]) / std[c] per channel of a float tensor [C,H,W] (or [..., C, H, W]). */
 export class Normalize implements Transform<Tensor, Tensor> {
+  /** Per-channel means. */
   readonly mean: number[];
+  /** Per-channel standard deviations. */
   readonly std: number[];
   constructor(mean: number | readonly number[], std: number | readonly number[]) {
     this.mean = typeof mean === 'number' ? [mean] : [...mean];

@@ -1,20 +1,31 @@
 // Convolutions: Conv1d, Conv2d and ConvTranspose2d (whose forward is conv2d's input gradient).
-import { conv1d, conv2d, conv2dBackwardInput, pad, scope, zeros, type Tensor } from '@flint/core';
+import { checkOptions, conv1d, conv2d, conv2dBackwardInput, optionKeys, pad, scope, zeros, type Tensor } from '@flint/core';
 import { resetLinearLike } from '../init.js';
 import { Module, inputError, pyTuple } from '../module.js';
 import { param, type Parameter } from '../parameter.js';
 
+/** How a convolution pads its input: zeros, or reflected, replicated or circular values. */
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 type Size = number | readonly number[];
 
+const CONV_KEYS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'paddingMode', 'device', 'dtype'] as const;
+/** Options of {@link Conv1d} and {@link Conv2d}, torch's keyword arguments in camelCase. */
 export interface ConvOptions {
+  /** Step of the kernel, one number or one per spatial dim (default 1). */
   stride?: Size;
+  /** Padding on both sides of each spatial dim, or `'same'` / `'valid'` (default 0). */
   padding?: Size | 'same' | 'valid';
+  /** Spacing between kernel elements (default 1). */
   dilation?: Size;
+  /** Number of blocked connections from input to output channels (default 1). */
   groups?: number;
+  /** Whether the layer adds a learnable bias (default true). */
   bias?: boolean;
+  /** How the padding is filled (default `'zeros'`). */
   paddingMode?: PaddingMode;
+  /** Device of the parameters (default: the default device). */
   device?: string;
+  /** Dtype of the parameters (default float32). */
   dtype?: 'float32' | 'float64';
 }
 
@@ -26,17 +37,36 @@ function tuple(name: string, v: Size, n: number): number[] {
 
 /** Shared by Conv1d/Conv2d: PyTorch's _ConvNd fields, init and print. */
 abstract class ConvNd extends Module {
+  /**
+   * The kernels: [outChannels, inChannels / groups, ...kernelSize] ([inChannels, outChannels / groups, ...] when
+   * transposed).
+   */
   weight: Parameter;
+  /** The bias, [outChannels], or null. */
   bias: Parameter | null;
+  /** The kernel's size in each spatial dim. */
   readonly kernelSize: number[];
+  /** The step in each spatial dim. */
   readonly stride: number[];
+  /** Zero padding in each spatial dim, or `'same'` / `'valid'`. */
   readonly padding: number[] | 'same' | 'valid';
+  /** Spacing between kernel elements in each spatial dim. */
   readonly dilation: number[];
+  /** Blocked connections from input to output channels. */
   readonly groups: number;
+  /** How the padding is filled. */
   readonly paddingMode: PaddingMode;
   /** (left, right) pairs from the last dim, for non-zero padding modes. */
   readonly #explicitPad: number[];
 
+  /**
+   * @param inChannels - channels of the input
+   * @param outChannels - channels of the output
+   * @param kernelSize - the kernel size, one number or one per spatial dim
+   * @param n - the number of spatial dims
+   * @param opts - stride, padding, dilation, groups, bias, device, dtype
+   * @param transposed - lay the weight out for a transposed convolution
+   */
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Size, n: number, opts: ConvOptions, transposed = false) {
     super();
     const { groups = 1, bias = true, paddingMode = 'zeros', device, dtype } = opts;
@@ -64,6 +94,7 @@ abstract class ConvNd extends Module {
     this.bias = bias ? param(zeros([outChannels], { device, dtype })) : null;
     this.resetParameters();
   }
+  /** Reinitialises weight and bias as torch does (Kaiming uniform weight, uniform bias by fan-in). */
   resetParameters(): void { resetLinearLike(this.weight, this.bias); }
 
   /** Input after non-zero padding modes, and the padding left for the conv op itself. */
@@ -72,6 +103,7 @@ abstract class ConvNd extends Module {
     return { x: pad(x, this.#explicitPad, { mode: this.paddingMode }), padding: this.kernelSize.map(() => 0) };
   }
 
+  /** Throws unless `x` is batched or unbatched input with `inChannels` channels and `spatial` spatial dims. */
   protected checkInput(x: Tensor, spatial: number): void {
     const cdim = x.ndim - spatial - 1;
     if ((x.ndim !== spatial + 1 && x.ndim !== spatial + 2) || x.shape[cdim] !== this.inChannels) {
@@ -98,6 +130,7 @@ abstract class ConvNd extends Module {
 /** 1-d convolution over [N, C, L] (or unbatched [C, L]). */
 export class Conv1d extends ConvNd {
   constructor(inChannels: number, outChannels: number, kernelSize: Size, opts: ConvOptions = {}) {
+    checkOptions('Conv1d', opts, CONV_KEYS);
     super(inChannels, outChannels, kernelSize, 1, opts);
   }
   override forward(x: Tensor): Tensor {
@@ -112,6 +145,7 @@ export class Conv1d extends ConvNd {
 /** 2-d convolution over [N, C, H, W] (or unbatched [C, H, W]). */
 export class Conv2d extends ConvNd {
   constructor(inChannels: number, outChannels: number, kernelSize: Size, opts: ConvOptions = {}) {
+    checkOptions('Conv2d', opts, CONV_KEYS);
     super(inChannels, outChannels, kernelSize, 2, opts);
   }
   override forward(x: Tensor): Tensor {
@@ -123,6 +157,12 @@ export class Conv2d extends ConvNd {
   }
 }
 
+/**
+ * Options of {@link ConvTranspose2d}.
+ * @property padding - implicit zero padding removed from both sides of the output (default 0)
+ * @property outputPadding - extra size added to one side of the output, to pick among the shapes a stride allows
+ * (default 0)
+ */
 export interface ConvTransposeOptions extends Omit<ConvOptions, 'padding' | 'paddingMode'> { padding?: Size; outputPadding?: Size }
 
 /**
@@ -130,8 +170,10 @@ export interface ConvTransposeOptions extends Omit<ConvOptions, 'padding' | 'pad
  * runs on core's conv2dBackwardInput. Weight is [inChannels, outChannels / groups, kh, kw], as in PyTorch.
  */
 export class ConvTranspose2d extends ConvNd {
+  /** Extra size added to one side of each spatial dim of the output. */
   readonly outputPadding: number[];
   constructor(inChannels: number, outChannels: number, kernelSize: Size, opts: ConvTransposeOptions = {}) {
+    checkOptions('ConvTranspose2d', opts, optionKeys<ConvTransposeOptions>()('stride', 'padding', 'outputPadding', 'dilation', 'groups', 'bias', 'device', 'dtype'));
     super(inChannels, outChannels, kernelSize, 2, { ...opts, paddingMode: 'zeros' }, true);
     this.outputPadding = tuple('ConvTranspose2d: output_padding', opts.outputPadding ?? 0, 2);
     this.outputPadding.forEach((p, i) => {

@@ -9,6 +9,7 @@ function checkP(name: string, p: number): void {
 
 /** Zeroes each element with probability p in training, scaling the rest by 1/(1-p). */
 export class Dropout extends Module {
+  /** @param p - the probability of zeroing an element (default 0.5) */
   constructor(readonly p = 0.5) { super(); checkP('Dropout', p); }
   override forward(x: Tensor): Tensor { return dropout(x, this.p, this.training); }
   override extraRepr(): string { return `p=${pyFloat(this.p)}, inplace=False`; }
@@ -16,6 +17,7 @@ export class Dropout extends Module {
 
 /** Zeroes whole channels of [N, C, H, W] (or [C, H, W]) with probability p in training. */
 export class Dropout2d extends Module {
+  /** @param p - the probability of zeroing a channel (default 0.5) */
   constructor(readonly p = 0.5) { super(); checkP('Dropout2d', p); }
   override forward(x: Tensor): Tensor {
     if (x.ndim !== 3 && x.ndim !== 4) throw inputError(this, '[N, C, H, W] or [C, H, W]', x.shape);

@@ -1,32 +1,49 @@
 // Normalization layers: BatchNorm1d/2d (running statistics as buffers), LayerNorm and GroupNorm.
-import { batchNorm, layerNorm, ones, scope, zeros, type Tensor } from '@flint/core';
+import { batchNorm, checkOptions, layerNorm, ones, optionKeys, scope, type Tensor, zeros } from '@flint/core';
 import { noGrad } from '@flint/autograd';
 import { Module, inputError, pyBool, pyFloat, pyTuple } from '../module.js';
 import { buffer, param, type Parameter } from '../parameter.js';
 
+/** Options of {@link BatchNorm1d} and {@link BatchNorm2d}. */
 export interface BatchNormOptions {
+  /** Added to the variance for numerical stability (default 1e-5). */
   eps?: number;
   /** null: a cumulative moving average (1 / numBatchesTracked). */
   momentum?: number | null;
+  /** Whether the layer has a learnable per-channel scale and shift (default true). */
   affine?: boolean;
+  /** Whether running mean and variance are kept for eval mode (default true). */
   trackRunningStats?: boolean;
+  /** Device of the parameters and buffers (default: the default device). */
   device?: string;
+  /** Dtype of the parameters and buffers (default float32). */
   dtype?: 'float32' | 'float64';
 }
 
 abstract class BatchNormBase extends Module {
+  /** The learnable per-channel scale, [numFeatures], or null. */
   weight: Parameter | null;
+  /** The learnable per-channel shift, [numFeatures], or null. */
   bias: Parameter | null;
+  /** The running mean, a buffer under torch's state-dict name (null without running statistics). */
   declare running_mean: Tensor | null;
+  /** The running variance, a buffer under torch's state-dict name (null without running statistics). */
   declare running_var: Tensor | null;
+  /** Training batches seen, a buffer under torch's state-dict name (null without running statistics). */
   declare num_batches_tracked: Tensor | null;
+  /** Added to the variance for numerical stability. */
   readonly eps: number;
+  /** The running statistics' update factor; null: a cumulative average. */
   readonly momentum: number | null;
+  /** Whether the layer has a learnable per-channel scale and shift. */
   readonly affine: boolean;
+  /** Whether running statistics are kept for eval mode. */
   readonly trackRunningStats: boolean;
 
+  /** @param numFeatures - the number of channels C */
   constructor(readonly numFeatures: number, opts: BatchNormOptions = {}) {
     super();
+    checkOptions(this.constructor.name, opts, optionKeys<BatchNormOptions>()('eps', 'momentum', 'affine', 'trackRunningStats', 'device', 'dtype'));
     const { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true, device, dtype } = opts;
     this.eps = eps;
     this.momentum = momentum;
@@ -39,10 +56,14 @@ abstract class BatchNormBase extends Module {
     this.registerBuffer('running_var', trackRunningStats ? buffer(ones([numFeatures], like)) : null);
     this.registerBuffer('num_batches_tracked', trackRunningStats ? buffer(zeros([], { device, dtype: 'int64' })) : null);
   }
+  /** The running mean, or null. */
   get runningMean(): Tensor | null { return this.running_mean; }
+  /** The running variance, or null. */
   get runningVar(): Tensor | null { return this.running_var; }
+  /** Training batches seen, or null. */
   get numBatchesTracked(): Tensor | null { return this.num_batches_tracked; }
 
+  /** Resets the running statistics: mean 0, variance 1, no batches tracked. */
   resetRunningStats(): void {
     noGrad(() => { this.running_mean?.zero_(); this.running_var?.fill_(1); this.num_batches_tracked?.zero_(); });
   }
@@ -76,6 +97,7 @@ abstract class BatchNormBase extends Module {
 
 /** Batch normalization over [N, C] or [N, C, L]. */
 export class BatchNorm1d extends BatchNormBase {
+  /** Throws unless `x` is [N, C] or [N, C, L] with C = numFeatures. */
   protected checkInput(x: Tensor): void {
     if ((x.ndim !== 2 && x.ndim !== 3) || x.shape[1] !== this.numFeatures) throw inputError(this, `[N, ${this.numFeatures}] or [N, ${this.numFeatures}, L]`, x.shape);
   }
@@ -83,21 +105,37 @@ export class BatchNorm1d extends BatchNormBase {
 
 /** Batch normalization over [N, C, H, W]. */
 export class BatchNorm2d extends BatchNormBase {
+  /** Throws unless `x` is [N, C, H, W] with C = numFeatures. */
   protected checkInput(x: Tensor): void {
     if (x.ndim !== 4 || x.shape[1] !== this.numFeatures) throw inputError(this, `[N, ${this.numFeatures}, H, W]`, x.shape);
   }
 }
 
+/**
+ * Options of {@link LayerNorm}.
+ * @property eps - added to the variance for numerical stability (default 1e-5)
+ * @property elementwiseAffine - whether the layer has a learnable scale (and shift) per element (default true)
+ * @property bias - whether the affine part has a shift (default true)
+ * @property device - device of the parameters (default: the default device)
+ * @property dtype - dtype of the parameters (default float32)
+ */
 export interface LayerNormOptions { eps?: number; elementwiseAffine?: boolean; bias?: boolean; device?: string; dtype?: 'float32' | 'float64' }
 
 /** Normalizes over the trailing `normalizedShape` dims. */
 export class LayerNorm extends Module {
+  /** The learnable scale, shaped like `normalizedShape`, or null. */
   weight: Parameter | null;
+  /** The learnable shift, shaped like `normalizedShape`, or null. */
   bias: Parameter | null;
+  /** The trailing dims normalized over. */
   readonly normalizedShape: number[];
+  /** Added to the variance for numerical stability. */
   readonly eps: number;
+  /** Whether the layer has a learnable scale (and shift). */
   readonly elementwiseAffine: boolean;
-  constructor(normalizedShape: number | readonly number[], { eps = 1e-5, elementwiseAffine = true, bias = true, device, dtype }: LayerNormOptions = {}) {
+  constructor(normalizedShape: number | readonly number[], o: LayerNormOptions = {}) {
+    checkOptions('LayerNorm', o, ['eps', 'elementwiseAffine', 'bias', 'device', 'dtype']);
+    const { eps = 1e-5, elementwiseAffine = true, bias = true, device, dtype } = o;
     super();
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     this.eps = eps;
@@ -113,15 +151,32 @@ export class LayerNorm extends Module {
   override extraRepr(): string { return `${pyTuple(this.normalizedShape)}, eps=${pyFloat(this.eps)}, elementwise_affine=${pyBool(this.elementwiseAffine)}`; }
 }
 
+/**
+ * Options of {@link GroupNorm}.
+ * @property eps - added to the variance for numerical stability (default 1e-5)
+ * @property affine - whether the layer has a learnable per-channel scale and shift (default true)
+ * @property device - device of the parameters (default: the default device)
+ * @property dtype - dtype of the parameters (default float32)
+ */
 export interface GroupNormOptions { eps?: number; affine?: boolean; device?: string; dtype?: 'float32' | 'float64' }
 
 /** Normalizes each group of numChannels / numGroups channels of [N, C, *]. */
 export class GroupNorm extends Module {
+  /** The learnable per-channel scale, [numChannels], or null. */
   weight: Parameter | null;
+  /** The learnable per-channel shift, [numChannels], or null. */
   bias: Parameter | null;
+  /** Added to the variance for numerical stability. */
   readonly eps: number;
+  /** Whether the layer has a learnable per-channel scale and shift. */
   readonly affine: boolean;
-  constructor(readonly numGroups: number, readonly numChannels: number, { eps = 1e-5, affine = true, device, dtype }: GroupNormOptions = {}) {
+  /**
+   * @param numGroups - the number of groups the channels are split into
+   * @param numChannels - the number of channels C of the input, divisible by numGroups
+   */
+  constructor(readonly numGroups: number, readonly numChannels: number, o: GroupNormOptions = {}) {
+    checkOptions('GroupNorm', o, ['eps', 'affine', 'device', 'dtype']);
+    const { eps = 1e-5, affine = true, device, dtype } = o;
     super();
     if (!Number.isInteger(numGroups) || numGroups < 1 || numChannels % numGroups) throw new Error(`GroupNorm: num_channels (${numChannels}) must be divisible by num_groups (${numGroups})`);
     this.eps = eps;

@@ -1,5 +1,5 @@
 // Pooling layers over [N, C, H, W] (or [C, H, W]).
-import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type Tensor, type ValuesIndices } from '@flint/core';
+import { adaptiveAvgPool2d, avgPool2d, checkOptions, maxPool2d, type Tensor, type ValuesIndices } from '@flint/core';
 import { Module, inputError, pyBool, pyTuple } from '../module.js';
 
 type Size = number | readonly number[];
@@ -9,16 +9,32 @@ function check4d(m: Module, x: Tensor): void {
   if (x.ndim !== 3 && x.ndim !== 4) throw inputError(m, '[N, C, H, W] or [C, H, W]', x.shape);
 }
 
+/**
+ * Options of {@link MaxPool2d}.
+ * @property stride - step of the window (default: the kernel size)
+ * @property padding - implicit -inf padding on both sides (default 0)
+ * @property dilation - spacing between window elements (default 1)
+ * @property returnIndices - also return the flat index of each maximum (default false)
+ * @property ceilMode - round the output size up instead of down (default false)
+ */
 export interface MaxPool2dOptions { stride?: Size | null; padding?: Size; dilation?: Size; returnIndices?: boolean; ceilMode?: boolean }
 
 /** Max pooling; with returnIndices: true its forward gives { values, indices } (typed so: MaxPool2d<true>). */
 export class MaxPool2d<R extends boolean = false> extends Module {
+  /** Step of the window. */
   readonly stride: Size;
+  /** Implicit -inf padding on both sides. */
   readonly padding: Size;
+  /** Spacing between window elements. */
   readonly dilation: Size;
+  /** Whether forward also returns the indices of the maxima. */
   readonly returnIndices: boolean;
+  /** Whether the output size is rounded up. */
   readonly ceilMode: boolean;
-  constructor(readonly kernelSize: Size, { stride = null, padding = 0, dilation = 1, returnIndices = false as R, ceilMode = false }: MaxPool2dOptions & { returnIndices?: R } = {}) {
+  /** @param kernelSize - the window size, one number or [kh, kw] */
+  constructor(readonly kernelSize: Size, o: MaxPool2dOptions & { returnIndices?: R } = {}) {
+    checkOptions('MaxPool2d', o, ['stride', 'padding', 'dilation', 'returnIndices', 'ceilMode']);
+    const { stride = null, padding = 0, dilation = 1, returnIndices = false as R, ceilMode = false } = o;
     super();
     this.stride = stride ?? kernelSize;
     this.padding = padding;
@@ -37,15 +53,32 @@ export class MaxPool2d<R extends boolean = false> extends Module {
   }
 }
 
+/**
+ * Options of {@link AvgPool2d}.
+ * @property stride - step of the window (default: the kernel size)
+ * @property padding - implicit zero padding on both sides (default 0)
+ * @property ceilMode - round the output size up instead of down (default false)
+ * @property countIncludePad - count the padding in the divisor (default true)
+ * @property divisorOverride - divide by this instead of the window size (default null)
+ */
 export interface AvgPool2dOptions { stride?: Size | null; padding?: Size; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }
 
+/** Average pooling over [N, C, H, W] (or [C, H, W]). */
 export class AvgPool2d extends Module {
+  /** Step of the window. */
   readonly stride: Size;
+  /** Implicit zero padding on both sides. */
   readonly padding: Size;
+  /** Whether the output size is rounded up. */
   readonly ceilMode: boolean;
+  /** Whether the padding counts in the divisor. */
   readonly countIncludePad: boolean;
+  /** A divisor used instead of the window size, or null. */
   readonly divisorOverride: number | null;
-  constructor(readonly kernelSize: Size, { stride = null, padding = 0, ceilMode = false, countIncludePad = true, divisorOverride = null }: AvgPool2dOptions = {}) {
+  /** @param kernelSize - the window size, one number or [kh, kw] */
+  constructor(readonly kernelSize: Size, o: AvgPool2dOptions = {}) {
+    checkOptions('AvgPool2d', o, ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride']);
+    const { stride = null, padding = 0, ceilMode = false, countIncludePad = true, divisorOverride = null } = o;
     super();
     this.stride = stride ?? kernelSize;
     this.padding = padding;
@@ -60,7 +93,9 @@ export class AvgPool2d extends Module {
   override extraRepr(): string { return `kernel_size=${show(this.kernelSize)}, stride=${show(this.stride)}, padding=${show(this.padding)}`; }
 }
 
+/** Average pooling to a fixed output size, whatever the input size. */
 export class AdaptiveAvgPool2d extends Module {
+  /** @param outputSize - the output's [H, W] (one number for both; null keeps the input's size) */
   constructor(readonly outputSize: number | readonly (number | null)[]) { super(); }
   override forward(x: Tensor): Tensor { check4d(this, x); return adaptiveAvgPool2d(x, this.outputSize); }
   override extraRepr(): string {

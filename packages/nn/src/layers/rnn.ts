@@ -2,34 +2,53 @@
 // (GRU: r, z, n; LSTM: i, f, g, o). Each layer/direction projects the whole input sequence with one
 // matmul up front; the time loop then does one [B, H] x [H, G] matmul per step, then the gates (fused
 // gruCell/lstmCell ops for GRU and LSTM, which backends may run as one kernel).
-import { cat, dropout, gruCell, lstmCell, stack, scope, zeros, type Tensor } from '@flint/core';
+import { cat, checkOptions, dropout, gruCell, lstmCell, optionKeys, stack, scope, zeros, type Tensor } from '@flint/core';
 import { uniform_ } from '../init.js';
 import { Module, fmt, inputError, pyBool, pyFloat } from '../module.js';
 import { param, type Parameter } from '../parameter.js';
 
 type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
 
+/** Options of {@link RNN}, {@link LSTM} and {@link GRU}, torch's keyword arguments in camelCase. */
 export interface RNNOptions {
+  /** Number of stacked layers (default 1). */
   numLayers?: number;
+  /** Whether the layers have biases (default true). */
   bias?: boolean;
   /** Input and output as [batch, seq, feature] instead of [seq, batch, feature]. */
   batchFirst?: boolean;
   /** Dropout on the outputs of every layer but the last, in training. */
   dropout?: number;
+  /** Run a second set of layers over the reversed sequence and concatenate (default false). */
   bidirectional?: boolean;
+  /** Device of the parameters (default: the default device). */
   device?: string;
+  /** Dtype of the parameters (default float32). */
   dtype?: 'float32' | 'float64';
 }
+
+const RNN_KEYS = optionKeys<RNNOptions>()('numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'device', 'dtype');
 
 interface Run { output: Tensor; h: Tensor; c: Tensor | null }
 
 abstract class RNNBase extends Module {
+  /** Number of stacked layers. */
   readonly numLayers: number;
+  /** Whether the layers have biases. */
   readonly bias: boolean;
+  /** Whether input and output are [batch, seq, feature]. */
   readonly batchFirst: boolean;
+  /** Dropout on the outputs of every layer but the last, in training. */
   readonly dropout: number;
+  /** Whether a second set of layers runs over the reversed sequence. */
   readonly bidirectional: boolean;
 
+  /**
+   * @param mode - the cell: `'RNN_TANH'`, `'RNN_RELU'`, `'LSTM'` or `'GRU'`
+   * @param inputSize - features of each input step
+   * @param hiddenSize - features of the hidden state
+   * @param opts - layers, bias, batchFirst, dropout, bidirectional, device, dtype
+   */
   constructor(readonly mode: Mode, readonly inputSize: number, readonly hiddenSize: number, opts: RNNOptions = {}) {
     super();
     const { numLayers = 1, bias = true, batchFirst = false, dropout = 0, bidirectional = false, device, dtype } = opts;
@@ -58,6 +77,7 @@ abstract class RNNBase extends Module {
     this.resetParameters();
   }
 
+  /** Reinitialises every weight and bias from U(-1/sqrt(hiddenSize), 1/sqrt(hiddenSize)), as torch does. */
   resetParameters(): void {
     const stdv = 1 / Math.sqrt(this.hiddenSize);
     for (const p of this.parameters()) uniform_(p, -stdv, stdv);
@@ -67,6 +87,9 @@ abstract class RNNBase extends Module {
     return ((this as unknown as Record<string, Parameter | null>)[`${kind}_l${l}${d ? '_reverse' : ''}`]) ?? null;
   }
 
+  /**
+   * Runs every layer (and direction) over the sequence from the initial states; returns the output and final states.
+   */
   protected run(input: Tensor, h0: Tensor | undefined, c0: Tensor | undefined): Run {
     const D = this.bidirectional ? 2 : 1, H = this.hiddenSize;
     if ((input.ndim !== 2 && input.ndim !== 3) || input.shape[input.ndim - 1] !== this.inputSize) {
@@ -144,11 +167,16 @@ abstract class RNNBase extends Module {
   }
 }
 
+/**
+ * Options of {@link RNN}.
+ * @property nonlinearity - `'tanh'` (default) or `'relu'`
+ */
 export interface ElmanOptions extends RNNOptions { nonlinearity?: 'tanh' | 'relu' }
 
 /** Elman RNN: h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh) (or relu). */
 export class RNN extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, opts: ElmanOptions = {}) {
+    checkOptions('RNN', opts, [...RNN_KEYS, 'nonlinearity']);
     const nl = opts.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu') throw new Error(`RNN: unknown nonlinearity '${String(nl)}' (use 'tanh' or 'relu')`);
     super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', inputSize, hiddenSize, opts);
@@ -162,7 +190,7 @@ export class RNN extends RNNBase {
 
 /** Gated recurrent unit (gates r, z, n). */
 export class GRU extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) { super('GRU', inputSize, hiddenSize, opts); }
+  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) { checkOptions('GRU', opts, RNN_KEYS); super('GRU', inputSize, hiddenSize, opts); }
   /** Returns [output, hN]. */
   override forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor] {
     const r = this.run(input, h0 ?? undefined, undefined);
@@ -172,7 +200,7 @@ export class GRU extends RNNBase {
 
 /** Long short-term memory (gates i, f, g, o). */
 export class LSTM extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) { super('LSTM', inputSize, hiddenSize, opts); }
+  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) { checkOptions('LSTM', opts, RNN_KEYS); super('LSTM', inputSize, hiddenSize, opts); }
   /** Returns [output, [hN, cN]]. */
   override forward(input: Tensor, state?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]] {
     const r = this.run(input, state?.[0], state?.[1]);

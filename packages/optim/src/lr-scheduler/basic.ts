@@ -1,4 +1,5 @@
 // Multiplicative schedules: StepLR, MultiStepLR, ExponentialLR, LinearLR, LambdaLR (torch 1.13's formulas).
+import { checkOptions } from '@flint/core';
 import { OptimizerError } from '../errors.js';
 import { LRScheduler, lrOf, num, perGroup } from './scheduler.js';
 import type { SchedulableOptimizer, SchedulerStateDict } from './scheduler.js';
@@ -7,9 +8,13 @@ const lrs = (s: LRScheduler): number[] => s.optimizer.paramGroups.map(lrOf);
 
 /** Multiply the lr by gamma every `stepSize` epochs. */
 export class StepLR extends LRScheduler {
+  /** Epochs between decays. */
   stepSize: number;
+  /** Factor the lr is multiplied by at each decay. */
   gamma: number;
-  constructor(optimizer: SchedulableOptimizer, stepSize: number, { gamma = 0.1, lastEpoch = -1 }: { gamma?: number; lastEpoch?: number } = {}) {
+  constructor(optimizer: SchedulableOptimizer, stepSize: number, o: { gamma?: number; lastEpoch?: number } = {}) {
+    checkOptions('StepLR', o, ['gamma', 'lastEpoch']);
+    const { gamma = 0.1, lastEpoch = -1 } = o;
     if (!Number.isInteger(stepSize) || stepSize < 1) throw new TypeError(`StepLR: stepSize must be a positive integer (new StepLR(optimizer, stepSize, { gamma })), got ${typeof stepSize === 'object' ? JSON.stringify(stepSize) : String(stepSize)}`);
     super(optimizer, lastEpoch);
     this.stepSize = stepSize;
@@ -24,14 +29,19 @@ export class StepLR extends LRScheduler {
     return this.baseLrs.map((b) => b * this.gamma ** Math.floor(this.lastEpoch / this.stepSize));
   }
   protected override extraState(): SchedulerStateDict { return { step_size: this.stepSize, gamma: this.gamma }; }
+  /** Restores `step_size` and `gamma`. */
   protected override loadExtra(sd: SchedulerStateDict): void { this.stepSize = num(sd, 'step_size', this.stepSize); this.gamma = num(sd, 'gamma', this.gamma); }
 }
 
 /** Multiply the lr by gamma at each milestone (a milestone listed twice multiplies by gamma twice). */
 export class MultiStepLR extends LRScheduler {
+  /** The epochs at which the lr is decayed, sorted. */
   milestones: number[];
+  /** Factor the lr is multiplied by at each milestone. */
   gamma: number;
-  constructor(optimizer: SchedulableOptimizer, milestones: readonly number[], { gamma = 0.1, lastEpoch = -1 }: { gamma?: number; lastEpoch?: number } = {}) {
+  constructor(optimizer: SchedulableOptimizer, milestones: readonly number[], o: { gamma?: number; lastEpoch?: number } = {}) {
+    checkOptions('MultiStepLR', o, ['gamma', 'lastEpoch']);
+    const { gamma = 0.1, lastEpoch = -1 } = o;
     super(optimizer, lastEpoch);
     this.milestones = [...milestones].sort((a, b) => a - b);
     this.gamma = gamma;
@@ -53,6 +63,7 @@ export class MultiStepLR extends LRScheduler {
     for (const m of this.milestones) milestones[m] = (milestones[m] ?? 0) + 1;
     return { milestones, gamma: this.gamma };
   }
+  /** Restores `milestones` (torch's counter of milestones) and `gamma`. */
   protected override loadExtra(sd: SchedulerStateDict): void {
     const m = sd.milestones;
     if (m && typeof m === 'object' && !Array.isArray(m)) {
@@ -64,8 +75,11 @@ export class MultiStepLR extends LRScheduler {
 
 /** Multiply the lr by gamma every epoch. */
 export class ExponentialLR extends LRScheduler {
+  /** Factor the lr is multiplied by every epoch. */
   gamma: number;
-  constructor(optimizer: SchedulableOptimizer, gamma: number, { lastEpoch = -1 }: { lastEpoch?: number } = {}) {
+  constructor(optimizer: SchedulableOptimizer, gamma: number, o: { lastEpoch?: number } = {}) {
+    checkOptions('ExponentialLR', o, ['lastEpoch']);
+    const { lastEpoch = -1 } = o;
     super(optimizer, lastEpoch);
     this.gamma = gamma;
     this.initialStep();
@@ -76,17 +90,30 @@ export class ExponentialLR extends LRScheduler {
   }
   protected override closedFormLr(): number[] { return this.baseLrs.map((b) => b * this.gamma ** this.lastEpoch); }
   protected override extraState(): SchedulerStateDict { return { gamma: this.gamma }; }
+  /** Restores `gamma`. */
   protected override loadExtra(sd: SchedulerStateDict): void { this.gamma = num(sd, 'gamma', this.gamma); }
 }
 
+/**
+ * Options of {@link LinearLR}.
+ * @property startFactor - the lr's multiplier at the first epoch, in [0, 1] (default 1/3)
+ * @property endFactor - the multiplier reached after `totalIters` epochs, in [0, 1] (default 1)
+ * @property totalIters - epochs over which the multiplier moves (default 5)
+ * @property lastEpoch - the epoch to resume from (default -1: start)
+ */
 export interface LinearLROptions { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number }
 
 /** Scale the lr linearly from startFactor to endFactor over totalIters epochs (warm-up), then hold. */
 export class LinearLR extends LRScheduler {
+  /** The lr's multiplier at the first epoch. */
   startFactor: number;
+  /** The multiplier reached after `totalIters` epochs. */
   endFactor: number;
+  /** Epochs over which the multiplier moves from `startFactor` to `endFactor`. */
   totalIters: number;
-  constructor(optimizer: SchedulableOptimizer, { startFactor = 1 / 3, endFactor = 1, totalIters = 5, lastEpoch = -1 }: LinearLROptions = {}) {
+  constructor(optimizer: SchedulableOptimizer, o: LinearLROptions = {}) {
+    checkOptions('LinearLR', o, ['startFactor', 'endFactor', 'totalIters', 'lastEpoch']);
+    const { startFactor = 1 / 3, endFactor = 1, totalIters = 5, lastEpoch = -1 } = o;
     if (startFactor > 1 || startFactor < 0) throw new OptimizerError(`LinearLR: startFactor ${startFactor} must be in [0, 1]`);
     if (endFactor > 1 || endFactor < 0) throw new OptimizerError(`LinearLR: endFactor ${endFactor} must be in [0, 1]`);
     super(optimizer, lastEpoch);
@@ -106,6 +133,7 @@ export class LinearLR extends LRScheduler {
     return this.baseLrs.map((b) => b * (s + ((e - s) * Math.min(n, this.lastEpoch)) / n));
   }
   protected override extraState(): SchedulerStateDict { return { start_factor: this.startFactor, end_factor: this.endFactor, total_iters: this.totalIters }; }
+  /** Restores `start_factor`, `end_factor` and `total_iters`. */
   protected override loadExtra(sd: SchedulerStateDict): void {
     this.startFactor = num(sd, 'start_factor', this.startFactor);
     this.endFactor = num(sd, 'end_factor', this.endFactor);
@@ -115,8 +143,11 @@ export class LinearLR extends LRScheduler {
 
 /** lr = initial lr × lrLambda(epoch); one function for all groups or one per group. */
 export class LambdaLR extends LRScheduler {
+  /** One multiplier function per parameter group, of the epoch. */
   lrLambdas: ((epoch: number) => number)[];
-  constructor(optimizer: SchedulableOptimizer, lrLambda: ((epoch: number) => number) | readonly ((epoch: number) => number)[], { lastEpoch = -1 }: { lastEpoch?: number } = {}) {
+  constructor(optimizer: SchedulableOptimizer, lrLambda: ((epoch: number) => number) | readonly ((epoch: number) => number)[], o: { lastEpoch?: number } = {}) {
+    checkOptions('LambdaLR', o, ['lastEpoch']);
+    const { lastEpoch = -1 } = o;
     super(optimizer, lastEpoch);
     this.lrLambdas = perGroup('LambdaLR', 'lrLambda', optimizer, lrLambda);
     this.initialStep();

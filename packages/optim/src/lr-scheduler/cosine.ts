@@ -1,4 +1,5 @@
 // Annealing schedules: CosineAnnealingLR (torch's recursive form) and OneCycleLR (with momentum cycling).
+import { checkOptions, optionKeys } from '@flint/core';
 import { OptimizerError } from '../errors.js';
 import { snake } from '../keys.js';
 import { LRScheduler, lrOf, num, perGroup } from './scheduler.js';
@@ -9,9 +10,13 @@ import type { SchedulableOptimizer, SchedulerStateDict } from './scheduler.js';
  * Computed recursively from the current lr, as torch does, so it composes with other schedulers.
  */
 export class CosineAnnealingLR extends LRScheduler {
+  /** Epochs from the initial lr down to `etaMin` (half a cosine period). */
   TMax: number;
+  /** The lowest learning rate. */
   etaMin: number;
-  constructor(optimizer: SchedulableOptimizer, TMax: number, { etaMin = 0, lastEpoch = -1 }: { etaMin?: number; lastEpoch?: number } = {}) {
+  constructor(optimizer: SchedulableOptimizer, TMax: number, o: { etaMin?: number; lastEpoch?: number } = {}) {
+    checkOptions('CosineAnnealingLR', o, ['etaMin', 'lastEpoch']);
+    const { etaMin = 0, lastEpoch = -1 } = o;
     super(optimizer, lastEpoch);
     this.TMax = TMax;
     this.etaMin = etaMin;
@@ -28,20 +33,27 @@ export class CosineAnnealingLR extends LRScheduler {
     return this.baseLrs.map((b) => this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.lastEpoch) / this.TMax))) / 2);
   }
   protected override extraState(): SchedulerStateDict { return { T_max: this.TMax, eta_min: this.etaMin }; }
+  /** Restores `T_max` and `eta_min`. */
   protected override loadExtra(sd: SchedulerStateDict): void { this.TMax = num(sd, 'T_max', this.TMax); this.etaMin = num(sd, 'eta_min', this.etaMin); }
 }
 
+/** Options of {@link OneCycleLR}, torch's keyword arguments in camelCase. */
 export interface OneCycleLROptions {
   /** Steps in the cycle; or give epochs and stepsPerEpoch. */
   totalSteps?: number;
+  /** Epochs in the cycle (with `stepsPerEpoch`, instead of `totalSteps`). */
   epochs?: number;
+  /** Steps per epoch (with `epochs`, instead of `totalSteps`). */
   stepsPerEpoch?: number;
   /** Fraction of the cycle spent increasing the lr. */
   pctStart?: number;
+  /** How the lr moves between phases: cosine (default) or linear. */
   annealStrategy?: 'cos' | 'linear';
   /** Cycle momentum (SGD, RMSprop) or beta1 (Adam, AdamW) inversely to the lr. */
   cycleMomentum?: boolean;
+  /** The lowest momentum (or beta1), reached at the peak lr; per group or one for all (default 0.85). */
   baseMomentum?: number | readonly number[];
+  /** The highest momentum (or beta1), at the start and end; per group or one for all (default 0.95). */
   maxMomentum?: number | readonly number[];
   /** initial lr = maxLr / divFactor. */
   divFactor?: number;
@@ -49,6 +61,7 @@ export interface OneCycleLROptions {
   finalDivFactor?: number;
   /** A third phase annealing from the initial lr to the min lr (fast.ai's schedule otherwise). */
   threePhase?: boolean;
+  /** The step to resume from (default -1: start). */
   lastEpoch?: number;
 }
 
@@ -57,14 +70,21 @@ const phase = (endStep: number, startLr: string, endLr: string, startMomentum: s
 
 /** The 1cycle policy (Smith & Topin): up to maxLr, then annealed far below the initial lr; set per batch. */
 export class OneCycleLR extends LRScheduler {
+  /** Steps in the whole cycle. */
   totalSteps: number;
+  /** The cycle's phases: where each ends and the group keys its lr and momentum move between. */
   readonly phases: Phase[];
+  /** Interpolates from `start` to `end` at fraction `pct` of a phase (cosine or linear). */
   readonly anneal: (start: number, end: number, pct: number) => number;
+  /** `'cos'` or `'linear'`, as given. */
   readonly annealStrategy: 'cos' | 'linear';
+  /** Whether momentum (or beta1) is cycled inversely to the lr. */
   readonly cycleMomentum: boolean;
+  /** Whether the optimizer's momentum is `betas[0]` (Adam, AdamW) rather than `momentum`. */
   readonly useBeta1: boolean;
 
   constructor(optimizer: SchedulableOptimizer, maxLr: number | readonly number[], o: OneCycleLROptions = {}) {
+    checkOptions('OneCycleLR', o, optionKeys<OneCycleLROptions>()('totalSteps', 'epochs', 'stepsPerEpoch', 'pctStart', 'annealStrategy', 'cycleMomentum', 'baseMomentum', 'maxMomentum', 'divFactor', 'finalDivFactor', 'threePhase', 'lastEpoch'));
     const { pctStart = 0.3, annealStrategy = 'cos', cycleMomentum = true, baseMomentum = 0.85, maxMomentum = 0.95, divFactor = 25, finalDivFactor = 1e4, threePhase = false, lastEpoch = -1 } = o;
     const totalSteps = oneCycleSteps(o);
     if (!(pctStart >= 0 && pctStart <= 1)) throw new OptimizerError(`OneCycleLR: pctStart must be a number in [0, 1], got ${pctStart}`);
@@ -124,6 +144,7 @@ export class OneCycleLR extends LRScheduler {
     return { total_steps: this.totalSteps, cycle_momentum: this.cycleMomentum, use_beta1: this.useBeta1, anneal_strategy: this.annealStrategy,
       _schedule_phases: this.phases.map((p) => ({ end_step: p.endStep, start_lr: snake(p.startLr), end_lr: snake(p.endLr), start_momentum: snake(p.startMomentum), end_momentum: snake(p.endMomentum) })) };
   }
+  /** Restores `total_steps`. */
   protected override loadExtra(sd: SchedulerStateDict): void { this.totalSteps = num(sd, 'total_steps', this.totalSteps); }
 }
 

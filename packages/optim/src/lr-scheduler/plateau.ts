@@ -1,8 +1,10 @@
 // ReduceLROnPlateau: cut the lr when a metric stops improving (torch 1.13's, fed the metric each epoch).
+import { checkOptions, optionKeys } from '@flint/core';
 import { OptimizerError } from '../errors.js';
 import { lrOf, num, perGroup } from './scheduler.js';
 import type { SchedulableOptimizer, Scheduler, SchedulerStateDict } from './scheduler.js';
 
+/** Options of {@link ReduceLROnPlateau}, torch's keyword arguments in camelCase. */
 export interface ReduceLROnPlateauOptions {
   /** 'min': the metric should fall (a loss); 'max': rise (an accuracy). */
   mode?: 'min' | 'max';
@@ -12,30 +14,46 @@ export interface ReduceLROnPlateauOptions {
   patience?: number;
   /** How much better counts as better: relative (best × (1 ∓ threshold)) or absolute (best ∓ threshold). */
   threshold?: number;
+  /** Whether `threshold` is relative (`'rel'`, default) or absolute (`'abs'`). */
   thresholdMode?: 'rel' | 'abs';
   /** Epochs to wait after a cut before counting bad epochs again. */
   cooldown?: number;
+  /** The lowest lr, per group or one for all (default 0). */
   minLr?: number | readonly number[];
   /** Cuts smaller than eps are skipped. */
   eps?: number;
 }
 
 export class ReduceLROnPlateau implements Scheduler {
+  /** `'min'`: the metric should fall; `'max'`: rise. */
   mode: 'min' | 'max';
+  /** Multiplier applied to the lr at each cut. */
   factor: number;
+  /** Epochs without improvement tolerated before a cut. */
   patience: number;
+  /** How much better counts as an improvement. */
   threshold: number;
+  /** Whether `threshold` is relative or absolute. */
   thresholdMode: 'rel' | 'abs';
+  /** Epochs to wait after a cut before counting bad epochs again. */
   cooldown: number;
+  /** The lowest lr of each group. */
   minLrs: number[];
+  /** Cuts smaller than this are skipped. */
   eps: number;
+  /** The best metric seen so far. */
   best: number;
+  /** Consecutive epochs without improvement. */
   numBadEpochs = 0;
+  /** Epochs of cooldown left. */
   cooldownCounter = 0;
+  /** Epochs stepped so far. */
   lastEpoch = 0;
   private lastLr: number[];
 
+  /** @param optimizer - the optimizer whose learning rates are cut */
   constructor(readonly optimizer: SchedulableOptimizer, o: ReduceLROnPlateauOptions = {}) {
+    checkOptions('ReduceLROnPlateau', o, optionKeys<ReduceLROnPlateauOptions>()('mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps'));
     const { mode = 'min', factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = 'rel', cooldown = 0, minLr = 0, eps = 1e-8 } = o;
     if (factor >= 1) throw new OptimizerError(`ReduceLROnPlateau: factor must be < 1, got ${factor}`);
     checkModes(mode, thresholdMode);
@@ -80,14 +98,17 @@ export class ReduceLROnPlateau implements Scheduler {
     });
   }
 
+  /** The learning rates after the last step, one per group. */
   getLastLr(): number[] { return [...this.lastLr]; }
 
+  /** The state in torch's layout (snake_case keys). */
   stateDict(): SchedulerStateDict {
     return { factor: this.factor, min_lrs: [...this.minLrs], patience: this.patience, cooldown: this.cooldown, cooldown_counter: this.cooldownCounter,
       mode: this.mode, threshold: this.threshold, threshold_mode: this.thresholdMode, best: this.best, num_bad_epochs: this.numBadEpochs,
       mode_worse: this.worst(), eps: this.eps, last_epoch: this.lastEpoch, _last_lr: [...this.lastLr] };
   }
 
+  /** Restores a state from {@link ReduceLROnPlateau.stateDict} (or torch's). */
   loadStateDict(sd: SchedulerStateDict): void {
     if (sd.mode === 'min' || sd.mode === 'max') this.mode = sd.mode;
     if (sd.threshold_mode === 'rel' || sd.threshold_mode === 'abs') this.thresholdMode = sd.threshold_mode;

@@ -5,7 +5,9 @@ import { OptimizerError } from '../errors.js';
 
 /** What a scheduler needs of an optimizer: mutable parameter groups, and its defaults (to find momentum). */
 export interface SchedulableOptimizer {
+  /** The parameter groups whose `lr` (and momentum) the scheduler sets. */
   paramGroups: { [key: string]: unknown }[];
+  /** The optimizer's defaults (to tell momentum from `betas`). */
   readonly defaults: object;
 }
 
@@ -14,22 +16,35 @@ export type SchedulerStateDict = Record<string, unknown>;
 
 /** Every scheduler: step it once per epoch (or batch), after optimizer.step(). */
 export interface Scheduler {
+  /** The optimizer whose learning rates this scheduler sets. */
   readonly optimizer: SchedulableOptimizer;
+  /** Advances the schedule one epoch (or batch) and writes the new learning rates. */
   step(): void;
+  /** The learning rates the last step set, one per group. */
   getLastLr(): number[];
+  /** The scheduler's state in torch's layout, to save and resume. */
   stateDict(): SchedulerStateDict;
+  /** Restores a state from `stateDict()` (this library's or torch's). */
   loadStateDict(sd: SchedulerStateDict): void;
 }
 
 export const lrOf = (g: { [key: string]: unknown }): number => g.lr as number;
 
 export abstract class LRScheduler implements Scheduler {
+  /** Each group's initial lr (`initialLr`), the base of the closed forms. */
   baseLrs: number[];
+  /** The epoch the last step reached (-1 before the first). */
   lastEpoch: number;
+  /** Steps taken, torch's `_step_count`. */
   protected stepCount = 0;
+  /** The learning rates the last step set. */
   protected lastLr: number[] = [];
 
-  /** Subclasses set their fields, then call `this.initialStep()` (torch's base constructor does it). */
+  /**
+   * Subclasses set their fields, then call `this.initialStep()` (torch's base constructor does it).
+   * @param optimizer - the optimizer whose learning rates the scheduler sets
+   * @param lastEpoch - the epoch to resume from (default -1: start; resuming needs each group's `initialLr`)
+   */
   protected constructor(readonly optimizer: SchedulableOptimizer, lastEpoch = -1) {
     const groups = optimizer.paramGroups;
     groups.forEach((g, i) => {
@@ -69,10 +84,12 @@ export abstract class LRScheduler implements Scheduler {
   /** The learning rates the last step set, one per group. */
   getLastLr(): number[] { return [...this.lastLr]; }
 
+  /** The state in torch's layout: `base_lrs`, `last_epoch`, `_step_count`, `_last_lr` and the subclass's fields. */
   stateDict(): SchedulerStateDict {
     return { base_lrs: [...this.baseLrs], last_epoch: this.lastEpoch, _step_count: this.stepCount, _last_lr: [...this.lastLr], ...this.extraState() };
   }
 
+  /** Restores a state from {@link LRScheduler.stateDict} (or torch's). */
   loadStateDict(sd: SchedulerStateDict): void {
     if (Array.isArray(sd.base_lrs)) this.baseLrs = [...(sd.base_lrs as number[])];
     if (typeof sd.last_epoch === 'number') this.lastEpoch = sd.last_epoch;
@@ -83,6 +100,7 @@ export abstract class LRScheduler implements Scheduler {
 
   /** A subclass's own fields, under torch's names. */
   protected extraState(): SchedulerStateDict { return {}; }
+  /** Restores the subclass's own fields from a state dict; the counterpart of `extraState`. */
   protected loadExtra(_sd: SchedulerStateDict): void {}
 }
 

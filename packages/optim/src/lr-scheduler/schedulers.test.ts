@@ -93,3 +93,18 @@ describe('composition and errors', () => {
     expect(() => new S.OneCycleLR(new Adagrad([param()]), 0.1, { totalSteps: 5 })).toThrow(/must support momentum/);
   });
 });
+
+describe('unknown option keys', () => {
+  const opt = (): SGD => new SGD([F.keep(F.zeros([2]).requiresGrad_())], { lr: 0.1 });
+  const loose = (o: Record<string, unknown>): never => o as never;
+  it.each([
+    ['StepLR', () => new S.StepLR(opt(), 2, loose({ gama: 0.5 })), /StepLR: unknown option 'gama' \(did you mean 'gamma'\?\)/],
+    ['CosineAnnealingLR', () => new S.CosineAnnealingLR(opt(), 10, loose({ eta_min: 0.001 })), /CosineAnnealingLR: unknown option 'eta_min' \(did you mean 'etaMin'\?\)/],
+    ['LinearLR', () => new S.LinearLR(opt(), loose({ total_iters: 3 })), /LinearLR: unknown option 'total_iters' \(did you mean 'totalIters'\?\)/],
+    ['OneCycleLR', () => new S.OneCycleLR(opt(), 0.1, loose({ totalSteps: 10, pct_start: 0.2 })), /OneCycleLR: unknown option 'pct_start' \(did you mean 'pctStart'\?\)/],
+    ['ReduceLROnPlateau', () => new S.ReduceLROnPlateau(opt(), loose({ min_lr: 0.001 })), /ReduceLROnPlateau: unknown option 'min_lr' \(did you mean 'minLr'\?\)/],
+  ])('%s rejects a misspelt option', (_name, make, message) => {
+    expect(make).toThrow(TypeError);
+    expect(make).toThrow(message);
+  });
+});

@@ -13,9 +13,19 @@ import { sum } from '../reduce.js';
 import { contig } from '../util.js';
 import type { IntPair, Windows } from './util.js';
 import { batched4d, im2col, pair, requireSameFloat, requireSameNumeric, windowIndex } from './util.js';
+import { checkOptions, optionKeys } from '../../names.js';
 
+/** conv2d's padding: a number or [h, w], or `'same'` / `'valid'`. */
 export type ConvPadding = IntPair | 'same' | 'valid';
+/**
+ * Options of {@link conv2d}, torch's keyword arguments in camelCase.
+ * @property stride - step of the kernel, a number or [h, w] (default 1)
+ * @property padding - zero padding on both sides, or `'same'` / `'valid'` (default 0)
+ * @property dilation - spacing between kernel elements (default 1)
+ * @property groups - blocked connections from input to output channels (default 1)
+ */
 export interface Conv2dOptions { stride?: IntPair; padding?: ConvPadding; dilation?: IntPair; groups?: number }
+const CONV2D_KEYS = optionKeys<Conv2dOptions>()('stride', 'padding', 'dilation', 'groups');
 
 /** Options resolved to pairs; 'same' becomes symmetric padding plus `extra` rows/cols on the bottom/right. */
 interface Resolved { stride: [number, number]; padding: [number, number]; extra: [number, number]; dilation: [number, number]; groups: number }
@@ -76,6 +86,7 @@ const as4d = (x: Tensor): Tensor => (x.ndim === 3 ? x.unsqueeze(0) : x);
 
 /** torch.nn.functional.conv2d: x [N,C,H,W] or [C,H,W], w [O, C/groups, kh, kw], b [O]. */
 export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  checkOptions('conv2d', opts, CONV2D_KEYS);
   const r = resolve('conv2d', opts, w.shape[2] ?? 1, w.shape[3] ?? 1);
   const g = geometry('conv2d', x.shape, w.shape, r);
   checkBias('conv2d', b, w);
@@ -145,8 +156,17 @@ export function conv2dBackwardWeight(gradOut: Tensor, x: Tensor, weightShape: re
   });
 }
 
+/** conv1d's padding: a number, or `'same'` / `'valid'`. */
 export type Conv1dPadding = number | readonly number[] | 'same' | 'valid';
+/**
+ * Options of {@link conv1d}, torch's keyword arguments in camelCase.
+ * @property stride - step of the kernel (default 1)
+ * @property padding - zero padding on both sides, or `'same'` / `'valid'` (default 0)
+ * @property dilation - spacing between kernel elements (default 1)
+ * @property groups - blocked connections from input to output channels (default 1)
+ */
 export interface Conv1dOptions { stride?: number | readonly number[]; padding?: Conv1dPadding; dilation?: number | readonly number[]; groups?: number }
+const CONV1D_KEYS = optionKeys<Conv1dOptions>()('stride', 'padding', 'dilation', 'groups');
 
 function single(op: string, name: string, v: number | readonly number[], min: number): number {
   const s = typeof v === 'number' ? v : v.length === 1 ? v[0]! : NaN;
@@ -156,6 +176,7 @@ function single(op: string, name: string, v: number | readonly number[], min: nu
 
 /** torch.nn.functional.conv1d: x [N,C,L] or [C,L], w [O, C/groups, k]; runs as conv2d with unit height. */
 export function conv1d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv1dOptions = {}): Tensor {
+  checkOptions('conv1d', opts, CONV1D_KEYS);
   const op = 'conv1d';
   if (x.ndim !== 2 && x.ndim !== 3) throw new ShapeError(`${op}: expected input of shape [N,C,L] or [C,L], got ${fmtShape(x.shape)}`);
   if (w.ndim !== 3) throw new ShapeError(`${op}: weight must be 3-d [outChannels, inChannels/groups, k], got ${fmtShape(w.shape)}`);

@@ -8,12 +8,38 @@ import { add, lt, maximum, mul, sub, where } from '../binary.js';
 import { abs, exp, log, log1p, neg } from '../unary.js';
 import type { LossReduction } from './util.js';
 import { checkBroadcastsTo, checkReduction, reduceLoss, requireSameFloat } from './util.js';
+import { checkOptions, optionKeys } from '../../names.js';
 
+/**
+ * Options of the losses.
+ * @property reduction - `'mean'` (default), `'sum'` or `'none'`
+ */
 export interface LossOptions { reduction?: LossReduction }
+/**
+ * Options of {@link smoothL1Loss}.
+ * @property beta - where the loss changes from quadratic to linear (default 1)
+ */
 export interface SmoothL1LossOptions extends LossOptions { beta?: number }
+/**
+ * Options of {@link huberLoss}.
+ * @property delta - where the loss changes from quadratic to linear (default 1)
+ */
 export interface HuberLossOptions extends LossOptions { delta?: number }
+/**
+ * Options of {@link binaryCrossEntropy}.
+ * @property weight - a weight for each element, broadcast to the input (default none)
+ */
 export interface BinaryCrossEntropyOptions extends LossOptions { weight?: Tensor | null }
+/**
+ * Options of {@link binaryCrossEntropyWithLogits}.
+ * @property posWeight - the weight of positive examples, per class (default none)
+ */
 export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyOptions { posWeight?: Tensor | null }
+const LOSS_KEYS = optionKeys<LossOptions>()('reduction');
+const SMOOTH_L1_KEYS = optionKeys<SmoothL1LossOptions>()('reduction', 'beta');
+const HUBER_KEYS = optionKeys<HuberLossOptions>()('reduction', 'delta');
+const BCE_KEYS = optionKeys<BinaryCrossEntropyOptions>()('reduction', 'weight');
+const BCE_LOGITS_KEYS = optionKeys<BinaryCrossEntropyWithLogitsOptions>()('reduction', 'weight', 'posWeight');
 
 function checkSame(op: string, input: Tensor, target: Tensor): void {
   if (input.ndim !== target.ndim || input.shape.some((d, i) => d !== target.shape[i])) {
@@ -30,16 +56,21 @@ function elementwise(op: OpName, input: Tensor, target: Tensor, opts: LossOption
   return apply(op, inputs, { ...attrs, reduction }, () => reduceLoss(fn(), reduction));
 }
 
+/** Mean squared error: (input - target)², reduced. */
 export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+  checkOptions('mseLoss', opts, LOSS_KEYS);
   return elementwise('mseLoss', input, target, opts, {}, () => { const d = sub(input, target); return mul(d, d); });
 }
 
+/** Mean absolute error: |input - target|, reduced. */
 export function l1Loss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+  checkOptions('l1Loss', opts, LOSS_KEYS);
   return elementwise('l1Loss', input, target, opts, {}, () => abs(sub(input, target)));
 }
 
 /** 0.5·d²/beta where |d| < beta, else |d| - 0.5·beta (plain L1 when beta = 0). */
 export function smoothL1Loss(input: Tensor, target: Tensor, opts: SmoothL1LossOptions = {}): Tensor {
+  checkOptions('smoothL1Loss', opts, SMOOTH_L1_KEYS);
   const beta = opts.beta ?? 1;
   if (!(beta >= 0)) throw new ShapeError(`smoothL1Loss: beta must be >= 0, got ${beta}`);
   return elementwise('smoothL1Loss', input, target, opts, { beta }, () => {
@@ -50,6 +81,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts: SmoothL1LossOp
 
 /** 0.5·d² where |d| < delta, else delta·(|d| - 0.5·delta). */
 export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOptions = {}): Tensor {
+  checkOptions('huberLoss', opts, HUBER_KEYS);
   const delta = opts.delta ?? 1;
   if (!(delta > 0)) throw new ShapeError(`huberLoss: delta must be > 0, got ${delta}`);
   return elementwise('huberLoss', input, target, opts, { delta }, () => {
@@ -60,6 +92,7 @@ export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOptions 
 
 /** Binary cross-entropy on probabilities; each log is clamped at -100, as in torch. */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BinaryCrossEntropyOptions = {}): Tensor {
+  checkOptions('binaryCrossEntropy', opts, BCE_KEYS);
   const op = 'binaryCrossEntropy', weight = opts.weight ?? null;
   checkBroadcastsTo(op, 'weight', weight, input.shape);
   return elementwise(op, input, target, opts, {}, () => {
@@ -71,6 +104,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BinaryCr
 
 /** Binary cross-entropy on logits: (1-y)·x + (1 + (posWeight-1)·y)·softplus(-x), stable for large |x|. */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BinaryCrossEntropyWithLogitsOptions = {}): Tensor {
+  checkOptions('binaryCrossEntropyWithLogits', opts, BCE_LOGITS_KEYS);
   const op = 'binaryCrossEntropyWithLogits', weight = opts.weight ?? null, posWeight = opts.posWeight ?? null;
   checkBroadcastsTo(op, 'weight', weight, input.shape);
   checkBroadcastsTo(op, 'posWeight', posWeight, input.shape);

@@ -11,10 +11,23 @@ import { neg } from '../unary.js';
 import { castTo } from '../util.js';
 import type { LossReduction } from './util.js';
 import { checkReduction, requireSameFloat } from './util.js';
+import { checkOptions, optionKeys } from '../../names.js';
 
 export type { LossReduction } from './util.js';
+/**
+ * Options of {@link nllLoss}.
+ * @property weight - a weight per class, [C] (default none)
+ * @property ignoreIndex - a target value that adds nothing to the loss or its gradient (default -100)
+ * @property reduction - `'mean'` (default), `'sum'` or `'none'`
+ */
 export interface NllLossOptions { weight?: Tensor | null; ignoreIndex?: number; reduction?: LossReduction }
+/**
+ * Options of {@link crossEntropy}.
+ * @property labelSmoothing - mix this much of the uniform distribution into the targets, in [0, 1] (default 0)
+ */
 export interface CrossEntropyOptions extends NllLossOptions { labelSmoothing?: number }
+const NLL_KEYS = optionKeys<NllLossOptions>()('weight', 'ignoreIndex', 'reduction');
+const CE_KEYS = optionKeys<CrossEntropyOptions>()('weight', 'ignoreIndex', 'reduction', 'labelSmoothing');
 
 /** Validate input [C] / [N,C,d1,...] against class-index target [] / [N,d1,...]; returns C. */
 function checkClassTarget(op: string, input: Tensor, target: Tensor, weight: Tensor | null | undefined): number {
@@ -65,6 +78,7 @@ function nll(lp: Tensor, target: Tensor, weight: Tensor | null | undefined, igno
 
 /** torch.nn.functional.nll_loss on log-probabilities [C], [N,C] or [N,C,d1,...]. */
 export function nllLoss(logProbs: Tensor, target: Tensor, opts: NllLossOptions = {}): Tensor {
+  checkOptions('nllLoss', opts, NLL_KEYS);
   const op = 'nllLoss';
   const { weight = null, ignoreIndex = -100 } = opts, reduction = checkReduction(op, opts.reduction ?? 'mean');
   checkClassTarget(op, logProbs, target, weight);
@@ -75,6 +89,7 @@ export function nllLoss(logProbs: Tensor, target: Tensor, opts: NllLossOptions =
 
 /** torch.nn.functional.cross_entropy: class-index targets (int) or class probabilities (float, input's shape). */
 export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+  checkOptions('crossEntropy', opts, CE_KEYS);
   const op = 'crossEntropy';
   const { weight = null, ignoreIndex = -100, labelSmoothing: ls = 0 } = opts, reduction = checkReduction(op, opts.reduction ?? 'mean');
   if (!(ls >= 0 && ls <= 1)) throw new ShapeError(`${op}: labelSmoothing must be between 0 and 1, got ${ls}`);

@@ -9,7 +9,15 @@ import { full } from '../creation.js';
 import { mean as meanOf, sum, variance } from '../reduce.js';
 import { rsqrt } from '../unary.js';
 import { requireSameFloat } from './util.js';
+import { checkOptions, optionKeys } from '../../names.js';
 
+/**
+ * Options of {@link batchNorm}.
+ * @property weight - per-channel scale (default none)
+ * @property bias - per-channel shift (default none)
+ * @property training - normalize with the batch's statistics and update the running ones (default false)
+ * @property eps - added to the variance for numerical stability (default 1e-5)
+ */
 export interface BatchNormOptions {
   weight?: Tensor | null; bias?: Tensor | null; training?: boolean; eps?: number;
   /**
@@ -18,6 +26,7 @@ export interface BatchNormOptions {
    */
   momentum?: number | Tensor;
 }
+const BN_KEYS = optionKeys<BatchNormOptions>()('weight', 'bias', 'training', 'eps', 'momentum');
 
 function checkPerChannel(op: string, what: string, t: Tensor | null | undefined, C: number, x: Tensor): void {
   if (t && (t.ndim !== 1 || t.shape[0] !== C)) {
@@ -35,6 +44,7 @@ const perChannel = (t: Tensor): Tensor => t.reshape([1, t.numel(), 1]);
 
 /** torch.nn.functional.batch_norm over dim 1 of x [N, C, *]. */
 export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions = {}): Tensor {
+  checkOptions('batchNorm', opts, BN_KEYS);
   const op = 'batchNorm';
   const [N, C, S] = channels(op, x);
   const { weight = null, bias = null } = opts;
@@ -82,10 +92,15 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   });
 }
 
+/**
+ * Options of {@link batchNormStats}.
+ * @property eps - added to the variance (default 1e-5)
+ */
 export interface BatchNormStatsOptions { eps?: number }
 
 /** The batch statistics training-mode batchNorm normalizes with: mean and 1/sqrt(biasedVar + eps) per channel. */
 export function batchNormStats(x: Tensor, opts: BatchNormStatsOptions = {}): { mean: Tensor; invstd: Tensor } {
+  checkOptions('batchNormStats', opts, ['eps']);
   const op = 'batchNormStats';
   const [N, C, S] = channels(op, x);
   requireSameFloat(op, x);
@@ -96,14 +111,22 @@ export function batchNormStats(x: Tensor, opts: BatchNormStatsOptions = {}): { m
   });
 }
 
+/** Options of {@link batchNormBackward}. */
 export interface BatchNormBackwardOptions {
   /** false: gradients of eval mode, where saveMean/saveInvstd are the running statistics (constants). */
   training?: boolean;
 }
+/**
+ * What {@link batchNormBackward} returns.
+ * @property gradInput - the gradient of the input
+ * @property gradWeight - the gradient of the per-channel scale
+ * @property gradBias - the gradient of the per-channel shift
+ */
 export interface BatchNormGrads { gradInput: Tensor; gradWeight: Tensor; gradBias: Tensor }
 
 /** Gradients of batchNorm given the statistics it normalized with (see batchNormStats). */
 export function batchNormBackward(gradOut: Tensor, x: Tensor, weight: Tensor | null, saveMean: Tensor, saveInvstd: Tensor, opts: BatchNormBackwardOptions = {}): BatchNormGrads {
+  checkOptions('batchNormBackward', opts, ['training']);
   const op = 'batchNormBackward';
   const [N, C, S] = channels(op, x);
   if (gradOut.ndim !== x.ndim || gradOut.shape.some((d, i) => d !== x.shape[i])) {
@@ -135,10 +158,18 @@ export function batchNormBackward(gradOut: Tensor, x: Tensor, weight: Tensor | n
   });
 }
 
+/**
+ * Options of {@link layerNorm}.
+ * @property weight - elementwise scale, shaped like the normalized dims (default none)
+ * @property bias - elementwise shift, shaped like the normalized dims (default none)
+ * @property eps - added to the variance (default 1e-5)
+ */
 export interface LayerNormOptions { weight?: Tensor | null; bias?: Tensor | null; eps?: number }
+const LN_KEYS = optionKeys<LayerNormOptions>()('weight', 'bias', 'eps');
 
 /** torch.nn.functional.layer_norm over the trailing `normalizedShape` dims. */
 export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], opts: LayerNormOptions = {}): Tensor {
+  checkOptions('layerNorm', opts, LN_KEYS);
   const op = 'layerNorm';
   const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
   const tail = x.shape.slice(x.ndim - ns.length);

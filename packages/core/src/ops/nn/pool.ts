@@ -14,6 +14,7 @@ import { amax, max, sum } from '../reduce.js';
 import { castTo, contig } from '../util.js';
 import type { IntPair, Windows } from './util.js';
 import { batched4d, pair, poolWindows, requireSameFloat, requireSameNumeric, windowIndex } from './util.js';
+import { checkOptions, optionKeys } from '../../names.js';
 
 interface Pool extends Windows { N: number; C: number; H: number; W: number; ph: number; pw: number }
 
@@ -51,7 +52,16 @@ function checkGradOut(op: string, gradOut: Tensor, g: Pool, unbatched: boolean):
   }
 }
 
+/**
+ * Options of {@link maxPool2d}, torch's keyword arguments in camelCase.
+ * @property stride - step of the window (default: the kernel size)
+ * @property padding - implicit -inf padding on both sides (default 0)
+ * @property dilation - spacing between window elements (default 1)
+ * @property ceilMode - round the output size up instead of down (default false)
+ * @property returnIndices - also return the flat index of each maximum (default false)
+ */
 export interface MaxPool2dOptions { stride?: IntPair | null; padding?: IntPair; dilation?: IntPair; ceilMode?: boolean; returnIndices?: boolean }
+const MAXPOOL_KEYS = optionKeys<MaxPool2dOptions>()('stride', 'padding', 'dilation', 'ceilMode', 'returnIndices');
 
 /** Flat input index (h*W + w) of each (window, tap) pair, for mapping a window argmax back to the input. */
 function tapSources(g: Pool): Int32Array {
@@ -68,6 +78,7 @@ function tapSources(g: Pool): Int32Array {
 export function maxPool2d(x: Tensor, kernelSize: IntPair, opts?: MaxPool2dOptions & { returnIndices?: false }): Tensor;
 export function maxPool2d(x: Tensor, kernelSize: IntPair, opts: MaxPool2dOptions & { returnIndices: true }): ValuesIndices;
 export function maxPool2d(x: Tensor, kernelSize: IntPair, opts: MaxPool2dOptions = {}): Tensor | ValuesIndices {
+  checkOptions('maxPool2d', opts, MAXPOOL_KEYS);
   const op = 'maxPool2d';
   const k = pair(op, 'kernelSize', kernelSize, 1);
   const s = opts.stride == null ? k : pair(op, 'stride', opts.stride, 1);
@@ -119,7 +130,20 @@ export function maxPool2dBackward(gradOut: Tensor, indices: Tensor, inputShape: 
   });
 }
 
+/**
+ * Options of {@link avgPool2d}, torch's keyword arguments in camelCase.
+ * @property stride - step of the window (default: the kernel size)
+ * @property padding - implicit zero padding on both sides (default 0)
+ * @property ceilMode - round the output size up instead of down (default false)
+ * @property countIncludePad - count the padding in the divisor (default true)
+ * @property divisorOverride - divide by this instead of the window size (default null)
+ */
 export interface AvgPool2dOptions { stride?: IntPair | null; padding?: IntPair; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }
+const AVGPOOL_KEYS = optionKeys<AvgPool2dOptions>()('stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride');
+/**
+ * Options of {@link avgPool2dBackward}: those of the forward pass and its kernel size.
+ * @property kernelSize - the window size of the forward pass
+ */
 export interface AvgPool2dBackwardOptions extends AvgPool2dOptions { kernelSize: IntPair }
 
 interface AvgSetup { g: Pool; attrs: KernelAttrsOf<'avgPool2d'>; countIncludePad: boolean; divisorOverride: number | null }
@@ -151,6 +175,7 @@ function divisors(a: AvgSetup, dtype: Tensor['dtype'], device: string): Tensor {
 
 /** torch.nn.functional.avg_pool2d. */
 export function avgPool2d(x: Tensor, kernelSize: IntPair, opts: AvgPool2dOptions = {}): Tensor {
+  checkOptions('avgPool2d', opts, AVGPOOL_KEYS);
   const op = 'avgPool2d';
   const a = avgSetup(op, x.shape, kernelSize, opts), { g } = a;
   requireSameNumeric(op, x);

@@ -56,6 +56,12 @@ export function gruCell(xGates: Tensor, hGates: Tensor, h: Tensor, hBias: Tensor
   return r.h;
 }
 
+/**
+ * The gradients of one GRU cell step.
+ * @property gradXGates - of the input projection's gates
+ * @property gradHGates - of the hidden projection's gates
+ * @property gradH - of the previous hidden state
+ */
 export interface GruCellGrads { gradXGates: Tensor; gradHGates: Tensor; gradH: Tensor }
 
 /** Gradients of gruCell from gradH (of h'), the previous h and gruCell's workspace: planes r, z, n, h_n [4, B, H]. */
@@ -103,6 +109,11 @@ export function lstmCell(xGates: Tensor, hGates: Tensor, c: Tensor): { h: Tensor
   return { h: r.h, c: r.c };
 }
 
+/**
+ * The gradients of one LSTM cell step.
+ * @property gradGates - of the gates' pre-activations
+ * @property gradC - of the previous cell state
+ */
 export interface LstmCellGrads { gradGates: Tensor; gradC: Tensor }
 
 /**

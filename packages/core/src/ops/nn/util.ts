@@ -100,6 +100,7 @@ export function poolWindows(planes: Tensor, g: Windows, padding: [number, number
   return indexSelect(flat, 1, windowIndex(planes.device, 1, g, 'windows-first')).reshape([P, g.Ho * g.Wo, g.kh * g.kw]);
 }
 
+/** How a loss reduces its elementwise values: mean, sum, or none (the unreduced tensor). */
 export type LossReduction = 'mean' | 'sum' | 'none';
 
 export function checkReduction(op: string, r: string): LossReduction {
