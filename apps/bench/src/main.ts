@@ -66,7 +66,7 @@ for (const row of table) console.log(line(row));
 
 const out = String(f.out);
 writeAtomic(join(out, 'bench.json'), `${JSON.stringify({ backend, torch: torchMissing ?? { threads }, rows }, null, 2)}\n`);
-writeAtomic(join(out, 'bench.svg'), lineChartSvg(
+writeAtomic(join(out, 'bench.svg'), await lineChartSvg(
   [{ name: 'Flint train', points: rows.map((r, i) => [i + 1, r.flint.trainSamplesPerSec]) },
     ...(torchMissing ? [] : [{ name: 'PyTorch train', points: rows.map((r, i): [number, number] => [i + 1, r.torch!.train]) }])],
   { title: `samples/s: ${rows.map((r, i) => `${i + 1}=${r.model}`).join(', ')}`, xLabel: 'model', yLabel: 'samples/s' }));

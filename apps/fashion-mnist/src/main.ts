@@ -49,7 +49,7 @@ export async function main(argv: string[] = process.argv.slice(2), log: (line: s
   log(`Model: conv(1→16, 5x5) → maxpool 2 → relu → conv(16→32, 5x5) → maxpool 2 → relu → linear(512→10); Adam lr ${lr} decaying linearly to 0, batch ${batchSize}, ${epochs} epoch${epochs > 1 ? 's' : ''}, backend ${backend}, seed ${seed}.`);
 
   const metricsPath = join(outDir, 'metrics.json'), plotPath = join(outDir, 'curves.svg');
-  const writeReport = (ms: readonly EpochMetrics[]): void => {
+  const writeReport = async (ms: readonly EpochMetrics[]): Promise<void> => {
     const report = {
       data: { dir: data.dir, subset: data.dir === SUBSET_DIR, trainImages: train.length, testImages: data.test.length },
       config: { epochs, batchSize, lr, seed, backend, optimizer: 'Adam', schedule: 'linear decay to 0 per step' },
@@ -59,24 +59,26 @@ export async function main(argv: string[] = process.argv.slice(2), log: (line: s
     };
     // one [x, loss] pair per line keeps the file short enough to read
     writeAtomic(metricsPath, `${JSON.stringify(report, null, 1).replace(/\[\s+([-\d.e]+),\s+([-\d.e]+)\s+\]/g, '[$1, $2]')}\n`);
-    writeAtomic(plotPath, lineChartSvg(curves(ms), { title: 'Fashion-MNIST CNN', xLabel: 'epoch', yLabel: 'loss / accuracy' }));
+    writeAtomic(plotPath, await lineChartSvg(curves(ms), { title: 'Fashion-MNIST CNN', xLabel: 'epoch', yLabel: 'loss / accuracy' }));
   };
 
   const done: EpochMetrics[] = [];
-  let bar: ProgressBar | undefined;
+  let reported = Promise.resolve(), bar: ProgressBar | undefined;
   const { epochs: metrics } = await trainModel({
     train, test: data.test, epochs, batchSize, lr, seed,
     onStep: (epoch, step, total, loss) => {
-      if (step === 1) bar = new ProgressBar(total, `epoch ${epoch}/${epochs}`);
-      if (step === total) bar!.finish({ loss });
+      if (step === 1) bar = new ProgressBar(total, `epoch ${epoch}/${epochs}`, { samplesPerStep: batchSize });
+      if (step === total) bar!.finish({ loss }, train.length); // the last batch may be short
       else bar!.update(step, { loss });
     },
     onEpoch: (m) => {
       log(`epoch ${m.epoch}/${epochs}: train loss ${m.trainLoss.toFixed(4)}, test accuracy ${(100 * m.testAccuracy).toFixed(2)}% (test loss ${m.testLoss.toFixed(4)}); ${m.seconds.toFixed(1)} s, ${m.samplesPerSecond.toFixed(0)} samples/s (+${m.evalSeconds.toFixed(1)} s test)`);
       done.push(m);
-      writeReport(done); // after every epoch, so a stopped run leaves its curves so far
+      const upTo = [...done];
+      reported = reported.then(() => writeReport(upTo)); // after every epoch, so a stopped run leaves its curves so far
     },
   });
+  await reported;
 
   const last = metrics[metrics.length - 1]!;
   log(`Test accuracy: ${(100 * last.testAccuracy).toFixed(2)}% on ${data.test.length} test images. Metrics: ${metricsPath}, plot: ${plotPath}`);

@@ -62,7 +62,8 @@ describe('train and eval epochs', () => {
     expect(metrics.epochs).toHaveLength(2);
     expect(metrics.synthetic).toBe(true);
     const svg = readFileSync(join(out, 'curves.svg'), 'utf8');
-    expect(svg.match(/<path /g)?.length).toBe(4); // train/eval loss, train/eval accuracy
+    expect(svg).toMatch(/^<svg [^>]*width="640" height="800"/); // loss above, accuracy below
+    expect(svg.match(/<path [^>]*aria-roledescription="line mark"/g)?.length).toBe(4); // train/eval loss, train/eval accuracy
     expect(existsSync(join(out, `metrics.json.${process.pid}.tmp`))).toBe(false);
     task.optimizer.dispose(); task.model.dispose();
   });

@@ -59,23 +59,20 @@ const REDRAW_MS = 500;
 /** Run `step` on every batch with a progress line; the batch is disposed after its step. */
 async function pass(task: Task, batches: Batches, label: string, step: (x: Tensor, y: Tensor, sums: RunningSums) => Promise<void> | void) {
   const sums = new RunningSums(), bar = new ProgressBar(batches.length, label), start = performance.now();
-  const info = (r: { loss: number; accuracy: number }): ProgressInfo => {
-    const rate = Math.round((10 * sums.samples) / ((performance.now() - start) / 1000)) / 10;
-    return task.metric === 'accuracy' ? { loss: r.loss, acc: r.accuracy, 'samples/s': rate } : { loss: r.loss, 'samples/s': rate };
-  };
+  const info = (r: { loss: number; accuracy: number }): ProgressInfo => (task.metric === 'accuracy' ? { loss: r.loss, acc: r.accuracy } : { loss: r.loss });
   let done = 0, lastDraw = start;
   try {
     for await (const [x, y] of batches) {
       try { await step(x, y, sums); } finally { x.dispose(); y.dispose(); }
       if (++done < batches.length && performance.now() - lastDraw > REDRAW_MS) {
-        bar.update(done, info(await sums.read()));
+        bar.update(done, info(await sums.read()), sums.samples);
         lastDraw = performance.now();
       }
     }
     const seconds = (performance.now() - start) / 1000, r = await sums.read();
-    bar.finish(info(r));
+    bar.finish(info(r), sums.samples);
     return { loss: r.loss, accuracy: r.accuracy, samples: sums.samples, seconds, samplesPerSec: sums.samples / seconds };
-  } finally { sums.dispose(); }
+  } finally { bar.close(); sums.dispose(); }
 }
 
 /** One pass over `batches` with forward, backward and an optimizer step per batch. */
@@ -138,7 +135,7 @@ export async function runEpochs(config: CommonConfig, info: RunInfo, task: Task,
     records.push({ epoch: e, train, test });
     log(`epoch ${e}/${config.epochs}  train ${train.seconds.toFixed(1)} s, ${train.samplesPerSec.toFixed(1)} samples/s, loss ${train.loss.toFixed(4)}${task.metric === 'accuracy' ? `, accuracy ${m(train.metric)}` : ''}`
       + `  |  eval ${test.seconds.toFixed(1)} s, ${test.samplesPerSec.toFixed(1)} samples/s, loss ${test.loss.toFixed(4)}, ${metricName} ${m(test.metric)}`);
-    writeReport(config.out, { ...info, synthetic: config.synthetic, backend: config.backend, batchSize: config.batchSize, limit: config.limit ?? null, started, metric: metricName, epochs: records }, task.metric);
+    await writeReport(config.out, { ...info, synthetic: config.synthetic, backend: config.backend, batchSize: config.batchSize, limit: config.limit ?? null, started, metric: metricName, epochs: records }, task.metric);
   }
   log(`wrote ${join(config.out, 'metrics.json')} and ${join(config.out, 'curves.svg')}`);
   return records;

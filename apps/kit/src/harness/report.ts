@@ -16,16 +16,16 @@ export interface RunInfo {
 export type Report = RunInfo & { metric: string; epochs: EpochRecord[] } & Record<string, unknown>;
 
 /** metrics.json, and curves.svg with loss above and accuracy (or mean AUC) below. */
-export function writeReport(out: string, report: Report, metric: Task['metric']): void {
+export async function writeReport(out: string, report: Report, metric: Task['metric']): Promise<void> {
   writeAtomic(join(out, 'metrics.json'), `${JSON.stringify(report, null, 2)}\n`);
   const pts = (f: (r: EpochRecord) => number | null): [number, number][] => report.epochs.map((r) => [r.epoch, f(r) ?? NaN]);
-  const loss = lineChartSvg([{ name: 'train loss', points: pts((r) => r.train.loss) }, { name: 'eval loss', points: pts((r) => r.test.loss) }],
+  const loss = await lineChartSvg([{ name: 'train loss', points: pts((r) => r.train.loss) }, { name: 'eval loss', points: pts((r) => r.test.loss) }],
     { title: `${report.model}: loss`, xLabel: 'epoch', yLabel: 'loss' });
   const name = metric === 'accuracy' ? 'accuracy' : 'mean AUC';
   const series = metric === 'accuracy'
     ? [{ name: 'train accuracy', points: pts((r) => r.train.metric) }, { name: 'eval accuracy', points: pts((r) => r.test.metric) }]
     : [{ name: 'eval mean AUC', points: pts((r) => r.test.metric) }];
-  const quality = lineChartSvg(series, { title: `${report.model}: ${name}`, xLabel: 'epoch', yLabel: name });
+  const quality = await lineChartSvg(series, { title: `${report.model}: ${name}`, xLabel: 'epoch', yLabel: name });
   writeAtomic(join(out, 'curves.svg'), stackSvgs([loss, quality], 640, 400));
 }
 
