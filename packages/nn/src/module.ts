@@ -309,18 +309,19 @@ export const pyBool = (b: boolean): string => (b ? 'True' : 'False');
 /** PyTorch prints tuples as (a, b). */
 export const pyTuple = (v: number | readonly number[]): string => (typeof v === 'number' ? String(v) : `(${v.join(', ')}${v.length === 1 ? ',' : ''})`);
 
-/** A layer's input-shape error: names the layer as printed and the shape it expected. */
-const NAMED = Symbol('flint.nn.namedByModule');
+// errors already named by their innermost module (kept out of the error's own properties, so it compares equal)
+const named = new WeakSet<object>();
 
 /** The error with `m` named first, once (outer modules pass it on unchanged). */
 function namedByModule(m: Module, e: unknown): unknown {
-  if (!(e instanceof FlintError) || (e as { [NAMED]?: true })[NAMED]) return e;
+  if (!(e instanceof FlintError) || named.has(e)) return e;
   const prefix = `${m.constructor.name}(${m.extraRepr()}): `;
-  const named = e.message.startsWith(prefix) ? e : Object.assign(Object.create(Object.getPrototypeOf(e) as object) as FlintError, e, { message: `${prefix}${e.message}`, stack: e.stack });
-  (named as { [NAMED]?: true })[NAMED] = true;
-  return named;
+  const out = e.message.startsWith(prefix) ? e : Object.assign(Object.create(Object.getPrototypeOf(e) as object) as FlintError, e, { message: `${prefix}${e.message}`, stack: e.stack });
+  named.add(out);
+  return out;
 }
 
+/** A layer's input-shape error: names the layer as printed and the shape it expected. */
 export function inputError(m: Module, expected: string, got: readonly number[]): ShapeError {
   return new ShapeError(`${m.constructor.name}(${m.extraRepr()}): expected input ${expected}, got ${fmt(got)}`);
 }
