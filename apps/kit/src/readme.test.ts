@@ -1,7 +1,9 @@
 // The README's example is code a new user pastes first: run it exactly as written.
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 describe('README example', () => {
@@ -27,3 +29,28 @@ describe('README example', () => {
     }
   });
 });
+
+// Each package's README example that runs on its own (it imports a backend) is run as written too.
+describe('package README examples', () => {
+  const pkgs = ['core', 'autograd', 'nn', 'optim', 'data'];
+  for (const pkg of pkgs) {
+    const readme = readFileSync(fileURLToPath(new URL(`../../../packages/${pkg}/README.md`, import.meta.url)), 'utf8');
+    const code = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    const needsData = pkg === 'data' && !existsSync('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz');
+    it.skipIf(needsData)(`@flint/${pkg}'s README example runs${needsData ? ' (skipped: needs Debian\'s dataset-fashion-mnist)' : ''}`, () => {
+      expect(code, `packages/${pkg}/README.md has a ts block`).toBeDefined();
+      expect(code).toContain("import '@flint/backend-cpu'");
+      const dir = mkdtempSync(join(tmpdir(), `flint-readme-${pkg}-`));
+      const file = fileURLToPath(new URL(`./readme-${pkg}.tmp.ts`, import.meta.url));
+      writeFileSync(file, `process.chdir(${JSON.stringify(dir)});\n${code!}\nconsole.log('readme example: done');\n`);
+      try {
+        const out = execFileSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)) });
+        expect(out.trim().split('\n').pop()).toBe('readme example: done');
+      } finally {
+        rmSync(file, { force: true });
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 120_000);
+  }
+});
+
