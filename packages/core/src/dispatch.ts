@@ -191,8 +191,9 @@ export function launch<K extends KernelName>(op: K, inputs: readonly Tensor[], o
       if (inPlace.includes(i) && (dtype !== x.dtype || !dense)) {
         throw new BackendError(`${op}: input ${i} is written in place, so it must be dense and of a dtype the backend computes in (shape ${fmtShape(x.shape)}, ${x.dtype}); run the composite instead`);
       }
+      // a cast's output is fresh and dense, so it needs no copy after it
       if (dtype !== x.dtype) temps.push((x = convert('cast', x, dtype)));
-      if (!strided && !isDenseTensor(x)) temps.push((x = convert('copy', x, x.dtype)));
+      else if (!dense) temps.push((x = convert('copy', x, x.dtype)));
       return x;
     });
     const outs = outputs.map((o) => {

@@ -55,7 +55,8 @@ export function checkOptions(owner: string, opts: unknown, known: readonly strin
   if (typeof opts !== 'object' || Array.isArray(opts)) {
     throw new TypeError(`${owner}: options must be an object ({ ${known.slice(0, 3).join(', ')}${known.length > 3 ? ', ...' : ''} }), got ${Array.isArray(opts) ? 'an array' : typeof opts}`);
   }
-  for (const k of Object.keys(opts)) {
-    if (!known.includes(k)) throw new TypeError(`${owner}: unknown option '${k}'${didYouMean(k, known)}; the options are ${known.join(', ')}`);
+  // for...in, not Object.keys: no array per call (ops like add check their default {} on every call)
+  for (const k in opts) {
+    if (Object.hasOwn(opts, k) && !known.includes(k)) throw new TypeError(`${owner}: unknown option '${k}'${didYouMean(k, known)}; the options are ${known.join(', ')}`);
   }
 }

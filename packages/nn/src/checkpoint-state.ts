@@ -1,10 +1,10 @@
 // Checkpoints of nested state, as PyTorch users write torch.save({...}): a model's and an optimizer's state
 // dicts, a scheduler's, the epoch, anything JSON-able, in one atomic safetensors file. Every tensor is a
 // safetensors entry named by its path; the structure around them is JSON in the file's metadata.
-import { isTensor, type Tensor } from '@flint/core';
-import { readFileWith, writeFileAtomic } from './checkpoint.js';
+import { checkOptions, isTensor, type Tensor } from '@flint/core';
+import { readFileWith, saveToBytes, writeFileAtomic } from './checkpoint.js';
 import type { LoadOptions } from './checkpoint.js';
-import { SafetensorsError, decodeSafetensors, encodeSafetensors, tensorBytes, tensorFromBytes, type RawTensor } from './safetensors.js';
+import { SafetensorsError, decodeSafetensors, tensorFromBytes } from './safetensors.js';
 
 /** What a checkpoint holds: tensors, JSON values, and arrays and plain objects of them. */
 export type CheckpointValue = Tensor | number | string | boolean | bigint | null | undefined | readonly CheckpointValue[] | { readonly [key: string]: CheckpointValue };
@@ -40,12 +40,8 @@ function encodeValue(v: CheckpointValue, path: string, tensors: Map<string, Tens
 export async function checkpointToBytes(state: unknown): Promise<Uint8Array> {
   const tensors = new Map<string, Tensor>();
   const structure = JSON.stringify(encodeValue(state as CheckpointValue, '', tensors, new Set()));
-  const raw: Record<string, RawTensor> = {};
-  for (const [path, t] of tensors) {
-    if (t.isDisposed) throw new TypeError(`saveCheckpoint: the tensor at '${path}' was disposed`);
-    raw[path] = { dtype: t.dtype, shape: [...t.shape], bytes: await tensorBytes(t) };
-  }
-  return encodeSafetensors(raw, { [KEY]: structure });
+  for (const [path, t] of tensors) if (t.isDisposed) throw new TypeError(`saveCheckpoint: the tensor at '${path}' was disposed`);
+  return saveToBytes(Object.fromEntries(tensors), { metadata: { [KEY]: structure } });
 }
 
 function decodeValue(v: unknown, tensors: Map<string, Tensor>, used: Set<string>): CheckpointValue {
@@ -72,7 +68,9 @@ function decodeValue(v: unknown, tensors: Map<string, Tensor>, used: Set<string>
 }
 
 /** Decode a nested checkpoint: the same structure, with new tensors (on `device`). */
-export function checkpointFromBytes(bytes: Uint8Array, { device, maxHeaderBytes }: LoadOptions = {}): CheckpointValue {
+export function checkpointFromBytes(bytes: Uint8Array, o: LoadOptions = {}): CheckpointValue {
+  checkOptions('loadCheckpoint', o, ['device', 'maxHeaderBytes']);
+  const { device, maxHeaderBytes } = o;
   const { tensors: raw, metadata } = decodeSafetensors(bytes, { maxHeaderBytes });
   const structure = metadata[KEY];
   if (structure === undefined) throw new SafetensorsError(`loadCheckpoint: this safetensors file has no '${KEY}' metadata, so it is not a nested checkpoint; read a plain state dict with load()`);

@@ -40,12 +40,15 @@ export interface LoadableStateDict {
 
 const copyValue = (v: unknown): unknown => (Array.isArray(v) ? [...v] : v);
 
+/** An optimizer's option names: lr (which may have no default) and the keys of its defaults. */
+const optionNames = (defaults: object): string[] => ['lr', ...Object.keys(defaults).filter((k) => k !== 'lr')];
+
 /**
  * `options` over `defaults`, ignoring options given as undefined. `defaults` lists every option (lr too), so
  * an unknown key (`weight_decay`) is a TypeError naming the option it was meant to be.
  */
 export function withDefaults<O extends { lr?: number }>(name: string, defaults: Required<Omit<O, 'lr'>> & { lr?: number }, options: O): O {
-  checkOptions(name, options, ['lr', ...Object.keys(defaults).filter((k) => k !== 'lr')]);
+  checkOptions(name, options, optionNames(defaults));
   const out: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
   for (const [k, v] of Object.entries(options)) if (v !== undefined) out[k] = v;
   return out as O;
@@ -87,11 +90,11 @@ export abstract class Optimizer<O extends { lr?: number }> {
     const seen = new Set(this.paramGroups.flatMap((g) => g.params));
     if (params.some((p) => seen.has(p))) throw new OptimizerError(`${this.name}: some parameters appear in more than one parameter group`);
     // torch keeps extra keys in a group (a name, a tag): so do we, unless the key is a near miss of an option
-    const known = ['lr', ...Object.keys(this.defaults)];
+    const known = optionNames(this.defaults);
     for (const k of Object.keys(group)) {
       if (k === 'params' || known.includes(k)) continue;
       const near = closestNames(k, known);
-      if (near.length > 0) throw new TypeError(`${this.name}: parameter group ${i} has the key '${k}'${didYouMean(k, known)}; the options are ${[...new Set(known)].join(', ')} (other keys are kept as they are, as in torch)`);
+      if (near.length > 0) throw new TypeError(`${this.name}: parameter group ${i} has the key '${k}'${didYouMean(k, known)}; the options are ${known.join(', ')} (other keys are kept as they are, as in torch)`);
     }
     const full: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(this.defaults)) full[k] = copyValue(v);
