@@ -1,0 +1,3 @@
+import { flintBuild } from '../../tooling/tsup.shared.js';
+
+export default flintBuild();
