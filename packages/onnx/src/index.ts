@@ -1,2 +1,11 @@
-/** Placeholder entry; replaced by the package. */
-export {};
+// @flint/onnx: ONNX in and out for Flint. The protobuf layer (encode/decode with a defensive wire check) and
+// OnnxError are public so tools can inspect models; import and export build on them.
+export { OnnxError } from './errors.js';
+export type { OnnxErrorWhere } from './errors.js';
+export {
+  onnx, encodeModel, decodeModel, DataType, AttributeType,
+} from './proto/index.js';
+export type {
+  ModelProto, ModelInit, GraphProto, NodeProto, AttributeProto, TensorProto, ValueInfoProto, TypeProto,
+  TensorShapeProto, OperatorSetIdProto, StringStringEntryProto, ReadLimits,
+} from './proto/index.js';
