@@ -69,6 +69,12 @@ export function sameDevice(op: string, inputs: readonly Tensor[]): string | unde
   return d;
 }
 
+/**
+ * True inside an op's implementation while hooks record its inner ops (autograd does so for ops without a
+ * gradient rule): such an op must compute with differentiable ops, not a fused kernel.
+ */
+export const recordingParts = (): boolean => depth === 0;
+
 function flatOutputs(r: unknown): Tensor[] {
   if (isTensor(r)) return [r];
   if (Array.isArray(r)) return r.filter(isTensor);

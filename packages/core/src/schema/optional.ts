@@ -177,6 +177,29 @@ export const OPTIONAL = {
     outputs: [{ name: 'gradGates', dtype: 'same', shape: '[B, 4H]' }, { name: 'gradPrevC', dtype: 'same', shape: '[B, H]' }],
   }),
 
+  gruSequence: spec({
+    tier: 'optional', family: 'rnn', since: 1, strided: false, composite: 'the cell loop: one matmul for every step\'s input projection, then per step a matmul and gruCell',
+    doc: "one GRU layer in one direction over a whole sequence (torch.nn.GRU's per-layer loop; cuDNN's RNN forward). Core runs the composite whenever autograd records the op (the kernel has no backward yet), so the kernel serves inference and no-grad runs.",
+    attrs: { reverse: bool('run from the last step to the first; the output stays in time order') },
+    inputs: [
+      { name: 'x', dtype: 'float', shape: '[T, B, I]' }, { name: 'h0', dtype: 'same', shape: '[B, H]' },
+      { name: 'wIh', dtype: 'same', shape: '[3H, I] (gates r, z, n)' }, { name: 'wHh', dtype: 'same', shape: '[3H, H]' },
+      { name: 'bIh', dtype: 'same', shape: '[3H]', optional: true }, { name: 'bHh', dtype: 'same', shape: '[3H] (given exactly when bIh is)', optional: true },
+    ],
+    outputs: [{ name: 'output', dtype: 'same', shape: '[T, B, H]: h at every step' }, { name: 'hN', dtype: 'same', shape: '[B, H]' }],
+  }),
+  lstmSequence: spec({
+    tier: 'optional', family: 'rnn', since: 1, strided: false, composite: 'the cell loop: one matmul for every step\'s input projection, then per step a matmul and lstmCell',
+    doc: "one LSTM layer in one direction over a whole sequence (torch.nn.LSTM's per-layer loop), run by core as gruSequence is.",
+    attrs: { reverse: bool('run from the last step to the first; the output stays in time order') },
+    inputs: [
+      { name: 'x', dtype: 'float', shape: '[T, B, I]' }, { name: 'h0', dtype: 'same', shape: '[B, H]' }, { name: 'c0', dtype: 'same', shape: '[B, H]' },
+      { name: 'wIh', dtype: 'same', shape: '[4H, I] (gates i, f, g, o)' }, { name: 'wHh', dtype: 'same', shape: '[4H, H]' },
+      { name: 'bIh', dtype: 'same', shape: '[4H]', optional: true }, { name: 'bHh', dtype: 'same', shape: '[4H] (given exactly when bIh is)', optional: true },
+    ],
+    outputs: [{ name: 'output', dtype: 'same', shape: '[T, B, H]' }, { name: 'hN', dtype: 'same', shape: '[B, H]' }, { name: 'cN', dtype: 'same', shape: '[B, H]' }],
+  }),
+
   sgdStep: spec({
     tier: 'optional', family: 'optim', since: 0, strided: false, outputs: [], composite: "torch 1.13's _single_tensor_sgd, op for op",
     doc: "one SGD step, in place: torch 1.13's _single_tensor_sgd. Below float64 each intermediate and scalar is rounded to the dtype as the composite's ops store it, so results equal the composite bit for bit.",

@@ -1,8 +1,8 @@
 // Recurrent layers RNN, GRU and LSTM with PyTorch's parameter names, layouts and gate orders
 // (GRU: r, z, n; LSTM: i, f, g, o). Each layer/direction projects the whole input sequence with one
-// matmul up front; the time loop then does one [B, H] x [H, G] matmul per step, then the gates (fused
-// gruCell/lstmCell ops for GRU and LSTM, which backends may run as one kernel).
-import { cat, checkOptions, dropout, gruCell, lstmCell, optionKeys, stack, scope, zeros, type Tensor } from '@flint/core';
+// matmul up front; the time loop then does one [B, H] x [H, G] matmul per step, then the gates. GRU and
+// LSTM layers are core's gruSequence/lstmSequence ops, which a backend may run as one kernel per layer.
+import { cat, checkOptions, dropout, gruSequence, lstmSequence, optionKeys, stack, scope, zeros, type Tensor } from '@flint/core';
 import { uniform_ } from '../init.js';
 import { Module, fmt, inputError, pyBool, pyFloat } from '../module.js';
 import { param, type Parameter } from '../parameter.js';
@@ -129,31 +129,26 @@ abstract class RNNBase extends Module {
 
   /** One layer in one direction over x [T, B, I]. */
   #direction(x: Tensor, l: number, d: number, h0: Tensor, c0: Tensor | null): { output: Tensor; h: Tensor; c: Tensor | null } {
+    const w = { wIh: this.#p('weight_ih', l, d)!, wHh: this.#p('weight_hh', l, d)!, bIh: this.#p('bias_ih', l, d), bHh: this.#p('bias_hh', l, d), reverse: d === 1 };
+    // GRU and LSTM layers are one op each, which a backend may run as one kernel (cuDNN's RNN)
+    if (this.mode === 'LSTM') return lstmSequence(x, h0, c0!, w);
+    if (this.mode === 'GRU') return { ...gruSequence(x, h0, w), c: null };
     // transposed weights made contiguous once per call: the per-step matmul is then a plain [B,H] x [H,G]
-    const T = x.shape[0]!, wihT = this.#p('weight_ih', l, d)!.t(), whhT = this.#p('weight_hh', l, d)!.t().contiguous();
-    const bih = this.#p('bias_ih', l, d), bhh = this.#p('bias_hh', l, d);
-    // one matmul for every timestep; b_hh folds in too, except for GRU, whose cell takes it (inside r * (.))
+    const T = x.shape[0]!, wihT = w.wIh.t(), whhT = w.wHh.t().contiguous();
     let xp = x.matmul(wihT);
-    if (bih) xp = xp.add(bih);
-    if (bhh && this.mode !== 'GRU') xp = xp.add(bhh);
+    if (w.bIh) xp = xp.add(w.bIh);
+    if (w.bHh) xp = xp.add(w.bHh);
     // split (one op, whose gradient is one cat) rather than select/narrow per step, whose gradients
     // would each pad back to the full [T, B, G] or [B, G] shape
     const steps = xp.split(1, 0);
-    let h = h0, c = c0;
+    let h = h0;
     const outs: Tensor[] = new Array(T);
     for (let s = 0; s < T; s++) {
-      const t = d ? T - 1 - s : s, xt = steps[t]!.squeeze(0), hh = h.matmul(whhT);
-      if (this.mode === 'LSTM') {
-        ({ h, c } = lstmCell(xt, hh, c!));
-      } else if (this.mode === 'GRU') {
-        h = gruCell(xt, hh, h, bhh);
-      } else {
-        const pre = xt.add(hh);
-        h = this.mode === 'RNN_TANH' ? pre.tanh() : pre.relu();
-      }
+      const t = d ? T - 1 - s : s, pre = steps[t]!.squeeze(0).add(h.matmul(whhT));
+      h = this.mode === 'RNN_TANH' ? pre.tanh() : pre.relu();
       outs[t] = h;
     }
-    return { output: stack(outs, 0), h, c };
+    return { output: stack(outs, 0), h, c: null };
   }
 
   override extraRepr(): string {

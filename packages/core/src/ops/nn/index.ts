@@ -6,6 +6,7 @@ export * from './dropout.js';
 export * from './nll.js';
 export * from './loss.js';
 export * from './rnn.js';
+export * from './rnn-sequence.js';
 export * from './interpolate.js';
 export * from './attention.js';
 export type { IntPair } from './util.js';

@@ -1,0 +1,115 @@
+// One GRU or LSTM layer in one direction over a whole sequence: what nn.GRU/nn.LSTM call per layer, so a
+// backend with a whole-sequence kernel (cuDNN's RNN API) runs a layer as one call. The composite is the
+// cell loop: one matmul projects every step's input, then each step is one matmul and one gruCell/lstmCell.
+import { apply, hasKernel, recordingParts, runKernel } from '../../dispatch.js';
+import { ShapeError, fmtShape } from '../../errors.js';
+import type { Tensor } from '../../tensor.js';
+import { add } from '../binary.js';
+import { stack } from '../join.js';
+import { matmul } from '../linalg.js';
+import { gruCell, lstmCell } from './rnn.js';
+import { requireSameFloat } from './util.js';
+
+/**
+ * The weights of one recurrent layer in one direction, in torch's layout (G = 3H for GRU, 4H for LSTM).
+ * @property wIh - weight_ih [G, I]
+ * @property wHh - weight_hh [G, H]
+ * @property bIh - bias_ih [G], or null (then bHh is null too)
+ * @property bHh - bias_hh [G], or null
+ * @property reverse - run from the last step to the first (the reverse direction of a bidirectional layer)
+ */
+export interface RnnLayerWeights { wIh: Tensor; wHh: Tensor; bIh?: Tensor | null; bHh?: Tensor | null; reverse?: boolean }
+
+/**
+ * The result of one layer over a sequence.
+ * @property output - h at every step [T, B, H], in time order (also for reverse)
+ * @property h - the last step's hidden state [B, H]
+ */
+export interface GruSequenceResult { output: Tensor; h: Tensor }
+/** {@link GruSequenceResult} and the last cell state `c` [B, H]. */
+export interface LstmSequenceResult extends GruSequenceResult { c: Tensor }
+
+function checkLayer(op: string, gates: number, x: Tensor, h0: Tensor, w: RnnLayerWeights): [number, number, number, number] {
+  if (x.ndim !== 3) throw new ShapeError(`${op}: expected x of shape [T, B, I], got ${fmtShape(x.shape)}`);
+  const [T, B, I] = x.shape as [number, number, number];
+  if (h0.ndim !== 2 || h0.shape[0] !== B) throw new ShapeError(`${op}: expected h0 of shape [${B}, H] for x ${fmtShape(x.shape)}, got ${fmtShape(h0.shape)}`);
+  const H = h0.shape[1]!, G = gates * H;
+  const want = (what: string, t: Tensor | null | undefined, shape: number[]) => {
+    if (t && (t.ndim !== shape.length || t.shape.some((d, i) => d !== shape[i]))) {
+      throw new ShapeError(`${op}: ${what} ${fmtShape(t.shape)} must have shape ${fmtShape(shape)} (hidden size ${H}, input size ${I})`);
+    }
+  };
+  want('wIh', w.wIh, [G, I]);
+  want('wHh', w.wHh, [G, H]);
+  want('bIh', w.bIh, [G]);
+  want('bHh', w.bHh, [G]);
+  if (!w.bIh !== !w.bHh) throw new ShapeError(`${op}: give both biases (bIh and bHh) or neither`);
+  requireSameFloat(op, x, h0, w.wIh, w.wHh, w.bIh, w.bHh);
+  return [T, B, H, G];
+}
+
+/** The cell loop both ops fall back to; `cell` advances the state by one step from its gates. */
+function cellLoop(x: Tensor, w: RnnLayerWeights, foldHBias: boolean, cell: (xt: Tensor, hh: Tensor) => Tensor): Tensor {
+  // transposed weights: the per-step matmul is a plain [B, H] x [H, G] on a contiguous copy made once
+  const T = x.shape[0]!, wihT = w.wIh.t(), whhT = w.wHh.t().contiguous();
+  let xp = matmul(x, wihT);
+  if (w.bIh) xp = add(xp, w.bIh);
+  if (w.bHh && foldHBias) xp = add(xp, w.bHh);
+  // split (one op, whose gradient is one cat) rather than a select per step
+  const steps = xp.split(1, 0);
+  const outs: Tensor[] = new Array(T);
+  let h: Tensor | undefined;
+  for (let s = 0; s < T; s++) {
+    const t = w.reverse ? T - 1 - s : s;
+    h = cell(steps[t]!.squeeze(0), whhT);
+    outs[t] = h;
+  }
+  return stack(outs, 0);
+}
+
+/**
+ * One GRU layer over x [T, B, I] from h0 [B, H] (torch.nn.GRU's per-layer loop, gates r, z, n):
+ * a backend's `gruSequence` kernel when it has one and no gradient is being recorded through the op's
+ * parts; otherwise the cell loop of gruCell steps.
+ */
+export function gruSequence(x: Tensor, h0: Tensor, w: RnnLayerWeights): GruSequenceResult {
+  const op = 'gruSequence';
+  const [T, B, H] = checkLayer(op, 3, x, h0, w);
+  const biases = w.bIh && w.bHh ? [w.bIh, w.bHh] : [];
+  const inputs = [x, h0, w.wIh, w.wHh, ...biases];
+  return apply(op, inputs, { reverse: !!w.reverse }, () => {
+    if (hasKernel(op, x.device) && !recordingParts()) {
+      const spec = (shape: number[]) => ({ shape, dtype: x.dtype });
+      const [output, h] = runKernel(op, x.device, inputs, [spec([T, B, H]), spec([B, H])], { reverse: !!w.reverse });
+      return { output: output!, h: h! };
+    }
+    let h = h0;
+    // b_hh stays out of the projection: the GRU cell needs it inside r ∘ (h W_hhᵀ + b_hh)
+    const output = cellLoop(x, w, false, (xt, whhT) => (h = gruCell(xt, matmul(h, whhT), h, w.bHh ?? null)));
+    return { output, h };
+  });
+}
+
+/**
+ * One LSTM layer over x [T, B, I] from h0 and c0 [B, H] (torch.nn.LSTM's per-layer loop, gates i, f, g, o):
+ * a backend's `lstmSequence` kernel when it has one and no gradient is being recorded through the op's
+ * parts; otherwise the cell loop of lstmCell steps.
+ */
+export function lstmSequence(x: Tensor, h0: Tensor, c0: Tensor, w: RnnLayerWeights): LstmSequenceResult {
+  const op = 'lstmSequence';
+  const [T, B, H] = checkLayer(op, 4, x, h0, w);
+  if (c0.ndim !== 2 || c0.shape[0] !== B || c0.shape[1] !== H) throw new ShapeError(`${op}: expected c0 of shape [${B}, ${H}], got ${fmtShape(c0.shape)}`);
+  requireSameFloat(op, x, c0);
+  const biases = w.bIh && w.bHh ? [w.bIh, w.bHh] : [];
+  const inputs = [x, h0, c0, w.wIh, w.wHh, ...biases];
+  return apply(op, inputs, { reverse: !!w.reverse }, () => {
+    const spec = (shape: number[]) => ({ shape, dtype: x.dtype });
+    if (hasKernel(op, x.device) && !recordingParts()) {
+      const [output, h, c] = runKernel(op, x.device, inputs, [spec([T, B, H]), spec([B, H]), spec([B, H])], { reverse: !!w.reverse });
+      return { output: output!, h: h!, c: c! };
+    }
+    let h = h0, c = c0;
+    const output = cellLoop(x, w, true, (xt, whhT) => ({ h, c } = lstmCell(xt, matmul(h, whhT), c)).h);
+    return { output, h, c };
+  });
+}
