@@ -1,0 +1,63 @@
+// The process group's entry points in this process (no MPI started): options are checked, a missing MPI
+// library says what to install, and using the group before initProcessGroup is a clear error. NCCL's
+// missing-library message and, on a GPU machine with NCCL, a 1-rank all-reduce of a CUDA tensor.
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { DistributedError, allReduce, barrier, getRank, getWorldSize, initProcessGroup, isInitialized } from '../index.js';
+import { candidatePaths } from '../mpi/library.js';
+import { ones } from '@flint/core';
+import '@flint/backend-cpu';
+import { launch, results } from '../testing/launch.js';
+
+describe('initProcessGroup', () => {
+  it('with MPI missing, says what to install', async () => {
+    const saved = process.env.FLINT_MPI_LIB;
+    process.env.FLINT_MPI_LIB = '/nonexistent/libmpi.so.40';
+    try {
+      await expect(initProcessGroup({ backend: 'mpi' })).rejects.toThrow(/initProcessGroup: MPI library not found; tried \/nonexistent\/libmpi\.so\.40 .*apt-get install openmpi-bin libopenmpi-dev/);
+      await expect(initProcessGroup({ backend: 'mpi' })).rejects.toBeInstanceOf(DistributedError);
+    } finally {
+      if (saved === undefined) delete process.env.FLINT_MPI_LIB; else process.env.FLINT_MPI_LIB = saved;
+    }
+    expect(isInitialized()).toBe(false);
+  });
+
+  it('looks for libmpi by its usual names and folders unless FLINT_MPI_LIB names it', () => {
+    expect(candidatePaths({})).toContain('libmpi.so.40');
+    expect(candidatePaths({ FLINT_MPI_LIB: '/opt/x/libmpi.so' })).toEqual(['/opt/x/libmpi.so']);
+  });
+
+  it('checks its options', async () => {
+    await expect(initProcessGroup({ backend: 'gloo' as 'mpi' })).rejects.toThrow("initProcessGroup: backend must be 'mpi' or 'nccl', got 'gloo'");
+    await expect(initProcessGroup({ backend: 'mpi', timeout: 0 })).rejects.toThrow('initProcessGroup: timeout must be a positive number of seconds, got 0');
+    await expect(initProcessGroup({ backend: 'mpi', time_out: 3 } as unknown as { backend: 'mpi' })).rejects.toThrow(/time_out/);
+  });
+
+  it('collectives before initProcessGroup are a DistributedError naming the call', async () => {
+    expect(() => getRank()).toThrow('getRank: the default process group is not initialised; call \'await initProcessGroup({ backend: "mpi" })\' first');
+    expect(() => getWorldSize()).toThrow(DistributedError);
+    expect(() => allReduce(ones([2]))).toThrow(/^allReduce: the default process group is not initialised/);
+    await expect(barrier()).rejects.toThrow(/^barrier: /);
+  });
+});
+
+const hasNccl = ((): boolean => {
+  try {
+    const koffi = createRequire(import.meta.url)('koffi') as { load(p: string): unknown };
+    koffi.load(process.env.FLINT_NCCL_LIB ?? 'libnccl.so.2');
+    return true;
+  } catch { return false; }
+})();
+
+describe('the nccl backend', () => {
+  it.skipIf(hasNccl)('without libnccl, initProcessGroup({ backend: "nccl" }) says what to install', async () => {
+    const job = await launch('src/testing/nccl-rank.ts', [], { ranks: 1, limitMs: 30_000 });
+    const [r] = results<{ error: string }>(job.out);
+    expect(r?.error, job.out).toMatch(/^DistributedError: initProcessGroup: NCCL \(libnccl\.so\.2\) not found; tried libnccl\.so\.2 .*install NCCL/);
+  });
+  // Needs a CUDA GPU, libnccl and @flint/backend-cuda exposing device addresses: skipped where libnccl is missing (CI has no GPU).
+  it.skipIf(!hasNccl)('a 1-rank NCCL group all-reduces a CUDA tensor', async () => {
+    const job = await launch('src/testing/nccl-rank.ts', [], { ranks: 1, limitMs: 60_000 });
+    expect(results(job.out), job.out).toEqual([{ rank: 0, size: 1, got: [[0, 3], [1, 4], [2, 5]] }]);
+  });
+});

@@ -1,0 +1,35 @@
+// Test helper: runs a rank script under mpirun (2 ranks by default) through tsx, with @flint/* resolved to
+// sources, and returns each rank's output lines; a run past `limitMs` is killed with its process group.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const packageDir = fileURLToPath(new URL('../..', import.meta.url));
+
+/** What a launched job printed and how it ended. */
+export interface JobResult { code: number | null; signal: string | null; out: string; ms: number; killed: boolean }
+
+/** `mpirun -n ranks node --import tsx <script> ...args`, from the package folder. */
+export function mpirunArgs(script: string, args: string[], ranks: number): string[] {
+  const root = typeof process.getuid === 'function' && process.getuid() === 0 ? ['--allow-run-as-root'] : [];
+  return ['--oversubscribe', ...root, '-n', String(ranks), process.execPath, '--import', 'tsx', script, ...args];
+}
+
+export function launch(script: string, args: string[] = [], opts: { ranks?: number; limitMs?: number; env?: Record<string, string> } = {}): Promise<JobResult> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const p = spawn('mpirun', mpirunArgs(script, args, opts.ranks ?? 2), {
+      cwd: packageDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, TSX_TSCONFIG_PATH: `${packageDir}/tsconfig.ranks.json`, FORCE_COLOR: '0', ...opts.env },
+    });
+    let out = '', killed = false;
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { out += d; });
+    const timer = setTimeout(() => { killed = true; try { process.kill(-p.pid!, 'SIGKILL'); } catch { /* gone */ } }, opts.limitMs ?? 60_000);
+    p.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, out, ms: Date.now() - t0, killed }); });
+  });
+}
+
+/** The JSON objects a job's ranks printed on lines starting with `tag`. */
+export function results<T>(out: string, tag = 'RESULT '): T[] {
+  return out.split('\n').filter((l) => l.startsWith(tag)).map((l) => JSON.parse(l.slice(tag.length)) as T);
+}
