@@ -3,6 +3,8 @@
 // its saved tensors are released (the dispose-based analogue of PyTorch's reference counting).
 import { FlintError, keep, type OpName, type Tensor } from '@flint/core';
 import type { GradContext, GradRule, InputInfo } from './rules/registry.js';
+import { markOrigin } from './forward/dual.js';
+import { inheritBatch } from './func/vmap/batched.js';
 
 export interface Edge { node: Node; nr: number }
 
@@ -50,6 +52,8 @@ export function savedView(t: Tensor): Tensor {
   const v = keep(t.viewAs(t.shape, t.strides, t.offset));
   const e = edgeOf(t);
   if (e) meta(v).edge = e;
+  markOrigin(v, t);
+  inheritBatch(t, v);
   return v;
 }
 

@@ -14,6 +14,8 @@ import './rules/slicing.js';
 import './rules/vector-norm.js';
 import './rules/activations.js';
 import './rules/attention.js';
+import './forward/rules/index.js';
+import { forwardHook } from './forward/dual.js';
 
 const KEY = Symbol.for('@flint/autograd.installed');
 const g = globalThis as unknown as Record<symbol, boolean>;
@@ -21,6 +23,7 @@ if (!g[KEY]) {
   g[KEY] = true;
   installAutograd(extension);
   addHook(tapeHook);
+  addHook(forwardHook);
 }
 
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './mode.js';
@@ -34,3 +37,6 @@ export type { GradcheckOptions, GradcheckResult } from './gradcheck.js';
 export { AutogradError } from './graph.js';
 export { defineRule, defineNondifferentiable, ruleNames } from './rules/registry.js';
 export type { GradRule, GradContext, Grads } from './rules/registry.js';
+export * as func from './func/index.js';
+export { defineForwardRule, forwardRuleNames } from './forward/registry.js';
+export type { ForwardRule, ForwardContext } from './forward/registry.js';

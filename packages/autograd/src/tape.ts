@@ -6,6 +6,8 @@ import type { Edge } from './graph.js';
 import { AutogradError, FnNode, OpNode, edgeOf, meta, peekMeta, setGradFn, tracks, type Node } from './graph.js';
 import { isGradEnabled, setGradEnabled } from './mode.js';
 import { getRule, isNondifferentiable } from './rules/registry.js';
+import { onInPlaceTangent } from './forward/dual.js';
+import { inheritBatch } from './func/vmap/batched.js';
 
 const VIEW_OPS = new Set(['reshape', 'view', 'permute', 'transpose', 't', 'unsqueeze', 'squeeze', 'expand', 'narrow', 'select', 'split', 'index']);
 const info = (t: Tensor) => ({ shape: t.shape, dtype: t.dtype, device: t.device });
@@ -122,7 +124,7 @@ export const extension: AutogradExtension = {
     list.push(fn);
     return () => { const i = list.indexOf(fn); if (i >= 0) list.splice(i, 1); };
   },
-  detach: (t) => t.viewAs(t.shape, t.strides, t.offset),
+  detach: (t) => { const v = t.viewAs(t.shape, t.strides, t.offset); inheritBatch(t, v); return v; },
   inPlaceSource(op, target) {
     if (!isGradEnabled() || !tracks(target)) return target;
     const m = meta(target);
@@ -131,6 +133,7 @@ export const extension: AutogradExtension = {
     return target.clone();
   },
   onInPlace(op, target, src) {
+    onInPlaceTangent(target, src);
     if (!isGradEnabled()) return;
     const srcEdge = edgeOf(src);
     const m = meta(target);

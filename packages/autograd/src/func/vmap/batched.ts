@@ -1,0 +1,50 @@
+// Batched tensors for vmap: inside a vmap level a tensor the function sees (the logical tensor, without
+// the batch dim) is a view of sample 0 of a physical tensor whose batch dim is hidden; each level
+// remembers the size and storage stride of that dim, so the physical view can be rebuilt from the
+// logical one at any time (for every level it is batched at).
+import type { Tensor } from '@flint/core';
+
+/** One vmap level: the batch size and, per logical tensor, the storage stride of its hidden batch dim. */
+export interface VmapLevel {
+  /** The batch size. */
+  readonly size: number;
+  /** The hidden batch dim's stride of each batched tensor. */
+  readonly strides: WeakMap<Tensor, number>;
+  /** How random ops behave: 'error', 'different' (per sample) or 'same'. */
+  readonly randomness: 'error' | 'different' | 'same';
+}
+
+/** The open vmap levels, outermost first. */
+export const vmapLevels: VmapLevel[] = [];
+
+/** The innermost level `t` is batched at (its index), or -1. */
+export function batchLevel(t: Tensor): number {
+  for (let i = vmapLevels.length - 1; i >= 0; i--) if (vmapLevels[i]!.strides.has(t)) return i;
+  return -1;
+}
+
+/** Makes `to` (a view of the same elements as `from`) batched wherever `from` is. */
+export function inheritBatch(from: Tensor, to: Tensor): void {
+  for (const level of vmapLevels) {
+    const s = level.strides.get(from);
+    if (s !== undefined) level.strides.set(to, s);
+  }
+}
+
+/** The physical tensor of `t` at level i: its hidden batch dim in front, as a view of the same storage. */
+export function physical(t: Tensor, i: number): Tensor {
+  const level = vmapLevels[i]!;
+  const stride = level.strides.get(t)!;
+  const p = t.viewAs([level.size, ...t.shape], [stride, ...t.strides], t.offset);
+  // the physical view is itself batched at the outer levels
+  for (let j = 0; j < i; j++) { const s = vmapLevels[j]!.strides.get(t); if (s !== undefined) vmapLevels[j]!.strides.set(p, s); }
+  return p;
+}
+
+/** The logical tensor for a physical one at level i (batch dim in front): sample 0, batch dim hidden. */
+export function logical(p: Tensor, i: number): Tensor {
+  const t = p.viewAs(p.shape.slice(1), p.strides.slice(1), p.offset);
+  for (let j = 0; j < i; j++) { const s = vmapLevels[j]!.strides.get(p); if (s !== undefined) vmapLevels[j]!.strides.set(t, s); }
+  vmapLevels[i]!.strides.set(t, p.strides[0]!);
+  return t;
+}
