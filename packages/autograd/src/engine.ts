@@ -56,6 +56,7 @@ function accumulate(node: AccumulateGrad, g: Tensor, createGraph: boolean, out: 
   } else {
     setGradEnabled(false, () => m.grad!.add_(g));
   }
+  for (const h of [...node.postHooks]) h(leaf);
 }
 
 /** Returns the captured gradients (for grad()), in the order of `opts.capture`. */

@@ -110,6 +110,8 @@ export class OpNode extends Node {
 /** Accumulates into a leaf's .grad. */
 export class AccumulateGrad extends Node {
   readonly hooks: ((g: Tensor) => Tensor | void)[] = [];
+  /** Called with the leaf after each accumulation into its .grad (registerPostAccumulateGradHook). */
+  readonly postHooks: ((leaf: Tensor) => void)[] = [];
   constructor(readonly leaf: Tensor) { super('AccumulateGrad', []); }
   apply(): (Tensor | null)[] { return []; }
   protected override get freesInputs(): boolean { return false; }

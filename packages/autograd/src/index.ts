@@ -35,6 +35,7 @@ export type { FunctionContext, FunctionDef } from './function.js';
 export { gradcheck } from './gradcheck.js';
 export type { GradcheckOptions, GradcheckResult } from './gradcheck.js';
 export { AutogradError } from './graph.js';
+export { registerPostAccumulateGradHook, reachableLeaves } from './hooks.js';
 export { defineRule, defineNondifferentiable, ruleNames } from './rules/registry.js';
 export type { GradRule, GradContext, Grads } from './rules/registry.js';
 export * as func from './func/index.js';
