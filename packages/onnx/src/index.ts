@@ -9,3 +9,7 @@ export type {
   ModelProto, ModelInit, GraphProto, NodeProto, AttributeProto, TensorProto, ValueInfoProto, TypeProto,
   TensorShapeProto, OperatorSetIdProto, StringStringEntryProto, ReadLimits,
 } from './proto/index.js';
+export { loadOnnx, OnnxModel } from './import/model.js';
+export type { LoadOnnxOptions, ValueInfo } from './import/model.js';
+export type { ExternalDataReader } from './import/tensor-data.js';
+export { supportedOps } from './import/ops/index.js';
