@@ -71,7 +71,10 @@ function propagate(call: OpCall, index: number): void {
   call.outputs.forEach((o, i) => {
     const d = result[i];
     if (!d || !outs.includes(o) || level.tangents.has(o)) return;
-    attach(level, o, fit(d, o));
+    let r = fit(d, o);
+    // an input's tangent passed through (identity rules) gets its own handle: the level frees what it attaches
+    if (tangents.includes(r)) { const v = r.viewAs(r.shape, r.strides, r.offset); copyTangents(r, v); r = v; }
+    attach(level, o, r);
   });
 }
 

@@ -34,6 +34,8 @@ export function getForwardRule(op: string, attrs?: Readonly<Record<string, unkno
   const r = rules.get(op);
   return r && (!r.when || !attrs || r.when(attrs)) ? r : undefined;
 }
+/** Removes op's forward rule, returning it (tests use this to check the missing-rule error). */
+export function removeForwardRule(op: string): ForwardRule | undefined { const r = rules.get(op); rules.delete(op); return r; }
 /** The names of the ops that have a forward-mode rule. */
 export const forwardRuleNames = (): string[] => [...rules.keys()];
 

@@ -71,7 +71,7 @@ const avgOpts = (a: Attrs) => ({
 });
 defineRule('avgPool2d', { backward: (ctx, [g]) => [toInput(avgPool2dBackward(g!, ctx.inputs[0]!.shape, avgOpts(ctx.attrs)), ctx.inputs[0]!)] });
 defineRule('avgPool2dBackward', {
-  backward: (ctx, [u]) => { const o = avgOpts(ctx.attrs); return [toInput(avgPool2d(u!, o.kernelSize, o), ctx.inputs[0]!)]; },
+  backward: (ctx, [u]) => { const { kernelSize, ...o } = avgOpts(ctx.attrs); return [toInput(avgPool2d(u!, kernelSize, o), ctx.inputs[0]!)]; },
 });
 
 // inputs: x, then runningMean/runningVar/weight/bias where given (attrs.stats, attrs.affine say which)

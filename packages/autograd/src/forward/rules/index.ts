@@ -6,3 +6,4 @@ import './linalg.js';
 import './nn.js';
 import './norms.js';
 import './transpose.js';
+import './rnn.js';

@@ -36,7 +36,7 @@ const avgOpts = (a: Attrs) => ({
   kernelSize: a.kernelSize as [number, number], stride: a.stride as [number, number], padding: a.padding as [number, number],
   ceilMode: a.ceilMode as boolean, countIncludePad: a.countIncludePad as boolean, divisorOverride: (a.divisorOverride as number | null) ?? undefined,
 });
-defineForwardRule('avgPool2d', { jvp: (c) => { const o = avgOpts(c.attrs); return [avgPool2d(c.tangent(0)!, o.kernelSize, o)]; } });
+defineForwardRule('avgPool2d', { jvp: (c) => { const { kernelSize, ...o } = avgOpts(c.attrs); return [avgPool2d(c.tangent(0)!, kernelSize, o)]; } });
 defineForwardRule('avgPool2dBackward', { jvp: (c) => [avgPool2dBackward(c.tangent(0)!, c.attrs.inputShape as number[], avgOpts(c.attrs))] });
 
 /** d of (x - μ)·rstd over `dims` given dx, with training statistics: rstd·(dx - mean(dx) - x̂·mean(dx·x̂)). */

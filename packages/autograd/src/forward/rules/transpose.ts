@@ -1,6 +1,6 @@
 // A forward rule derived from an op's gradient rule by transposition: J·t = ∂/∂u ⟨Jᵀu, t⟩. The gradient
 // rule is linear in its incoming gradient u and built from public ops, so recording it once and
-// differentiating in u gives the exact tangent; used for the fused recurrent cells and attention.
+// differentiating in u gives the exact tangent; used for attention.
 import { mul, zeros, type OpName, type Tensor } from '@flint/core';
 import { runBackward } from '../../engine.js';
 import { edgeOf, tracks } from '../../graph.js';
@@ -35,4 +35,4 @@ export function defineTransposedForwardRule(...ops: OpName[]): void {
   for (const op of ops) defineForwardRule(op, { jvp: transposed, when: (attrs) => getRule(op, attrs) !== undefined });
 }
 
-defineTransposedForwardRule('gruCell', 'lstmCell', 'scaledDotProductAttention');
+defineTransposedForwardRule('scaledDotProductAttention');
