@@ -77,11 +77,13 @@ function gelu(c: OpContext): string {
   const { g } = c;
   const d = c.x[0]!.dtype, x = c.inputs[0]!;
   const k = (v: number) => g.scalar(v, d);
+  // the node patterns torch.onnx writes, which runtimes fuse back into one Gelu/FastGelu kernel
   if (c.attrs.approximate === 'tanh') {
-    const inner = g.op('Mul', [k(Math.sqrt(2 / Math.PI)), g.op('Add', [x, g.op('Mul', [k(0.044715), g.op('Pow', [x, k(3)])])])]);
-    return g.op('Mul', [g.op('Mul', [x, k(0.5)]), g.op('Add', [k(1), g.op('Tanh', [inner])])]);
+    const cube = g.op('Mul', [x, g.op('Mul', [x, x])]);
+    const inner = g.op('Mul', [k(Math.sqrt(2 / Math.PI)), g.op('Add', [x, g.op('Mul', [k(0.044715), cube])])]);
+    return g.op('Mul', [k(0.5), g.op('Mul', [x, g.op('Add', [k(1), g.op('Tanh', [inner])])])]);
   }
-  return g.op('Mul', [g.op('Mul', [x, k(0.5)]), g.op('Add', [k(1), g.op('Erf', [g.op('Div', [x, k(Math.SQRT2)])])])]);
+  return g.op('Mul', [g.op('Mul', [x, g.op('Add', [g.op('Erf', [g.op('Div', [x, k(Math.SQRT2)])]), k(1)])]), k(0.5)]);
 }
 
 function softplus(c: OpContext): string {

@@ -1,0 +1,71 @@
+// Each op mapping, exported from small functions with a dynamic batch dim and run in ONNX Runtime at two
+// batch sizes against Flint, at opset 17 and at the opsets where a mapping changes (13, 18).
+import { describe, expect, test } from 'vitest';
+import '@flint/backend-cpu';
+import * as F from '@flint/core';
+import { manualSeed, randn, randint, tensor, type Tensor } from '@flint/core';
+import { exportOnnx, type ExportOptions } from './index.js';
+import { compare, flintRun, hasOnnxChecker, onnxCheck, runOrt } from './ort.testutil.js';
+
+type Fn = (...x: Tensor[]) => Tensor | Tensor[];
+interface Case { name: string; fn?: Fn; make?: () => Fn; inputs: (batch: number) => Tensor[]; opsets?: number[]; dynamic?: ExportOptions['dynamicAxes'] }
+
+const x3 = (n: number) => [randn([n, 3, 4])];
+const img = (n: number) => [randn([n, 3, 8, 8])];
+const cases: Case[] = [
+  { name: 'unary math', inputs: x3, fn: (x) => F.erf(x.abs().add(0.5).log().exp().sqrt().rsqrt().sin().cos().neg().tanh().sigmoid().reciprocal()) },
+  { name: 'log1p, expm1, floor, ceil, round, sign', inputs: x3, fn: (x) => F.add(F.log1p(x.abs()), F.expm1(x)).add(x.mul(3).floor()).add(x.mul(3).ceil()).add(x.mul(3).round()).add(x.sign()) },
+  { name: 'activations', inputs: x3, fn: (x) => F.cat([x.relu(), F.leakyRelu(x, 0.2), F.gelu(x), F.gelu(x, { approximate: 'tanh' }), F.softplus(x), F.softplus(x, { beta: 2, threshold: 1 }), F.silu(x), F.mish(x), F.hardswish(x), F.hardsigmoid(x)], 2), opsets: [13, 17, 18] },
+  { name: 'binary with scalars and alpha', inputs: (n) => [randn([n, 3, 4]), randn([3, 4])], fn: (x, y) => F.sub(2, x).mul(y).add(y, { alpha: 2 }).div(F.maximum(y.abs(), 0.5)).pow(2).sub(F.minimum(x, y)).add(F.remainder(x.mul(4), 1.5)).div(3) },
+  { name: 'comparisons, logical ops, where, maskedFill, clamp', inputs: x3, fn: (x) => F.where(F.logicalAnd(x.gt(-0.5), F.logicalNot(x.ge(0.8))), x, F.maskedFill(x, x.lt(0), 7)).add(x.clamp(-0.3, 0.4)).add(x.eq(0).logicalOr(x.ne(0)).to('float32')) },
+  { name: 'reductions', inputs: x3, fn: (x) => [x.sum(1), x.mean([1, 2]), x.amax(-1), x.amin(1), F.logsumexp(x, 2), x.var(1), x.std(2), x.max(1).values, x.argmax(2).to('float32'), x.prod(2)].map((t) => t.reshape([t.shape[0]!, -1])).reduce((a, b) => F.cat([a, b], 1)), opsets: [13, 17, 18] },
+  { name: 'softmax, logSoftmax, cumsum', inputs: x3, fn: (x) => F.cat([x.softmax(-1), F.logSoftmax(x, 1), F.cumsum(x, 2)], 2) },
+  { name: 'views: permute, transpose, unsqueeze, squeeze, expand, narrow, select', inputs: x3, fn: (x) => x.permute([0, 2, 1]).transpose(1, 2).unsqueeze(1).expand([x.shape[0]!, 2, 3, 4]).narrow(3, 1, 2).select(1, -1).squeeze(0).contiguous() },
+  { name: 'joins: cat, stack, split, flip, repeat, pad', inputs: x3, fn: (x) => {
+    const [a, b] = x.split(2, 2);
+    return F.cat([F.stack([a!, b!], 1).flatten(1), F.flip(x, [1, 2]).flatten(1), F.pad(x, [1, 2], { value: 0.5 }).flatten(1), F.pad(x, [1, 1, 1, 1], { mode: 'reflect' }).flatten(1), F.pad(x, [2, 0], { mode: 'replicate' }).flatten(1), x.repeat(1, 2, 1).flatten(1)], 1);
+  } },
+  { name: 'indexing: gather, indexSelect, scatterAdd', opsets: [16, 17], dynamic: { input: { 0: 'batch' }, input_b: { 0: 'batch' }, output: { 0: 'batch' } }, inputs: (n) => [randn([n, 5]), randint(0, 5, [n, 3])],
+    fn: (x, i) => F.cat([F.gather(x, 1, i), F.indexSelect(x, 1, tensor([4, 0], { dtype: 'int64' })), F.scatterAdd(x, 1, i, x.narrow(1, 0, 3))], 1) },
+  { name: 'reshape with two dynamic axes (Shape/Gather/Concat)', inputs: (n) => [randn([n, 4, 6])], dynamic: { input: { 0: 'batch', 1: 'seq' }, output: { 0: 'batch', 1: 'seq' } },
+    fn: (x) => { const [b, t] = x.shape as [number, number]; return x.reshape([b * t, 6]).mul(2).reshape([b, t, 6]); } },
+  { name: 'zeros of a dynamic shape (ConstantOfShape)', inputs: x3, fn: (x) => x.add(F.ones([x.shape[0]!, 3, 4])) },
+  { name: 'conv1d, conv2d (stride, dilation, groups, same padding), pooling', inputs: img, make: () => {
+    const w = randn([6, 1, 3, 3]), w1 = randn([4, 3, 3]), w2 = randn([4, 6, 3, 3]), b2 = randn([4]);
+    return (x) => {
+    const y = F.conv2d(x, w, null, { padding: 'same', groups: 3, dilation: 2 });
+    const z = F.maxPool2d(F.conv2d(y, w2, b2, { stride: 2, padding: 1 }), 2, { ceilMode: true });
+    return F.cat([F.avgPool2d(y, 3, { stride: 2, padding: 1, countIncludePad: false }).flatten(1), F.adaptiveAvgPool2d(z, 1).flatten(1), F.adaptiveAvgPool2d(y, 2).flatten(1), F.conv1d(x.flatten(2), w1, null, { stride: 2 }).flatten(1)], 1);
+  }; } },
+  { name: 'batchNorm, layerNorm (LayerNormalization at 17, decomposed at 13)', opsets: [13, 17], inputs: img, make: () => {
+    // well-conditioned statistics: float32 rounding in either runtime stays far below the tolerance
+    const [m, v, w, b, lw, lb] = [randn([3]), F.rand([3]).add(0.5), F.rand([3]).add(0.5), randn([3]), randn([8, 8]), randn([8, 8])];
+    return (x) => F.layerNorm(F.batchNorm(x, m, v, { weight: w, bias: b, eps: 1e-3 }), [8, 8], { weight: lw, bias: lb }).add(F.layerNorm(x, 8));
+  } },
+  { name: 'linear (Gemm) and 3-d linear (MatMul), matmul', inputs: x3, make: () => {
+    const [w, b, w2, m] = [randn([5, 4]), randn([5]), randn([2, 15]), randn([2, 3])];
+    return (x) => F.linear(F.linear(x, w, b).flatten(1), w2).matmul(m);
+  } },
+];
+
+describe('exportOnnx: op mappings in ONNX Runtime', () => {
+  for (const c of cases) {
+    for (const opset of c.opsets ?? [17]) {
+      test(`${c.name} (opset ${opset})`, async () => {
+        manualSeed(7);
+        // weights are drawn once and captured (as constants of the graph)
+        const fixed: Fn = c.make ? c.make() : c.fn!;
+        const dynamicAxes = c.dynamic ?? { input: { 0: 'batch' }, output: { 0: 'batch' } };
+        const bytes = await exportOnnx(fixed, c.inputs(2), { opsetVersion: opset, dynamicAxes, inputNames: c.inputs(2).length === 1 ? ['input'] : ['input', 'input_b'] });
+        if (hasOnnxChecker() && opset <= 17) onnxCheck(bytes);
+        for (const n of [2, 5]) {
+          const xs = c.inputs(n);
+          const theirs = await runOrt(bytes, xs);
+          const d = compare(flintRun(fixed, xs)[0]!, theirs.output!);
+          expect(d.ok, `batch ${n}: max |diff| ${d.maxAbs}, rel ${d.maxRel}`).toBe(true);
+        }
+      });
+    }
+  }
+});
+
