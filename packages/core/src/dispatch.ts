@@ -34,6 +34,12 @@ export interface OpHook {
   /** Called after each op with its call. */
   afterOp(call: OpCall): void;
   /**
+   * Asked before a public op runs (after recordInside): a replacement for its implementation, or undefined.
+   * The replacement runs at depth 0, so hooks see the ops it calls; afterOp then sees the op as called.
+   * vmap uses it to run an op on the batched tensors behind its inputs.
+   */
+  runInstead?(op: OpName, inputs: readonly Tensor[], attrs: Readonly<Record<string, unknown>>, impl: () => unknown): (() => unknown) | undefined;
+  /**
    * Asked before an op runs: true records the op's inner public ops instead of the op itself
    * (autograd says so for composite ops it has no rule for, so their gradient comes from their parts).
    */
@@ -42,11 +48,14 @@ export interface OpHook {
 
 const hooks: OpHook[] = [];
 let depth = 0;
+let insteadHooks = 0; // hooks with runInstead: apply asks them only when there are some
 
 /** Install a hook; returns its remover. */
 export function addHook(h: OpHook): () => void {
   hooks.push(h);
-  return () => { const i = hooks.indexOf(h); if (i >= 0) hooks.splice(i, 1); };
+  if (h.runInstead) insteadHooks++;
+  const removeInstead = (): void => { if (h.runInstead) insteadHooks--; };
+  return () => { const i = hooks.indexOf(h); if (i >= 0) removeInstead(); if (i >= 0) hooks.splice(i, 1); };
 }
 
 /** Run hooks-free code (e.g. a gradient rule's bookkeeping) as if inside an op. */
@@ -91,6 +100,16 @@ export function apply<R>(op: OpName, inputs: readonly Tensor[], attrs: Readonly<
     const call: OpCall = { op, inputs, attrs, outputs: flatOutputs(r), decomposed: true };
     for (const h of hooks) h.afterOp(call);
     return r;
+  }
+  if (depth === 0 && insteadHooks > 0) {
+    for (const h of hooks) {
+      const alt = h.runInstead?.(op, inputs, attrs, () => (impl as (i: readonly Tensor[]) => R)(inputs));
+      if (!alt) continue;
+      const r = scope(alt) as R;
+      const call: OpCall = { op, inputs, attrs, outputs: flatOutputs(r) };
+      for (const k of hooks) k.afterOp(call);
+      return r;
+    }
   }
   depth++;
   let result: R;
