@@ -10,7 +10,7 @@
  */
 import type { Backend, DType, DTypeSupport, HostArray, KernelName, KernelTable, KernelTensor } from '@flint/core';
 import { API_VERSION, BackendError, DTYPES, checkKernelCall, registerBackend } from '@flint/core';
-import { readHost, store } from './reference/host.js';
+import { fromHost, readHost } from './reference/host.js';
 import type { Buf } from './reference/kernels.js';
 import { referenceKernels } from './reference/kernels.js';
 import { mockKernels } from './mock/kernels.js';
@@ -38,7 +38,8 @@ export interface MockGpu extends Backend<MockBuffer> {
   readonly pending: number;
 }
 
-const COMPUTED: readonly DType[] = ['float32', 'float64', 'int32', 'uint8', 'bool'];
+// float16 is computed in double and rounded on store, and declared accelerated, as a GPU's half arithmetic
+const COMPUTED: readonly DType[] = ['float32', 'float64', 'float16', 'int32', 'uint8', 'bool'];
 /** The kernels that take strided views here: data movement, reductions, indexing and matmul; elementwise ones get dense inputs. */
 const STRIDED: readonly KernelName[] = ['copy', 'cast', 'sum', 'prod', 'max', 'min', 'argmax', 'argmin', 'cumsum', 'gather', 'scatterAdd', 'matmul'];
 
@@ -79,7 +80,7 @@ export function createMockGpu(opts: MockGpuOptions = {}): MockGpu {
     allocate: (_dtype, numel) => queue.allocate(numel),
     write(buffer, dtype, data: HostArray, offset = 0) {
       // the caller may reuse its array at once: copy it now, store it when the queue gets there
-      const copy = Float64Array.from(data as ArrayLike<number | bigint>, (v) => store(dtype, Number(v)));
+      const copy = Float64Array.from(data as ArrayLike<number | bigint>, (v) => fromHost(dtype, v));
       queue.enqueue('write', [buffer], () => buffer.data!.set(copy, offset));
     },
     read(buffer, dtype, offset, numel) {

@@ -6,7 +6,7 @@
 import type { Backend, KernelTensor } from './backend.js';
 import type { DType } from './dtype.js';
 import { BYTES } from './dtype.js';
-import { BackendError, DeviceError, DisposedError, DTypeError, OutOfMemoryError, fmtShape } from './errors.js';
+import { BackendError, DeviceError, DisposedError, DTypeError, FlintError, OutOfMemoryError, fmtShape } from './errors.js';
 import { Storage, scope } from './memory.js';
 import { getBackend } from './registry.js';
 import type { KernelAttrsOf, KernelName, OpName } from './schema/index.js';
@@ -44,18 +44,26 @@ export interface OpHook {
    * (autograd says so for composite ops it has no rule for, so their gradient comes from their parts).
    */
   recordInside?(op: OpName, inputs: readonly Tensor[], attrs: Readonly<Record<string, unknown>>): boolean;
+  /**
+   * Asked first, before a public op runs: the inputs it should compute with (autocast casts them; the same
+   * array when they need no cast), or undefined when the op is not the hook's. The casts are public ops, so
+   * the tape records them. Inside an op a hook took, no hook is asked again (torch's autocast excludes itself).
+   */
+  castInputs?(op: OpName, inputs: readonly Tensor[]): readonly Tensor[] | undefined;
 }
 
 const hooks: OpHook[] = [];
 let depth = 0;
 let insteadHooks = 0; // hooks with runInstead: apply asks them only when there are some
+let castHooks = 0; // hooks with castInputs: apply asks them only when there are some
 
 /** Install a hook; returns its remover. */
 export function addHook(h: OpHook): () => void {
   hooks.push(h);
   if (h.runInstead) insteadHooks++;
   const removeInstead = (): void => { if (h.runInstead) insteadHooks--; };
-  return () => { const i = hooks.indexOf(h); if (i >= 0) removeInstead(); if (i >= 0) hooks.splice(i, 1); };
+  if (h.castInputs) castHooks++;
+  return () => { const i = hooks.indexOf(h); if (i >= 0) removeInstead(); if (i >= 0) { hooks.splice(i, 1); if (h.castInputs) castHooks--; } };
 }
 
 /** Run hooks-free code (e.g. a gradient rule's bookkeeping) as if inside an op. */
@@ -91,12 +99,32 @@ function flatOutputs(r: unknown): Tensor[] {
   return [];
 }
 
-/** Run a public op. `impl` computes the result with kernels or other ops. */
-export function apply<R>(op: OpName, inputs: readonly Tensor[], attrs: Readonly<Record<string, unknown>>, impl: () => R): R {
+/** The inputs castInputs hooks (autocast) give op, or undefined when no hook takes the op. */
+function castByHooks(op: OpName, inputs: readonly Tensor[], takesInputs: boolean): readonly Tensor[] | undefined {
+  let taken: readonly Tensor[] | undefined;
+  for (const h of hooks) {
+    const r = h.castInputs?.(op, taken ?? inputs);
+    if (!r) continue;
+    // an op computes from the inputs it is handed only when its impl takes them
+    if (r !== (taken ?? inputs) && !takesInputs) throw new FlintError(`${op}: a castInputs hook (autocast) changed its inputs, but its implementation ignores them; take the inputs in its apply() callback or leave ${op} out of the hook's table`);
+    taken = r;
+  }
+  return taken;
+}
+let castOff = 0; // > 0 inside an op a castInputs hook took
+
+/**
+ * Run a public op. `impl` computes the result with kernels or other ops; an op that a castInputs hook may
+ * cast (autocast's tables) computes from the `inputs` impl is handed, which may be casts of the ones passed.
+ */
+export function apply<R>(op: OpName, inputs: readonly Tensor[], attrs: Readonly<Record<string, unknown>>, impl: (inputs: readonly Tensor[]) => R): R {
   checkLive(op, inputs);
   sameDevice(op, inputs);
+  const cast = depth === 0 && castHooks > 0 && castOff === 0 ? castByHooks(op, inputs, impl.length > 0) : undefined;
+  if (cast) inputs = cast;
+  const run = cast ? (): R => { castOff++; try { return impl(inputs); } finally { castOff--; } } : (): R => impl(inputs);
   if (depth === 0 && hooks.some((h) => h.recordInside?.(op, inputs, attrs))) {
-    const r = scope(impl);
+    const r = scope(run);
     const call: OpCall = { op, inputs, attrs, outputs: flatOutputs(r), decomposed: true };
     for (const h of hooks) h.afterOp(call);
     return r;
@@ -114,7 +142,7 @@ export function apply<R>(op: OpName, inputs: readonly Tensor[], attrs: Readonly<
   depth++;
   let result: R;
   // The scope disposes every intermediate the op made and did not return.
-  try { result = scope(impl); } finally { depth--; }
+  try { result = scope(run); } finally { depth--; }
   if (depth === 0 && hooks.length) {
     const call: OpCall = { op, inputs, attrs, outputs: flatOutputs(result) };
     for (const h of hooks) h.afterOp(call);

@@ -26,3 +26,4 @@ export type { ContextVar } from './context.js';
 export { canCast } from './dtype-cast.js';
 export { broadcastShapes, contiguousStrides, normalizeDim, normalizeDims } from './shape.js';
 export * from './ops/index.js';
+export * from './amp/index.js';

@@ -16,3 +16,5 @@ export { Adagrad } from './adagrad.js';
 export type { AdagradOptions } from './adagrad.js';
 export * as lrScheduler from './lr-scheduler/index.js';
 export * from './lr-scheduler/index.js';
+export { GradScaler } from './amp/index.js';
+export type { GradScalerOptions, GradScalerStateDict } from './amp/index.js';

@@ -11,7 +11,7 @@ import { isTensor, requireFloat } from './util.js';
 const activation = (name: OpName, f: (x: Tensor) => Tensor) => (x: Tensor): Tensor => {
   if (!isTensor(x)) throw new TypeError(`${name}: argument 'input' must be a Tensor, got ${x === null ? 'null' : typeof x}`);
   requireFloat(name, x);
-  return apply(name, [x], {}, () => f(x));
+  return apply(name, [x], {}, ([u]) => f(u!));
 };
 
 /** x * sigmoid(x) (torch.nn.functional.silu, also called swish). */

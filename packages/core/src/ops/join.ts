@@ -26,12 +26,13 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
     }
   }
   const dtype = promote(tensors);
-  return apply('cat', tensors, { dim: d }, () => {
+  return apply('cat', tensors, { dim: d }, (ins) => {
+    // autocast's promote policy may hand casts of the tensors (of the dtype they promote to anyway)
     const shape = [...ref.shape];
     shape[d] = parts.reduce((a, t) => a + t.shape[d]!, 0);
     const out = allocate(ref.device, dtype, shape);
     let at = 0;
-    for (const t of parts) {
+    for (const t of ins.filter((t) => !(t.ndim === 1 && t.shape[0] === 0))) {
       const len = t.shape[d]!;
       if (len > 0) copyInto(narrow(out, d, at, len), castTo(t, dtype));
       at += len;
@@ -48,7 +49,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
     if (t.ndim !== ref.ndim || t.shape.some((s, i) => s !== ref.shape[i])) throw new ShapeError(`stack: expects each tensor to be equal size, but got ${fmtShape(ref.shape)} and ${fmtShape(t.shape)}`);
   }
   const d = normalizeDim('stack', dim, ref.ndim, true);
-  return apply('stack', tensors, { dim: d }, () => cat(tensors.map((t) => unsqueeze(t, d)), d));
+  return apply('stack', tensors, { dim: d }, (ins) => cat(ins.map((t) => unsqueeze(t, d)), d));
 }
 
 /** Views of `x` split along `dim` into pieces of `sizeOrSections` (the last may be smaller), or of the given sizes. */

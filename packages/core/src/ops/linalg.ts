@@ -3,7 +3,9 @@ import { apply, runKernel } from '../dispatch.js';
 import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { getBackend } from '../registry.js';
 import { add } from './binary.js';
+import { cast } from './device.js';
 import { broadcastView, castTo, promote } from './util.js';
 
 /** Matrix product with torch.matmul's rules: 1-d operands are vectors, batch dims broadcast. */
@@ -12,8 +14,10 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.dtype === 'bool' || b.dtype === 'bool') throw new DTypeError(`matmul: not defined for bool tensors (${a.dtype}, ${b.dtype}); convert with .float()`);
   const k1 = a.shape[a.ndim - 1]!, k2 = b.ndim === 1 ? b.shape[0]! : b.shape[b.ndim - 2]!;
   if (k1 !== k2) throw new ShapeError(`matmul: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} don't align (${k1} != ${k2})`);
-  if (a.dtype !== b.dtype) throw new DTypeError(`matmul: expected both operands to have the same dtype, got ${a.dtype} and ${b.dtype}; cast one with .to()`);
-  return apply('matmul', [a, b], {}, () => {
+  // autocast may cast the operands: the dtype check is on what the op computes with
+  return apply('matmul', [a, b], {}, ([a0, b0]) => {
+    const a = a0!, b = b0!;
+    if (a.dtype !== b.dtype) throw new DTypeError(`matmul: expected both operands to have the same dtype, got ${a.dtype} and ${b.dtype}; cast one with .to()`);
     const dtype = promote([a, b]);
     const A = a.ndim === 1 ? a.unsqueeze(0) : castTo(a, dtype);
     const B = b.ndim === 1 ? b.unsqueeze(1) : castTo(b, dtype);
@@ -46,8 +50,18 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
   if (w.ndim !== 2 && w.ndim !== 1) throw new ShapeError(`linear: weight must be 1-d or 2-d [out, in], got ${fmtShape(w.shape)}`);
   const inF = w.shape[w.ndim - 1]!;
   if (x.shape[x.ndim - 1] !== inF) throw new ShapeError(`linear: input's last dim ${x.shape[x.ndim - 1]} (shape ${fmtShape(x.shape)}) doesn't match weight's in-features ${inF} (weight ${fmtShape(w.shape)})`);
-  return apply('linear', b ? [x, w, b] : [x, w], {}, () => {
-    const y = matmul(x, w.ndim === 2 ? w.t() : w);
-    return b ? add(y, b) : y;
+  return apply('linear', b ? [x, w, b] : [x, w], {}, ([x, w, b]) => {
+    // float16/bfloat16 on a backend that doesn't accelerate them (the CPU): x·wᵀ + b in float32, rounded
+    // once, as torch's addmm (rounding x·wᵀ before adding b loses the bits the bias cancels)
+    const d = x!.dtype;
+    if (b && (d === 'float16' || d === 'bfloat16') && !getBackend(x!.device).dtypes[d].accelerated && w!.dtype === d && b.dtype === d) {
+      return cast(linearOf(cast(x!, 'float32'), cast(w!, 'float32'), cast(b, 'float32')), d);
+    }
+    return linearOf(x!, w!, b);
   });
 }
+
+const linearOf = (x: Tensor, w: Tensor, b: Tensor | undefined): Tensor => {
+  const y = matmul(x, w.ndim === 2 ? w.t() : w);
+  return b ? add(y, b) : y;
+};

@@ -45,7 +45,11 @@ export function sum(x: Tensor, dim?: Dims, keepdim = false, opts: SumOptions = {
   checkOptions('sum', opts, SUM_KEYS);
   const dims = normalizeDims('sum', dim, x.ndim);
   const dtype = opts.dtype ?? accumType(x.dtype);
-  return apply('sum', [x], { dim: dims, keepdim, dtype }, () => reduceKernel('sum', castTo(x, dtype), dims, keepdim, dtype));
+  return apply('sum', [x], { dim: dims, keepdim, dtype }, ([t]) => {
+    // autocast may hand a float32 cast of a low-precision x: the result takes its dtype
+    const d = t === x ? dtype : opts.dtype ?? accumType(t!.dtype);
+    return reduceKernel('sum', castTo(t!, d), dims, keepdim, d);
+  });
 }
 
 /** The mean over `dim` (all dims when omitted) of a floating tensor. */
@@ -61,7 +65,11 @@ export function prod(x: Tensor, dim?: number, keepdim = false, opts: SumOptions 
   checkOptions('prod', opts, SUM_KEYS);
   const dims = normalizeDims('prod', dim, x.ndim);
   const dtype = opts.dtype ?? accumType(x.dtype);
-  return apply('prod', [x], { dim: dims, keepdim, dtype }, () => reduceKernel('prod', castTo(x, dtype), dims, keepdim, dtype));
+  return apply('prod', [x], { dim: dims, keepdim, dtype }, ([t]) => {
+    // autocast may hand a float32 cast of a low-precision x: the result takes its dtype
+    const d = t === x ? dtype : opts.dtype ?? accumType(t!.dtype);
+    return reduceKernel('prod', castTo(t!, d), dims, keepdim, d);
+  });
 }
 
 function checkNonEmpty(op: string, x: Tensor, dims: number[]): void {
@@ -165,9 +173,9 @@ export function std(x: Tensor, dim?: Dims, keepdim = false, opts: VarOptions = {
 /** log(sum(exp(x))) over `dim`, computed stably. */
 export function logsumexp(input: Tensor, dim: Dims, keepdim = false): Tensor {
   const dims = normalizeDims('logsumexp', dim, input.ndim);
-  return apply('logsumexp', [input], { dim: dims, keepdim }, () => {
+  return apply('logsumexp', [input], { dim: dims, keepdim }, ([inp]) => {
     // integer and bool inputs are computed in the default float dtype, as in torch
-    const x = isFloating(input.dtype) ? input : castTo(input, 'float32');
+    const x = isFloating(inp!.dtype) ? inp! : castTo(inp!, 'float32');
     if (x.numel() === 0) return log(reduceKernel('sum', exp(x), dims, keepdim, x.dtype));
     const m = reduceKernel('max', x, dims, true, x.dtype);
     const safe = where(eq(m.abs(), Infinity), 0, m);
@@ -208,8 +216,8 @@ function softmaxLike(op: 'softmax' | 'logSoftmax', input: Tensor, dim: number, o
   if (opts.dtype === undefined) requireFloat(op, input);
   else if (!isFloating(opts.dtype)) throw new DTypeError(`${op}: dtype must be floating point, got ${opts.dtype}`);
   const d = normalizeDim(op, dim, input.ndim);
-  return apply(op, [input], opts.dtype ? { dim: d, dtype: opts.dtype } : { dim: d }, () => {
-    const x = opts.dtype ? castTo(input, opts.dtype) : input;
+  return apply(op, [input], opts.dtype ? { dim: d, dtype: opts.dtype } : { dim: d }, ([inp]) => {
+    const x = opts.dtype ? castTo(inp!, opts.dtype) : inp!;
     if (hasKernel(op, x.device)) {
       return alongDim(x, d, (v) => runKernel(op, x.device, [v], [{ shape: v.shape, dtype: x.dtype }], {})[0]!);
     }
@@ -231,8 +239,10 @@ export function cumsum(x: Tensor, dim: number, opts: SumOptions = {}): Tensor {
   checkOptions('cumsum', opts, SUM_KEYS);
   const d = normalizeDim('cumsum', dim, x.ndim);
   const dtype = opts.dtype ?? accumType(x.dtype);
-  return apply('cumsum', [x], { dim: d, dtype }, () => {
-    const src = castTo(x, dtype);
-    return alongDim(src, d, (v) => runKernel('cumsum', x.device, [v], [{ shape: v.shape, dtype }], {})[0]!);
+  return apply('cumsum', [x], { dim: d, dtype }, ([t]) => {
+    // autocast may hand a float32 cast of a low-precision x: the result takes its dtype
+    const dt = t === x ? dtype : opts.dtype ?? accumType(t!.dtype);
+    const src = castTo(t!, dt);
+    return alongDim(src, d, (v) => runKernel('cumsum', x.device, [v], [{ shape: v.shape, dtype: dt }], {})[0]!);
   });
 }

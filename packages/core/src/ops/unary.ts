@@ -36,11 +36,11 @@ function noBool(op: string, x: Tensor): void {
 
 const sameDType = (name: UnaryKernel & OpName) => (x: TensorLike): Tensor => {
   const t = toTensor(x, name);
-  return apply(name, [t], {}, () => { noBool(name, t); return kernel(name, t); });
+  return apply(name, [t], {}, ([u]) => { noBool(name, u!); return kernel(name, u!); });
 };
 const floatFn = (name: UnaryKernel & OpName) => (x: TensorLike): Tensor => {
   const t = toTensor(x, name);
-  return apply(name, [t], {}, () => kernel(name, floatInput(t)));
+  return apply(name, [t], {}, ([u]) => kernel(name, floatInput(u!)));
 };
 
 /** -x, elementwise. */
@@ -90,12 +90,12 @@ export const tanh = floatFn('tanh');
 /** 1 / sqrt(x), elementwise. */
 export function rsqrt(x: TensorLike): Tensor {
   const t = toTensor(x, 'rsqrt');
-  return apply('rsqrt', [t], {}, () => optional('rsqrt', floatInput(t), {}, (f) => div(1, sqrt(f))));
+  return apply('rsqrt', [t], {}, ([u]) => optional('rsqrt', floatInput(u!), {}, (f) => div(1, sqrt(f))));
 }
 /** 1 / x, elementwise. */
 export function reciprocal(x: TensorLike): Tensor {
   const t = toTensor(x, 'reciprocal');
-  return apply('reciprocal', [t], {}, () => optional('reciprocal', floatInput(t), {}, (f) => div(1, f)));
+  return apply('reciprocal', [t], {}, ([u]) => optional('reciprocal', floatInput(u!), {}, (f) => div(1, f)));
 }
 /** 1 / (1 + exp(-x)), elementwise. */
 export function sigmoid(x: TensorLike): Tensor {
@@ -168,7 +168,7 @@ const SOFTPLUS_KEYS = optionKeys<SoftplusOptions>()('beta', 'threshold');
 export function softplus(x: TensorLike, opts: SoftplusOptions = {}): Tensor {
   checkOptions('softplus', opts, SOFTPLUS_KEYS);
   const t = toTensor(x, 'softplus'), beta = opts.beta ?? 1, threshold = opts.threshold ?? 20;
-  return apply('softplus', [t], { beta, threshold }, () => optional('softplus', floatInput(t), { beta, threshold }, (f) => {
+  return apply('softplus', [t], { beta, threshold }, ([u]) => optional('softplus', floatInput(u!), { beta, threshold }, (f) => {
     const bx = mul(f, beta);
     return where(gt(bx, threshold), f, div(log1p(exp(bx)), beta));
   }));

@@ -46,7 +46,8 @@ export function norm(x: Tensor, opts: NormOptions = {}): Tensor {
     throw new ShapeError(`norm: can't take the ${p > 0 ? '' : '-'}inf norm over a zero-size dim (shape ${fmtShape(x.shape)}); it has no identity`);
   }
   if (x.ndim === 0 && !Number.isFinite(p)) return apply('norm', [x], { p, dim: dims, keepdim }, () => abs(x));
-  return apply('norm', [x], { p, dim: dims, keepdim }, () => {
+  return apply('norm', [x], { p, dim: dims, keepdim }, ([x0]) => {
+    const x = x0!;
     if (p === Infinity) return amax(abs(x), dims, keepdim);
     if (p === -Infinity) return amin(abs(x), dims, keepdim);
     if (p === 0) return sum(castTo(ne(x, 0), x.dtype), dims, keepdim);

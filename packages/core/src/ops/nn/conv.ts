@@ -90,9 +90,11 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOpti
   const r = resolve('conv2d', opts, w.shape[2] ?? 1, w.shape[3] ?? 1);
   const g = geometry('conv2d', x.shape, w.shape, r);
   checkBias('conv2d', b, w);
-  requireSameNumeric('conv2d', x, w, b);
   const attrs = { ...kernelAttrs(r), padding: typeof opts.padding === 'string' ? opts.padding : r.padding };
-  return apply('conv2d', b ? [x, w, b] : [x, w], attrs, () => {
+  // autocast may cast the inputs: the dtype check is on what the op computes with
+  return apply('conv2d', b ? [x, w, b] : [x, w], attrs, ([x0, w0, b0]) => {
+    const x = x0!, w = w0!, b = b0;
+    requireSameNumeric('conv2d', x, w, b);
     const xi = padExtra(as4d(x), r);
     let y: Tensor;
     // the kernel convolves floats; integer convolutions (exact, as torch's) take the composite
@@ -188,8 +190,8 @@ export function conv1d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv1dOpti
   if (padding !== 'same' && ek > padded) {
     throw new ShapeError(`${op}: the (dilated) kernel size ${ek} is larger than the padded input length ${padded} (input ${fmtShape(x.shape)}); use a smaller kernel or more padding`);
   }
-  return apply(op, b ? [x, w, b] : [x, w], { stride, padding, dilation, groups }, () =>
-    conv2d(x.unsqueeze(-2), w.unsqueeze(2), b, {
+  return apply(op, b ? [x, w, b] : [x, w], { stride, padding, dilation, groups }, ([x, w, b]) =>
+    conv2d(x!.unsqueeze(-2), w!.unsqueeze(2), b, {
       stride: [1, stride], padding: typeof padding === 'string' ? padding : [0, padding], dilation: [1, dilation], groups,
     }).squeeze(-2));
 }

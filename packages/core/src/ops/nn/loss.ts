@@ -45,27 +45,34 @@ function checkSame(op: string, input: Tensor, target: Tensor): void {
   if (input.ndim !== target.ndim || input.shape.some((d, i) => d !== target.shape[i])) {
     throw new ShapeError(`${op}: input ${fmtShape(input.shape)} and target ${fmtShape(target.shape)} must have the same shape`);
   }
-  requireSameFloat(op, input, target);
 }
 
-/** A loss of (input, target) computed elementwise by `fn`, then reduced. */
-function elementwise(op: OpName, input: Tensor, target: Tensor, opts: LossOptions, attrs: Record<string, unknown>, fn: () => Tensor, extra: (Tensor | null | undefined)[] = []): Tensor {
+/** The tensors a loss computes with (autocast may have cast them): input, target and the optional extras in order. */
+type LossArgs = [Tensor, Tensor, ...(Tensor | null)[]];
+
+/** A loss of (input, target) computed elementwise by `fn` from the op's inputs, then reduced. */
+function elementwise(op: OpName, input: Tensor, target: Tensor, opts: LossOptions, attrs: Record<string, unknown>, fn: (args: LossArgs) => Tensor, extra: (Tensor | null | undefined)[] = []): Tensor {
   checkSame(op, input, target);
   const reduction = checkReduction(op, opts.reduction ?? 'mean');
   const inputs = [input, target, ...extra.filter((t): t is Tensor => !!t)];
-  return apply(op, inputs, { ...attrs, reduction }, () => reduceLoss(fn(), reduction));
+  return apply(op, inputs, { ...attrs, reduction }, (ins) => {
+    requireSameFloat(op, ins[0]!, ins[1]!);
+    let k = 2;
+    const args: LossArgs = [ins[0]!, ins[1]!, ...extra.map((t) => (t ? ins[k++]! : null))];
+    return reduceLoss(fn(args), reduction);
+  });
 }
 
 /** Mean squared error: (input - target)², reduced. */
 export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
   checkOptions('mseLoss', opts, LOSS_KEYS);
-  return elementwise('mseLoss', input, target, opts, {}, () => { const d = sub(input, target); return mul(d, d); });
+  return elementwise('mseLoss', input, target, opts, {}, ([input, target]) => { const d = sub(input, target); return mul(d, d); });
 }
 
 /** Mean absolute error: |input - target|, reduced. */
 export function l1Loss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
   checkOptions('l1Loss', opts, LOSS_KEYS);
-  return elementwise('l1Loss', input, target, opts, {}, () => abs(sub(input, target)));
+  return elementwise('l1Loss', input, target, opts, {}, ([input, target]) => abs(sub(input, target)));
 }
 
 /** 0.5·d²/beta where |d| < beta, else |d| - 0.5·beta (plain L1 when beta = 0). */
@@ -73,7 +80,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts: SmoothL1LossOp
   checkOptions('smoothL1Loss', opts, SMOOTH_L1_KEYS);
   const beta = opts.beta ?? 1;
   if (!(beta >= 0)) throw new ShapeError(`smoothL1Loss: beta must be >= 0, got ${beta}`);
-  return elementwise('smoothL1Loss', input, target, opts, { beta }, () => {
+  return elementwise('smoothL1Loss', input, target, opts, { beta }, ([input, target]) => {
     const d = abs(sub(input, target));
     return beta === 0 ? d : where(lt(d, beta), mul(mul(d, d), 0.5 / beta), sub(d, 0.5 * beta));
   });
@@ -84,7 +91,7 @@ export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOptions 
   checkOptions('huberLoss', opts, HUBER_KEYS);
   const delta = opts.delta ?? 1;
   if (!(delta > 0)) throw new ShapeError(`huberLoss: delta must be > 0, got ${delta}`);
-  return elementwise('huberLoss', input, target, opts, { delta }, () => {
+  return elementwise('huberLoss', input, target, opts, { delta }, ([input, target]) => {
     const d = abs(sub(input, target));
     return where(lt(d, delta), mul(mul(d, d), 0.5), mul(sub(d, 0.5 * delta), delta));
   });
@@ -95,7 +102,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BinaryCr
   checkOptions('binaryCrossEntropy', opts, BCE_KEYS);
   const op = 'binaryCrossEntropy', weight = opts.weight ?? null;
   checkBroadcastsTo(op, 'weight', weight, input.shape);
-  return elementwise(op, input, target, opts, {}, () => {
+  return elementwise(op, input, target, opts, {}, ([input, target, weight]) => {
     const logP = maximum(log(input), -100), log1mP = maximum(log1p(neg(input)), -100);
     const loss = neg(add(mul(target, logP), mul(sub(1, target), log1mP)));
     return weight ? mul(loss, weight) : loss;
@@ -108,7 +115,7 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts
   const op = 'binaryCrossEntropyWithLogits', weight = opts.weight ?? null, posWeight = opts.posWeight ?? null;
   checkBroadcastsTo(op, 'weight', weight, input.shape);
   checkBroadcastsTo(op, 'posWeight', posWeight, input.shape);
-  return elementwise(op, input, target, opts, { weighted: [!!weight, !!posWeight] }, () => {
+  return elementwise(op, input, target, opts, { weighted: [!!weight, !!posWeight] }, ([input, target, weight, posWeight]) => {
     // softplus(-x) = log1p(exp(-|x|)) + max(-x, 0)
     const spNeg = add(log1p(exp(neg(abs(input)))), maximum(neg(input), 0));
     const logWeight = posWeight ? add(mul(sub(posWeight, 1), target), 1) : null;

@@ -82,9 +82,10 @@ export function nllLoss(logProbs: Tensor, target: Tensor, opts: NllLossOptions =
   const op = 'nllLoss';
   const { weight = null, ignoreIndex = -100 } = opts, reduction = checkReduction(op, opts.reduction ?? 'mean');
   checkClassTarget(op, logProbs, target, weight);
-  requireSameFloat(op, logProbs, weight);
-  return apply(op, weight ? [logProbs, target, weight] : [logProbs, target], { ignoreIndex, reduction }, () =>
-    nll(logProbs, target, weight, ignoreIndex, reduction));
+  return apply(op, weight ? [logProbs, target, weight] : [logProbs, target], { ignoreIndex, reduction }, ([logProbs, target, weight]) => {
+    requireSameFloat(op, logProbs!, weight);
+    return nll(logProbs!, target!, weight, ignoreIndex, reduction);
+  });
 }
 
 /** torch.nn.functional.cross_entropy: class-index targets (int) or class probabilities (float, input's shape). */
@@ -100,15 +101,17 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyO
       throw new ShapeError(`${op}: probability target ${fmtShape(target.shape)} must have the input's shape ${fmtShape(logits.shape)} (or pass class indices as int64)`);
     }
     C = checkWeight(op, logits, weight);
-    requireSameFloat(op, logits, target, weight);
   } else {
     C = checkClassTarget(op, logits, target, weight);
-    requireSameFloat(op, logits, weight);
   }
   const inputs = weight ? [logits, target, weight] : [logits, target];
   // `fused`: the plain case a backend's crossEntropy kernel computes (and autograd differentiates as one op)
   const fused = !probs && !weight && ls === 0 && logits.ndim === 2;
-  return apply(op, inputs, { ignoreIndex, reduction, labelSmoothing: ls, fused }, () => {
+  return apply(op, inputs, { ignoreIndex, reduction, labelSmoothing: ls, fused }, ([logits0, target0, weight0]) => {
+    // autocast may have cast the inputs: the dtype checks are on what the op computes with
+    const logits = logits0!, target = target0!, weight = weight0 ?? null;
+    if (probs) requireSameFloat(op, logits, target, weight);
+    else requireSameFloat(op, logits, weight);
     const cdim = logits.ndim === 1 ? 0 : 1;
     if (probs) {
       const lp = logSoftmax(logits, cdim);

@@ -168,24 +168,27 @@ export interface LayerNormOptions { weight?: Tensor | null; bias?: Tensor | null
 const LN_KEYS = optionKeys<LayerNormOptions>()('weight', 'bias', 'eps');
 
 /** torch.nn.functional.layer_norm over the trailing `normalizedShape` dims. */
-export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], opts: LayerNormOptions = {}): Tensor {
+export function layerNorm(x0: Tensor, normalizedShape: number | readonly number[], opts: LayerNormOptions = {}): Tensor {
   checkOptions('layerNorm', opts, LN_KEYS);
   const op = 'layerNorm';
   const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
-  const tail = x.shape.slice(x.ndim - ns.length);
-  if (ns.length === 0 || ns.length > x.ndim || tail.some((d, i) => d !== ns[i])) {
-    throw new ShapeError(`${op}: normalizedShape ${fmtShape(ns)} must match the trailing dims of input ${fmtShape(x.shape)}`);
+  const tail = x0.shape.slice(x0.ndim - ns.length);
+  if (ns.length === 0 || ns.length > x0.ndim || tail.some((d, i) => d !== ns[i])) {
+    throw new ShapeError(`${op}: normalizedShape ${fmtShape(ns)} must match the trailing dims of input ${fmtShape(x0.shape)}`);
   }
-  const { weight = null, bias = null } = opts, eps = opts.eps ?? 1e-5;
-  for (const [what, t] of [['weight', weight], ['bias', bias]] as const) {
+  const { weight: weight0 = null, bias: bias0 = null } = opts, eps = opts.eps ?? 1e-5;
+  for (const [what, t] of [['weight', weight0], ['bias', bias0]] as const) {
     if (t && (t.ndim !== ns.length || t.shape.some((d, i) => d !== ns[i]))) {
       throw new ShapeError(`${op}: ${what} ${fmtShape(t.shape)} must have normalizedShape ${fmtShape(ns)}`);
     }
   }
-  requireSameFloat(op, x, weight, bias);
-  const D = numel(ns), M = numel(x.shape) / Math.max(D, 1);
-  const inputs = [x, weight, bias].filter((t): t is Tensor => !!t);
-  return apply(op, inputs, { normalizedShape: ns, eps, affine: [!!weight, !!bias] }, () => {
+  const D = numel(ns), M = numel(x0.shape) / Math.max(D, 1);
+  const inputs = [x0, weight0, bias0].filter((t): t is Tensor => !!t);
+  return apply(op, inputs, { normalizedShape: ns, eps, affine: [!!weight0, !!bias0] }, (ins) => {
+    // autocast may have cast the inputs: the dtype check is on what the op computes with
+    let k = 1;
+    const x = ins[0]!, weight = weight0 ? ins[k++]! : null, bias = bias0 ? ins[k++]! : null;
+    requireSameFloat(op, x, weight, bias);
     const x2 = x.reshape([M, D]), like = { dtype: x.dtype, device: x.device };
     let y: Tensor;
     if (hasKernel(op, x.device)) {

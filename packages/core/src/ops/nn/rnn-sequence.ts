@@ -44,8 +44,15 @@ function checkLayer(op: string, gates: number, x: Tensor, h0: Tensor, w: RnnLaye
   want('bIh', w.bIh, [G]);
   want('bHh', w.bHh, [G]);
   if (!w.bIh !== !w.bHh) throw new ShapeError(`${op}: give both biases (bIh and bHh) or neither`);
-  requireSameFloat(op, x, h0, w.wIh, w.wHh, w.bIh, w.bHh);
   return [T, B, H, G];
+}
+
+/** The layer's tensors as the op computes with them (autocast may have cast them): x, the states, the weights. */
+function layerInputs(op: string, ins: readonly Tensor[], states: number, w: RnnLayerWeights): [Tensor, Tensor[], RnnLayerWeights] {
+  const [x, ...rest] = ins as Tensor[];
+  const st = rest.slice(0, states), [wIh, wHh, bIh, bHh] = rest.slice(states);
+  requireSameFloat(op, x!, ...st, wIh, wHh, bIh, bHh);
+  return [x!, st, { wIh: wIh!, wHh: wHh!, bIh: bIh ?? null, bHh: bHh ?? null, reverse: w.reverse }];
 }
 
 /** The cell loop both ops fall back to; `cell` advances the state by one step from its gates. */
@@ -72,18 +79,18 @@ function cellLoop(x: Tensor, w: RnnLayerWeights, foldHBias: boolean, cell: (xt: 
  * a backend's `gruSequence` kernel when it has one and no gradient is being recorded through the op's
  * parts; otherwise the cell loop of gruCell steps.
  */
-export function gruSequence(x: Tensor, h0: Tensor, w: RnnLayerWeights): GruSequenceResult {
+export function gruSequence(x0: Tensor, h00: Tensor, w0: RnnLayerWeights): GruSequenceResult {
   const op = 'gruSequence';
-  const [T, B, H] = checkLayer(op, 3, x, h0, w);
-  const biases = w.bIh && w.bHh ? [w.bIh, w.bHh] : [];
-  const inputs = [x, h0, w.wIh, w.wHh, ...biases];
-  return apply(op, inputs, { reverse: !!w.reverse }, () => {
+  const [T, B, H] = checkLayer(op, 3, x0, h00, w0);
+  const biases = w0.bIh && w0.bHh ? [w0.bIh, w0.bHh] : [];
+  return apply(op, [x0, h00, w0.wIh, w0.wHh, ...biases], { reverse: !!w0.reverse }, (ins) => {
+    const [x, [h0], w] = layerInputs(op, ins, 1, w0);
     if (hasKernel(op, x.device) && !recordingParts()) {
       const spec = (shape: number[]) => ({ shape, dtype: x.dtype });
-      const [output, h] = runKernel(op, x.device, inputs, [spec([T, B, H]), spec([B, H])], { reverse: !!w.reverse });
+      const [output, h] = runKernel(op, x.device, ins, [spec([T, B, H]), spec([B, H])], { reverse: !!w.reverse });
       return { output: output!, h: h! };
     }
-    let h = h0;
+    let h = h0!;
     // b_hh stays out of the projection: the GRU cell needs it inside r ∘ (h W_hhᵀ + b_hh)
     const output = cellLoop(x, w, false, (xt, whhT) => (h = gruCell(xt, matmul(h, whhT), h, w.bHh ?? null)));
     return { output, h };
@@ -95,20 +102,19 @@ export function gruSequence(x: Tensor, h0: Tensor, w: RnnLayerWeights): GruSeque
  * a backend's `lstmSequence` kernel when it has one and no gradient is being recorded through the op's
  * parts; otherwise the cell loop of lstmCell steps.
  */
-export function lstmSequence(x: Tensor, h0: Tensor, c0: Tensor, w: RnnLayerWeights): LstmSequenceResult {
+export function lstmSequence(x0: Tensor, h00: Tensor, c00: Tensor, w0: RnnLayerWeights): LstmSequenceResult {
   const op = 'lstmSequence';
-  const [T, B, H] = checkLayer(op, 4, x, h0, w);
-  if (c0.ndim !== 2 || c0.shape[0] !== B || c0.shape[1] !== H) throw new ShapeError(`${op}: expected c0 of shape [${B}, ${H}], got ${fmtShape(c0.shape)}`);
-  requireSameFloat(op, x, c0);
-  const biases = w.bIh && w.bHh ? [w.bIh, w.bHh] : [];
-  const inputs = [x, h0, c0, w.wIh, w.wHh, ...biases];
-  return apply(op, inputs, { reverse: !!w.reverse }, () => {
+  const [T, B, H] = checkLayer(op, 4, x0, h00, w0);
+  if (c00.ndim !== 2 || c00.shape[0] !== B || c00.shape[1] !== H) throw new ShapeError(`${op}: expected c0 of shape [${B}, ${H}], got ${fmtShape(c00.shape)}`);
+  const biases = w0.bIh && w0.bHh ? [w0.bIh, w0.bHh] : [];
+  return apply(op, [x0, h00, c00, w0.wIh, w0.wHh, ...biases], { reverse: !!w0.reverse }, (ins) => {
+    const [x, [h0, c0], w] = layerInputs(op, ins, 2, w0);
     const spec = (shape: number[]) => ({ shape, dtype: x.dtype });
     if (hasKernel(op, x.device) && !recordingParts()) {
-      const [output, h, c] = runKernel(op, x.device, inputs, [spec([T, B, H]), spec([B, H]), spec([B, H])], { reverse: !!w.reverse });
+      const [output, h, c] = runKernel(op, x.device, ins, [spec([T, B, H]), spec([B, H]), spec([B, H])], { reverse: !!w.reverse });
       return { output: output!, h: h!, c: c! };
     }
-    let h = h0, c = c0;
+    let h = h0!, c = c0!;
     const output = cellLoop(x, w, true, (xt, whhT) => ({ h, c } = lstmCell(xt, matmul(h, whhT), c)).h);
     return { output, h, c };
   });
