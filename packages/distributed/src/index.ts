@@ -10,3 +10,5 @@ export { allReduce, broadcast, allGather, reduceScatter, send, recv } from './co
 export type { ReduceOp, ReduceOptions, BroadcastOptions, P2POptions } from './collectives/collectives.js';
 export { Work } from './collectives/work.js';
 export { DistributedError, DistributedTimeoutError, CollectiveMismatchError } from './errors.js';
+export { DistributedDataParallel } from './ddp/ddp.js';
+export type { DDPOptions } from './ddp/ddp.js';
