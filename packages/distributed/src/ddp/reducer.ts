@@ -53,7 +53,7 @@ export class Reducer {
     if (this.#next > 0 || this.#ready.size > 0) {
       const missing = [...this.#bySlot.values()].filter((sl) => !this.#ready.has(sl.param)).map((sl) => sl.name);
       this.#reset();
-      throw new DistributedError(`DistributedDataParallel: the previous backward pass did not produce gradients for ${missing.length} parameter(s) (${missing.slice(0, 8).join(', ')}${missing.length > 8 ? ', ...' : ''}), so their buckets were never reduced; pass { findUnusedParameters: true } if some parameters don't take part in the loss`);
+      throw new DistributedError(`the previous backward pass did not produce gradients for ${missing.length} parameter(s) (${missing.slice(0, 8).join(', ')}${missing.length > 8 ? ', ...' : ''}), so their buckets were never reduced; pass { findUnusedParameters: true } if some parameters don't take part in the loss`);
     }
     this.active = active;
     if (!active) return;
