@@ -1,0 +1,71 @@
+// The WebGPU backend object of contract v2: pooled device buffers, batched kernels, asynchronous reads;
+// float16/bfloat16 stored and computed as float32, int64 stored and computed as int32, float64 refused.
+/// <reference types="@webgpu/types" />
+import type { Backend, DType, DTypeSupport, KernelTable } from '@flint/core';
+import { API_VERSION, DTYPES } from '@flint/core';
+import { Gpu } from './runtime/gpu.js';
+import type { WgBuffer } from './runtime/pool.js';
+import { deviceBytes, fromDevice, kindOf, toDevice } from './runtime/storage.js';
+import { kernelTable } from './kernels/table.js';
+
+export type { WgBuffer } from './runtime/pool.js';
+
+/** The WebGPU backend, with what tests and tools may want to look at. */
+export interface WebGPUBackend extends Backend<WgBuffer> {
+  /** The device the backend runs on. */
+  readonly device: GPUDevice;
+  /** Dispatches encoded and batches submitted so far. */
+  readonly stats: { readonly dispatches: number; readonly submits: number };
+}
+
+/** Options of {@link createWebGPUBackend}. */
+export interface BackendOptions {
+  /** The backend's name in messages (default 'webgpu'). */
+  name?: string;
+  /** The adapter's description, for `vendor`. */
+  adapter?: string;
+  /** Destroy the device when the backend is disposed (false when the caller owns it). */
+  ownDevice?: boolean;
+}
+
+const SUPPORT: Record<DType, DTypeSupport> = Object.fromEntries(DTYPES.map((d): [DType, DTypeSupport] => {
+  switch (d) {
+    case 'float32': case 'int32': case 'uint8': case 'bool': return [d, { storage: true, arithmetic: true, accelerated: d === 'float32' }];
+    case 'int64': return [d, { storage: true, arithmetic: false, accelerated: false, computeAs: 'int32' }];
+    case 'float16': case 'bfloat16': return [d, { storage: true, arithmetic: false, accelerated: false, computeAs: 'float32' }];
+    case 'float64': return [d, { storage: false, arithmetic: false, accelerated: false }];
+  }
+})) as Record<DType, DTypeSupport>;
+
+/** A WebGPU backend on `device` (use {@link initWebGPU} to find a device and register the backend). */
+export function createWebGPUBackend(device: GPUDevice, opts: BackendOptions = {}): WebGPUBackend {
+  const gpu = new Gpu(device);
+  const name = opts.name ?? 'webgpu';
+  const kernels: KernelTable<WgBuffer> = kernelTable(gpu);
+  return {
+    name,
+    apiVersion: API_VERSION,
+    dtypes: SUPPORT,
+    syncRead: false,
+    // float32 elements take their own size; bool/uint8 take four bytes each on the device (see storage.ts)
+    limits: { maxBufferBytes: Math.min(gpu.limits.maxBufferSize, 2 ** 31 - 1) },
+    vendor: { webgpu: opts.adapter ?? 'unknown adapter' },
+    capabilities: { stridedKernels: ['copy', 'cast', 'matmul'] },
+    device,
+    get stats() { return { dispatches: gpu.dispatchCount, submits: gpu.submitCount }; },
+    allocate: (dtype, n) => gpu.allocate(n * deviceBytes(dtype), () => `${dtype}[${n}]`),
+    write(buffer, dtype, data, offset = 0) {
+      gpu.write(buffer, offset * deviceBytes(dtype), toDevice(dtype, data));
+    },
+    async read(buffer, dtype, offset, n) {
+      kindOf(dtype, 'read');
+      const eb = deviceBytes(dtype);
+      return fromDevice(dtype, await gpu.read(buffer, offset * eb, n * eb));
+    },
+    release: (buffer) => gpu.release(buffer),
+    memory: () => ({ bytes: gpu.pool.liveBytes, buffers: gpu.pool.liveBuffers }),
+    kernels,
+    synchronize: () => gpu.synchronize(),
+    dispose: () => gpu.destroy(opts.ownDevice ?? false),
+  };
+}
