@@ -7,7 +7,7 @@ import { AutogradError, FnNode, OpNode, edgeOf, meta, peekMeta, setGradFn, track
 import { isGradEnabled, setGradEnabled } from './mode.js';
 import { getRule, isNondifferentiable } from './rules/registry.js';
 import { onInPlaceTangent } from './forward/dual.js';
-import { inheritBatch } from './func/vmap/batched.js';
+import { disposePhysicals, inheritBatch } from './func/vmap/batched.js';
 
 const VIEW_OPS = new Set(['reshape', 'view', 'permute', 'transpose', 't', 'unsqueeze', 'squeeze', 'expand', 'narrow', 'select', 'split', 'index']);
 const info = (t: Tensor) => ({ shape: t.shape, dtype: t.dtype, device: t.device });
@@ -165,6 +165,7 @@ export const extension: AutogradExtension = {
     setGradFn(target, viewNode, 0);
   },
   onDispose(t) {
+    disposePhysicals(t);
     const m = peekMeta(t);
     if (!m) return;
     if (m.gradFn) { const n = m.gradFn; m.gradFn = null; n.unref(); }

@@ -11,4 +11,8 @@ export { jacrev, jacfwd, hessian } from './jacobian.js';
 export type { JacobianOptions, Jacobians } from './jacobian.js';
 export { functionalCall } from './functional-call.js';
 export type { CallableModule, TensorDict } from './functional-call.js';
+export { vmap } from './vmap/vmap.js';
+export type { InDims, VmapOptions } from './vmap/vmap.js';
+export { defineBatchRule, batchRuleNames } from './vmap/registry.js';
+export type { BatchContext, BatchRule } from './vmap/registry.js';
 export type { Argnums } from './util.js';

@@ -12,6 +12,10 @@ export interface VmapLevel {
   readonly strides: WeakMap<Tensor, number>;
   /** How random ops behave: 'error', 'different' (per sample) or 'same'. */
   readonly randomness: 'error' | 'different' | 'same';
+  /** The physical tensor object behind a logical one an op returned (it carries the tape's and jvp's state); the logical one owns it. */
+  readonly physicals: WeakMap<Tensor, Tensor>;
+  /** The same for vmap's own inputs, which the caller owns. */
+  readonly borrowed: WeakMap<Tensor, Tensor>;
 }
 
 /** The open vmap levels, outermost first. */
@@ -34,6 +38,8 @@ export function inheritBatch(from: Tensor, to: Tensor): void {
 /** The physical tensor of `t` at level i: its hidden batch dim in front, as a view of the same storage. */
 export function physical(t: Tensor, i: number): Tensor {
   const level = vmapLevels[i]!;
+  const known = level.physicals.get(t) ?? level.borrowed.get(t);
+  if (known && !known.isDisposed) return known;
   const stride = level.strides.get(t)!;
   const p = t.viewAs([level.size, ...t.shape], [stride, ...t.strides], t.offset);
   // the physical view is itself batched at the outer levels
@@ -47,4 +53,12 @@ export function logical(p: Tensor, i: number): Tensor {
   for (let j = 0; j < i; j++) { const s = vmapLevels[j]!.strides.get(p); if (s !== undefined) vmapLevels[j]!.strides.set(t, s); }
   vmapLevels[i]!.strides.set(t, p.strides[0]!);
   return t;
+}
+
+/** Frees the physical tensors behind a logical one being disposed. */
+export function disposePhysicals(t: Tensor): void {
+  for (const level of vmapLevels) {
+    const p = level.physicals.get(t);
+    if (p) { level.physicals.delete(t); if (!p.isDisposed) p.dispose(); }
+  }
 }
