@@ -11,8 +11,26 @@ import { OPS, moduleExporter } from './ops/index.js';
 import { resolveOptions, type ExportOptions, type Resolved } from './options.js';
 import { traceRun, type Trace, type TracedCall } from './trace.js';
 
-/** What can be exported: a Module (run in eval mode) or a function of tensors. */
-export type Exportable = Module | ((...args: Tensor[]) => unknown);
+/**
+ * A model that runs on named feeds and has named parameters, such as an imported OnnxModel (loadOnnx): it
+ * exports with its own input, output and parameter names.
+ */
+export interface RunnableModel {
+  /** Its input names, in the order the example args are given. */
+  readonly inputNames: readonly string[];
+  /** Its output names. */
+  readonly outputNames: readonly string[];
+  /** Its parameters by name (they become initializers of the same names). */
+  namedParameters(): Iterable<[string, Tensor]>;
+  /** Runs it. */
+  run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
+}
+
+/** What can be exported: a Module (run in eval mode), a runnable model (an imported one), or a function of tensors (sync or async). */
+export type Exportable = Module | RunnableModel | ((...args: Tensor[]) => unknown);
+
+const isRunnable = (m: unknown): m is RunnableModel =>
+  typeof m === 'object' && m !== null && typeof (m as RunnableModel).run === 'function' && typeof (m as RunnableModel).namedParameters === 'function';
 
 interface Built { graph: Graph; inputs: ValueSpec[]; outputs: ValueSpec[]; owned: Tensor[] }
 
@@ -36,7 +54,35 @@ function grow(args: readonly Tensor[], o: Resolved): Tensor[] {
 const sameAttrs = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 const label = (c: TracedCall) => (c.kind === 'op' ? c.op : `${c.module.constructor.name} '${c.path}'`);
 
-function build(a: Trace, b: Trace, args: readonly Tensor[], argsB: readonly Tensor[], state: ReadonlyMap<Tensor, string>, o: Resolved): Graph {
+/** A constant whose values differ between the two traces, with both traces' values when it is a small integer vector. */
+interface Changing { readonly a?: number[]; readonly b?: number[] }
+
+/** Constants whose values differ between the two traces (computed on the host from a dynamic size). */
+async function varying(a: Trace, b: Trace): Promise<Map<Tensor, Changing>> {
+  const out = new Map<Tensor, Changing>();
+  const check = async (ta: Tensor, tb: Tensor | undefined) => {
+    const sa = a.snapshots.get(ta), sb = tb && b.snapshots.get(tb);
+    if (!sa || !sb || out.has(ta)) return;
+    if (sa.shape.join() !== sb.shape.join()) { out.set(ta, {}); return; }
+    const [x, y] = await Promise.all([sa.data(), sb.data()]);
+    for (let i = 0; i < x.length; i++) {
+      if (x[i] === y[i] || (Number.isNaN(x[i]) && Number.isNaN(y[i]))) continue;
+      // shape arithmetic done on the host: rebuilt at run time from the dims it came from
+      const small = (sa.dtype === 'int64' || sa.dtype === 'int32') && sa.ndim <= 1 && x.length <= 16;
+      out.set(ta, small ? { a: Array.from(x as ArrayLike<number | bigint>, Number), b: Array.from(y as ArrayLike<number | bigint>, Number) } : {});
+      return;
+    }
+  };
+  for (const [k, ca] of a.calls.entries()) {
+    const cb = b.calls[k];
+    if (!cb) break;
+    for (const [i, t] of ca.inputs.entries()) await check(t, cb.inputs[i]);
+    for (const [i, t] of ca.outputs.entries()) await check(t, cb.outputs[i]);
+  }
+  return out;
+}
+
+function build(a: Trace, b: Trace, args: readonly Tensor[], argsB: readonly Tensor[], state: ReadonlyMap<Tensor, string>, changing: ReadonlyMap<Tensor, Changing>, o: Resolved): Graph {
   const g = new Graph(o.opset);
   const names = new Map<Tensor, string>();
   const constants = new Set<string>();
@@ -49,6 +95,17 @@ function build(a: Trace, b: Trace, args: readonly Tensor[], argsB: readonly Tens
     if (key !== undefined) n = g.initializer({ dtype: t.dtype, dims: [...t.shape], data: t }, key);
     else {
       const snap = a.snapshots.get(t);
+      const ch = snap && changing.get(t);
+      if (ch) {
+        if (!ch.a || !ch.b) {
+          throw new OnnxExportError(`reads a constant (shape [${t.shape.join(', ')}], ${t.dtype}) whose values change with the dynamic axes: it was computed on the host from a size (such as x.shape)`,
+            { op: where, opset: o.opset, hint: 'compute it with tensor ops from the input, or make that axis static (drop it from dynamicAxes)' });
+        }
+        let v = g.cast(g.shape(ch.a, ch.b, where), 'int64', t.dtype);
+        if (t.ndim === 0) v = g.op('Squeeze', [v, g.i64([0])]);
+        names.set(t, v);
+        return v;
+      }
       if (!snap) throw new OnnxExportError(`reads a tensor (shape [${t.shape.join(', ')}], ${t.dtype}) that no exported op produced`, { op: where, opset: o.opset, hint: 'an earlier op had no ONNX output for it' });
       n = g.initializer({ dtype: snap.dtype, dims: [...snap.shape], data: snap });
       constants.add(n);
@@ -67,7 +124,7 @@ function build(a: Trace, b: Trace, args: readonly Tensor[], argsB: readonly Tens
     let outs: readonly string[];
     if (ca.kind === 'op' && cb.kind === 'op') {
       const foldable = o.fold && ca.outputs.every((t) => a.snapshots.has(t)) && ca.inputs.every(isConstant) &&
-        sameAttrs(ca.outShapes, cb.outShapes) && sameAttrs(ca.attrs, cb.attrs);
+        sameAttrs(ca.outShapes, cb.outShapes) && sameAttrs(ca.attrs, cb.attrs) && !ca.outputs.some((t) => changing.has(t));
       if (foldable) return; // outputs become initializers when something reads them
       const exporter = OPS[ca.op];
       if (!exporter) fail(`no ONNX mapping for this op at opset ${o.opset}`, 'write the model with ops that have one (see the README), or file an issue naming the op');
@@ -108,33 +165,48 @@ function dimsOf(name: string, a: readonly number[], b: readonly number[], o: Res
   return a.map((d, i) => named?.get(i) ?? (d === b[i] ? d : `${name}_dim_${i}`));
 }
 
-/** Traces and builds the graph (synchronous: tensors stay alive only for the run). */
-function trace(model: Exportable, args: readonly Tensor[], o: Resolved): Built {
-  const root = model instanceof Module ? model : null;
-  const fn = root ? (...xs: Tensor[]) => root.call(...(xs as [])) : (model as (...xs: Tensor[]) => unknown);
+/** The function to trace and the names of its state, from whatever kind of model was given. */
+function target(model: Exportable): { fn: (...xs: Tensor[]) => unknown; root: Module | null; state: Map<Tensor, string> } {
   const state = new Map<Tensor, string>();
-  if (root) {
-    for (const [k, t] of root.namedParameters()) state.set(t, k);
-    for (const [k, t] of root.namedBuffers()) if (!state.has(t)) state.set(t, k);
+  if (model instanceof Module) {
+    for (const [k, t] of model.namedParameters()) state.set(t, k);
+    for (const [k, t] of model.namedBuffers()) if (!state.has(t)) state.set(t, k);
+    return { fn: (...xs) => model.call(...(xs as [])), root: model, state };
   }
+  if (isRunnable(model)) {
+    for (const [k, t] of model.namedParameters()) if (!state.has(t)) state.set(t, k);
+    const fn = async (...xs: Tensor[]) => {
+      const r = await model.run(Object.fromEntries(model.inputNames.map((n, i) => [n, xs[i]!])));
+      return model.outputNames.map((n) => r[n]);
+    };
+    return { fn, root: null, state };
+  }
+  return { fn: model, root: null, state };
+}
+
+/** Traces twice and builds the graph; tensors the runs make live only inside the scope. */
+async function trace(model: Exportable, args: readonly Tensor[], o: Resolved): Promise<Built> {
+  const { fn, root, state } = target(model);
+  const outputNames = o.outputNames ?? (isRunnable(model) ? model.outputNames : undefined);
   for (const v of [...o.axes.keys()]) {
-    if (!o.inputNames.includes(v) && !(o.outputNames ?? ['output']).includes(v) && !/^output_\d+$/.test(v)) {
+    if (!o.inputNames.includes(v) && !(outputNames ?? ['output']).includes(v) && !/^output_\d+$/.test(v)) {
       throw new OnnxExportError(`dynamicAxes names '${v}', which is neither an input (${o.inputNames.join(', ')}) nor an output name`);
     }
   }
   const modes = root ? [...root.modules()].map((m) => [m, m.training] as const) : [];
   root?.eval();
   try {
-    return scope(() => {
+    return await scope(async () => {
       const argsB = grow(args, o);
-      const known = new Set<Tensor>([...args, ...state.keys()]);
-      const a = traceRun(fn, args, root, (m) => moduleExporter(m) !== undefined, known, true);
-      const b = traceRun(fn, argsB, root, (m) => moduleExporter(m) !== undefined, new Set([...argsB, ...state.keys()]), false);
+      const composite = (m: Module) => moduleExporter(m) !== undefined;
+      const a = await traceRun(fn, args, root, composite, new Set<Tensor>([...args, ...state.keys()]));
+      const b = await traceRun(fn, argsB, root, composite, new Set<Tensor>([...argsB, ...state.keys()]));
       if (b.outputs.length !== a.outputs.length) throw new OnnxExportError('the model returned a different number of tensors when the dynamic axes changed size');
-      const graph = build(a, b, args, argsB, state, o);
+      const graph = build(a, b, args, argsB, state, await varying(a, b), { ...o, outputNames });
       const inputs = args.map((t, i) => ({ name: o.inputNames[i]!, dtype: t.dtype, dims: dimsOf(o.inputNames[i]!, t.shape, argsB[i]!.shape, o) }));
       const outNames = graph.nodes.slice(-a.outputs.length).map((n) => n.outputs[0]!);
       const outputs = a.outputs.map((t, i) => ({ name: outNames[i]!, dtype: t.dtype, dims: dimsOf(outNames[i]!, t.shape, b.outputs[i]!.shape, o) }));
+      for (const t of b.snapshots.values()) t.dispose();
       return { graph, inputs, outputs, owned: [...a.snapshots.values()] };
     });
   } finally {
@@ -146,7 +218,7 @@ function trace(model: Exportable, args: readonly Tensor[], o: Resolved): Built {
  * Exports a model to ONNX, as torch.onnx.export: traces `model(...args)` in eval mode (dropout off, batch norm
  * on running statistics), maps each op to its ONNX operator and returns the model's bytes. Parameters and
  * buffers become initializers named by their state-dict keys.
- * @param model - a Module or a function of tensors
+ * @param model - a Module, an imported model (anything with run() and namedParameters()), or a function of tensors (sync or async)
  * @param args - the example input(s)
  * @param options - opsetVersion, inputNames, outputNames, dynamicAxes, doConstantFolding, metadata
  * @example
@@ -154,10 +226,12 @@ function trace(model: Exportable, args: readonly Tensor[], o: Resolved): Built {
  */
 export async function exportOnnx(model: Exportable, args: Tensor | readonly Tensor[], options: ExportOptions = {}): Promise<Uint8Array> {
   const list = isTensor(args) ? [args] : [...args];
-  if (!(model instanceof Module) && typeof model !== 'function') throw new TypeError('exportOnnx: model must be a Module or a function of tensors');
+  if (!(model instanceof Module) && typeof model !== 'function' && !isRunnable(model)) {
+    throw new TypeError('exportOnnx: model must be a Module, a model with run() and namedParameters() (an imported one), or a function of tensors');
+  }
   if (list.some((t) => !isTensor(t))) throw new TypeError('exportOnnx: args must be a tensor or a list of tensors');
-  const o = resolveOptions(options, list.length);
-  const built = trace(model, list, o);
+  const o = resolveOptions(options, list.length, isRunnable(model) ? model.inputNames : undefined);
+  const built = await trace(model, list, o);
   try {
     return await writeModel(built.graph, { inputs: built.inputs, outputs: built.outputs, metadata: o.metadata }, CORE_VERSION);
   } finally {

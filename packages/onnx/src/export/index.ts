@@ -1,6 +1,6 @@
 // ONNX export: trace a Flint model and write it as an ONNX model.
 export { exportOnnx } from './export.js';
-export type { Exportable } from './export.js';
+export type { Exportable, RunnableModel } from './export.js';
 export type { ExportOptions, DynamicAxes } from './options.js';
 export { OPSET_RANGE } from './options.js';
 export { OnnxExportError } from './errors.js';

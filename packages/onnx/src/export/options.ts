@@ -44,14 +44,14 @@ const names = (what: string, v: unknown): readonly string[] | undefined => {
   return v as string[];
 };
 
-/** Checks `opts` and applies the defaults, for a model called with `nArgs` tensors. */
-export function resolveOptions(opts: ExportOptions, nArgs: number): Resolved {
+/** Checks `opts` and applies the defaults, for a model called with `nArgs` tensors (named `defaultInputs` unless inputNames says). */
+export function resolveOptions(opts: ExportOptions, nArgs: number, defaultInputs?: readonly string[]): Resolved {
   checkOptions('exportOnnx', opts, KEYS);
   const opset = opts.opsetVersion ?? 17;
   if (!Number.isInteger(opset) || opset < OPSET_RANGE[0] || opset > OPSET_RANGE[1]) {
     throw new OnnxExportError(`opsetVersion must be an integer from ${OPSET_RANGE[0]} to ${OPSET_RANGE[1]}, got ${opset}`);
   }
-  const inputNames = names('inputNames', opts.inputNames) ?? Array.from({ length: nArgs }, (_, i) => (nArgs === 1 ? 'input' : `input_${i}`));
+  const inputNames = names('inputNames', opts.inputNames) ?? defaultInputs ?? Array.from({ length: nArgs }, (_, i) => (nArgs === 1 ? 'input' : `input_${i}`));
   if (inputNames.length !== nArgs) throw new OnnxExportError(`inputNames has ${inputNames.length} names for ${nArgs} example inputs; give one per input`);
   const outputNames = names('outputNames', opts.outputNames);
   if (outputNames?.some((n) => inputNames.includes(n))) throw new OnnxExportError(`an output name is also an input name (${outputNames.join(', ')})`);

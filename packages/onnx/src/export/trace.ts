@@ -39,7 +39,7 @@ export interface Trace {
   /** The model's result's tensors, flattened in order. */
   readonly outputs: Tensor[];
   /**
-   * Copies made during the run (when `snapshot` was on) of constants: tensors no traced op produced that
+   * Copies made during the run of constants: tensors no traced op produced that
    * are not inputs or state, and the outputs of ops that read constants only. The model may dispose the
    * originals before export reads them.
    */
@@ -58,22 +58,22 @@ const RANDOM = new Set<string>(['rand', 'randn', 'randint', 'dropout']);
 const shapes = (ts: readonly Tensor[]) => ts.map((t) => [...t.shape]);
 
 /**
- * Runs `fn(...args)` with grad off and the tracing hook installed; modules under `root` for which
- * `isComposite` holds are recorded whole. `known` are tensors that are not
- * constants (inputs, parameters, buffers); with `snapshot`, every other tensor an op reads that no traced
- * op produced is copied, so its values survive the run.
+ * Runs `fn(...args)` with grad off and the tracing hook installed (until its promise settles, for an
+ * async fn); modules under `root` for which `isComposite` holds are recorded whole. `known` are tensors
+ * that are not constants (inputs, parameters, buffers); every other tensor an op reads that no traced op
+ * produced is copied, so its values survive the run.
  */
-export function traceRun(fn: (...a: Tensor[]) => unknown, args: readonly Tensor[], root: Module | null, isComposite: (m: Module) => boolean, known: ReadonlySet<Tensor>, snapshot: boolean): Trace {
+export async function traceRun(fn: (...a: Tensor[]) => unknown, args: readonly Tensor[], root: Module | null, isComposite: (m: Module) => boolean, known: ReadonlySet<Tensor>): Promise<Trace> {
   const calls: TracedCall[] = [];
   const produced = new Set<Tensor>();
   const snapshots = new Map<Tensor, Tensor>();
   const copy = (t: Tensor) => { if (!snapshots.has(t)) snapshots.set(t, withoutHooks(() => t.clone())); };
   const record = (c: TracedCall) => {
-    if (snapshot) for (const t of c.inputs) if (!produced.has(t) && !known.has(t)) copy(t);
+    for (const t of c.inputs) if (!produced.has(t) && !known.has(t)) copy(t);
     calls.push(c);
     for (const o of c.outputs) produced.add(o);
     // an op of constants only gives constants (folded at export when both traces agree)
-    if (snapshot && c.kind === 'op' && !RANDOM.has(c.op) && c.inputs.every((t) => snapshots.has(t))) for (const o of c.outputs) copy(o);
+    if (c.kind === 'op' && !RANDOM.has(c.op) && c.inputs.every((t) => snapshots.has(t))) for (const o of c.outputs) copy(o);
   };
   const restore: (() => void)[] = [];
   // composite modules: their own forward property shadows the class's for the run
@@ -96,7 +96,8 @@ export function traceRun(fn: (...a: Tensor[]) => unknown, args: readonly Tensor[
     },
   });
   try {
-    const result = noGrad(() => fn(...args));
+    // an async model (an imported graph's run) is traced until its promise settles
+    const result: unknown = await noGrad(() => fn(...args));
     return { calls, outputs: flatTensors(result), snapshots };
   } finally {
     remove();
