@@ -1,3 +1,4 @@
 import { flintBuild } from '../../tooling/tsup.shared.js';
 
-export default flintBuild();
+// shims: import.meta.url in the CommonJS build (koffi is required and PTX found relative to the module)
+export default flintBuild({ shims: true });
