@@ -3,7 +3,7 @@
 //   pnpm --filter @flint/app-fashion-mnist start -- --epochs 2 --out /tmp/fmnist
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ProgressBar, intFlag, lineChartSvg, parseFlags, useBackend, writeAtomic, type AppSpec, type Series } from '@flint/app-kit';
+import { AMP_FLAG, ProgressBar, ampFlag, intFlag, lineChartSvg, parseFlags, useBackend, writeAtomic, type AppSpec, type Series } from '@flint/app-kit';
 import '@flint/autograd';
 import { Subset } from '@flint/data/node';
 import { SUBSET_DIR, loadFashionMnist } from './data.js';
@@ -21,6 +21,7 @@ export const APP: AppSpec = {
     backend: { type: 'string', help: 'cpu, webgpu or cuda', default: 'cpu' },
     seed: { type: 'string', help: 'seeds the initial weights and the shuffling', default: '0' },
     out: { type: 'string', help: 'where metrics.json and curves.svg go', default: 'apps/fashion-mnist/out' },
+    amp: AMP_FLAG,
   },
 };
 
@@ -34,7 +35,7 @@ export async function main(argv: string[] = process.argv.slice(2), log: (line: s
   if (!(lr > 0)) throw new Error(`--lr must be a positive number, got '${String(flags.lr)}'`);
   const seed = Number(flags.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got '${String(flags.seed)}'`);
-  const batchSize = intFlag(flags, 'batch-size')!, limit = intFlag(flags, 'limit');
+  const batchSize = intFlag(flags, 'batch-size')!, limit = intFlag(flags, 'limit'), amp = ampFlag(flags.amp);
   // `pnpm demo --data d` runs in the app's folder: resolve paths against where the command was typed
   const here = process.env.INIT_CWD ?? process.cwd();
   const outDir = flags.out === APP.flags.out!.default ? join(APP_DIR, 'out') : resolve(here, String(flags.out));
@@ -46,13 +47,13 @@ export async function main(argv: string[] = process.argv.slice(2), log: (line: s
   const train = limit !== undefined && limit < data.train.length ? new Subset(data.train, Array.from({ length: limit }, (_, i) => i)) : data.train;
   log(`Data: ${data.description}.`);
   if (train !== data.train) log(`Training on the first ${train.length} training images (--limit).`);
-  log(`Model: conv(1→16, 5x5) → maxpool 2 → relu → conv(16→32, 5x5) → maxpool 2 → relu → linear(512→10); Adam lr ${lr} decaying linearly to 0, batch ${batchSize}, ${epochs} epoch${epochs > 1 ? 's' : ''}, backend ${backend}, seed ${seed}.`);
+  log(`Model: conv(1→16, 5x5) → maxpool 2 → relu → conv(16→32, 5x5) → maxpool 2 → relu → linear(512→10); Adam lr ${lr} decaying linearly to 0, batch ${batchSize}, ${epochs} epoch${epochs > 1 ? 's' : ''}, backend ${backend}, seed ${seed}${amp ? `, ${amp} autocast${amp === 'f16' ? ' with a GradScaler' : ''}` : ''}.`);
 
   const metricsPath = join(outDir, 'metrics.json'), plotPath = join(outDir, 'curves.svg');
   const writeReport = async (ms: readonly EpochMetrics[]): Promise<void> => {
     const report = {
       data: { dir: data.dir, subset: data.dir === SUBSET_DIR, trainImages: train.length, testImages: data.test.length },
-      config: { epochs, batchSize, lr, seed, backend, optimizer: 'Adam', schedule: 'linear decay to 0 per step' },
+      config: { epochs, batchSize, lr, seed, backend, optimizer: 'Adam', schedule: 'linear decay to 0 per step', amp: amp ?? 'off' },
       testAccuracy: ms[ms.length - 1]!.testAccuracy,
       epochs: ms.map(({ order: _order, stepLosses: _steps, ...m }) => m),
       stepLosses: ms.flatMap((m) => m.stepLosses.map(([x, l]) => [round(x), round(l)])),
@@ -65,7 +66,7 @@ export async function main(argv: string[] = process.argv.slice(2), log: (line: s
   const done: EpochMetrics[] = [];
   let reported = Promise.resolve(), bar: ProgressBar | undefined;
   const { epochs: metrics } = await trainModel({
-    train, test: data.test, epochs, batchSize, lr, seed,
+    train, test: data.test, epochs, batchSize, lr, seed, amp,
     onStep: (epoch, step, total, loss) => {
       if (step === 1) bar = new ProgressBar(total, `epoch ${epoch}/${epochs}`, { samplesPerStep: batchSize });
       if (step === total) bar!.finish({ loss }, train.length); // the last batch may be short

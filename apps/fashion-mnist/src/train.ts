@@ -6,6 +6,7 @@ import { crossEntropy, manualSeed, memory, scope, type Tensor } from '@flint/cor
 import { BatchSampler, DataLoader, RandomSampler, SequentialSampler, type BatchSamplerLike, type Dataset } from '@flint/data/node';
 import type { StateDict } from '@flint/nn';
 import { Adam, LinearLR } from '@flint/optim';
+import { AmpStep, type AmpMode } from '@flint/app-kit';
 import { collateBatch, type Sample } from './data.js';
 import { FashionCnn } from './model.js';
 
@@ -20,6 +21,8 @@ export interface TrainOptions {
   seed: number;
   /** Start from these weights instead of a fresh initialisation. */
   initialState?: StateDict;
+  /** Mixed precision (--amp): the forward pass and loss under bf16 or f16 autocast; float32 when absent. */
+  amp?: AmpMode;
   /** Called after each step with the batches done so far and the step's loss. */
   onStep?: (epoch: number, done: number, total: number, loss: number) => void;
   onEpoch?: (m: EpochMetrics) => void;
@@ -66,6 +69,7 @@ export async function trainModel(o: TrainOptions): Promise<{ model: FashionCnn; 
   const loader = new DataLoader(o.train, { batchSampler: sampler, collate: collateBatch, prefetch: 2 });
   const schedule = new LinearLR(optimizer, { startFactor: 1, endFactor: 0, totalIters: o.epochs * loader.length });
   const epochs: EpochMetrics[] = [];
+  const amp = new AmpStep(o.amp);
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     model.train();
     loader.setEpoch(epoch - 1);
@@ -75,9 +79,8 @@ export async function trainModel(o: TrainOptions): Promise<{ model: FashionCnn; 
     for await (const [x, y] of loader) {
       const loss = await scope(async () => {
         optimizer.zeroGrad();
-        const l = crossEntropy(model.call(x), y);
-        l.backward();
-        optimizer.step();
+        const l = amp.forward(x.device, () => crossEntropy(model.call(x), y));
+        await amp.backwardAndStep(l, optimizer);
         schedule.step();
         return (await l.item()) as number;
       });

@@ -17,3 +17,5 @@ export type { Task, EpochStats, EpochRecord } from './harness/epochs.js';
 export { rocAuc, perLabelAuc, meanDefined } from './harness/auc.js';
 export { writeReport } from './harness/report.js';
 export type { RunInfo, Report } from './harness/report.js';
+export { AMP_FLAG, AmpStep, ampFlag } from './amp.js';
+export type { AmpMode } from './amp.js';

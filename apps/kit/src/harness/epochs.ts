@@ -6,6 +6,7 @@ import { noGrad } from '@flint/autograd';
 import type { Module } from '@flint/nn';
 import type { Optimizer } from '@flint/optim';
 import { ProgressBar, type ProgressInfo } from '../progress.js';
+import { AmpStep, type AmpMode } from '../amp.js';
 import { meanDefined, perLabelAuc } from './auc.js';
 import type { Batches } from './batches.js';
 import type { CommonConfig } from './flags.js';
@@ -20,6 +21,8 @@ export interface Task {
   metric: 'accuracy' | 'meanAuc';
   /** Label names for meanAuc. */
   labels?: readonly string[];
+  /** Mixed precision for training steps (--amp); float32 when absent. */
+  amp?: AmpMode;
 }
 
 export interface EpochStats {
@@ -75,16 +78,16 @@ async function pass(task: Task, batches: Batches, label: string, step: (x: Tenso
   } finally { bar.close(); sums.dispose(); }
 }
 
-/** One pass over `batches` with forward, backward and an optimizer step per batch. */
-export async function trainEpoch(task: Task, batches: Batches, label: string): Promise<EpochStats> {
+/** One pass over `batches` with forward, backward and an optimizer step per batch (under task.amp's autocast). */
+export async function trainEpoch(task: Task, batches: Batches, label: string, amp = new AmpStep(task.amp)): Promise<EpochStats> {
   const { model, optimizer } = task;
   model.train();
-  const { accuracy, ...r } = await pass(task, batches, label, (x, y, sums) => scope(() => {
-    const out = model.call(x) as Tensor;
-    const loss = task.loss(out, y);
-    loss.backward();
-    optimizer.step();
-    optimizer.zeroGrad();
+  const { accuracy, ...r } = await pass(task, batches, label, (x, y, sums) => scope(async () => {
+    const { out, loss } = amp.forward(x.device, () => {
+      const out = model.call(x) as Tensor;
+      return { out, loss: task.loss(out, y) };
+    });
+    await amp.backwardAndStep(loss, optimizer);
     sums.add(loss, task.metric === 'accuracy' ? out : null, y, x.shape[0]!);
   }));
   return { ...r, metric: task.metric === 'accuracy' ? accuracy : null };
@@ -128,9 +131,12 @@ export async function runEpochs(config: CommonConfig, info: RunInfo, task: Task,
   log(`backend ${config.backend}, batch ${config.batchSize}, ${data.train.length} training and ${data.test.length} evaluation batches per epoch${config.limit !== undefined ? ` (--limit ${config.limit})` : ''}`);
   const records: EpochRecord[] = [];
   const started = new Date().toISOString();
+  // one step helper for the whole run: float16's GradScaler keeps its scale from epoch to epoch
+  const amp = new AmpStep(task.amp ?? config.amp);
+  if (amp.mode) log(`mixed precision: ${amp.mode} autocast${amp.scaler ? ' with a GradScaler' : ''}`);
   const m = (v: number | null) => (v === null ? 'n/a' : v.toFixed(4));
   for (let e = 1; e <= config.epochs; e++) {
-    const train = await trainEpoch(task, data.train, `epoch ${e}/${config.epochs} train`);
+    const train = await trainEpoch(task, data.train, `epoch ${e}/${config.epochs} train`, amp);
     const test = await evaluate(task, data.test, `epoch ${e}/${config.epochs} eval `);
     records.push({ epoch: e, train, test });
     log(`epoch ${e}/${config.epochs}  train ${train.seconds.toFixed(1)} s, ${train.samplesPerSec.toFixed(1)} samples/s, loss ${train.loss.toFixed(4)}${task.metric === 'accuracy' ? `, accuracy ${m(train.metric)}` : ''}`
@@ -146,7 +152,7 @@ export async function runTask(config: CommonConfig, info: Omit<RunInfo, 'source'
   try {
     return await runEpochs(config, {
       ...info, source: config.synthetic ? 'synthetic' : config.data!, parameters: countParameters(task.model),
-      hyperparameters: { ...info.hyperparameters, batchSize: config.batchSize, epochs: config.epochs, seed: config.seed },
+      hyperparameters: { ...info.hyperparameters, batchSize: config.batchSize, epochs: config.epochs, seed: config.seed, amp: config.amp ?? 'off' },
     }, task, data);
   } finally {
     task.optimizer.dispose();

@@ -2,6 +2,7 @@
 import { cpus } from 'node:os';
 import { intFlag, parseFlags, type AppSpec, type FlagSpec } from '../flags.js';
 import { useBackend } from '../backend.js';
+import { AMP_FLAG, ampFlag, type AmpMode } from '../amp.js';
 
 /** Flags every benchmark app takes; apps add their own and set defaults. */
 export function commonFlags(d: { epochs: number; batchSize: number; workers: number; out: string }): Record<string, FlagSpec> {
@@ -15,6 +16,7 @@ export function commonFlags(d: { epochs: number; batchSize: number; workers: num
     workers: { type: 'string', help: 'DataLoader worker threads that read and decode --data files', default: String(d.workers) },
     seed: { type: 'string', help: 'seed for weights, shuffling and augmentation', default: '0' },
     out: { type: 'string', help: 'folder for metrics.json and curves.svg', default: d.out },
+    amp: AMP_FLAG,
   };
 }
 
@@ -29,6 +31,8 @@ export interface CommonConfig {
   workers: number;
   seed: number;
   out: string;
+  /** --amp: train under bfloat16 or float16 autocast (undefined: float32). */
+  amp?: AmpMode;
 }
 
 export type FlagValues = Record<string, string | boolean | undefined>;
@@ -43,7 +47,7 @@ export function commonConfig(v: FlagValues): CommonConfig {
   if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got '${String(v.seed)}'`);
   return {
     data, synthetic, backend: String(v.backend ?? 'cpu'), epochs: intFlag(v, 'epochs') ?? 1, batchSize: intFlag(v, 'batch-size') ?? 64,
-    limit: intFlag(v, 'limit'), workers, seed, out: String(v.out ?? 'out'),
+    limit: intFlag(v, 'limit'), workers, seed, out: String(v.out ?? 'out'), amp: ampFlag(v.amp),
   };
 }
 
