@@ -1,3 +1,4 @@
 import { flintBuild } from '../../tooling/tsup.shared.js';
 
-export default flintBuild();
+// the launcher is a second entry (the package's bin); shims give the CommonJS build an import.meta.url
+export default flintBuild({ entry: { index: 'src/index.ts', 'flint-run': 'src/launcher/cli.ts' }, shims: true });
