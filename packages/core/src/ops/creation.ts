@@ -222,8 +222,11 @@ export function randint(low: number, high: number, shape: readonly number[], opt
   checkShape('randint', shape);
   const dtype = opts.dtype ?? 'int64';
   return apply('randint', [], { low, high, dtype }, () => {
-    const u = randomFill('randint', [...shape], { device: opts.device, dtype: 'float64' }, { dist: 'uniform', low: 0, high: 1 });
-    return finish(u.mul(high - low).floor().add(low).to(dtype), opts);
+    // float64 keeps ranges past 2^24 exact; a device without it (WebGPU) draws in float32, clamped below high
+    const wide = getBackend(opts.device ?? getDefaultDevice()).dtypes.float64?.storage ?? false;
+    const u = randomFill('randint', [...shape], { device: opts.device, dtype: wide ? 'float64' : 'float32' }, { dist: 'uniform', low: 0, high: 1 });
+    const scaled = u.mul(high - low).floor();
+    return finish((wide ? scaled : scaled.clamp(null, high - low - 1)).add(low).to(dtype), opts);
   });
 }
 
