@@ -35,7 +35,7 @@ function convert(from: Kind, to: DType): string[] {
   if (to === 'bool') return [{ f32: 'select(0u, 1u, (bitcast<u32>(v) & 0x7fffffffu) != 0u)', i32: 'select(0u, 1u, v != 0)', u32: 'select(0u, 1u, v != 0u)', i64: 'select(0u, 1u, (lo | hi) != 0u)' }[from]];
   if (to === 'uint8') return [{ f32: 'bitcast<u32>(ftoi(v)) & 255u', i32: 'bitcast<u32>(v) & 255u', u32: 'v & 255u', i64: 'lo & 255u' }[from]];
   if (to === 'int32') return [{ f32: 'bitcast<u32>(ftoi(v))', i32: 'bitcast<u32>(v)', u32: 'v', i64: 'lo' }[from]];
-  const f = { f32: 'v', i32: 'f32(v)', u32: 'f32(v)', i64: 'f32(bitcast<i32>(hi)) * 4294967296.0 + f32(lo)' }[from];
+  const f = { f32: 'v', i32: 'f32(v)', u32: 'f32(v)', i64: 'i64tof(lo, hi)' }[from];
   return [`bitcast<u32>(${to === 'float16' ? `r16(${f})` : to === 'bfloat16' ? `rbf(${f})` : f})`];
 }
 
@@ -48,6 +48,11 @@ fn r16(x: f32) -> f32 {
   if (a >= 65520.0) { return select(-inf(), inf(), x > 0.0); }
   if (a < 6.103515625e-05) { return round(x * 16777216.0) / 16777216.0; }
   let u = bitcast<u32>(x); return bitcast<f32>((u + 0xfffu + ((u >> 13u) & 1u)) & 0xffffe000u);
+}
+fn i64tof(lo: u32, hi: u32) -> f32 {
+  if (hi == select(0u, 0xffffffffu, (lo & 0x80000000u) != 0u)) { return f32(bitcast<i32>(lo)); }
+  if (bitcast<i32>(hi) < 0) { let nlo = ~lo + 1u; let nhi = ~hi + select(0u, 1u, nlo == 0u); return -(f32(nhi) * 4294967296.0 + f32(nlo)); }
+  return f32(hi) * 4294967296.0 + f32(lo);
 }
 fn rbf(x: f32) -> f32 { if (isnan(x)) { return x; } let u = bitcast<u32>(x); return bitcast<f32>((u + 0x7fffu + ((u >> 16u) & 1u)) & 0xffff0000u); }
 `;

@@ -129,11 +129,13 @@ export function elementwiseKernels(gpu: Gpu): KernelTable<WgBuffer> {
     };
   }
   for (const [op, sym] of Object.entries(COMPARE)) {
-    table[op] = ([a, b], [out]) => launch(gpu, { op, key: `${op}:${a!.dtype}`, ins: [a!, b!], out: out!, body: `select(0u, 1u, a ${sym} b)`, params: () => {} });
+    // != is unordered (true when either is NaN) whatever the driver's default comparison is
+    const cmp = (x: string, y: string, k: string): string => (op === 'ne' && k === 'f32' ? `!(${x} == ${y})` : `${x} ${sym} ${y}`);
+    table[op] = ([a, b], [out]) => launch(gpu, { op, key: `${op}:${a!.dtype}`, ins: [a!, b!], out: out!, body: `select(0u, 1u, ${cmp('a', 'b', kindOf(a!.dtype === 'bool' ? 'uint8' : a!.dtype))})`, params: () => {} });
     table[`${op}Scalar`] = ([x], [out], attrs) => {
       const k = x!.dtype === 'bool' ? 'u32' : kindOf(x!.dtype, op);
       const s = k === 'f32' ? 's0' : k === 'i32' ? 'bitcast<i32>(p.s0b)' : 'p.s0b';
-      launch(gpu, { op: `${op}Scalar`, key: `${op}Scalar:${x!.dtype}`, ins: [x!], out: out!, body: `select(0u, 1u, x ${sym} ${s})`, params: (p) => p.scalar(k, attrs.scalar as number) });
+      launch(gpu, { op: `${op}Scalar`, key: `${op}Scalar:${x!.dtype}`, ins: [x!], out: out!, body: `select(0u, 1u, ${cmp('x', s, k)})`, params: (p) => p.scalar(k, attrs.scalar as number) });
     };
   }
   table.where = ([cond, a, b], [out]) =>

@@ -151,13 +151,14 @@ export class Gpu {
   /** Reads `bytes` at `byteOffset` after the work queued so far (the copy is encoded before this returns). */
   read(b: WgBuffer, byteOffset: number, bytes: number): Promise<ArrayBuffer> {
     this.alive();
-    const size = Math.max(4, Math.ceil(bytes / 4) * 4);
+    // getMappedRange offsets are multiples of 8: the fault words go after the data at such an offset
+    const size = Math.max(8, Math.ceil(bytes / 8) * 8);
     const checkFaults = this.faults.length > 0;
     const staging = this.device.createBuffer({ size: size + (checkFaults ? 16 : 0), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const enc = this.commandEncoder();
     this.endPass();
     b.lastBatch = this.batch;
-    if (bytes > 0) enc.copyBufferToBuffer(b.gpu, byteOffset, staging, 0, size);
+    if (bytes > 0) enc.copyBufferToBuffer(b.gpu, byteOffset, staging, 0, Math.ceil(bytes / 4) * 4);
     if (checkFaults) enc.copyBufferToBuffer(this.faultBuf.gpu, 0, staging, size, 16);
     const faults = this.faults;
     this.flush();
@@ -167,10 +168,14 @@ export class Gpu {
       this.device.queue.writeBuffer(this.faultBuf.gpu, 0, new Uint32Array(4));
     }
     return staging.mapAsync(GPUMapMode.READ).then(async () => {
-      const out = staging.getMappedRange().slice(0, bytes);
-      const flags = checkFaults ? new Uint32Array(staging.getMappedRange(size, 16).slice(0)) : undefined;
-      staging.unmap();
-      staging.destroy();
+      let out: ArrayBuffer, flags: Uint32Array | undefined;
+      try {
+        out = staging.getMappedRange(0, size).slice(0, bytes);
+        flags = checkFaults ? new Uint32Array(staging.getMappedRange(size, 16).slice(0)) : undefined;
+      } finally {
+        staging.unmap();
+        staging.destroy();
+      }
       await this.settleScopes();
       if (flags && flags[0]! > 0) this.defer(faults[flags[0]! - 1]!(flags[1]!));
       this.throwDeferred();
