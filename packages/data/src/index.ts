@@ -9,6 +9,8 @@ export { Generator, globalRandom } from './random.js';
 export type { RandomSource } from './random.js';
 export { SequentialSampler, RandomSampler, SubsetRandomSampler, BatchSampler } from './loader/sampler.js';
 export type { Sampler, RandomSamplerOptions } from './loader/sampler.js';
+export { DistributedSampler } from './loader/distributed-sampler.js';
+export type { DistributedSamplerOptions } from './loader/distributed-sampler.js';
 export { defaultCollate } from './loader/collate.js';
 export { DataLoader } from './loader/dataloader.js';
 export type { DataLoaderOptions, Collated, BatchSamplerLike, WorkerPool } from './loader/dataloader.js';
