@@ -6,6 +6,7 @@ import { isFloating, keep, zerosLike, type OpCall, type OpHook, type Tensor } fr
 import { AutogradError } from '../graph.js';
 import { isNondifferentiable } from '../rules/registry.js';
 import { getForwardRule, type ForwardContext } from './registry.js';
+import { inheritBatch } from '../func/vmap/batched.js';
 
 interface Level { readonly tangents: WeakMap<Tensor, Tensor>; readonly owned: Tensor[] }
 
@@ -73,7 +74,7 @@ function propagate(call: OpCall, index: number): void {
     if (!d || !outs.includes(o) || level.tangents.has(o)) return;
     let r = fit(d, o);
     // an input's tangent passed through (identity rules) gets its own handle: the level frees what it attaches
-    if (tangents.includes(r)) { const v = r.viewAs(r.shape, r.strides, r.offset); copyTangents(r, v); r = v; }
+    if (tangents.includes(r)) { const v = r.viewAs(r.shape, r.strides, r.offset); copyTangents(r, v); inheritBatch(r, v); r = v; }
     attach(level, o, r);
   });
 }

@@ -4,7 +4,7 @@ import { checkOptions, isTensor, zerosLike, type Tensor } from '@flint/core';
 import { grad as autogradGrad } from '../grad.js';
 import { AutogradError, tracks } from '../graph.js';
 import { setGradEnabled } from '../mode.js';
-import { detached, argIndices, asList, checkSameShape, checkTensors, differentiable, inReverse, splitAux, type Argnums } from './util.js';
+import { detached, flatten, argIndices, asList, checkSameShape, checkTensors, differentiable, inReverse, splitAux, type Argnums } from './util.js';
 
 /** Options of {@link grad}, as torch.func.grad's keyword arguments. */
 export interface FuncGradOptions {
@@ -14,27 +14,33 @@ export interface FuncGradOptions {
   hasAux?: boolean;
 }
 
+/** The gradient of one argument, in its structure: a tensor, an array of them, or an object of them by name. */
+export type Gradient = Tensor | Tensor[] | Record<string, Tensor>;
 /** A gradient (or one per argnum) as grad() returns it. */
-export type Gradients = Tensor | Tensor[];
+export type Gradients = Gradient | Gradient[];
 
 /** Gradients of f's scalar output at `args`, and the output itself (torch.func.grad_and_value). */
-export function gradAndValueAt(op: string, fn: (...args: never[]) => unknown, args: unknown[], opts: FuncGradOptions): { grads: Tensor[]; value: Tensor; aux: unknown; many: boolean } {
+export function gradAndValueAt(op: string, fn: (...args: never[]) => unknown, args: unknown[], opts: FuncGradOptions): { grads: Gradient[]; value: Tensor; aux: unknown; many: boolean } {
   checkOptions(op, opts, ['argnums', 'hasAux']);
   const argnums = opts.argnums ?? 0;
   const idx = argIndices(op, argnums, args);
   return inReverse((nestedDepth) => {
-    const made = idx.map((i) => differentiable(args[i] as Tensor));
+    const trees = idx.map((i) => flatten(args[i]));
+    const made = trees.flatMap((t) => t.leaves.map(differentiable));
     const callArgs = [...args];
-    idx.forEach((i, k) => { callArgs[i] = made[k]!.leaf; });
+    let at = 0;
+    idx.forEach((i, k) => { const n = trees[k]!.leaves.length; callArgs[i] = trees[k]!.rebuild(made.slice(at, at + n).map((m) => m.leaf)); at += n; });
     const r = setGradEnabled(true, () => (fn as (...a: unknown[]) => unknown)(...callArgs));
     const [out, aux] = splitAux<Tensor>(op, r, opts.hasAux ?? false);
     if (!isTensor(out)) throw new AutogradError(`${op}: the function must return a Tensor${opts.hasAux ? ' (first of [output, aux])' : ''}, got ${typeof out}`);
     if (out.numel() !== 1) throw new AutogradError(`${op}: the function must return a scalar (one element), got shape [${out.shape.join(',')}]; use vjp or jacrev for other outputs`);
     const leaves = made.map((m) => m.leaf);
     const nested = nestedDepth || made.some((m) => m.nested);
-    const grads = tracks(out)
+    const flat = tracks(out)
       ? autogradGrad([out], leaves, { createGraph: nested, allowUnused: true }).map((g, k) => g ?? zerosLike(leaves[k]!))
       : leaves.map((l) => zerosLike(l));
+    at = 0;
+    const grads = trees.map((t) => { const n = t.leaves.length; const g = t.rebuild(flat.slice(at, at + n)); at += n; return g; });
     return { grads, value: nested ? out : detached(out), aux, many: typeof argnums !== 'number' };
   });
 }

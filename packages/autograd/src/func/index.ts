@@ -4,7 +4,7 @@
  * @module
  */
 export { grad, gradAndValue, vjp } from './grad.js';
-export type { FuncGradOptions, Gradients, VjpFn, VjpOptions } from './grad.js';
+export type { FuncGradOptions, Gradient, Gradients, VjpFn, VjpOptions } from './grad.js';
 export { jvp } from './jvp.js';
 export type { JvpOptions } from './jvp.js';
 export { jacrev, jacfwd, hessian } from './jacobian.js';

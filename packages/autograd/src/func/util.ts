@@ -16,7 +16,7 @@ export function argIndices(op: string, argnums: Argnums, args: readonly unknown[
   return list.map((a) => {
     const i = a < 0 ? a + args.length : a;
     if (!Number.isInteger(i) || i < 0 || i >= args.length) throw new AutogradError(`${op}: argnums ${a} is out of range for ${args.length} argument(s)`);
-    if (!isTensor(args[i])) throw new AutogradError(`${op}: argument ${i} (argnums) must be a Tensor, got ${typeof args[i]}`);
+    if (!isTensor(args[i]) && !isTree(args[i])) throw new AutogradError(`${op}: argument ${i} (argnums) must be a Tensor, an array of them or an object of them (parameters by name), got ${typeof args[i]}`);
     return i;
   });
 }
@@ -83,4 +83,18 @@ export function checkSameShape(op: string, what: string, a: Tensor, b: Tensor): 
   if (a.ndim !== b.ndim || a.shape.some((d, i) => d !== b.shape[i])) {
     throw new ShapeError(`${op}: ${what} has shape [${b.shape.join(',')}], expected [${a.shape.join(',')}] (the shape of the matching ${what.startsWith('tangent') ? 'primal' : 'output'})`);
   }
+}
+
+/** An array or plain object whose values are all tensors (a dict of parameters, as torch.func takes). */
+function isTree(a: unknown): a is Tensor[] | Record<string, Tensor> {
+  if (Array.isArray(a)) return a.length > 0 && a.every(isTensor);
+  return !!a && typeof a === 'object' && Object.getPrototypeOf(a) === Object.prototype && Object.values(a).length > 0 && Object.values(a).every(isTensor);
+}
+
+/** A differentiable argument's tensors, and how to put tensors back into its structure. */
+export function flatten(a: unknown): { leaves: Tensor[]; rebuild(ts: readonly Tensor[]): Tensor | Tensor[] | Record<string, Tensor> } {
+  if (isTensor(a)) return { leaves: [a], rebuild: (ts) => ts[0]! };
+  if (Array.isArray(a)) return { leaves: a as Tensor[], rebuild: (ts) => [...ts] };
+  const keys = Object.keys(a as object);
+  return { leaves: keys.map((k) => (a as Record<string, Tensor>)[k]!), rebuild: (ts) => Object.fromEntries(keys.map((k, i) => [k, ts[i]!])) };
 }
