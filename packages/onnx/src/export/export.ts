@@ -5,7 +5,7 @@ import { CORE_VERSION, arange, indexSelect, isTensor, scope, withoutHooks, type 
 import { Module } from '@flint/nn';
 import type { ModuleContext, OpContext } from './context.js';
 import { OnnxExportError } from './errors.js';
-import { Graph } from './graph.js';
+import { Graph, prune } from './graph.js';
 import { writeModel, type ValueSpec } from './model.js';
 import { OPS, moduleExporter } from './ops/index.js';
 import { resolveOptions, type ExportOptions, type Resolved } from './options.js';
@@ -200,14 +200,21 @@ async function trace(model: Exportable, args: readonly Tensor[], o: Resolved): P
       const argsB = grow(args, o);
       const composite = (m: Module) => moduleExporter(m) !== undefined;
       const a = await traceRun(fn, args, root, composite, new Set<Tensor>([...args, ...state.keys()]));
-      const b = await traceRun(fn, argsB, root, composite, new Set<Tensor>([...argsB, ...state.keys()]));
-      if (b.outputs.length !== a.outputs.length) throw new OnnxExportError('the model returned a different number of tensors when the dynamic axes changed size');
-      const graph = build(a, b, args, argsB, state, await varying(a, b), { ...o, outputNames });
-      const inputs = args.map((t, i) => ({ name: o.inputNames[i]!, dtype: t.dtype, dims: dimsOf(o.inputNames[i]!, t.shape, argsB[i]!.shape, o) }));
-      const outNames = graph.nodes.slice(-a.outputs.length).map((n) => n.outputs[0]!);
-      const outputs = a.outputs.map((t, i) => ({ name: outNames[i]!, dtype: t.dtype, dims: dimsOf(outNames[i]!, t.shape, b.outputs[i]!.shape, o) }));
-      for (const t of b.snapshots.values()) t.dispose();
-      return { graph, inputs, outputs, owned: [...a.snapshots.values()] };
+      let b: Trace | undefined;
+      try {
+        b = await traceRun(fn, argsB, root, composite, new Set<Tensor>([...argsB, ...state.keys()]));
+        if (b.outputs.length !== a.outputs.length) throw new OnnxExportError('the model returned a different number of tensors when the dynamic axes changed size');
+        const graph = prune(build(a, b, args, argsB, state, await varying(a, b), { ...o, outputNames }), a.outputs.length);
+        const inputs = args.map((t, i) => ({ name: o.inputNames[i]!, dtype: t.dtype, dims: dimsOf(o.inputNames[i]!, t.shape, argsB[i]!.shape, o) }));
+        const outNames = graph.nodes.slice(-a.outputs.length).map((n) => n.outputs[0]!);
+        const outputs = a.outputs.map((t, i) => ({ name: outNames[i]!, dtype: t.dtype, dims: dimsOf(outNames[i]!, t.shape, b!.outputs[i]!.shape, o) }));
+        return { graph, inputs, outputs, owned: [...a.snapshots.values()] };
+      } catch (e) {
+        for (const t of a.snapshots.values()) t.dispose();
+        throw e;
+      } finally {
+        for (const t of b?.snapshots.values() ?? []) t.dispose();
+      }
     });
   } finally {
     for (const [m, t] of modes) m.training = t;

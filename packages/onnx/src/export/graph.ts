@@ -149,3 +149,23 @@ export class Graph {
 const ONNX_DTYPES: Record<DType, number> = { float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11, bfloat16: 16 };
 /** ONNX's TensorProto.DataType code of a Flint dtype. */
 export const onnxDType = (d: DType): number => ONNX_DTYPES[d];
+
+/**
+ * Drops nodes whose outputs nothing reads (the graph outputs are the last nodes, the Identity per output)
+ * and initializers no node reads.
+ */
+export function prune(g: Graph, outputs = 0): Graph {
+  const needed = new Set<string>();
+  const keepNode = new Array<boolean>(g.nodes.length).fill(false);
+  for (let i = g.nodes.length - 1; i >= 0; i--) {
+    const n = g.nodes[i]!;
+    if (i < g.nodes.length - outputs && !n.outputs.some((o) => needed.has(o))) continue;
+    keepNode[i] = true;
+    for (const x of n.inputs) needed.add(x);
+  }
+  const kept = g.nodes.filter((_, i) => keepNode[i]);
+  g.nodes.length = 0;
+  g.nodes.push(...kept);
+  for (const k of [...g.initializers.keys()]) if (!needed.has(k)) g.initializers.delete(k);
+  return g;
+}

@@ -1,7 +1,7 @@
 // Tracing: runs a model once with a dispatch hook installed and records every public op it calls, in
 // order. Modules whose class has a composite exporter (GRU, LSTM) are recorded as one call: their forward
 // runs with hooks off, so the trace holds the module, not its parts.
-import { addHook, isTensor, withoutHooks, type OpCall, type OpName, type Tensor } from '@flint/core';
+import { addHook, isTensor, keep, withoutHooks, type OpCall, type OpName, type Tensor } from '@flint/core';
 import { noGrad } from '@flint/autograd';
 import type { Module } from '@flint/nn';
 
@@ -41,7 +41,7 @@ export interface Trace {
   /**
    * Copies made during the run of constants: tensors no traced op produced that
    * are not inputs or state, and the outputs of ops that read constants only. The model may dispose the
-   * originals before export reads them.
+   * originals before export reads them; the copies belong to no scope, so the caller disposes them.
    */
   readonly snapshots: Map<Tensor, Tensor>;
 }
@@ -67,7 +67,8 @@ export async function traceRun(fn: (...a: Tensor[]) => unknown, args: readonly T
   const calls: TracedCall[] = [];
   const produced = new Set<Tensor>();
   const snapshots = new Map<Tensor, Tensor>();
-  const copy = (t: Tensor) => { if (!snapshots.has(t)) snapshots.set(t, withoutHooks(() => t.clone())); };
+  // kept out of every scope (a layer's forward may run in its own): the caller disposes them
+  const copy = (t: Tensor) => { if (!snapshots.has(t)) snapshots.set(t, keep(withoutHooks(() => t.clone()))); };
   const record = (c: TracedCall) => {
     for (const t of c.inputs) if (!produced.has(t) && !known.has(t)) copy(t);
     calls.push(c);
@@ -99,6 +100,9 @@ export async function traceRun(fn: (...a: Tensor[]) => unknown, args: readonly T
     // an async model (an imported graph's run) is traced until its promise settles
     const result: unknown = await noGrad(() => fn(...args));
     return { calls, outputs: flatTensors(result), snapshots };
+  } catch (e) {
+    for (const t of snapshots.values()) t.dispose();
+    throw e;
   } finally {
     remove();
     for (const r of restore) r();

@@ -1,15 +1,43 @@
-// nn.GRU and nn.LSTM as ONNX GRU/LSTM nodes, one per layer. Weights stay initializers under their
-// state-dict names; a Gather reorders their gate blocks (torch GRU r,z,n -> ONNX z,r,h; LSTM i,f,g,o ->
+// nn.GRU and nn.LSTM as ONNX GRU/LSTM nodes, one per layer (both directions in one node), and core's
+// one-direction gruSequence/lstmSequence ops as one node each (for layers reached outside a Module tree).
+// Weights stay initializers under their state-dict names; a Gather reorders their gate blocks (torch GRU r,z,n -> ONNX z,r,h; LSTM i,f,g,o ->
 // ONNX i,o,f,c), which runtimes fold once at load. GRU uses linear_before_reset=1, torch's formula.
 import { GRU, LSTM, type Module } from '@flint/nn';
-import type { ModuleContext, ModuleExporter } from '../context.js';
-import { attr } from '../graph.js';
+import type { ModuleContext, ModuleExporter, OpExporter } from '../context.js';
+import { attr, type Graph } from '../graph.js';
 
 const A = attr;
+/** ONNX gate block k is torch's block ORDER[kind][k]. */
+const ORDER = { GRU: [1, 0, 2], LSTM: [0, 3, 1, 2] } as const;
+/** The int64 row permutation that reorders torch's gate blocks (H rows each) into ONNX's. */
+const gatePerm = (g: Graph, kind: 'GRU' | 'LSTM', H: number) => g.i64(ORDER[kind].flatMap((b) => Array.from({ length: H }, (_, i) => b * H + i)));
+const cellAttrs = (kind: 'GRU' | 'LSTM', H: number, direction: string) => ({
+  hidden_size: A.int(H), direction: A.string(direction), ...(kind === 'GRU' ? { linear_before_reset: A.int(1) } : {}),
+});
+
+/**
+ * core's gruSequence/lstmSequence (one layer, one direction: x [T, B, I], h0 (and c0) [B, H], torch-layout
+ * weights) as one ONNX GRU/LSTM node in the forward or reverse direction.
+ */
+function sequence(kind: 'GRU' | 'LSTM'): OpExporter {
+  const states = kind === 'LSTM' ? 2 : 1;
+  return (c) => {
+    const { g } = c;
+    const H = c.x[1]!.shape[1]!, perm = gatePerm(g, kind, H), axis0 = g.i64([0]);
+    const [wIh, wHh, bIh, bHh] = c.inputs.slice(1 + states);
+    const lift = (n: string) => g.op('Unsqueeze', [n, axis0]);
+    const reorder = (n: string) => g.op('Gather', [n, perm], { axis: A.int(0) });
+    const B = bIh && bHh ? lift(g.op('Concat', [reorder(bIh), reorder(bHh)], { axis: A.int(0) })) : '';
+    const ins = [c.inputs[0]!, lift(reorder(wIh!)), lift(reorder(wHh!)), B, '', ...c.inputs.slice(1, 1 + states).map(lift)];
+    const outs = g.node(kind, ins, cellAttrs(kind, H, c.attrs.reverse ? 'reverse' : 'forward'), 1 + states);
+    return [g.op('Squeeze', [outs[0]!, g.i64([1])]), ...outs.slice(1).map((o) => g.op('Squeeze', [o, axis0]))];
+  };
+}
+
+/** The whole-sequence recurrent ops by Flint name. */
+export const RNN_OPS: Record<string, OpExporter> = { gruSequence: sequence('GRU'), lstmSequence: sequence('LSTM') };
 
 function rnn(kind: 'GRU' | 'LSTM'): ModuleExporter {
-  // ONNX block k is torch block order[k]
-  const order = kind === 'GRU' ? [1, 0, 2] : [0, 3, 1, 2];
   return (c: ModuleContext) => {
     const { g } = c;
     const m = c.module as GRU | LSTM;
@@ -17,7 +45,7 @@ function rnn(kind: 'GRU' | 'LSTM'): ModuleExporter {
     const x0 = c.argTensors[0];
     if (!x0) return c.fail('expected an input tensor');
     const batched = x0.ndim === 3;
-    const perm = g.i64(order.flatMap((b) => Array.from({ length: H }, (_, i) => b * H + i)));
+    const perm = gatePerm(g, kind, H);
     const axis0 = g.i64([0]), axis1 = g.i64([1]);
     const reorder = (name: string) => g.op('Gather', [c.param(name), perm], { axis: A.int(0) });
     const stacked = (names: string[]) => {
@@ -40,10 +68,7 @@ function rnn(kind: 'GRU' | 'LSTM'): ModuleExporter {
       const R = stacked(sfx.map((s) => reorder(`weight_hh${s}`)));
       const B = m.bias ? stacked(sfx.map((s) => g.op('Concat', [reorder(`bias_ih${s}`), reorder(`bias_hh${s}`)], { axis: A.int(0) }))) : '';
       const slice = (s: string) => (s ? g.op('Slice', [s, g.i64([l * D]), g.i64([(l + 1) * D]), axis0]) : '');
-      const attrs = {
-        hidden_size: A.int(H), direction: A.string(D === 2 ? 'bidirectional' : 'forward'),
-        ...(kind === 'GRU' ? { linear_before_reset: A.int(1) } : {}),
-      };
+      const attrs = cellAttrs(kind, H, D === 2 ? 'bidirectional' : 'forward');
       const ins = [x, W, R, B, '', slice(h0), ...(kind === 'LSTM' ? [slice(c0)] : [])];
       const outs = g.node(kind, ins, attrs, kind === 'LSTM' ? 3 : 2);
       // Y [T, D, B, H] -> [T, B, D*H]

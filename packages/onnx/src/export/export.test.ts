@@ -1,0 +1,121 @@
+// exportOnnx's contract: names (state-dict initializers, inputs, outputs, dynamic dims), eval mode and
+// its restoration, constant folding, metadata, RNN variants, and typed errors naming the op and opset.
+import { describe, expect, test } from 'vitest';
+import '@flint/backend-cpu';
+import * as F from '@flint/core';
+import { manualSeed, randn, type Tensor } from '@flint/core';
+import { Dropout, GRU, LSTM, Linear, Module, RNN, Sequential } from '@flint/nn';
+import { FashionCnn } from '@flint/app-fashion-mnist/model';
+import { decodeModel } from '../proto/index.js';
+import { OnnxError } from '../errors.js';
+import { OnnxExportError, exportOnnx, exportableOps } from './index.js';
+import { compare, flintRun, hasOnnxChecker, onnxCheck, runOrt } from './ort.testutil.js';
+
+const dims = (v: { type?: { tensor_type?: { shape?: { dim?: { dim_value?: number | null; dim_param?: string | null }[] | null } | null } | null } | null }) =>
+  v.type!.tensor_type!.shape!.dim!.map((d) => d.dim_param || Number(d.dim_value));
+
+describe('exportOnnx: names, modes and options', () => {
+  test('parameters are initializers named by their state-dict keys; inputs, outputs and dynamic dims are named', async () => {
+    const model = new FashionCnn();
+    const bytes = await exportOnnx(model, randn([2, 1, 28, 28]), { inputNames: ['images'], outputNames: ['logits'], dynamicAxes: { images: { 0: 'n' }, logits: { 0: 'n' } }, metadata: { task: 'fashion-mnist' } });
+    const m = decodeModel(bytes);
+    const inits = m.graph!.initializer!.map((t) => t.name);
+    expect(inits).toEqual(expect.arrayContaining(Object.keys(model.stateDict())));
+    expect(m.graph!.input!.map((v) => [v.name, dims(v)])).toEqual([['images', ['n', 1, 28, 28]]]);
+    expect(m.graph!.output!.map((v) => [v.name, dims(v)])).toEqual([['logits', ['n', 10]]]);
+    expect(m.opset_import).toEqual([expect.objectContaining({ domain: '', version: 17 })]);
+    expect(m.metadata_props).toEqual([expect.objectContaining({ key: 'task', value: 'fashion-mnist' })]);
+    expect(m.graph!.node!.map((n) => n.op_type)).toEqual(['Conv', 'MaxPool', 'Relu', 'Conv', 'MaxPool', 'Relu', 'Reshape', 'Gemm', 'Identity']);
+  });
+
+  test('without dynamicAxes every dim is fixed', async () => {
+    const m = decodeModel(await exportOnnx(new FashionCnn(), randn([3, 1, 28, 28])));
+    expect(dims(m.graph!.input![0]!)).toEqual([3, 1, 28, 28]);
+    expect(dims(m.graph!.output![0]!)).toEqual([3, 10]);
+  });
+
+  test('runs in eval mode (dropout gone) and restores each module\'s mode', async () => {
+    manualSeed(3);
+    const model = new Sequential(new Linear(4, 8), new Dropout(0.5), new Linear(8, 2));
+    model.train();
+    (model as unknown as { '1': Module })['1'].eval(); // a mixed state comes back as it was
+    const x = randn([5, 4]);
+    const bytes = await exportOnnx(model, x);
+    expect([...model.modules()].map((m) => m.training)).toEqual([true, true, false, true]);
+    expect(decodeModel(bytes).graph!.node!.map((n) => n.op_type)).toEqual(['Gemm', 'Gemm', 'Identity']);
+    model.eval();
+    expect(compare(flintRun(model, [x])[0]!, (await runOrt(bytes, [x])).output!).ok).toBe(true);
+  });
+
+  test('doConstantFolding folds ops of constants; false keeps them as nodes; both compute the same', async () => {
+    const c = randn([3, 4]);
+    const fn = (x: Tensor) => x.add(c.mul(2).exp()).add(F.ones([3, 4]));
+    const x = randn([3, 4]);
+    const folded = await exportOnnx(fn, x);
+    const kept = await exportOnnx(fn, x, { doConstantFolding: false });
+    const ops = (b: Uint8Array) => decodeModel(b).graph!.node!.map((n) => n.op_type);
+    expect(ops(folded)).toEqual(['Add', 'Add', 'Identity']);
+    expect(ops(kept)).toEqual(expect.arrayContaining(['Mul', 'Exp', 'ConstantOfShape']));
+    for (const b of [folded, kept]) expect(compare(fn(x), (await runOrt(b, [x])).output!).ok).toBe(true);
+  });
+
+  test('GRU/LSTM variants: bidirectional, stacked, time-major, given initial states, unbatched; RNN decomposed', async () => {
+    manualSeed(9);
+    const gru = new GRU(5, 4, { numLayers: 2, bidirectional: true });
+    const lstm = new LSTM(5, 3, { numLayers: 2, bidirectional: true, batchFirst: true });
+    const rnn = new RNN(5, 4, { batchFirst: true });
+    type Axes = Record<string, Record<number, string>> | undefined;
+    const cases: [string, Module | ((...a: Tensor[]) => unknown), (n: number) => Tensor[], string[], Axes][] = [
+      ['GRU with h0', gru, (n) => [randn([6, n, 5]), randn([4, n, 4])], ['x', 'h0'], { x: { 1: 'batch' }, h0: { 1: 'batch' } }],
+      ['LSTM with (h0, c0)', (x: Tensor, h: Tensor, c: Tensor) => lstm.call(x, [h, c]), (n) => [randn([n, 6, 5]), randn([4, n, 3]), randn([4, n, 3])], ['x', 'h0', 'c0'],
+        { x: { 0: 'batch' }, h0: { 1: 'batch' }, c0: { 1: 'batch' } }],
+      ['LSTM unbatched', (x: Tensor) => lstm.call(x), () => [randn([6, 5])], ['x'], undefined],
+      ['RNN (tanh, decomposed)', rnn, (n) => [randn([n, 6, 5])], ['x'], { x: { 0: 'batch' } }],
+    ];
+    for (const [name, model, inputs, inputNames, dynamicAxes] of cases) {
+      const batched = dynamicAxes !== undefined;
+      const bytes = await exportOnnx(model, inputs(2), { inputNames, dynamicAxes });
+      if (hasOnnxChecker()) onnxCheck(bytes);
+      const nodes = decodeModel(bytes).graph!.node!.map((n) => n.op_type);
+      if (name.startsWith('GRU')) expect(nodes.filter((t) => t === 'GRU')).toHaveLength(2); // one bidirectional node per layer
+      // called from a closure, the layer is not in a Module tree: its lstmSequence ops map one per layer and direction
+      if (name.startsWith('LSTM')) expect(nodes.filter((t) => t === 'LSTM')).toHaveLength(4);
+      for (const n of batched ? [2, 3] : [1]) {
+        const xs = inputs(n);
+        const ours = flintRun(model, xs);
+        const theirs = Object.values(await runOrt(bytes, xs));
+        ours.forEach((t, i) => expect(compare(t, theirs[i]!).ok, `${name} output ${i} at batch ${n}`).toBe(true));
+      }
+    }
+  });
+});
+
+describe('exportOnnx: typed errors', () => {
+  test('an op with no ONNX mapping names the op, the opset and what to do', async () => {
+    const err = await exportOnnx((x: Tensor) => F.sort(x).values, randn([2, 3])).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OnnxExportError);
+    expect(err).toBeInstanceOf(OnnxError);
+    expect((err as OnnxExportError).op).toBe('sort');
+    expect((err as Error).message).toMatch(/sort \(opset 17\): no ONNX mapping for this op at opset 17; write the model with ops that have one/);
+  });
+  test('a mapping that needs a newer opset says which', async () => {
+    const f = (x: Tensor) => F.scatterAdd(x, 1, F.zeros([2, 3], { dtype: 'int64' }), x);
+    await expect(exportOnnx(f, randn([2, 3]), { opsetVersion: 13 })).rejects.toThrow(/scatterAdd \(opset 13\): ScatterElements with reduction=add needs opset 16; export with opsetVersion >= 16/);
+  });
+  test('bad options: opset range, unknown keys, name counts, unknown dynamic axes', async () => {
+    const x = randn([2, 3]);
+    const f = (t: Tensor) => t.relu();
+    await expect(exportOnnx(f, x, { opsetVersion: 12 })).rejects.toThrow(/opsetVersion must be an integer from 13 to 18, got 12/);
+    await expect(exportOnnx(f, x, { opset_version: 13 } as never)).rejects.toThrow(/unknown option 'opset_version'.*opsetVersion/);
+    await expect(exportOnnx(f, x, { inputNames: ['a', 'b'] })).rejects.toThrow(/inputNames has 2 names for 1 example inputs/);
+    await expect(exportOnnx(f, x, { dynamicAxes: { inpt: { 0: 'b' } } })).rejects.toThrow(/dynamicAxes names 'inpt', which is neither an input \(input\) nor an output name/);
+    await expect(exportOnnx(f, x, { dynamicAxes: { input: { 4: 'b' } } })).rejects.toThrow(/names axis 4, but the input has 2 dims/);
+  });
+  test('control flow that depends on a dynamic size is reported, not baked in', async () => {
+    const f = (x: Tensor) => (x.shape[0]! > 2 ? x.exp() : x.relu());
+    await expect(exportOnnx(f, randn([2, 3]), { dynamicAxes: { input: { 0: 'b' } } })).rejects.toThrow(/ran different ops when the dynamic axes changed size \(call 0: relu, then exp\)/);
+  });
+  test('the list of exportable ops covers the app models\' ops', () => {
+    expect(exportableOps()).toEqual(expect.arrayContaining(['conv2d', 'maxPool2d', 'avgPool2d', 'adaptiveAvgPool2d', 'batchNorm', 'layerNorm', 'linear', 'matmul', 'softmax', 'logSoftmax', 'embedding']));
+  });
+});
