@@ -7,6 +7,7 @@ import { AMP_FLAG, ProgressBar, ampFlag, intFlag, lineChartSvg, parseFlags, useB
 import '@flint/autograd';
 import { Subset } from '@flint/data/node';
 import { SUBSET_DIR, loadFashionMnist } from './data.js';
+import { startDistributed } from './distributed.js';
 import { trainModel, type EpochMetrics } from './train.js';
 
 export const APP: AppSpec = {
@@ -22,6 +23,7 @@ export const APP: AppSpec = {
     seed: { type: 'string', help: 'seeds the initial weights and the shuffling', default: '0' },
     out: { type: 'string', help: 'where metrics.json and curves.svg go', default: 'apps/fashion-mnist/out' },
     amp: AMP_FLAG,
+    distributed: { type: 'boolean', help: 'data-parallel training on the ranks started by `flint-run -n N src/main.ts --distributed` (DistributedDataParallel; --batch-size is per rank); rank 0 prints the report' },
   },
 };
 
@@ -42,12 +44,15 @@ export async function main(argv: string[] = process.argv.slice(2), log: (line: s
   const dataDir = flags.data === undefined ? undefined : resolve(here, String(flags.data));
 
   const backend = await useBackend(String(flags.backend));
+  const distributed = flags.distributed ? await startDistributed() : undefined;
+  const lead = !distributed || distributed.rank === 0; // the rank that prints and writes the report
+  if (!lead) log = () => undefined;
   const data = loadFashionMnist(dataDir);
   const epochs = intFlag(flags, 'epochs') ?? (data.dir === SUBSET_DIR ? 8 : 1);
   const train = limit !== undefined && limit < data.train.length ? new Subset(data.train, Array.from({ length: limit }, (_, i) => i)) : data.train;
   log(`Data: ${data.description}.`);
   if (train !== data.train) log(`Training on the first ${train.length} training images (--limit).`);
-  log(`Model: conv(1→16, 5x5) → maxpool 2 → relu → conv(16→32, 5x5) → maxpool 2 → relu → linear(512→10); Adam lr ${lr} decaying linearly to 0, batch ${batchSize}, ${epochs} epoch${epochs > 1 ? 's' : ''}, backend ${backend}, seed ${seed}${amp ? `, ${amp} autocast${amp === 'f16' ? ' with a GradScaler' : ''}` : ''}.`);
+  log(`Model: conv(1→16, 5x5) → maxpool 2 → relu → conv(16→32, 5x5) → maxpool 2 → relu → linear(512→10); Adam lr ${lr} decaying linearly to 0, batch ${batchSize}, ${epochs} epoch${epochs > 1 ? 's' : ''}, backend ${backend}, seed ${seed}${distributed ? `, ${distributed.size} ranks (DistributedDataParallel, global batch ${batchSize * distributed.size})` : ''}${amp ? `, ${amp} autocast${amp === 'f16' ? ' with a GradScaler' : ''}` : ''}.`);
 
   const metricsPath = join(outDir, 'metrics.json'), plotPath = join(outDir, 'curves.svg');
   const writeReport = async (ms: readonly EpochMetrics[]): Promise<void> => {
@@ -66,9 +71,10 @@ export async function main(argv: string[] = process.argv.slice(2), log: (line: s
   const done: EpochMetrics[] = [];
   let reported = Promise.resolve(), bar: ProgressBar | undefined;
   const { epochs: metrics } = await trainModel({
-    train, test: data.test, epochs, batchSize, lr, seed, amp,
+    train, test: data.test, epochs, batchSize, lr, seed, amp, distributed,
     onStep: (epoch, step, total, loss) => {
-      if (step === 1) bar = new ProgressBar(total, `epoch ${epoch}/${epochs}`, { samplesPerStep: batchSize });
+      if (!lead) return;
+      if (step === 1) bar = new ProgressBar(total, `epoch ${epoch}/${epochs}`, { samplesPerStep: batchSize * (distributed?.size ?? 1) });
       if (step === total) bar!.finish({ loss }, train.length); // the last batch may be short
       else bar!.update(step, { loss });
     },
@@ -76,10 +82,11 @@ export async function main(argv: string[] = process.argv.slice(2), log: (line: s
       log(`epoch ${m.epoch}/${epochs}: train loss ${m.trainLoss.toFixed(4)}, test accuracy ${(100 * m.testAccuracy).toFixed(2)}% (test loss ${m.testLoss.toFixed(4)}); ${m.seconds.toFixed(1)} s, ${m.samplesPerSecond.toFixed(0)} samples/s (+${m.evalSeconds.toFixed(1)} s test)`);
       done.push(m);
       const upTo = [...done];
-      reported = reported.then(() => writeReport(upTo)); // after every epoch, so a stopped run leaves its curves so far
+      if (lead) reported = reported.then(() => writeReport(upTo)); // after every epoch, so a stopped run leaves its curves so far
     },
   });
   await reported;
+  await distributed?.finish();
 
   const last = metrics[metrics.length - 1]!;
   log(`Test accuracy: ${(100 * last.testAccuracy).toFixed(2)}% on ${data.test.length} test images. Metrics: ${metricsPath}, plot: ${plotPath}`);

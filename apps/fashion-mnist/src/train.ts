@@ -8,6 +8,7 @@ import type { StateDict } from '@flint/nn';
 import { Adam, LinearLR } from '@flint/optim';
 import { AmpStep, type AmpMode } from '@flint/app-kit';
 import { collateBatch, type Sample } from './data.js';
+import type { DistributedRun } from './distributed.js';
 import { FashionCnn } from './model.js';
 
 export interface TrainOptions {
@@ -23,6 +24,8 @@ export interface TrainOptions {
   initialState?: StateDict;
   /** Mixed precision (--amp): the forward pass and loss under bf16 or f16 autocast; float32 when absent. */
   amp?: AmpMode;
+  /** --distributed: train with DistributedDataParallel across the ranks of this process group (batchSize per rank). */
+  distributed?: DistributedRun;
   /** Called after each step with the batches done so far and the step's loss. */
   onStep?: (epoch: number, done: number, total: number, loss: number) => void;
   onEpoch?: (m: EpochMetrics) => void;
@@ -64,8 +67,10 @@ export async function trainModel(o: TrainOptions): Promise<{ model: FashionCnn; 
   manualSeed(o.seed);
   const model = new FashionCnn();
   if (o.initialState) model.loadStateDict(o.initialState);
+  const dist = o.distributed, ddp = dist?.wrap(model);
+  const forward = (x: Tensor): Tensor => (ddp ? ddp.call(x) : model.call(x));
   const optimizer = new Adam(model.parameters(), { lr: o.lr });
-  const sampler = new RecordingSampler(new BatchSampler(new RandomSampler(o.train, { seed: o.seed }), o.batchSize));
+  const sampler = new RecordingSampler(new BatchSampler(dist ? dist.sampler(o.train, o.seed) : new RandomSampler(o.train, { seed: o.seed }), o.batchSize));
   const loader = new DataLoader(o.train, { batchSampler: sampler, collate: collateBatch, prefetch: 2 });
   const schedule = new LinearLR(optimizer, { startFactor: 1, endFactor: 0, totalIters: o.epochs * loader.length });
   const epochs: EpochMetrics[] = [];
@@ -79,7 +84,7 @@ export async function trainModel(o: TrainOptions): Promise<{ model: FashionCnn; 
     for await (const [x, y] of loader) {
       const loss = await scope(async () => {
         optimizer.zeroGrad();
-        const l = amp.forward(x.device, () => crossEntropy(model.call(x), y));
+        const l = amp.forward(x.device, () => crossEntropy(forward(x), y));
         await amp.backwardAndStep(l, optimizer);
         schedule.step();
         return (await l.item()) as number;
@@ -93,10 +98,12 @@ export async function trainModel(o: TrainOptions): Promise<{ model: FashionCnn; 
     }
     const seconds = (performance.now() - t0) / 1000, cpu = process.cpuUsage(c0);
     const t1 = performance.now();
-    const { accuracy, loss: testLoss } = await evaluate(model, o.test);
+    // distributed: the epoch's loss averaged over the ranks, the test set evaluated by rank 0 alone
+    const trainLoss = dist ? await dist.mean(sum / done) : sum / done;
+    const { accuracy, loss: testLoss } = dist && dist.rank !== 0 ? { accuracy: NaN, loss: NaN } : await evaluate(model, o.test);
     const m: EpochMetrics = {
-      epoch, trainLoss: sum / done, testLoss, testAccuracy: accuracy, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6,
-      samplesPerSecond: sampler.order.length / seconds, evalSeconds: (performance.now() - t1) / 1000, stepLosses, liveTensors: memory().tensors, order: sampler.order,
+      epoch, trainLoss, testLoss, testAccuracy: accuracy, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      samplesPerSecond: (sampler.order.length * (dist?.size ?? 1)) / seconds, evalSeconds: (performance.now() - t1) / 1000, stepLosses, liveTensors: memory().tensors, order: sampler.order,
     };
     epochs.push(m);
     o.onEpoch?.(m);
