@@ -46,6 +46,14 @@ describe("autocast('cpu', bfloat16) casts as torch 1.13's CPU autocast", () => {
     expect(Array.from(out.dataSync() as Float32Array)).toEqual(Array.from(ref.dataSync() as Float32Array));
   });
 
+  it('runs GRU/LSTM layers in float32 from float32 inputs, as torch 1.13 on the CPU (its inner products too)', () => {
+    const seq = F.randn([2, 4, 6]), h0 = F.zeros([4, 3]);
+    const rnn = { wIh: F.randn([9, 6]), wHh: F.randn([9, 3]) }, lstm = { wIh: F.randn([12, 6]), wHh: F.randn([12, 3]) };
+    const [g, l] = F.autocast('cpu', {}, () => [F.gruSequence(seq, h0, rnn), F.lstmSequence(seq, h0, h0, lstm)]);
+    expect([g!.output.dtype, l!.output.dtype]).toEqual(['float32', 'float32']);
+    expect(Array.from(g!.output.dataSync() as Float32Array)).toEqual(Array.from(F.gruSequence(seq, h0, rnn).output.dataSync() as Float32Array));
+  });
+
   it('leaves float64 inputs alone, as torch', () => {
     expect(F.autocast('cpu', {}, () => F.matmul(x.double(), w.double().t())).dtype).toBe('float64');
   });
@@ -98,19 +106,48 @@ describe('autocast regions', () => {
 
 describe('autocast on a GPU device uses torch\'s CUDA list (mock GPU, float16)', () => {
   const dev = registerMockGpu({ name: 'mockgpu-amp' });
-  it('declares float16 accelerated; matmul/linear/conv lower, softmax/sum/layerNorm/losses run in float32', async () => {
+  const on = (t: Tensor) => t.to(dev);
+  const [xg, wg, bg, sg] = [x, w, b, sig].map(on) as [Tensor, Tensor, Tensor, Tensor];
+  const rnn = { wIh: on(F.randn([9, 6])), wHh: on(F.randn([9, 3])), bIh: on(F.randn([9])), bHh: on(F.randn([9])) };
+  const lstm = { wIh: on(F.randn([12, 6])), wHh: on(F.randn([12, 3])) };
+  const seq = on(F.randn([2, 4, 6])), h0 = on(F.zeros([4, 3]));
+  // one call per op in the GPU table, from float32 inputs: every listed op must compute from the casts
+  const calls: Record<string, () => Tensor> = {
+    matmul: () => F.matmul(xg, wg.t()), linear: () => F.linear(xg, wg, bg), conv2d: () => F.conv2d(on(img), on(k)),
+    conv1d: () => F.conv1d(on(F.select(img, 2, 0)), on(F.select(k, 2, 0))), einsum: () => F.einsum('ij,kj->ik', xg, wg),
+    scaledDotProductAttention: () => F.scaledDotProductAttention(xg.unsqueeze(0), xg.unsqueeze(0), xg.unsqueeze(0)),
+    gruSequence: () => F.gruSequence(seq, h0, rnn).output, lstmSequence: () => F.lstmSequence(seq, h0, h0, lstm).output,
+    exp: () => F.exp(xg.half()), log: () => F.log(sg.half()), log1p: () => F.log1p(sg.half()), expm1: () => F.expm1(xg.half()),
+    rsqrt: () => F.rsqrt(sg.half()), reciprocal: () => F.reciprocal(sg.half()), softplus: () => F.softplus(xg.half()),
+    sum: () => F.sum(xg.half()), prod: () => F.prod(xg.half()), cumsum: () => F.cumsum(xg.half(), 1),
+    logsumexp: () => F.logsumexp(xg.half(), 1), softmax: () => F.softmax(xg.half(), 1), logSoftmax: () => F.logSoftmax(xg.half(), 1),
+    layerNorm: () => F.layerNorm(xg.half(), 6), norm: () => F.norm(xg.half()),
+    crossEntropy: () => F.crossEntropy(xg.half(), y.to(dev)), nllLoss: () => F.nllLoss(xg.half(), y.to(dev)),
+    mseLoss: () => F.mseLoss(xg.half(), sg), l1Loss: () => F.l1Loss(xg.half(), sg), smoothL1Loss: () => F.smoothL1Loss(xg.half(), sg),
+    huberLoss: () => F.huberLoss(xg.half(), sg), binaryCrossEntropy: () => F.binaryCrossEntropy(sg.half(), sg),
+    binaryCrossEntropyWithLogits: () => F.binaryCrossEntropyWithLogits(xg.half(), sg),
+    cat: () => F.cat([xg.half(), xg]), stack: () => F.stack([xg.half(), xg]),
+  };
+  const want = { lower: 'float16', fp32: 'float32', promote: 'float32', asis: 'float32' } as const;
+
+  it('declares float16 stored, computed and accelerated', () => {
     expect(F.getBackend(dev).dtypes.float16).toMatchObject({ storage: true, arithmetic: true, accelerated: true });
-    const xg = x.to(dev), wg = w.to(dev), bg = b.to(dev);
-    const r = F.autocast(dev, {}, () => {
-      expect(F.getAutocastDtype(dev)).toBe('float16');
-      const h = F.linear(xg, wg, bg);
-      return { h, sm: F.softmax(h, 1), s: F.sum(h), ln: F.layerNorm(h, 3), e: F.exp(h), ce: F.crossEntropy(h, y.to(dev)), c: F.conv2d(img.to(dev), k.to(dev)) };
+  });
+  for (const [op, policy] of Object.entries(F.GPU_AUTOCAST)) {
+    it(`${op}: ${policy} -> ${want[policy]}`, () => {
+      const call = calls[op];
+      expect(call, `a call for ${op}`).toBeDefined();
+      const out = F.autocast(dev, {}, call!);
+      expect(out.dtype).toBe(want[policy]);
+      expect(out.device).toBe(dev);
     });
-    expect([r.h.dtype, r.sm.dtype, r.s.dtype, r.ln.dtype, r.e.dtype, r.ce.dtype, r.c.dtype]).toEqual(['float16', 'float32', 'float32', 'float32', 'float32', 'float32', 'float16']);
-    // the same linear in float16 on the CPU (float32 accumulation, one rounding); the mock rounds x·wᵀ and
-    // then the sum with b, so allow a float16 ulp or two
-    const want = F.linear(x.half(), w.half(), b.half()).dataSync() as Float32Array;
-    const got = (await r.h.data()) as Float32Array;
-    got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(4e-3 * Math.max(1, Math.abs(want[i]!))));
+  }
+
+  it('linear in float16 matches the CPU\'s float16 linear within a float16 ulp or two', async () => {
+    const h = F.autocast(dev, {}, () => F.linear(xg, wg, bg));
+    // the CPU rounds x·wᵀ + b once; the mock rounds x·wᵀ and then the sum with b
+    const ref = F.linear(x.half(), w.half(), b.half()).dataSync() as Float32Array;
+    const got = (await h.data()) as Float32Array;
+    got.forEach((v, i) => expect(Math.abs(v - ref[i]!)).toBeLessThanOrEqual(4e-3 * Math.max(1, Math.abs(ref[i]!))));
   });
 });

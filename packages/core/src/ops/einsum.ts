@@ -142,9 +142,10 @@ export function einsum(equation: string, ...operandArgs: (Tensor | readonly Tens
     }
     if (prev === undefined || prev === 1) size.set(l, s);
   }));
-  return apply('einsum', operands, { equation }, () => {
-    const single = operands.length === 1;
-    const terms = operands.map((t, i) => takeDiagonals({ t, labels: inputs[i]! }));
+  // autocast may hand casts of the operands: the terms come from what apply gives
+  return apply('einsum', operands, { equation }, (ins) => {
+    const single = ins.length === 1;
+    const terms = ins.map((t, i) => takeDiagonals({ t, labels: inputs[i]! }));
     const neededAfter = (i: number) => new Set([...output, ...terms.slice(i + 1).flatMap((x) => x.labels)]);
     let acc = sumOut(terms[0]!, (l) => !neededAfter(0).has(l) && !terms.slice(1).some((x) => x.labels.includes(l)), !single);
     for (let i = 1; i < terms.length; i++) {

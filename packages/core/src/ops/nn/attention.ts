@@ -89,7 +89,9 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   const scale = opts.scale ?? 1 / Math.sqrt(E), isCausal = opts.isCausal ?? false, dropoutP = opts.dropoutP ?? 0;
   const mask = opts.attnMask ?? null;
   const inputs = mask ? [q, k, v, mask] : [q, k, v];
-  return apply('scaledDotProductAttention', inputs, { isCausal, scale, dropoutP }, () => {
+  // autocast may hand casts of q, k, v (and a float mask): compute from what apply gives
+  return apply('scaledDotProductAttention', inputs, { isCausal, scale, dropoutP }, ([q0, k0, v0, m0]) => {
+    const q = q0!, k = k0!, v = v0!, mask = m0 ?? null;
     if (dropoutP === 0 && hasKernel('scaledDotProductAttention', q.device)) {
       const B = batch.reduce((a, b) => a * b, 1);
       const flat = (t: Tensor, rows: number, cols: number) => t.expand([...batch, rows, cols]).reshape([B, rows, cols]);
