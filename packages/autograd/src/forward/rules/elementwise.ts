@@ -22,10 +22,10 @@ function binary(tensors: (c: ForwardContext, a: Tensor, b: Tensor, ta: Tensor | 
   };
 }
 
-// add/sub with alpha: a ± alpha·b
-const alphaOf = (c: ForwardContext): number => (c.attrs.alpha as number | undefined) ?? 1;
-defineForwardRule('add', binary((c, _a, _b, ta, tb) => sumTerms(ta, tb ? tb.mul(alphaOf(c)) : null), (_c, _x, _s, t) => t));
-defineForwardRule('sub', binary((c, _a, _b, ta, tb) => sumTerms(ta, tb ? tb.mul(-alphaOf(c)) : null), (c, _x, _s, t) => (scalarFirst(c) ? neg(t) : t)));
+// add/sub with alpha are differentiated through their parts, as the gradient rules do
+const noAlpha = (attrs: Readonly<Record<string, unknown>>): boolean => attrs.alpha === undefined;
+defineForwardRule('add', { ...binary((_c, _a, _b, ta, tb) => sumTerms(ta, tb), (_c, _x, _s, t) => t), when: noAlpha });
+defineForwardRule('sub', { ...binary((_c, _a, _b, ta, tb) => sumTerms(ta, tb ? neg(tb) : null), (c, _x, _s, t) => (scalarFirst(c) ? neg(t) : t)), when: noAlpha });
 defineForwardRule('mul', binary((_c, a, b, ta, tb) => sumTerms(ta ? mul(ta, b) : null, tb ? mul(a, tb) : null), (_c, _x, s, t) => mul(t, s)));
 defineForwardRule('div', binary((c, a, b, ta, tb) => {
   if (c.attrs.roundingMode) return zerosLike(c.outputs[0]!);

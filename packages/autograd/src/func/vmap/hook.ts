@@ -5,10 +5,12 @@ import { isTensor, keep, rand, randn, stack, type OpHook, type OpName, type Tens
 import { copyTangents } from '../../forward/dual.js';
 import { AutogradError } from '../../graph.js';
 import { batchLevel, inheritBatch, logical, physical, vmapLevels } from './batched.js';
-import { getBatchRule, type BatchContext } from './registry.js';
+import { RUN_PARTS, getBatchRule, type BatchContext } from './registry.js';
 
 const RANDOM = new Set<string>(['rand', 'randn', 'randint', 'randperm']);
 const warned = new Set<string>();
+/** The ops that have run through the loop fallback so far (each warned about once). */
+export const loopedOps = (): string[] => [...warned];
 
 /** Maps the tensors of an op's result (a tensor, a list, an object of tensors) through f. */
 function mapResult(r: unknown, f: (t: Tensor) => Tensor): unknown {
@@ -32,11 +34,13 @@ function wrap(p: Tensor, i: number, ins: readonly (Tensor | null)[]): Tensor {
  * The loop fallback: the op's own implementation once per sample, with each batched input pointed at that
  * sample (and unbatched at this level meanwhile), the results stacked.
  */
-function loop(op: OpName, inputs: readonly Tensor[], impl: () => unknown, i: number): unknown {
+function loop(op: OpName, inputs: readonly Tensor[], impl: () => unknown, i: number, hasRule: boolean): unknown {
   const level = vmapLevels[i]!;
   if (!warned.has(op)) {
     warned.add(op);
-    console.warn(`vmap: '${op}' has no batching rule; it runs once per sample and the results are stacked (slower). Register one with defineBatchRule('${op}', ...)`);
+    console.warn(hasRule
+      ? `vmap: the batching rule of '${op}' doesn't cover this call (batched ${op === 'conv2dBackwardInput' || op === 'embedding' ? 'weights' : 'extra inputs or a 0-d input'}); it runs once per sample and the results are stacked (slower)`
+      : `vmap: '${op}' has no batching rule; it runs once per sample and the results are stacked (slower). Register one with defineBatchRule('${op}', ...)`);
   }
   const batched = [...new Set(inputs.filter((t) => level.strides.has(t)))];
   const saved = batched.map((t) => ({ t, offset: t.offset, stride: level.strides.get(t)! }));
@@ -99,7 +103,8 @@ export const vmapHook: OpHook = {
       };
       const rule = getBatchRule(op);
       let out = rule ? rule(ctx) : undefined;
-      if (out === undefined) out = loop(op, inputs, impl, i);
+      if (out === RUN_PARTS) return impl();
+      if (out === undefined) out = loop(op, inputs, impl, i, !!rule);
       return mapResult(out, (p) => wrap(p, i, phys));
     };
   },

@@ -20,7 +20,12 @@ export interface BatchContext {
   batched(i: number): Tensor;
 }
 
-/** Runs one op batched; returns the op's result shape (a tensor, a list, an object) of physical tensors, or undefined to loop instead. */
+/** What a batching rule returns to have the op's own implementation run on the logical tensors, each op inside it batched. */
+export const RUN_PARTS: unique symbol = Symbol('vmap.runParts');
+/**
+ * Runs one op batched; returns the op's result shape (a tensor, a list, an object) of physical tensors,
+ * undefined to loop instead, or RUN_PARTS where the op is made of public ops that batch on their own.
+ */
 export type BatchRule = (c: BatchContext) => unknown;
 
 const rules = new Map<string, BatchRule>();

@@ -51,7 +51,7 @@ export function vmap<A extends unknown[], R>(fn: (...args: A) => R, opts: VmapOp
   if (!['error', 'different', 'same'].includes(randomness)) throw new AutogradError(`func.vmap: randomness must be 'error', 'different' or 'same', got '${randomness}'`);
   return (...args: A) => {
     if (!installed) { installed = true; addHook(vmapHook); }
-    const inDims = opts.inDims ?? 0;
+    const inDims = opts.inDims === undefined ? 0 : opts.inDims;
     if (Array.isArray(inDims) && inDims.length !== args.length) throw new AutogradError(`func.vmap: inDims has ${inDims.length} entries for ${args.length} argument(s)`);
     const dimOf = (k: number): number | null => (Array.isArray(inDims) ? (inDims as (number | null)[])[k]! : (inDims as number | null));
     let size = -1;

@@ -2,7 +2,7 @@
 // operands broadcast with the batch dim lined up in front (see aligned()).
 import * as F from '@flint/core';
 import type { OpName, Tensor } from '@flint/core';
-import { aligned, defineBatchRule, type BatchContext } from '../registry.js';
+import { RUN_PARTS, aligned, defineBatchRule, type BatchContext } from '../registry.js';
 
 type Attrs = Readonly<Record<string, unknown>>;
 const unary: [OpName, (x: Tensor, a: Attrs) => Tensor][] = [
@@ -31,6 +31,8 @@ const binary: [OpName, (a: Attrs) => Binary][] = [
 for (const [op, make] of binary) {
   defineBatchRule(op, (c) => {
     const f = make(c.attrs);
+    // add/sub with alpha and a scalar operand record only the tensor: their parts (mul, add) batch on their own
+    if (c.inputs.length === 1 && c.attrs.scalarIndex === undefined) return RUN_PARTS;
     // a scalar-form call has one tensor input and the scalar in attrs
     if (c.attrs.scalarIndex !== undefined) {
       const s = c.attrs.scalar as number;
@@ -51,5 +53,6 @@ defineBatchRule('clamp', (c) => {
 });
 defineBatchRule('maskedFill', (c: BatchContext) => {
   const ops = aligned(c);
+  if (c.inputs.length > 2 && c.phys(2)) return F.where(ops[1]!, ops[2]!, ops[0]!).to(c.inputs[0]!.dtype);
   return F.maskedFill(ops[0]!, ops[1]!, c.inputs.length > 2 ? ops[2]! : (c.attrs.value as number));
 });

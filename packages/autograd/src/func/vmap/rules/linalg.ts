@@ -38,7 +38,7 @@ defineBatchRule('linear', (c) => {
   return out.add(bias);
 });
 
-defineBatchRule('gather', (c) => F.gather(c.batched(0), physDim(c.attrs.dim as number, c.inputs[0]!.ndim), c.batched(1)));
-defineBatchRule('scatterAdd', (c) => F.scatterAdd(c.batched(0), physDim(c.attrs.dim as number, c.inputs[0]!.ndim), c.batched(1), c.batched(2)));
-defineBatchRule('indexSelect', (c) => (c.phys(1) ? undefined : F.indexSelect(c.phys(0)!, physDim(c.attrs.dim as number, c.inputs[0]!.ndim), c.inputs[1]!)));
+defineBatchRule('gather', (c) => c.inputs[0]!.ndim === 0 ? undefined : F.gather(c.batched(0), physDim(c.attrs.dim as number, c.inputs[0]!.ndim), c.batched(1)));
+defineBatchRule('scatterAdd', (c) => c.inputs[0]!.ndim === 0 ? undefined : F.scatterAdd(c.batched(0), physDim(c.attrs.dim as number, c.inputs[0]!.ndim), c.batched(1), c.batched(2)));
+defineBatchRule('indexSelect', (c) => (c.phys(1) || c.inputs[0]!.ndim === 0 ? undefined : F.indexSelect(c.phys(0)!, physDim(c.attrs.dim as number, c.inputs[0]!.ndim), c.inputs[1]!)));
 defineBatchRule('embedding', (c) => (c.phys(1) ? undefined : F.embedding(c.phys(0)!, c.inputs[1]!)));

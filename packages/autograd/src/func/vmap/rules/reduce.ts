@@ -13,7 +13,7 @@ function dims(c: BatchContext, key = 'dim'): number[] {
 const keep = (c: BatchContext): boolean => (c.attrs.keepdim as boolean | undefined) ?? false;
 /** The physical tensor flattened to [B, -1] (what a reduction over all logical dims works on). */
 const flat = (c: BatchContext): Tensor => c.phys(0)!.reshape([c.size, -1]);
-const allDims = (c: BatchContext): boolean => c.attrs.dim === undefined;
+const allDims = (c: BatchContext): boolean => c.attrs.dim === undefined || (Array.isArray(c.attrs.dim) && c.attrs.dim.length === c.inputs[0]!.ndim && c.inputs[0]!.ndim !== 1);
 
 defineBatchRule('sum', (c) => F.sum(c.phys(0)!, dims(c), keep(c), c.attrs.dtype ? { dtype: c.attrs.dtype as F.DType } : {}));
 defineBatchRule('mean', (c) => F.mean(c.phys(0)!, dims(c), keep(c)));
@@ -44,7 +44,7 @@ defineBatchRule('logsumexp', (c) => F.logsumexp(c.phys(0)!, dims(c), keep(c)));
 defineBatchRule('any', (c) => F.any(c.phys(0)!, dims(c), keep(c)));
 defineBatchRule('all', (c) => F.all(c.phys(0)!, dims(c), keep(c)));
 for (const op of ['softmax', 'logSoftmax'] as const) {
-  defineBatchRule(op, (c) => (op === 'softmax' ? F.softmax : F.logSoftmax)(c.phys(0)!, dims(c)[0]!, c.attrs.dtype ? { dtype: c.attrs.dtype as F.DType } : {}));
+  defineBatchRule(op, (c) => c.inputs[0]!.ndim === 0 ? undefined : (op === 'softmax' ? F.softmax : F.logSoftmax)(c.phys(0)!, dims(c)[0]!, c.attrs.dtype ? { dtype: c.attrs.dtype as F.DType } : {}));
 }
 defineBatchRule('cumsum', (c) => (c.inputs[0]!.ndim === 0 ? c.phys(0)!.clone() : F.cumsum(c.phys(0)!, dims(c)[0]!, c.attrs.dtype ? { dtype: c.attrs.dtype as F.DType } : {})));
 defineBatchRule('norm', (c) => F.norm(c.phys(0)!, { p: c.attrs.p as number, dim: dims(c), keepdim: keep(c) }));
