@@ -1,3 +1,3 @@
 import { flintBuild } from '../../tooling/tsup.shared.js';
 
-export default flintBuild();
+export default flintBuild({ entry: ['src/index.ts', 'src/node.ts'] });

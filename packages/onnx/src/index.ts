@@ -13,3 +13,4 @@ export { loadOnnx, OnnxModel } from './import/model.js';
 export type { LoadOnnxOptions, ValueInfo } from './import/model.js';
 export type { ExternalDataReader } from './import/tensor-data.js';
 export { supportedOps } from './import/ops/index.js';
+export * from './export/index.js';
