@@ -3,8 +3,8 @@
 Writes
   packages/backend-cpu/fixtures/half.json   casts to/from float16 and bfloat16 (raw bits) and ops computed in them
   packages/core/fixtures/autocast.json      torch.autocast('cpu', bfloat16) output dtypes per op
-  packages/optim/fixtures/amp.json          the GradScaler reference, and bf16-autocast training losses of an MLP
-                                            and a small CNN
+  packages/optim/fixtures/amp.json          the GradScaler reference, and bf16-autocast training losses of an MLP,
+                                            a small CNN and one with BatchNorm
 
 Tensors are {"shape", "dtype", "data"}; float16/bfloat16 data are their uint16 bit patterns, other floats are
 numbers with "nan"/"inf"/"-inf" as strings, int64 data decimal strings. An op case marked "derived" is one
@@ -189,10 +189,13 @@ def state(m):
 
 
 def train(model, x, y, opt, steps=20):
-    init = state(model)
+    init = {k: v for k, v in state(model).items() if not k.endswith('num_batches_tracked')}
     amp_losses, f32_losses = [], []
     for amp, losses in [(True, amp_losses), (False, f32_losses)]:
-        model.load_state_dict({k: torch.tensor(v['data'], dtype=torch.float32).reshape(v['shape']) for k, v in init.items()})
+        model.load_state_dict({k: torch.tensor(v['data'], dtype=torch.float32).reshape(v['shape']) for k, v in init.items()}, strict=False)
+        for mod in model.modules():
+            if isinstance(mod, torch.nn.BatchNorm2d):
+                mod.num_batches_tracked.zero_()
         o = opt(model.parameters())
         for _ in range(steps):
             o.zero_grad()
@@ -215,7 +218,13 @@ def training():
                               torch.nn.Flatten(), torch.nn.Linear(4 * 4 * 4, 3))
     xi, yi = torch.randn(8, 1, 8, 8), torch.randint(0, 3, (8,))
     cnn_fix = train(cnn, xi, yi, lambda ps: torch.optim.Adam(ps, lr=0.01))
-    return {'mlp': mlp_fix, 'cnn': cnn_fix}
+    # BatchNorm under CPU autocast: bf16 input, float32 statistics and affine parameters (mixed-type batch_norm)
+    torch.manual_seed(2)
+    cnn_bn = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.BatchNorm2d(4), torch.nn.ReLU(),
+                                 torch.nn.MaxPool2d(2), torch.nn.Flatten(), torch.nn.Linear(4 * 4 * 4, 3))
+    xb, yb = torch.randn(8, 1, 8, 8), torch.randint(0, 3, (8,))
+    bn_fix = train(cnn_bn, xb, yb, lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9))
+    return {'mlp': mlp_fix, 'cnn': cnn_fix, 'cnnBatchNorm': bn_fix}
 
 
 def write(rel, obj):

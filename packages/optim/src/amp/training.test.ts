@@ -1,6 +1,6 @@
 // Training under torch.autocast('cpu', dtype=torch.bfloat16) reproduces torch 1.13's losses: an MLP with SGD
-// (momentum) and a small CNN with Adam, 20 steps each from the same initial weights (fixtures/amp.json,
-// tooling/amp/gen_amp.py). Parameters and their gradients stay float32; the forward runs in bfloat16.
+// (momentum), a small CNN with Adam and one with BatchNorm, 20 steps each from the same initial weights
+// (fixtures/amp.json, tooling/amp/gen_amp.py). Parameters and gradients stay float32; the forward is bfloat16.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import '@flint/backend-cpu';
@@ -12,7 +12,7 @@ import type { Optimizer } from '../index.js';
 
 interface Spec { shape: number[]; dtype: DType; data: (number | string)[] }
 interface Run { init: Record<string, Spec>; x: Spec; y: Spec; ampLosses: number[]; f32Losses: number[] }
-const fix = (JSON.parse(readFileSync(new URL('../../fixtures/amp.json', import.meta.url), 'utf8')) as { training: { mlp: Run; cnn: Run } }).training;
+const fix = (JSON.parse(readFileSync(new URL('../../fixtures/amp.json', import.meta.url), 'utf8')) as { training: { mlp: Run; cnn: Run; cnnBatchNorm: Run } }).training;
 
 const make = (s: Spec): Tensor => (s.dtype === 'int64'
   ? F.tensor(s.data.map((v) => BigInt(v)), { dtype: 'int64' })
@@ -26,10 +26,21 @@ const cnn: Model = (x, p) => {
   const h = F.maxPool2d(F.relu(F.conv2d(x, p['0.weight']!, p['0.bias'], { padding: 1 })), 2) as Tensor;
   return F.linear(h.reshape([h.shape[0]!, -1]), p['4.weight']!, p['4.bias']);
 };
+// torch.nn.Sequential(Conv2d(1, 4, 3, padding=1), BatchNorm2d(4), ReLU(), MaxPool2d(2), Flatten(), Linear(64, 3)), training mode:
+// the conv gives bfloat16, BatchNorm2d's statistics and affine parameters stay float32 (torch's mixed-type batch_norm)
+const cnnBn: Model = (x, p) => {
+  const c = F.conv2d(x, p['0.weight']!, p['0.bias'], { padding: 1 });
+  const n = F.batchNorm(c, p['1.running_mean']!, p['1.running_var']!, { weight: p['1.weight'], bias: p['1.bias'], training: true });
+  const h = F.maxPool2d(F.relu(n), 2) as Tensor;
+  return F.linear(h.reshape([h.shape[0]!, -1]), p['5.weight']!, p['5.bias']);
+};
 
 function train(run: Run, model: Model, opt: (ps: Tensor[]) => Optimizer<{ lr?: number }>, amp: boolean): { losses: number[]; dtypes: string[] } {
-  const params = Object.fromEntries(Object.entries(run.init).map(([k, s]) => [k, make(s).requiresGrad_()]));
-  const o = opt(Object.values(params));
+  // running statistics are buffers: no gradient, not optimized
+  const buffer = (k: string) => k.includes('running_');
+  const params = Object.fromEntries(Object.entries(run.init).map(([k, s]) => [k, buffer(k) ? make(s) : make(s).requiresGrad_()]));
+  const trained = Object.entries(params).filter(([k]) => !buffer(k)).map(([, p]) => p);
+  const o = opt(trained);
   const x = make(run.x), y = make(run.y);
   const losses: number[] = [];
   let dtypes: string[] = [];
@@ -40,7 +51,7 @@ function train(run: Run, model: Model, opt: (ps: Tensor[]) => Optimizer<{ lr?: n
       backward(loss);
       o.step();
       losses.push(loss.itemSync());
-      dtypes = [loss.dtype, ...Object.values(params).flatMap((p) => [p.dtype, p.grad!.dtype])];
+      dtypes = [loss.dtype, ...trained.flatMap((p) => [p.dtype, p.grad!.dtype]), ...Object.values(params).map((p) => p.dtype)];
     });
   }
   return { losses, dtypes };
@@ -54,8 +65,9 @@ describe("training under autocast('cpu', bfloat16) matches torch 1.13", () => {
   for (const [name, model, opt] of [
     ['MLP + SGD(momentum 0.9)', mlp, (ps: Tensor[]) => new SGD(ps, { lr: 0.1, momentum: 0.9 })],
     ['CNN + Adam', cnn, (ps: Tensor[]) => new Adam(ps, { lr: 0.01 })],
+    ['CNN with BatchNorm + SGD(momentum 0.9)', cnnBn, (ps: Tensor[]) => new SGD(ps, { lr: 0.05, momentum: 0.9 })],
   ] as const) {
-    const run = name.startsWith('MLP') ? fix.mlp : fix.cnn;
+    const run = name.startsWith('MLP') ? fix.mlp : name.includes('BatchNorm') ? fix.cnnBatchNorm : fix.cnn;
     it(`${name}: ${run.ampLosses.length} losses within bf16 tolerance; float32 parameters and gradients`, () => {
       const { losses, dtypes } = train(run, model, opt, true);
       const diffs = losses.map((l, i) => Math.abs(l - run.ampLosses[i]!) / Math.max(1, Math.abs(run.ampLosses[i]!)));

@@ -6,6 +6,7 @@ import { numel } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { add, div, mul, sub } from '../binary.js';
 import { full } from '../creation.js';
+import { cast } from '../device.js';
 import { mean as meanOf, sum, variance } from '../reduce.js';
 import { rsqrt } from '../unary.js';
 import { requireSameFloat } from './util.js';
@@ -53,6 +54,12 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   checkPerChannel(op, 'runningVar', runningVar, C, x);
   checkPerChannel(op, 'weight', weight, C, x);
   checkPerChannel(op, 'bias', bias, C, x);
+  // float16/bfloat16 input with float32 statistics and affine parameters (what a BatchNorm layer sees under
+  // autocast): computed in float32 and rounded back, as torch's mixed-type CPU batch_norm does
+  const params = [runningMean, runningVar, weight, bias].filter((t): t is Tensor => !!t);
+  if ((x.dtype === 'float16' || x.dtype === 'bfloat16') && params.length > 0 && params.every((t) => t.dtype === 'float32')) {
+    return cast(batchNorm(cast(x, 'float32'), runningMean, runningVar, opts), x.dtype);
+  }
   requireSameFloat(op, x, runningMean, runningVar, weight, bias);
   if (!training && (!runningMean || !runningVar)) {
     throw new ShapeError(`${op}: runningMean and runningVar are required in eval mode (training: false); pass them, or use training: true`);
