@@ -2,6 +2,7 @@
 import type { KernelTable } from '@flint/core';
 import type { Gpu } from '../runtime/gpu.js';
 import type { WgBuffer } from '../runtime/pool.js';
+import { convKernels } from './conv.js';
 import { creationKernels } from './creation.js';
 import { elementwiseKernels } from './elementwise.js';
 import { indexingKernels } from './indexing.js';
@@ -10,5 +11,5 @@ import { reduceKernels } from './reduce.js';
 
 /** Every kernel this backend implements. */
 export function kernelTable(gpu: Gpu): KernelTable<WgBuffer> {
-  return { ...elementwiseKernels(gpu), ...creationKernels(gpu), ...reduceKernels(gpu), ...indexingKernels(gpu), ...matmulKernels(gpu) };
+  return { ...elementwiseKernels(gpu), ...creationKernels(gpu), ...reduceKernels(gpu), ...indexingKernels(gpu), ...matmulKernels(gpu), ...convKernels(gpu) };
 }
