@@ -39,7 +39,7 @@ function loop(op: OpName, inputs: readonly Tensor[], impl: () => unknown, i: num
   if (!warned.has(op)) {
     warned.add(op);
     console.warn(hasRule
-      ? `vmap: the batching rule of '${op}' doesn't cover this call (batched ${op === 'conv2dBackwardInput' || op === 'embedding' ? 'weights' : 'extra inputs or a 0-d input'}); it runs once per sample and the results are stacked (slower)`
+      ? `vmap: the batching rule of '${op}' doesn't cover this call (e.g. batched weights, a 0-d input, an implicit einsum output); it runs once per sample and the results are stacked (slower)`
       : `vmap: '${op}' has no batching rule; it runs once per sample and the results are stacked (slower). Register one with defineBatchRule('${op}', ...)`);
   }
   const batched = [...new Set(inputs.filter((t) => level.strides.has(t)))];

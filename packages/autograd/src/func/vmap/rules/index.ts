@@ -4,3 +4,4 @@ import './reduce.js';
 import './views.js';
 import './linalg.js';
 import './nn.js';
+import './fused.js';
