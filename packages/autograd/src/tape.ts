@@ -7,7 +7,7 @@ import { AutogradError, FnNode, OpNode, edgeOf, meta, peekMeta, setGradFn, track
 import { isGradEnabled, setGradEnabled } from './mode.js';
 import { getRule, isNondifferentiable } from './rules/registry.js';
 import { onInPlaceTangent } from './forward/dual.js';
-import { disposePhysicals, inheritBatch } from './func/vmap/batched.js';
+import { disposePhysicals, inheritBatch, onInPlaceBatched } from './func/vmap/batched.js';
 
 const VIEW_OPS = new Set(['reshape', 'view', 'permute', 'transpose', 't', 'unsqueeze', 'squeeze', 'expand', 'narrow', 'select', 'split', 'index']);
 const info = (t: Tensor) => ({ shape: t.shape, dtype: t.dtype, device: t.device });
@@ -133,6 +133,7 @@ export const extension: AutogradExtension = {
     return target.clone();
   },
   onInPlace(op, target, src) {
+    onInPlaceBatched(target, src);
     onInPlaceTangent(target, src);
     if (!isGradEnabled()) return;
     const srcEdge = edgeOf(src);

@@ -3,6 +3,7 @@
 // remembers the size and storage stride of that dim, so the physical view can be rebuilt from the
 // logical one at any time (for every level it is batched at).
 import type { Tensor } from '@flint/core';
+import { AutogradError } from '../../graph.js';
 
 /** One vmap level: the batch size and, per logical tensor, the storage stride of its hidden batch dim. */
 export interface VmapLevel {
@@ -61,4 +62,20 @@ export function disposePhysicals(t: Tensor): void {
     const p = level.physicals.get(t);
     if (p) { level.physicals.delete(t); if (!p.isDisposed) p.dispose(); }
   }
+}
+
+/**
+ * After an in-place op wrote sample 0 of a batched tensor (core copies into the logical view), write
+ * every sample: the physical result into the physical target.
+ */
+export function onInPlaceBatched(target: Tensor, src: Tensor): void {
+  const ls = batchLevel(src), lt = batchLevel(target);
+  const i = Math.max(ls, lt);
+  if (i < 0) return;
+  if (lt !== i) {
+    throw new AutogradError(`vmap: an in-place op writes a batched result into a tensor that is not batched at this vmap level (shape [${target.shape.join(',')}]); use the out-of-place op, or clone() the target`);
+  }
+  const pt = physical(target, i);
+  const ps = ls === i ? physical(src, i) : src.unsqueeze(0).expand([vmapLevels[i]!.size, ...src.shape]);
+  pt.copy_(ps);
 }

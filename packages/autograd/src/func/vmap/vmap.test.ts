@@ -91,4 +91,14 @@ describe('func.vmap', () => {
     // shape errors inside speak of the logical shapes
     expect(() => func.vmap((a: F.Tensor) => a.matmul(F.ones([4, 2])))(F.ones([5, 3]))).toThrow(/\[3\]|3/);
   });
+
+  it('in-place ops write every sample, and refuse to write a batched result into an unbatched tensor', async () => {
+    const x = F.tensor([[1, 2], [3, 4]]);
+    const y = func.vmap((r: F.Tensor) => { const c = r.clone(); c.mul_(10); c.add_(r); return c; })(x) as F.Tensor;
+    expect(await y.tolist()).toEqual([[11, 22], [33, 44]]);
+    const z = func.vmap((r: F.Tensor) => { const c = r.clone(); c.fill_(7); return c; })(x) as F.Tensor;
+    expect(await z.tolist()).toEqual([[7, 7], [7, 7]]);
+    const acc = F.zeros([2]);
+    expect(() => func.vmap((r: F.Tensor) => acc.add_(r))(x)).toThrow(/in-place op writes a batched result into a tensor that is not batched/);
+  });
 });
