@@ -116,7 +116,7 @@ export function notFoundError(key: LibraryKey, searched: readonly SearchDir[], h
   const lines = searched.map((d) => `  - ${d.dir}  (${d.source})`);
   return new CudaUnavailableError(
     `@flint/backend-cuda: ${names} was not found${key === 'cuda' ? ' — this machine has no NVIDIA driver' : ''}. Looked in:\n${lines.join('\n')}\n` +
-    `  - the system loader's own search (ldconfig cache)${loaderError ? `: ${loaderError}` : ''}\n` +
+    `  - the system loader's own search (ldconfig cache) for ${(host.platform === 'win32' ? spec.windows : spec.linux)[0]}${loaderError ? `: ${loaderError}` : ''}\n` +
     `Install ${spec.install}, or point FLINT_CUDA_LIB_DIR at the folder that holds it.`,
   );
 }

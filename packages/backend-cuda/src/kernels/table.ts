@@ -1,0 +1,36 @@
+// The CUDA backend's kernel table, keyed by schema name, and the optional kernels it leaves to core's
+// composites (with why). cuDNN kernels are in the table only when cuDNN was found.
+import type { KernelName, KernelTable } from '@flint/core';
+import { convKernels } from './conv.js';
+import { creationKernels } from './creation.js';
+import { STRIDED_ELEMENTWISE, elementwiseKernels } from './elementwise.js';
+import { indexingKernels } from './indexing.js';
+import { linalgKernels } from './linalg.js';
+import { normKernels } from './norm.js';
+import { reduceKernels } from './reduce.js';
+import { rnnSequenceKernels } from './rnn-seq.js';
+import type { CudaBuffer, DeviceContext } from './util.js';
+
+/** Optional kernels the CUDA backend leaves to core's composite, and why. */
+export const COMPOSITE_ON_CUDA: Readonly<Partial<Record<KernelName, string>>> = {
+  maxPool2d: 'not written yet: composite gathers every window, then one max kernel',
+  maxPool2dBackward: 'not written yet: composite is one scatterAdd kernel',
+  avgPool2d: 'not written yet: composite gathers every window, then one sum kernel',
+  avgPool2dBackward: 'not written yet: composite is one scatterAdd kernel',
+  layerNorm: 'not written yet: composite is mean/variance reductions and elementwise kernels',
+  scaledDotProductAttention: 'composite runs as two cuBLAS matmuls around the softmax kernel',
+};
+
+/** Kernels that need cuDNN: without it they are left out and core's composites run. */
+export const CUDNN_KERNELS: readonly KernelName[] = ['conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight', 'batchNorm', 'batchNormBackward', 'gruSequence', 'lstmSequence'];
+
+/** Every kernel of the backend for `ctx`. */
+export function kernelTable(ctx: DeviceContext): KernelTable<CudaBuffer> {
+  return {
+    ...elementwiseKernels(ctx), ...creationKernels(ctx), ...reduceKernels(ctx), ...indexingKernels(ctx), ...linalgKernels(ctx),
+    ...(ctx.dnn ? { ...convKernels(ctx), ...normKernels(ctx), ...rnnSequenceKernels(ctx) } : {}),
+  } as KernelTable<CudaBuffer>;
+}
+
+/** Kernels that take strided views: the elementwise family and the storage kernels copy and cast. */
+export const STRIDED_KERNELS = [...STRIDED_ELEMENTWISE, 'copy', 'cast'] as readonly KernelName[];
