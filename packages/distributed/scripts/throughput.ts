@@ -5,7 +5,7 @@ import '@flint/backend-cpu';
 import '@flint/autograd';
 import { manualSeed } from '@flint/core';
 import { Adam } from '@flint/optim';
-import { FashionCnn } from '@flint/app-fashion-mnist/model';
+import { FashionCnn } from '../../../apps/fashion-mnist/src/model.js'; // the CNN of apps/fashion-mnist
 import { DistributedDataParallel, barrier, destroyProcessGroup, getRank, getWorldSize, initProcessGroup } from '../src/index.js';
 import { batch, loadImages, step } from '../src/testing/fashion.js';
 

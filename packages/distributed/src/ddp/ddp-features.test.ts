@@ -2,7 +2,7 @@
 // noSync accumulates locally and the next synchronised backward averages the sums, findUnusedParameters
 // covers layers unused everywhere or on some ranks, and a missing gradient without it is a clear error.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { launch, results, type JobResult } from '../testing/launch.js';
+import { launch, type JobResult } from '../testing/launch.js';
 
 type Grads = Record<string, number[]>;
 interface Report { rank: number; keys: string[]; plainKeys: string[]; namedParameters: string[]; broadcastWeights: boolean; buckets: string[][]; afterNoSync: Grads; synced: Grads; want: Grads; localWant: Grads; strictError: string | null }
@@ -13,7 +13,7 @@ describe('DistributedDataParallel features (2 ranks)', () => {
   let job: JobResult, r: Report[];
   beforeAll(async () => {
     job = await launch('src/testing/ddp-features-rank.ts', [], { limitMs: 60_000 });
-    r = results<Report>(job.out).sort((a, b) => a.rank - b.rank);
+    r = job.reports as Report[];
   }, 65_000);
 
   it('both ranks finish', () => {

@@ -5,17 +5,16 @@ import '@flint/backend-cpu';
 import '@flint/autograd';
 import { crossEntropy, manualSeed, scope, type Tensor } from '@flint/core';
 import type { Module } from '@flint/nn';
-import type { Optimizer } from '@flint/optim';
 import { Adam } from '@flint/optim';
-import { FashionCnn } from '@flint/app-fashion-mnist/model';
-import { launch, results, type JobResult } from '../testing/launch.js';
-import { batch, loadImages, step } from '../testing/fashion.js';
+import { FashionCnn } from '../../../../apps/fashion-mnist/src/model.js'; // the CNN of apps/fashion-mnist
+import { launch, type JobResult } from '../testing/launch.js';
+import { batch, loadImages, step, type Stepper } from '../testing/fashion.js';
 
 interface Report { rank: number; losses: number[]; weights: Record<string, number[]>; buckets: string[][]; samplesPerSecond: number }
 const STEPS = 50;
 
 /** One Adam step on two half batches, each loss backpropagated at half weight; returns the mean of the two losses. */
-function halfStep(model: Module, optimizer: Optimizer, parts: [Tensor, Tensor][]): number {
+function halfStep(model: Module, optimizer: Stepper, parts: [Tensor, Tensor][]): number {
   return scope(() => {
     optimizer.zeroGrad();
     const losses = parts.map(([x, y]) => { const l = crossEntropy(model.call(x) as Tensor, y); l.mul(0.5).backward(); return l.itemSync(); });
@@ -43,12 +42,12 @@ describe('DistributedDataParallel on 2 ranks vs one process', () => {
         for (const [x, y] of parts) { x.dispose(); y.dispose(); }
         await new Promise((r) => setImmediate(r)); // let the launcher's output in
       }
-      return { losses, weights: Object.fromEntries(Object.entries(model.stateDict()).map(([k, v]: [string, Tensor]) => [k, Array.from(v.dataSync() as Float32Array)])) };
+      return { losses, weights: Object.fromEntries(Object.entries(model.stateDict()).map(([k, v]) => [k, Array.from(v.dataSync() as Float32Array)])) };
     };
     ref = await train(false);
     halves = await train(true);
     job = await running;
-    reports = results<Report>(job.out).sort((a, b) => a.rank - b.rank);
+    reports = job.reports as Report[];
   }, 85_000);
 
   const maxDiff = (a: number[], b: number[]): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);

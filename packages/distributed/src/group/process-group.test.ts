@@ -7,7 +7,7 @@ import { DistributedError, allReduce, barrier, getRank, getWorldSize, initProces
 import { candidatePaths } from '../mpi/library.js';
 import { ones } from '@flint/core';
 import '@flint/backend-cpu';
-import { launch, results } from '../testing/launch.js';
+import { launch } from '../testing/launch.js';
 
 describe('initProcessGroup', () => {
   it('with MPI missing, says what to install', async () => {
@@ -52,12 +52,12 @@ const hasNccl = ((): boolean => {
 describe('the nccl backend', () => {
   it.skipIf(hasNccl)('without libnccl, initProcessGroup({ backend: "nccl" }) says what to install', async () => {
     const job = await launch('src/testing/nccl-rank.ts', [], { ranks: 1, limitMs: 30_000 });
-    const [r] = results<{ error: string }>(job.out);
+    const [r] = job.reports as { error: string }[];
     expect(r?.error, job.out).toMatch(/^DistributedError: initProcessGroup: NCCL \(libnccl\.so\.2\) not found; tried libnccl\.so\.2 .*install NCCL/);
   });
   // Needs a CUDA GPU, libnccl and @flint/backend-cuda exposing device addresses: skipped where libnccl is missing (CI has no GPU).
   it.skipIf(!hasNccl)('a 1-rank NCCL group all-reduces a CUDA tensor', async () => {
     const job = await launch('src/testing/nccl-rank.ts', [], { ranks: 1, limitMs: 60_000 });
-    expect(results(job.out), job.out).toEqual([{ rank: 0, size: 1, got: [[0, 3], [1, 4], [2, 5]] }]);
+    expect(job.reports, job.out).toEqual([{ rank: 0, size: 1, got: [[0, 3], [1, 4], [2, 5]] }]);
   });
 });

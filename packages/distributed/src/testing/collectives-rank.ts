@@ -3,6 +3,7 @@
 import '@flint/backend-cpu';
 import { arange, stack, tensor, zeros, type DType, type Tensor } from '@flint/core';
 import { allGather, allReduce, barrier, broadcast, destroyProcessGroup, getRank, getWorldSize, initProcessGroup, recv, reduceScatter, send, type ReduceOp } from '../index.js';
+import { report } from './launch.js';
 
 await initProcessGroup({ backend: 'mpi', timeout: 20 });
 const rank = getRank(), size = getWorldSize();
@@ -64,5 +65,5 @@ const after = tensor([rank + 1]);
 await allReduce(after);
 cases.push({ name: 'allReduce after a mismatch', got: await list(after), want: [(size * (size + 1)) / 2] });
 await barrier();
-console.log(`RESULT ${JSON.stringify({ rank, size, cases, errors })}`);
+report(rank, { rank, size, cases, errors });
 await destroyProcessGroup();

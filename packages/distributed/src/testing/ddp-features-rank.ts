@@ -6,6 +6,7 @@ import '@flint/autograd';
 import { manualSeed, randn, type Tensor } from '@flint/core';
 import { Linear, Module } from '@flint/nn';
 import { DistributedDataParallel, destroyProcessGroup, getRank, getWorldSize, initProcessGroup } from '../index.js';
+import { report } from './launch.js';
 
 class Net extends Module {
   a = new Linear(4, 3);
@@ -66,5 +67,5 @@ out.want = Object.fromEntries(Object.entries(want).map(([k, v]) => [k, v.map((x)
 const strict = new DistributedDataParallel(new Net());
 strict.call(inputs(rank, 2)).sum().backward();
 try { strict.call(inputs(rank, 3)); out.strictError = null; } catch (e) { out.strictError = `${(e as Error).name}: ${(e as Error).message}`; }
-console.log(`RESULT ${JSON.stringify(out)}`);
+report(rank, out);
 await destroyProcessGroup();

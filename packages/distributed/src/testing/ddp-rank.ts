@@ -5,8 +5,9 @@ import '@flint/backend-cpu';
 import '@flint/autograd';
 import { manualSeed, tensor } from '@flint/core';
 import { Adam } from '@flint/optim';
-import { FashionCnn } from '@flint/app-fashion-mnist/model';
+import { FashionCnn } from '../../../../apps/fashion-mnist/src/model.js'; // the CNN of apps/fashion-mnist
 import { DistributedDataParallel, allReduce, destroyProcessGroup, getRank, getWorldSize, initProcessGroup } from '../index.js';
+import { report } from './launch.js';
 import { batch, loadImages, step } from './fashion.js';
 
 const steps = Number(process.argv[2] ?? 50), perRank = Number(process.argv[3] ?? 32);
@@ -29,5 +30,5 @@ for (let i = 0; i < steps; i++) {
 }
 const seconds = (performance.now() - t0) / 1000;
 const weights = Object.fromEntries(Object.entries(ddp.stateDict()).map(([k, v]) => [k, Array.from(v.dataSync() as Float32Array)]));
-console.log(`RESULT ${JSON.stringify({ rank, size, losses, weights, buckets: ddp.buckets, seconds, samplesPerSecond: (steps * perRank * size) / seconds })}`);
+report(rank, { rank, size, losses, weights, buckets: ddp.buckets, seconds, samplesPerSecond: (steps * perRank * size) / seconds });
 await destroyProcessGroup();

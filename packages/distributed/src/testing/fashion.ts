@@ -5,7 +5,6 @@ import { gunzipSync } from 'node:zlib';
 import { crossEntropy, fromBlob, scope, type Tensor } from '@flint/core';
 import { parseIdx } from '@flint/data';
 import type { Module } from '@flint/nn';
-import type { Optimizer } from '@flint/optim';
 import { packageDir } from './launch.js';
 
 const DIR = `${packageDir}/../../apps/fashion-mnist/data`;
@@ -26,8 +25,11 @@ export function batch(d: { images: Float32Array; labels: BigInt64Array }, from: 
   return [fromBlob(d.images.slice(from * 784, (from + count) * 784), [count, 1, 28, 28]), fromBlob(d.labels.slice(from, from + count), [count])];
 }
 
+/** What a step needs of an optimizer. */
+export interface Stepper { zeroGrad(): void; step(): void }
+
 /** One step (zeroGrad, forward, cross-entropy, backward, optimizer step); returns the loss. */
-export function step(model: Module, optimizer: Optimizer, x: Tensor, y: Tensor): number {
+export function step(model: Module, optimizer: Stepper, x: Tensor, y: Tensor): number {
   return scope(() => {
     optimizer.zeroGrad();
     const loss = crossEntropy(model.call(x) as Tensor, y);

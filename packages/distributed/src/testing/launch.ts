@@ -1,12 +1,22 @@
 // Test helper: runs a rank script under mpirun (2 ranks by default) through tsx, with @flint/* resolved to
 // sources, and returns each rank's output lines; a run past `limitMs` is killed with its process group.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const packageDir = fileURLToPath(new URL('../..', import.meta.url));
 
-/** What a launched job printed and how it ended. */
-export interface JobResult { code: number | null; signal: string | null; out: string; ms: number; killed: boolean }
+/** What a launched job printed, what its ranks reported (see {@link report}) and how it ended. */
+export interface JobResult { code: number | null; signal: string | null; out: string; ms: number; killed: boolean; reports: unknown[] }
+
+/** In a rank script: hands `value` to the test (a file per rank: long lines of two ranks interleave on mpirun's stdout). */
+export function report(rank: number, value: unknown): void {
+  const dir = process.env.FLINT_TEST_RESULTS;
+  if (dir) writeFileSync(join(dir, `rank-${String(rank).padStart(4, '0')}.json`), JSON.stringify(value));
+  else console.log(`RESULT ${JSON.stringify(value)}`);
+}
 
 /** `mpirun -n ranks node --import tsx <script> ...args`, from the package folder. */
 export function mpirunArgs(script: string, args: string[], ranks: number): string[] {
@@ -16,16 +26,22 @@ export function mpirunArgs(script: string, args: string[], ranks: number): strin
 
 export function launch(script: string, args: string[] = [], opts: { ranks?: number; limitMs?: number; env?: Record<string, string> } = {}): Promise<JobResult> {
   const t0 = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), 'flint-ranks-'));
   return new Promise((resolve) => {
     const p = spawn('mpirun', mpirunArgs(script, args, opts.ranks ?? 2), {
       cwd: packageDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, TSX_TSCONFIG_PATH: `${packageDir}/tsconfig.ranks.json`, FORCE_COLOR: '0', ...opts.env },
+      env: { ...process.env, TSX_TSCONFIG_PATH: `${packageDir}/tsconfig.ranks.json`, FORCE_COLOR: '0', FLINT_TEST_RESULTS: dir, ...opts.env },
     });
     let out = '', killed = false;
     p.stdout.on('data', (d) => { out += d; });
     p.stderr.on('data', (d) => { out += d; });
     const timer = setTimeout(() => { killed = true; try { process.kill(-p.pid!, 'SIGKILL'); } catch { /* gone */ } }, opts.limitMs ?? 60_000);
-    p.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, out, ms: Date.now() - t0, killed }); });
+    p.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const reports = readdirSync(dir).sort().map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as unknown);
+      rmSync(dir, { recursive: true, force: true });
+      resolve({ code, signal, out, ms: Date.now() - t0, killed, reports });
+    });
   });
 }
 

@@ -3,16 +3,17 @@
 import '@flint/backend-cpu';
 import { arange } from '@flint/core';
 import { allReduce, destroyProcessGroup, getRank, getWorldSize, initProcessGroup } from '../index.js';
+import { report } from './launch.js';
 
 try {
   await initProcessGroup({ backend: 'nccl', timeout: 60 });
 } catch (e) {
-  console.log(`RESULT ${JSON.stringify({ error: `${(e as Error).name}: ${(e as Error).message}` })}`);
+  report(0, { error: `${(e as Error).name}: ${(e as Error).message}` });
   process.exit(0);
 }
 await import('@flint/backend-cuda' as string);
 const rank = getRank(), size = getWorldSize();
 const t = arange(6, { dtype: 'float32', device: 'cuda' }).reshape(2, 3).add(rank).t();
 await allReduce(t, { op: 'sum' });
-console.log(`RESULT ${JSON.stringify({ rank, size, got: await t.cpu().tolist() })}`);
+report(rank, { rank, size, got: await t.cpu().tolist() });
 await destroyProcessGroup();
