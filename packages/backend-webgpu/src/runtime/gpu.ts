@@ -111,7 +111,6 @@ export class Gpu {
 
   /** Encodes one dispatch into the current batch. */
   run(d: Dispatch): void {
-    if (process.env.WGDBG) console.log("run", d.key, d.groups, Array.from(d.params), d.bindings.map((b) => [b.buf.gpu.size, b.offset, b.size]));
     this.alive();
     if (d.groups[0] === 0 || d.groups[1] === 0 || d.groups[2] === 0) return;
     const device = this.device;
@@ -204,7 +203,6 @@ export class Gpu {
 
   /** Submits the current batch. */
   flush(): void {
-    if (process.env.WGDBG) console.log("flush", !!this.encoder);
     if (!this.encoder) return;
     this.endPass();
     for (const u of this.uniforms) this.device.queue.writeBuffer(u.gpu, 0, u.data.buffer, 0, u.used);
@@ -213,7 +211,8 @@ export class Gpu {
     this.uniforms = [];
     this.device.pushErrorScope('validation');
     this.device.queue.submit([this.encoder.finish()]);
-    this.watch(this.device.popErrorScope(), () => `a batch of ${this.dispatches} kernels`);
+    const count = this.dispatches;
+    this.watch(this.device.popErrorScope(), () => `a batch of ${count} kernels`);
     this.encoder = null;
     this.dispatches = 0;
     this.batch++;
