@@ -118,7 +118,7 @@ describe('autocast on a GPU device uses torch\'s CUDA list (mock GPU, float16)',
     scaledDotProductAttention: () => F.scaledDotProductAttention(xg.unsqueeze(0), xg.unsqueeze(0), xg.unsqueeze(0)),
     gruSequence: () => F.gruSequence(seq, h0, rnn).output, lstmSequence: () => F.lstmSequence(seq, h0, h0, lstm).output,
     exp: () => F.exp(xg.half()), log: () => F.log(sg.half()), log1p: () => F.log1p(sg.half()), expm1: () => F.expm1(xg.half()),
-    rsqrt: () => F.rsqrt(sg.half()), reciprocal: () => F.reciprocal(sg.half()), softplus: () => F.softplus(xg.half()),
+    rsqrt: () => F.rsqrt(sg.half()), reciprocal: () => F.reciprocal(sg.half()), pow: () => F.pow(sg.half(), xg.half()), softplus: () => F.softplus(xg.half()),
     sum: () => F.sum(xg.half()), prod: () => F.prod(xg.half()), cumsum: () => F.cumsum(xg.half(), 1),
     logsumexp: () => F.logsumexp(xg.half(), 1), softmax: () => F.softmax(xg.half(), 1), logSoftmax: () => F.logSoftmax(xg.half(), 1),
     layerNorm: () => F.layerNorm(xg.half(), 6), norm: () => F.norm(xg.half()),
@@ -142,6 +142,16 @@ describe('autocast on a GPU device uses torch\'s CUDA list (mock GPU, float16)',
       expect(out.device).toBe(dev);
     });
   }
+
+  it('pow runs in float32 from a float16 tensor and a scalar, on either side, and its value is float32\'s', async () => {
+    const h = sg.half();
+    const [p1, p2] = F.autocast(dev, {}, () => [F.pow(h, 2.5), F.pow(2, h)]);
+    expect([p1!.dtype, p2!.dtype]).toEqual(['float32', 'float32']);
+    const hf = sig.half().float();
+    expect(Array.from((await p1!.data()) as Float32Array)).toEqual(Array.from(F.pow(hf, 2.5).dataSync() as Float32Array));
+    expect(Array.from((await p2!.data()) as Float32Array)).toEqual(Array.from(F.pow(2, hf).dataSync() as Float32Array));
+    expect(F.pow(h, 2.5).dtype).toBe('float16');
+  });
 
   it('linear in float16 matches the CPU\'s float16 linear within a float16 ulp or two', async () => {
     const h = F.autocast(dev, {}, () => F.linear(xg, wg, bg));

@@ -33,14 +33,14 @@ export const CPU_AUTOCAST: AutocastTable = {
 };
 
 /**
- * torch's CUDA list, used for every GPU device (restricted to the ops Flint has, less pow for now):
+ * torch's CUDA list, used for every GPU device (restricted to the ops Flint has):
  * matrix products, einsum, attention, convolutions and whole GRU/LSTM layers in the low precision; the
  * reductions, softmax, norms, the transcendental functions and the losses in float32; cat and stack promote.
  */
 export const GPU_AUTOCAST: AutocastTable = {
   matmul: 'lower', linear: 'lower', conv1d: 'lower', conv2d: 'lower', einsum: 'lower', scaledDotProductAttention: 'lower',
   gruSequence: 'lower', lstmSequence: 'lower',
-  exp: 'fp32', log: 'fp32', log1p: 'fp32', expm1: 'fp32', rsqrt: 'fp32', reciprocal: 'fp32', softplus: 'fp32',
+  exp: 'fp32', log: 'fp32', log1p: 'fp32', expm1: 'fp32', rsqrt: 'fp32', reciprocal: 'fp32', pow: 'fp32', softplus: 'fp32',
   sum: 'fp32', prod: 'fp32', cumsum: 'fp32', logsumexp: 'fp32', softmax: 'fp32', logSoftmax: 'fp32',
   layerNorm: 'fp32', norm: 'fp32',
   ...LOSSES,

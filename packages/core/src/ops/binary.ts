@@ -51,25 +51,35 @@ function scalarKernel(name: Binary, x: Tensor, s: Scalar, scalarFirst: boolean, 
 /**
  * Run op `name` over (a, b). Two tensors: recorded as [a, b]. A tensor and a scalar: recorded as
  * [tensor] with attrs { scalar, scalarIndex } (the scalar's position). Two scalars: 0-d tensors.
+ * When autocast hands the op casts of its tensors, it runs again as `self` on them (its result dtype
+ * follows its inputs').
  */
 function binaryOp(name: OpName & Binary, a: TensorLike, b: TensorLike, dtype: DType,
-  compute: (x: Tensor, y: Tensor) => Tensor, computeScalar: (x: Tensor, s: Scalar, scalarFirst: boolean) => Tensor): Tensor {
+  compute: (x: Tensor, y: Tensor) => Tensor, computeScalar: (x: Tensor, s: Scalar, scalarFirst: boolean) => Tensor,
+  self: (a: TensorLike, b: TensorLike) => Tensor): Tensor {
   const device = deviceOf([a, b]);
   if (isTensor(a) && isTensor(b)) {
-    return apply(name, [a, b], {}, () => { const [x, y] = operands([a, b], dtype, device); return compute(x!, y!); });
+    return apply(name, [a, b], {}, ([u, v]) => {
+      if (u !== a || v !== b) return self(u!, v!);
+      const [x, y] = operands([a, b], dtype, device);
+      return compute(x!, y!);
+    });
   }
   if (isTensor(a) || isTensor(b)) {
     const [t, s, scalarIndex] = isTensor(a) ? [a, b as Scalar, 1] : [b as Tensor, a, 0];
-    return apply(name, [t], { scalar: s, scalarIndex }, () => computeScalar(castTo(t, dtype), s, scalarIndex === 0));
+    return apply(name, [t], { scalar: s, scalarIndex }, ([u]) => {
+      if (u !== t) return scalarIndex === 0 ? self(s, u!) : self(u!, s);
+      return computeScalar(castTo(t, dtype), s, scalarIndex === 0);
+    });
   }
   const [x, y] = [scalarTensor(a, dtype, device), scalarTensor(b, dtype, device)];
   try {
-    return apply(name, [x, y], {}, () => compute(x, y));
+    return apply(name, [x, y], {}, ([u, v]) => (u !== x || v !== y ? self(u!, v!) : compute(x, y)));
   } finally { x.dispose(); y.dispose(); }
 }
 
 function arith(name: Arith, opts: { trueDiv?: boolean; noBool?: boolean } = {}) {
-  return (a: TensorLike, b: TensorLike): Tensor => {
+  const self = (a: TensorLike, b: TensorLike): Tensor => {
     checkOperands(name, [a, b], ['input', 'other']);
     let dtype = promote([a, b]);
     if (name === 'remainder' && !isFloating(dtype) && !isTensor(b) && Number(b) === 0) {
@@ -87,8 +97,9 @@ function arith(name: Arith, opts: { trueDiv?: boolean; noBool?: boolean } = {}) 
       ? (name === 'add' || name === 'maximum' ? logicalOr : logicalAnd) : undefined;
     return binaryOp(name, a, b, dtype,
       (x, y) => (logical ? logical(x, y) : binaryKernel(name, x, y, dtype)),
-      (x, s, first) => (logical ? logical(x, s) : scalarKernel(name, x, s, first, dtype)));
+      (x, s, first) => (logical ? logical(x, s) : scalarKernel(name, x, s, first, dtype)), self);
   };
+  return self;
 }
 
 const plainAdd = arith('add');
@@ -174,11 +185,12 @@ export const minimum = arith('minimum');
 export const remainder = arith('remainder', { noBool: true });
 
 function compare(name: Compare) {
-  return (a: TensorLike, b: TensorLike): Tensor => {
+  const self = (a: TensorLike, b: TensorLike): Tensor => {
     checkOperands(name, [a, b], ['input', 'other']);
     const dtype = promote([a, b]);
-    return binaryOp(name, a, b, dtype, (x, y) => binaryKernel(name, x, y, 'bool'), (x, s, first) => scalarKernel(name, x, s, first, 'bool'));
+    return binaryOp(name, a, b, dtype, (x, y) => binaryKernel(name, x, y, 'bool'), (x, s, first) => scalarKernel(name, x, s, first, 'bool'), self);
   };
+  return self;
 }
 
 /** a == b, elementwise with broadcasting, as bool. */
