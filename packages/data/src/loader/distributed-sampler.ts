@@ -26,7 +26,9 @@ function defaultGroup(): { rank: number; size: number } | undefined {
 
 /** This rank's share of a dataset's indices; call `setEpoch(e)` each epoch (the DataLoader does) to reshuffle. */
 export class DistributedSampler implements Sampler {
+  /** The number of ranks sharing the dataset. */
   readonly numReplicas: number;
+  /** This rank. */
   readonly rank: number;
   readonly #shuffle: boolean;
   readonly #dropLast: boolean;

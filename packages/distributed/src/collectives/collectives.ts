@@ -17,7 +17,10 @@ export type ReduceOp = 'sum' | 'avg' | 'max' | 'min' | 'product';
 const OPS: readonly ReduceOp[] = ['sum', 'avg', 'max', 'min', 'product'];
 
 /** Options of {@link allReduce} and {@link reduceScatter}. */
-export interface ReduceOptions { op?: ReduceOp }
+export interface ReduceOptions {
+  /** The reduction (default 'sum'). */
+  op?: ReduceOp;
+}
 
 function mpiOp(s: GroupState, name: string, t: Tensor, op: ReduceOp): Ptr {
   if (!OPS.includes(op)) throw new ValueError(`${name}: op must be one of ${OPS.map((o) => `'${o}'`).join(', ')}, got '${String(op)}'`);
@@ -57,7 +60,10 @@ export function allReduce(t: Tensor, opts: ReduceOptions = {}): Work<Tensor> {
 }
 
 /** Options of {@link broadcast}. */
-export interface BroadcastOptions { src?: number }
+export interface BroadcastOptions {
+  /** The rank whose tensor is copied to the others (default 0). */
+  src?: number;
+}
 
 /** Copies rank `src`'s `t` into `t` on every other rank; resolves with `t`. */
 export function broadcast(t: Tensor, opts: BroadcastOptions = {}): Work<Tensor> {
@@ -125,7 +131,10 @@ export function reduceScatter(output: Tensor, input: Tensor, opts: ReduceOptions
 }
 
 /** Options of {@link send} and {@link recv}. */
-export interface P2POptions { tag?: number }
+export interface P2POptions {
+  /** Matches a send with its recv, in [0, 16383] (default 0). */
+  tag?: number;
+}
 
 function p2pTags(name: string, tag: number): [number, number] {
   if (!Number.isInteger(tag) || tag < 0 || tag > 16383) throw new ValueError(`${name}: tag must be an integer in [0, 16383], got ${tag}`);
