@@ -105,7 +105,7 @@ export function loadDriver(path: string): CudaDriver {
     },
     memFreeHost: (p: PinnedBuffer) => ok('cuMemFreeHost', f.memFreeHost(p.ptr)),
     memcpyHtoD: (dst: DevicePtr, src, bytes, s) => ok('cuMemcpyHtoDAsync', f.memcpyHtoD(dst, src, bytes, s)),
-    memcpyDtoH: (dst, off, src, bytes, s) => ok('cuMemcpyDtoHAsync', f.memcpyDtoH(k.address(dst.ptr) + BigInt(off), src, bytes, s)),
+    memcpyDtoH: (dst, off, src, bytes, s) => ok('cuMemcpyDtoHAsync', f.memcpyDtoH((typeof dst.ptr === 'bigint' ? dst.ptr : k.address(dst.ptr)) + BigInt(off), src, bytes, s)),
     memcpyDtoD: (dst, src, bytes, s) => ok('cuMemcpyDtoDAsync', f.memcpyDtoD(dst, src, bytes, s)),
     memsetD8: (dst, v, bytes, s) => ok('cuMemsetD8Async', f.memsetD8(dst, v, bytes, s)),
     streamCreate: () => out1<Handle>('cuStreamCreate', (o) => f.streamCreate(o, CU_STREAM_NON_BLOCKING)),

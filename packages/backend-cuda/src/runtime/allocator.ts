@@ -246,10 +246,10 @@ export class CachingAllocator {
 
 const keys = new WeakMap<object, number>();
 let nextKey = 1;
-/** A stable key for a stream handle (koffi returns a fresh wrapper object per call, so identity can't be the key). */
+/** A stable key for a stream handle: its address (koffi), or an id per object (the fake driver). */
 export function streamKey(s: Handle): string {
-  if (typeof s === 'object' && s !== null && 'key' in s) return String((s as { key: unknown }).key);
-  let k = keys.get(s as object);
-  if (k === undefined) keys.set(s as object, (k = nextKey++));
-  return String(k);
+  if (typeof s === 'bigint') return `0x${s.toString(16)}`;
+  let k = keys.get(s);
+  if (k === undefined) keys.set(s, (k = nextKey++));
+  return `#${k}`;
 }

@@ -2,8 +2,11 @@
 // (../ffi/driver.ts) implements it over libcuda, and tests implement it with a fake device in host memory,
 // so the allocator, streams, reads and graph capture are the same code with or without a GPU.
 
-/** An opaque driver handle (CUstream, CUevent, CUmodule, CUfunction, CUgraph, CUgraphExec). */
-export type Handle = { readonly __cuda: 'handle' } | object;
+/**
+ * An opaque driver handle (CUstream, CUevent, CUmodule, CUfunction, CUgraph, CUgraphExec): koffi returns
+ * pointers as bigint addresses; the fake driver uses objects.
+ */
+export type Handle = bigint | object;
 
 /** A device address (CUdeviceptr). */
 export type DevicePtr = bigint;

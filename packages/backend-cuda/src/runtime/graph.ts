@@ -2,14 +2,15 @@
 // (cuStreamBeginCapture … cuStreamEndCapture) and replayed with one cuGraphLaunch. Memory the captured
 // work allocates comes from a private pool that lives as long as the graph, so the addresses baked into
 // the graph stay valid; inputs are static tensors the caller refills before each replay.
+import type { Handle } from './driver.js';
 import type { CudaRuntime } from './runtime.js';
 
 let nextPool = 1;
 
 /** A captured sequence of device work (torch.cuda.CUDAGraph). */
 export class CudaGraph {
-  #graph: object | null = null;
-  #exec: object | null = null;
+  #graph: Handle | null = null;
+  #exec: Handle | null = null;
   readonly #pool = nextPool++;
   #disposed = false;
 
