@@ -114,9 +114,10 @@ export async function loadOnnx(source: Uint8Array | ArrayBuffer, options: LoadOn
   if (g == null) throw new OnnxError('the model has no graph', { field: 'ModelProto.graph' });
   const opsets = new Map<string, number>();
   for (const o of proto.opset_import ?? []) opsets.set(o.domain === 'ai.onnx' ? '' : o.domain ?? '', Number(o.version ?? 0));
-  const opset = opsets.get('') ?? (proto.opset_import?.length ? undefined : 1);
-  if (opset === undefined || opset < MIN_OPSET || opset > MAX_OPSET) {
-    throw new OnnxError(`default-domain opset ${opset ?? 'missing'} is outside the supported range ${MIN_OPSET}-${MAX_OPSET}`, { field: 'ModelProto.opset_import' });
+  const opset = opsets.get('');
+  if (opset === undefined) throw new OnnxError('the model imports no default-domain (ai.onnx) opset', { field: 'ModelProto.opset_import' });
+  if (opset < MIN_OPSET || opset > MAX_OPSET) {
+    throw new OnnxError(`default-domain opset ${opset} is outside the supported range ${MIN_OPSET}-${MAX_OPSET}`, { field: 'ModelProto.opset_import' });
   }
   const checked: Checked = { order: new WeakMap(), unsupported: new Map() };
   checkGraph(g, new Set(), opsets, 'ModelProto.graph', checked);

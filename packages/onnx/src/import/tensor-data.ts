@@ -74,7 +74,8 @@ export function tensorFromProto(t: TensorProto, device: string, field: string, e
 const storageDType = (d: DType): DType => (d === 'float16' || d === 'bfloat16' ? 'float32' : d);
 
 function fromRaw(raw: Uint8Array, elemType: number, dtype: DType): Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array {
-  const copy = raw.slice(); // aligned, and not a view of the file
+  const copy = new Uint8Array(raw.length); // aligned, and not a view of the file (Buffer.slice would be one)
+  copy.set(raw);
   const dv = new DataView(copy.buffer);
   const n = copy.length / RAW_BYTES[elemType]!;
   switch (elemType) {

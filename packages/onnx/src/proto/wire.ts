@@ -73,7 +73,7 @@ function walk(b: Uint8Array, start: number, end: number, type: MessageName, path
     const spec = fields[number];
     const index = counts.get(number) ?? 0;
     counts.set(number, index + 1);
-    const here = spec === undefined ? `${path}.#${number}` : `${path}.${spec[0]}${isRepeatedish(spec[1]) ? `[${index}]` : ''}`;
+    const here = spec === undefined ? `${path}.#${number}` : `${path}.${spec[0]}${REPEATED.has(spec[0]) ? `[${index}]` : ''}`;
     if (wire === 3 || wire === 4 || wire > 5) {
       throw new OnnxError(`wire type ${WIRE_NAMES[wire]} is not used by ONNX (the file is corrupt or not ONNX)`, { field: here });
     }
@@ -99,7 +99,10 @@ function walk(b: Uint8Array, start: number, end: number, type: MessageName, path
   }
 }
 
-const isRepeatedish = (kind: string): boolean => kind.startsWith('packed:') || kind in SCHEMA;
+// repeated fields get an index in field paths (names are unique enough across the schema)
+const REPEATED = new Set(['opset_import', 'metadata_props', 'node', 'initializer', 'sparse_initializer', 'input', 'output',
+  'value_info', 'attribute', 'floats', 'ints', 'strings', 'tensors', 'graphs', 'sparse_tensors', 'type_protos', 'dims',
+  'float_data', 'int32_data', 'string_data', 'int64_data', 'external_data', 'double_data', 'uint64_data', 'dim']);
 
 function checkWire(kind: Kind, wire: number, here: string): void {
   let ok: boolean;
