@@ -4,10 +4,10 @@ import { describe, expect, test } from 'vitest';
 import '@flint/backend-cpu';
 import { manualSeed, randint, randn, type Tensor } from '@flint/core';
 import { Embedding, LSTM, Linear, Module, init } from '@flint/nn';
-import { FashionCnn } from '@flint/app-fashion-mnist/model';
-import { CifarVgg } from '@flint/app-cifar10-vgg/model';
-import { ImdbGru } from '@flint/app-imdb-gru/model';
-import { densenet121 } from '@flint/app-chestxray-densenet/model';
+import { FashionCnn } from '../../../../apps/fashion-mnist/src/model.js';
+import { CifarVgg } from '../../../../apps/cifar10-vgg/src/model.js';
+import { ImdbGru } from '../../../../apps/imdb-gru/src/model.js';
+import { densenet121 } from '../../../../apps/chestxray-densenet/src/model.js';
 import { exportOnnx } from './index.js';
 import { compare, flintRun, hasOnnxChecker, onnxCheck, runOrt } from './ort.testutil.js';
 
@@ -28,7 +28,7 @@ const dyn = { dynamicAxes: { input: { 0: 'batch' }, output: { 0: 'batch' } } };
 async function verify(name: string, model: Module, input: (batch: number) => Tensor): Promise<void> {
   model.eval();
   const bytes = await exportOnnx(model, input(2), dyn);
-  if (hasOnnxChecker()) onnxCheck(bytes);
+  if (hasOnnxChecker()) await onnxCheck(bytes);
   for (const batch of [2, 5]) {
     const x = input(batch);
     const ours = flintRun(model, [x]);

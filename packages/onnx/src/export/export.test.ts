@@ -5,7 +5,7 @@ import '@flint/backend-cpu';
 import * as F from '@flint/core';
 import { manualSeed, randn, type Tensor } from '@flint/core';
 import { Dropout, GRU, LSTM, Linear, Module, RNN, Sequential } from '@flint/nn';
-import { FashionCnn } from '@flint/app-fashion-mnist/model';
+import { FashionCnn } from '../../../../apps/fashion-mnist/src/model.js';
 import { decodeModel } from '../proto/index.js';
 import { OnnxError } from '../errors.js';
 import { OnnxExportError, exportOnnx, exportableOps } from './index.js';
@@ -75,7 +75,7 @@ describe('exportOnnx: names, modes and options', () => {
     for (const [name, model, inputs, inputNames, dynamicAxes] of cases) {
       const batched = dynamicAxes !== undefined;
       const bytes = await exportOnnx(model, inputs(2), { inputNames, dynamicAxes });
-      if (hasOnnxChecker()) onnxCheck(bytes);
+      if (hasOnnxChecker()) await onnxCheck(bytes);
       const nodes = decodeModel(bytes).graph!.node!.map((n) => n.op_type);
       if (name.startsWith('GRU')) expect(nodes.filter((t) => t === 'GRU')).toHaveLength(2); // one bidirectional node per layer
       // called from a closure, the layer is not in a Module tree: its lstmSequence ops map one per layer and direction

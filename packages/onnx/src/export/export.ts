@@ -8,6 +8,7 @@ import { OnnxExportError } from './errors.js';
 import { Graph, prune } from './graph.js';
 import { writeModel, type ValueSpec } from './model.js';
 import { OPS, moduleExporter } from './ops/index.js';
+import { DYNAMIC_ATTRS } from './ops/shape.js';
 import { resolveOptions, type ExportOptions, type Resolved } from './options.js';
 import { traceRun, type Trace, type TracedCall } from './trace.js';
 
@@ -123,10 +124,16 @@ function build(a: Trace, b: Trace, args: readonly Tensor[], argsB: readonly Tens
     const fail = (message: string, hint?: string): never => { throw new OnnxExportError(message, { op: label(ca), opset: o.opset, hint }); };
     let outs: readonly string[];
     if (ca.kind === 'op' && cb.kind === 'op') {
-      const foldable = o.fold && ca.outputs.every((t) => a.snapshots.has(t)) && ca.inputs.every(isConstant) &&
+      // constants from ops with no mapping (tensor(), eye, ...) fold even when folding is off
+      const foldable = (o.fold || !OPS[ca.op]) && ca.outputs.every((t) => a.snapshots.has(t)) && ca.inputs.every(isConstant) &&
         sameAttrs(ca.outShapes, cb.outShapes) && sameAttrs(ca.attrs, cb.attrs) && !ca.outputs.some((t) => changing.has(t));
       if (foldable) return; // outputs become initializers when something reads them
       const exporter = OPS[ca.op];
+      const changed = Object.keys(ca.attrs).filter((key) => !sameAttrs(ca.attrs[key], cb.attrs[key]));
+      if (changed.length && !DYNAMIC_ATTRS.has(ca.op) && !(changed.length === 1 && changed[0] === 'scalar')) {
+        fail(`its ${changed.map((key) => `${key} (${JSON.stringify(ca.attrs[key])}, then ${JSON.stringify(cb.attrs[key])})`).join(', ')} changes with the dynamic axes`,
+          'that value must not depend on a dynamic size: compute it with tensor ops, or drop that axis from dynamicAxes');
+      }
       if (!exporter) fail(`no ONNX mapping for this op at opset ${o.opset}`, 'write the model with ops that have one (see the README), or file an issue naming the op');
       const ctx: OpContext = {
         g, op: ca.op, inputs: ca.inputs.map((t) => resolve(t, ca.op)), x: ca.inputs, xB: cb.inShapes,

@@ -34,7 +34,7 @@ describe('fine-tune after import, then export', () => {
     expect(losses[4]!).toBeLessThan(losses[0]! - 0.05);
 
     const bytes = await exportOnnx(model, ids, { dynamicAxes: { ids: { 0: 'batch' }, out: { 0: 'batch' } } });
-    if (hasOnnxChecker()) onnxCheck(bytes);
+    if (hasOnnxChecker()) await onnxCheck(bytes);
     // the trained parameters are initializers under their names in the imported file, with the new values
     const inits = new Map((decodeModel(bytes).graph!.initializer ?? []).map((t) => [t.name!, t]));
     let changed = 0;

@@ -128,6 +128,22 @@ export class Graph {
   }
 
   /**
+   * A 0-d tensor of `dtype` holding a number that is `a` in the example and `b` with the dynamic axes
+   * changed: a constant when they agree, else a dynamic dim plus a fixed offset (L - 1, T + 2, ...).
+   */
+  scalarOf(a: number, b: number, dtype: DType, what: string): string {
+    if (a === b) return this.scalar(a, dtype);
+    for (const key of this.#dims.keys()) {
+      const [da, db] = key.split(',').map(Number) as [number, number];
+      if (a - da !== b - db || !Number.isInteger(a - da)) continue;
+      let v = this.dim(da, db, what);
+      if (a !== da) v = this.op('Add', [v, this.i64([a - da])]);
+      return this.cast(this.op('Squeeze', [v, this.i64([0])]), 'int64', dtype);
+    }
+    throw new OnnxExportError(`${what}: a number (${a} in the example, ${b} with the dynamic axes changed) is no input dim plus a constant; it can't follow dynamicAxes`, { hint: 'compute it with tensor ops, or drop that axis from dynamicAxes' });
+  }
+
+  /**
    * A 1-D int64 shape tensor: a constant where both traces agree, built at run time (Shape/Gather/Concat)
    * from the dims that follow dynamic axes otherwise.
    */

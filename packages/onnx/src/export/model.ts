@@ -27,6 +27,10 @@ const ATTR_TYPE = { float: 1, int: 2, string: 3, tensor: 4, floats: 6, ints: 7 }
 async function rawBytes(t: ConstTensor): Promise<Uint8Array> {
   const values = isTensor(t.data) ? await t.data.data() : t.data;
   let arr: ArrayBufferView;
+  // device reads come back as the dtype's typed array already (int64 as BigInt64Array, bool as Uint8Array)
+  const native = { float32: Float32Array, float64: Float64Array, int32: Int32Array, int64: BigInt64Array, bool: Uint8Array, uint8: Uint8Array } as const;
+  const kind = native[t.dtype as keyof typeof native];
+  if (kind && values instanceof kind) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice();
   switch (t.dtype) {
     case 'float32': arr = Float32Array.from(values as ArrayLike<number>, Number); break;
     case 'float64': arr = Float64Array.from(values as ArrayLike<number>, Number); break;

@@ -46,6 +46,19 @@ const cases: Case[] = [
     const [w, b, w2, m] = [randn([5, 4]), randn([5]), randn([2, 15]), randn([2, 3])];
     return (x) => F.linear(F.linear(x, w, b).flatten(1), w2).matmul(m);
   } },
+  { name: 'scaledDotProductAttention: causal, bool mask (a row masked out), float mask', opsets: [13, 17], inputs: (n) => [randn([n, 2, 5, 4])],
+    dynamic: { input: { 0: 'batch', 2: 'seq' }, output: { 0: 'batch', 2: 'seq' } },
+    fn: (x) => {
+      const L = x.shape[2]!;
+      const keep = F.arange(L).lt(L - 1).unsqueeze(0).expand([L, L]).logicalAnd(F.arange(L).unsqueeze(1).gt(0));
+      return F.cat([F.scaledDotProductAttention(x, x, x, { isCausal: true }), F.scaledDotProductAttention(x, x.mul(0.5), x, { attnMask: keep }),
+        F.scaledDotProductAttention(x, x, x, { attnMask: x.narrow(3, 0, 1).mul(x.narrow(3, 1, 1).transpose(2, 3)) })], 3);
+    } },
+  { name: 'interpolate: nearest by size, nearest-exact, bilinear by scale, bilinear aligned', inputs: img, opsets: [13, 18], fn: (x) => F.cat([
+    F.interpolate(x, { size: [12, 12], mode: 'nearest' }), F.interpolate(x, { scaleFactor: 1.5, mode: 'bilinear' }),
+    F.interpolate(x, { size: [12, 12], mode: 'bilinear', alignCorners: true }), F.interpolate(x, { size: [12, 12], mode: 'nearest-exact' })], 1) },
+  { name: 'einsum, topk, norm', inputs: x3, fn: (x) => F.cat([F.einsum('bij,bkj->bik', x, x).flatten(1), F.topk(x, 2, { dim: 2 }).values.flatten(1),
+    F.norm(x, { dim: 2 }), F.norm(x, { p: 1, dim: 1 }), F.norm(x, { p: 3, dim: 2 }), F.norm(x, { p: Infinity, dim: 1 })], 1) },
 ];
 
 describe('exportOnnx: op mappings in ONNX Runtime', () => {
@@ -57,7 +70,7 @@ describe('exportOnnx: op mappings in ONNX Runtime', () => {
         const fixed: Fn = c.make ? c.make() : c.fn!;
         const dynamicAxes = c.dynamic ?? { input: { 0: 'batch' }, output: { 0: 'batch' } };
         const bytes = await exportOnnx(fixed, c.inputs(2), { opsetVersion: opset, dynamicAxes, inputNames: c.inputs(2).length === 1 ? ['input'] : ['input', 'input_b'] });
-        if (hasOnnxChecker() && opset <= 17) onnxCheck(bytes);
+        if (hasOnnxChecker() && opset <= 17) await onnxCheck(bytes);
         for (const n of [2, 5]) {
           const xs = c.inputs(n);
           const theirs = await runOrt(bytes, xs);

@@ -1,9 +1,11 @@
 // Test helpers: run an exported model in ONNX Runtime next to Flint and compare, and run onnx.checker
 // (Debian's python3-onnx) on the bytes when it is installed.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import * as ort from 'onnxruntime-node';
 import type { Tensor } from '@flint/core';
 import { noGrad } from '@flint/autograd';
@@ -11,17 +13,19 @@ import type { Module } from '@flint/nn';
 
 const ORT_TYPES: Record<string, ort.Tensor.Type> = { float32: 'float32', int64: 'int64', int32: 'int32', bool: 'bool', float64: 'float64' };
 
-/** Runs `bytes` in ONNX Runtime on the given tensors (fed to the graph inputs in order). */
+const sessions = new WeakMap<Uint8Array, Promise<ort.InferenceSession>>();
+
+/** Runs `bytes` in ONNX Runtime on the given tensors (fed to the graph inputs in order); one session per model. */
 export async function runOrt(bytes: Uint8Array, inputs: readonly Tensor[]): Promise<ort.InferenceSession.ReturnType> {
-  const session = await ort.InferenceSession.create(bytes);
+  let pending = sessions.get(bytes);
+  if (!pending) sessions.set(bytes, (pending = ort.InferenceSession.create(bytes)));
+  const session = await pending;
   const feeds: Record<string, ort.Tensor> = {};
   session.inputNames.forEach((n, i) => {
     const t = inputs[i]!;
     feeds[n] = new ort.Tensor(ORT_TYPES[t.dtype]!, t.dataSync() as never, [...t.shape]);
   });
-  const out = await session.run(feeds);
-  await session.release();
-  return out;
+  return session.run(feeds);
 }
 
 /** Largest |a - b| and largest |a - b| / |b| (where |b| > 1e-3), over every element. */
@@ -62,17 +66,40 @@ export function hasOnnxChecker(): boolean {
   return checkerState;
 }
 
-/** Runs onnx.checker.check_model(full_check=True) on the bytes; throws with its message on failure. */
-export function onnxCheck(bytes: Uint8Array): void {
-  const dir = mkdtempSync(join(tmpdir(), 'flint-onnx-'));
-  try {
-    const file = join(dir, 'model.onnx');
+// one Python process per test file, checking models as their paths arrive on stdin (a line back per model)
+const CHECKER = `
+import sys, onnx
+for line in sys.stdin:
+    try:
+        onnx.checker.check_model(onnx.load(line.strip()), full_check=True)
+        print('ok', flush=True)
+    except Exception as e:
+        print('error ' + str(e).replace('\\n', ' '), flush=True)
+`;
+interface Checker { proc: ChildProcessByStdio<Writable, Readable, null>; lines: AsyncIterator<string>; dir: string }
+let checker: Checker | undefined;
+let queue: Promise<unknown> = Promise.resolve();
+
+/** Runs onnx.checker.check_model(full_check=True) on the bytes; rejects with its message on failure. */
+export function onnxCheck(bytes: Uint8Array): Promise<void> {
+  const run = async () => {
+    if (!checker) {
+      const proc = spawn(PY, ['-u', '-c', CHECKER], { stdio: ['pipe', 'pipe', 'inherit'] });
+      proc.unref();
+      const lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
+      const dir = mkdtempSync(join(tmpdir(), 'flint-onnx-'));
+      checker = { proc, lines, dir };
+      process.once('exit', () => { proc.kill(); rmSync(dir, { recursive: true, force: true }); });
+    }
+    const c: Checker = checker;
+    const file = join(c.dir, 'model.onnx');
     writeFileSync(file, bytes);
-    execFileSync(PY, ['-c', 'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (e) {
-    const err = e as { stderr?: Buffer; message: string };
-    throw new Error(`onnx.checker rejected the model: ${err.stderr?.toString().trim().split('\n').slice(-3).join(' ') ?? err.message}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    c.proc.stdin.write(`${file}\n`);
+    const { value } = await c.lines.next();
+    if (value !== 'ok') throw new Error(`onnx.checker rejected the model: ${String(value)}`);
+  };
+  // one model at a time through the one process
+  const p = queue.then(run);
+  queue = p.catch(() => undefined);
+  return p;
 }

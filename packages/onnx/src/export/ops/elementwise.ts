@@ -11,7 +11,9 @@ function operands(c: OpContext, dtype: DType): [string, string] {
   const { g } = c;
   const x = g.cast(c.inputs[0]!, c.x[0]!.dtype, dtype);
   if (typeof c.attrs.scalar === 'number' || typeof c.attrs.scalar === 'boolean') {
-    const s = g.scalar(c.attrs.scalar, dtype);
+    const a = c.attrs.scalar, b = c.attrsB.scalar;
+    // a scalar computed from a dynamic size (x.shape[1] - 1) is rebuilt from that size at run time
+    const s = typeof a === 'number' && typeof b === 'number' && a !== b ? g.scalarOf(a, b, dtype, c.op) : g.scalar(a, dtype);
     return c.attrs.scalarIndex === 0 ? [s, x] : [x, s];
   }
   return [x, g.cast(c.inputs[1]!, c.x[1]!.dtype, dtype)];

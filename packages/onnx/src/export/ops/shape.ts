@@ -135,10 +135,13 @@ function full(c: OpContext): string {
 }
 
 function arange(c: OpContext): string {
-  for (const k of ['start', 'end', 'step']) if (c.attrs[k] !== c.attrsB[k]) c.fail(`its ${k} follows a dynamic axis`, 'use constant bounds');
   const d = c.out[0]!.dtype;
-  return c.g.op('Range', [c.g.scalar(Number(c.attrs.start), d), c.g.scalar(Number(c.attrs.end), d), c.g.scalar(Number(c.attrs.step ?? 1), d)]);
+  const bound = (k: string, dflt: number) => c.g.scalarOf(Number(c.attrs[k] ?? dflt), Number(c.attrsB[k] ?? dflt), d, c.op);
+  return c.g.op('Range', [bound('start', 0), bound('end', 0), bound('step', 1)]);
 }
+
+/** Ops whose mappings handle attributes that change with the dynamic axes (others are refused when they do). */
+export const DYNAMIC_ATTRS = new Set(['reshape', 'view', 'expand', 'full', 'narrow', 'select', 'arange']);
 
 /** Shape, view, join and indexing ops by Flint name. */
 export const SHAPE: Record<string, OpExporter> = {
