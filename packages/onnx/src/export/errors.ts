@@ -19,6 +19,10 @@ export class OnnxExportError extends OnnxError {
   /** The target opset, when known. */
   readonly opset: number | undefined;
 
+  /**
+   * @param message - what went wrong
+   * @param info - the op, the opset and a hint on what to do
+   */
   constructor(message: string, info: OnnxExportErrorInfo = {}) {
     const at = info.op ? `${info.op}${info.opset ? ` (opset ${info.opset})` : ''}: ` : '';
     super(`export: ${at}${message}${info.hint ? `; ${info.hint}` : ''}`);

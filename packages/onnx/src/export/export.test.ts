@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import '@flint/backend-cpu';
 import * as F from '@flint/core';
 import { manualSeed, randn, type Tensor } from '@flint/core';
-import { Dropout, GRU, LSTM, Linear, Module, RNN, Sequential } from '@flint/nn';
+import { Dropout, GRU, LSTM, Linear, Module, RNN, Sequential, TransformerEncoderLayer } from '@flint/nn';
 import { FashionCnn } from '../../../../apps/fashion-mnist/src/model.js';
 import { decodeModel } from '../proto/index.js';
 import { OnnxError } from '../errors.js';
@@ -86,6 +86,21 @@ describe('exportOnnx: names, modes and options', () => {
         const theirs = Object.values(await runOrt(bytes, xs));
         ours.forEach((t, i) => expect(compare(t, theirs[i]!).ok, `${name} output ${i} at batch ${n}`).toBe(true));
       }
+    }
+  });
+  test('a Transformer encoder layer with dynamic batch and sequence length (attention, layer norm, reshapes)', async () => {
+    manualSeed(12);
+    const layer = new TransformerEncoderLayer(16, 4, { dimFeedforward: 32, batchFirst: true });
+    const axes = { 0: 'batch', 1: 'seq' };
+    const bytes = await exportOnnx(layer, randn([2, 5, 16]), { dynamicAxes: { input: axes, output: axes } });
+    if (hasOnnxChecker()) await onnxCheck(bytes);
+    const ops = decodeModel(bytes).graph!.node!.map((n) => n.op_type);
+    expect(ops).toEqual(expect.arrayContaining(['Softmax', 'LayerNormalization', 'MatMul']));
+    layer.eval();
+    for (const [n, t] of [[2, 5], [3, 9]] as const) {
+      const x = randn([n, t, 16]);
+      const d = compare(flintRun(layer, [x])[0]!, (await runOrt(bytes, [x])).output!);
+      expect(d.ok, `batch ${n}, seq ${t}: max |diff| ${d.maxAbs}`).toBe(true);
     }
   });
 });
