@@ -2,7 +2,7 @@
 // root) with one small MPI_Iallgather; a difference becomes the same CollectiveMismatchError on every rank
 // instead of a hang, a truncated message or silently mixed values.
 import { fmtShape, type DType, type Tensor } from '@flint/core';
-import { CollectiveMismatchError, DistributedError } from '../errors.js';
+import { CollectiveMismatchError } from '../errors.js';
 import type { GroupState } from '../group/process-group.js';
 import { NativeBuffer } from '../mpi/native.js';
 
@@ -59,9 +59,4 @@ export async function agree(s: GroupState, c: Call, sameShape = true): Promise<v
     send.free();
     recv.free();
   }
-}
-
-/** Checks an MPI return code. */
-export function ok(s: GroupState, name: string, rc: number): void {
-  if (rc !== 0) throw s.engine.fail(new DistributedError(`${name}: MPI error ${rc} on rank ${s.rank}`));
 }

@@ -2,14 +2,13 @@
 // a header with the other ranks (see agreement.ts), posts the MPI_I* call and returns an awaitable Work that
 // the progress engine completes from the event loop, so computation goes on while data moves.
 import { DTypeError, ShapeError, ValueError, fmtShape, isFloating, type Tensor } from '@flint/core';
-import { DistributedError } from '../errors.js';
+import { CollectiveMismatchError, DistributedError } from '../errors.js';
 import { group, type GroupState } from '../group/process-group.js';
 import type { Ptr } from '../mpi/library.js';
 import { mpiType, type NativeBuffer } from '../mpi/native.js';
 import { agree, encodeHeader, HEADER, describe } from './agreement.js';
 import { checkTensor, divideInPlace, stage, writeBack } from './host.js';
 import { Work } from './work.js';
-import { CollectiveMismatchError } from '../errors.js';
 import { ncclAllGather, ncclAllReduce, ncclBroadcast, ncclPointToPoint, ncclReduceScatter } from '../nccl/collectives.js';
 
 /** torch.distributed.ReduceOp, by name. */

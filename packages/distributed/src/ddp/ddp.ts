@@ -1,13 +1,13 @@
 // DistributedDataParallel, as torch's: wraps a module, makes every rank start from rank 0's parameters and
 // buffers, and averages gradients across ranks during backward (see reducer.ts), so each rank's optimizer
 // takes the same step. stateDict() has the wrapped module's own keys, so checkpoints load without DDP.
-import { fromBlob, type Tensor } from '@flint/core';
-import { noGrad, reachableLeaves, registerPostAccumulateGradHook, isGradEnabled } from '@flint/autograd';
-import { checkOptions } from '@flint/core';
+import { checkOptions, type Tensor } from '@flint/core';
+import { reachableLeaves, registerPostAccumulateGradHook, isGradEnabled } from '@flint/autograd';
 import { Module, type LoadResult, type StateDict } from '@flint/nn';
 import { DistributedError } from '../errors.js';
 import { group, type GroupState } from '../group/process-group.js';
 import { mpiType, NativeBuffer } from '../mpi/native.js';
+import { writeBack } from '../collectives/host.js';
 import { Reducer } from './reducer.js';
 
 /** Options of {@link DistributedDataParallel}. */
@@ -125,14 +125,7 @@ function syncFromRank0(s: GroupState, tensors: Tensor[]): void {
       s.engine.waitSync('DistributedDataParallel (broadcasting rank 0\'s parameters and buffers)', [slot]);
       if (s.rank !== 0) {
         at = 0;
-        noGrad(() => {
-          for (const t of list) {
-            const v = fromBlob(buf.array.slice(at, at + t.numel()) as Float32Array, t.shape, { dtype });
-            t.copy_(v);
-            v.dispose();
-            at += t.numel();
-          }
-        });
+        for (const t of list) { writeBack(t, buf, at, t.numel()); at += t.numel(); }
       }
     } finally { buf.free(); }
   }

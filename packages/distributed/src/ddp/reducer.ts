@@ -4,12 +4,10 @@
 // rest of backward. Buckets start in index order on every rank, so the ranks' MPI calls always match. When
 // the last bucket started, the reducer waits for all of them and writes the averaged gradients back.
 import { fromBlob, type DType, type Tensor } from '@flint/core';
-import { noGrad } from '@flint/autograd';
 import { DistributedError } from '../errors.js';
 import type { GroupState } from '../group/process-group.js';
-import { mpiType, NativeBuffer, elementBytes, type HostArray } from '../mpi/native.js';
-import type { RequestSlot } from '../mpi/native.js';
-import { divideInPlace } from '../collectives/host.js';
+import { mpiType, NativeBuffer, elementBytes, type RequestSlot } from '../mpi/native.js';
+import { divideInPlace, writeBack } from '../collectives/host.js';
 
 interface Slot { param: Tensor; name: string; bucket: number; offset: number; numel: number }
 interface Bucket { dtype: DType; buf: NativeBuffer; slots: Slot[]; pending: number; request?: RequestSlot }
@@ -97,12 +95,13 @@ export class Reducer {
   /** Waits for every bucket, averages, and writes the gradients back into each parameter's .grad. */
   #finish(): void {
     this.s.engine.waitSync('DistributedDataParallel gradient allReduce', this.buckets.map((b) => b.request!));
-    noGrad(() => {
-      for (const b of this.buckets) {
-        divideInPlace(b.buf.array, this.s.size);
-        for (const sl of b.slots) writeGrad(sl.param, b.buf.array, sl.offset, sl.numel);
+    for (const b of this.buckets) {
+      divideInPlace(b.buf.array, this.s.size);
+      for (const sl of b.slots) {
+        if (sl.param.grad) writeBack(sl.param.grad, b.buf, sl.offset, sl.numel);
+        else sl.param.grad = fromBlob(b.buf.array.slice(sl.offset, sl.offset + sl.numel) as Float32Array, sl.param.shape, { dtype: sl.param.dtype });
       }
-    });
+    }
     this.#reset();
   }
 
@@ -114,9 +113,4 @@ export class Reducer {
 
   /** Frees the native buckets. */
   dispose(): void { for (const b of this.buckets) b.buf.free(); }
-}
-
-function writeGrad(p: Tensor, arr: HostArray, offset: number, numel: number): void {
-  const values = fromBlob(arr.slice(offset, offset + numel) as Float32Array, p.shape, { dtype: p.dtype });
-  if (p.grad) { p.grad.copy_(values); values.dispose(); } else p.grad = values;
 }

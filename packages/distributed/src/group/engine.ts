@@ -93,7 +93,8 @@ export class Engine {
   /** The timeout error; with onTimeout 'abort' it is printed and the whole job is ended through MPI_Abort. */
   timedOut(name: string, slots: RequestSlot[]): DistributedTimeoutError {
     const left = slots.filter((s) => !s.done).length;
-    const e = new DistributedTimeoutError(`${name}: rank ${this.rank} of ${this.size} waited ${this.timeoutMs / 1000} s and ${left} of ${slots.length} request(s) did not complete: a peer rank died, stopped answering or did not call ${name.split(' ')[0]}; set the limit with initProcessGroup({ timeout })`);
+    const what = slots.length ? `${left} of ${slots.length} request(s) did not complete` : 'the queued GPU work did not complete';
+    const e = new DistributedTimeoutError(`${name}: rank ${this.rank} of ${this.size} waited ${this.timeoutMs / 1000} s and ${what}: a peer rank died, stopped answering or did not call ${name.split(' ')[0]}; set the limit with initProcessGroup({ timeout })`);
     this.fail(e);
     if (this.onTimeout === 'abort') this.abort(e);
     return e;
