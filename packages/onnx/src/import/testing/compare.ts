@@ -5,8 +5,8 @@ import { noGrad } from '@flint/autograd';
 import * as ort from 'onnxruntime-node';
 import { loadOnnx, type ValueInfo } from '../model.js';
 
-/** A seeded input: shape (dynamic dims filled), float values in [-1, 1) or ints in [0, intHigh). */
-export interface InputSpec { shape: number[]; intHigh?: number; value?: number }
+/** A seeded input: shape (dynamic dims filled), float values in [-1, 1) (or `data`), ints in [0, intHigh) (or `value`). */
+export interface InputSpec { shape: number[]; intHigh?: number; value?: number; data?: Float32Array }
 
 /** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
 export function seeded(seed: number): () => number {
@@ -29,7 +29,7 @@ function makeInput(info: ValueInfo, spec: InputSpec, rnd: () => number): { flint
     const data = BigInt64Array.from({ length: n }, () => BigInt(spec.value ?? Math.floor(rnd() * (spec.intHigh ?? 10))));
     return { flint: fromBlob(data, spec.shape, { dtype: 'int64' }), ort: new ort.Tensor('int64', data, spec.shape) };
   }
-  const data = Float32Array.from({ length: n }, () => rnd() * 2 - 1);
+  const data = spec.data ?? Float32Array.from({ length: n }, () => rnd() * 2 - 1);
   return { flint: fromBlob(data, spec.shape), ort: new ort.Tensor('float32', data, spec.shape) };
 }
 
