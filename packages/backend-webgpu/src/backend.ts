@@ -14,8 +14,8 @@ export type { WgBuffer } from './runtime/pool.js';
 export interface WebGPUBackend extends Backend<WgBuffer> {
   /** The device the backend runs on. */
   readonly device: GPUDevice;
-  /** Dispatches encoded and batches submitted so far. */
-  readonly stats: { readonly dispatches: number; readonly submits: number };
+  /** Dispatches encoded, batches submitted and GPU buffers created so far. */
+  readonly stats: { readonly dispatches: number; readonly submits: number; readonly buffersCreated: number };
 }
 
 /** Options of {@link createWebGPUBackend}. */
@@ -26,6 +26,11 @@ export interface BackendOptions {
   adapter?: string;
   /** Destroy the device when the backend is disposed (false when the caller owns it). */
   ownDevice?: boolean;
+  /**
+   * Largest storage binding the kernels make, below the adapter's maxStorageBufferBindingSize: tensors past it
+   * are processed in windows. For tests of those paths on small tensors; leave unset otherwise.
+   */
+  maxBindingBytes?: number;
 }
 
 const SUPPORT: Record<DType, DTypeSupport> = Object.fromEntries(DTYPES.map((d): [DType, DTypeSupport] => {
@@ -39,7 +44,7 @@ const SUPPORT: Record<DType, DTypeSupport> = Object.fromEntries(DTYPES.map((d): 
 
 /** A WebGPU backend on `device` (use {@link initWebGPU} to find a device and register the backend). */
 export function createWebGPUBackend(device: GPUDevice, opts: BackendOptions = {}): WebGPUBackend {
-  const gpu = new Gpu(device);
+  const gpu = new Gpu(device, opts.maxBindingBytes);
   const name = opts.name ?? 'webgpu';
   const kernels: KernelTable<WgBuffer> = kernelTable(gpu);
   return {
@@ -52,7 +57,7 @@ export function createWebGPUBackend(device: GPUDevice, opts: BackendOptions = {}
     vendor: { webgpu: opts.adapter ?? 'unknown adapter' },
     capabilities: { stridedKernels: ['copy', 'cast', 'matmul'] },
     device,
-    get stats() { return { dispatches: gpu.dispatchCount, submits: gpu.submitCount }; },
+    get stats() { return { dispatches: gpu.dispatchCount, submits: gpu.submitCount, buffersCreated: gpu.pool.created }; },
     allocate: (dtype, n) => gpu.allocate(n * deviceBytes(dtype), () => `${dtype}[${n}]`),
     write(buffer, dtype, data, offset = 0) {
       gpu.write(buffer, offset * deviceBytes(dtype), toDevice(dtype, data));

@@ -4,11 +4,11 @@ import type { Backend } from '@flint/core';
 import { initBackend, registerBackend, removeBackend } from '@flint/core';
 import type { AcquireOptions } from './runtime/load.js';
 import { acquireDevice } from './runtime/load.js';
-import type { WebGPUBackend } from './backend.js';
+import type { BackendOptions, WebGPUBackend } from './backend.js';
 import { createWebGPUBackend } from './backend.js';
 
 /** Options of {@link initWebGPU}. */
-export interface InitWebGPUOptions extends AcquireOptions {
+export interface InitWebGPUOptions extends AcquireOptions, Pick<BackendOptions, 'maxBindingBytes'> {
   /** The device name to register (default 'webgpu'). */
   name?: string;
   /** Registry priority (default 1: above the CPU backend when it becomes the default device). */
@@ -16,9 +16,9 @@ export interface InitWebGPUOptions extends AcquireOptions {
 }
 
 /** Finds a WebGPU device and makes a backend on it, without registering it (what registerBackend's factory runs). */
-export async function createWebGPU(opts: AcquireOptions & { name?: string } = {}): Promise<WebGPUBackend> {
+export async function createWebGPU(opts: AcquireOptions & Pick<BackendOptions, 'name' | 'maxBindingBytes'> = {}): Promise<WebGPUBackend> {
   const a = await acquireDevice(opts);
-  return createWebGPUBackend(a.device, { name: opts.name ?? 'webgpu', adapter: `${a.description} via ${a.source}`, ownDevice: a.source !== 'caller' });
+  return createWebGPUBackend(a.device, { name: opts.name ?? 'webgpu', adapter: `${a.description} via ${a.source}`, ownDevice: a.source !== 'caller', maxBindingBytes: opts.maxBindingBytes });
 }
 
 /**

@@ -168,7 +168,7 @@ export const kernelView = (t: Tensor): KernelTensor => ({
 export function allocate(device: string, dtype: DType, shape: readonly number[]): Tensor {
   const backend = getBackend(device);
   if (!backend.dtypes[dtype]?.storage) {
-    throw new DTypeError(`backend '${backend.name}' cannot store ${dtype} tensors; use a dtype it supports (${Object.entries(backend.dtypes).filter(([, s]) => s.storage).map(([d]) => d).join(', ')})`);
+    throw new DTypeError(`backend '${backend.name}' cannot store ${dtype} tensors; use a dtype it supports (${Object.entries(backend.dtypes).filter(([, s]) => s.storage).map(([d]) => d).join(', ')}), or the CPU backend, which stores every dtype (x.to('cpu'))`);
   }
   const n = numel(shape);
   const bytes = n * BYTES[dtype];

@@ -1,6 +1,7 @@
 // torch.func.jacrev, jacfwd and hessian: Jacobians row by row from vjp (reverse) or column by column
 // from jvp (forward), each shaped output.shape ++ input.shape.
-import { checkOptions, eye, isTensor, stack, type Tensor } from '@flint/core';
+import { checkOptions, eye, isTensor, type Tensor } from '@flint/core';
+import { vmap } from './vmap/vmap.js';
 import { AutogradError } from '../graph.js';
 import { jvp } from './jvp.js';
 import { argIndices, splitAux, type Argnums } from './util.js';
@@ -19,11 +20,10 @@ export type Jacobians = Tensor | Tensor[];
 
 type Fn = (...args: never[]) => unknown;
 
-/** The basis vectors of a tensor's space: numel tensors shaped like t, one-hot each. */
-function basis(t: Tensor): Tensor[] {
+/** The basis vectors of a tensor's space, stacked: [numel, ...t.shape], one-hot each. */
+function basis(t: Tensor): Tensor {
   const n = t.numel();
-  const I = eye(n, undefined, { dtype: t.dtype, device: t.device });
-  return Array.from({ length: n }, (_, k) => I.select(0, k).reshape([...t.shape]));
+  return eye(n, undefined, { dtype: t.dtype, device: t.device }).reshape([n, ...t.shape]);
 }
 
 function finish(js: Tensor[], many: boolean, aux: unknown, hasAux: boolean): Jacobians | [Jacobians, unknown] {
@@ -41,11 +41,9 @@ export function jacrev<A extends unknown[]>(fn: (...args: A) => unknown, opts: J
     const r = vjp(bound, idx.map((i) => args[i] as Tensor), { hasAux: opts.hasAux ?? false });
     const out = r[0];
     if (!isTensor(out)) throw new AutogradError('func.jacrev: the function must return one Tensor');
-    const rows = basis(out).map((v) => r[1](v));
-    const js = idx.map((i, k) => {
-      const x = args[i] as Tensor;
-      return stack(rows.map((row) => row[k]!)).reshape([...out.shape, ...x.shape]);
-    });
+    // all rows at once: vjpFn vmapped over the one-hot cotangents (torch's jacrev does the same)
+    const rows = vmap((v: Tensor) => r[1](v))(basis(out)) as Tensor[];
+    const js = idx.map((i, k) => rows[k]!.reshape([...out.shape, ...(args[i] as Tensor).shape]));
     return finish(js, typeof argnums !== 'number', r[2], opts.hasAux ?? false);
   };
 }
@@ -69,15 +67,11 @@ export function jacfwd<A extends unknown[]>(fn: (...args: A) => unknown, opts: J
     };
     // one jvp per input element of each argnum (the other argnums' tangents are zero)
     const js = xs.map((x, k) => {
-      const cols = basis(x).map((v) => {
-        const tangents = xs.map((y, j) => (j === k ? v : y.mul(0)));
-        return jvp(bound, xs, tangents)[1] as Tensor;
-      });
-      if (cols.length === 0) throw new AutogradError('func.jacfwd: an input has no elements');
+      if (x.numel() === 0) throw new AutogradError('func.jacfwd: an input has no elements');
+      // all columns at once: jvp vmapped over the one-hot tangents of this argnum (the others' are zero)
+      const cols = vmap((v: Tensor) => jvp(bound, xs, xs.map((y, j) => (j === k ? v : y.mul(0))))[1] as Tensor)(basis(x)) as Tensor;
       // [numel_in, ...out] -> [...out, ...in]
-      const c = stack(cols);
-      const moved = c.permute([...outShape.map((_, d) => d + 1), 0]);
-      return moved.reshape([...outShape, ...x.shape]);
+      return cols.permute([...outShape.map((_, d) => d + 1), 0]).reshape([...outShape, ...x.shape]);
     });
     return finish(js, typeof argnums !== 'number', aux, opts.hasAux ?? false);
   };

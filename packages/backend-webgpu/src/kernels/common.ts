@@ -132,7 +132,7 @@ export function dense(t: T, start = 0, count = numel(t.shape), eb = 4): Binding 
  */
 export function windows(n: number, gpu: Gpu, eb = 4): [number, number][] {
   const align = gpu.limits.minStorageBufferOffsetAlignment / 4;
-  const max = Math.floor(gpu.limits.maxStorageBufferBindingSize / eb / align / 4) * align * 4;
+  const max = Math.floor(gpu.maxBinding / eb / align / 4) * align * 4;
   if (n <= max) return [[0, n]];
   const out: [number, number][] = [];
   for (let s = 0; s < n; s += max) out.push([s, Math.min(max, n - s)]);

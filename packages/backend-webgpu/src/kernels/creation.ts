@@ -6,8 +6,8 @@ import type { WgBuffer } from '../runtime/pool.js';
 import type { Kind } from '../runtime/storage.js';
 import { kindOf } from '../runtime/storage.js';
 import type { T } from './common.js';
-import { ENTRY, FLAT, PRELUDE, Params, describe, grid, numel } from './common.js';
-import { coalesce, offsetFields, offsetFn, offsetParams } from './strided.js';
+import { ENTRY, FLAT, PRELUDE, Params, describe, grid, numel, windows } from './common.js';
+import { chunks, coalesce, offsetFields, offsetFn, offsetParams, spanOf, windowOf } from './strided.js';
 
 const rowMajor = (shape: readonly number[]): number[] => {
   const s = new Array<number>(shape.length);
@@ -70,9 +70,9 @@ function strided(gpu: Gpu, op: 'copy' | 'cast', src: T, dst: T): void {
     return;
   }
   const out = op === 'copy' ? (words === 2 ? ['lo', 'hi'] : ['src[o]']) : convert(from, dst.dtype);
-  const dstWords = out.length, key = `${op}:${src.dtype}:${dst.dtype}`;
+  const key = `${op}:${src.dtype}:${dst.dtype}`;
   const wgsl = (): string => `${PRELUDE}${CONVERT}
-struct P { ${offsetFields(['src', 'dst'])} }
+struct P { ${offsetFields(['src', 'dst'])}, start: u32 }
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<storage, read> src: array<u32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<u32>;
@@ -80,13 +80,25 @@ ${offsetFn(['src', 'dst'])}
 ${ENTRY()} {
   ${FLAT()}
   if (i >= p.n) { return; }
-  let os = offsets(i); let o = os[0]; let q = os[1];
+  let os = offsets(i + p.start); let o = os[0]; let q = os[1];
   ${op === 'copy' && words === 1 ? '' : load(from)}
   ${out.length === 1 ? `dst[q] = ${out[0]};` : `dst[2u * q] = ${out[0]}; dst[2u * q + 1u] = ${out[1]};`}
 }`;
-  const params = new Params().u32(...offsetParams(n, c.shape, [src.offset, dst.offset], c.strides, op)).done();
-  void dstWords;
-  gpu.run({ kernel: op, key, wgsl, params, groups: grid(n, gpu), bindings: [{ buf: src.buffer }, { buf: dst.buffer }], describe: describe([src], [dst]) });
+  const sb = from === 'i64' ? 8 : 4, db = kindOf(dst.dtype) === 'i64' ? 8 : 4;
+  const max = gpu.maxBinding, align = gpu.limits.minStorageBufferOffsetAlignment;
+  const whole = src.buffer.bytes <= max && dst.buffer.bytes <= max;
+  // past the binding limit, the work goes in chunks, each binding the windows of src and dst it touches
+  const windowsFor = (i0: number, i1: number) => {
+    const s = spanOf(c.shape, c.strides[0]!, src.offset, i0, i1), d = spanOf(c.shape, c.strides[1]!, dst.offset, i0, i1);
+    return [windowOf(s[0], s[1], sb, align), windowOf(d[0], d[1], db, align)] as const;
+  };
+  const parts = whole ? [[0, n] as [number, number]] : chunks(n, (i0, i1) => windowsFor(i0, i1).every((w) => w.size <= max));
+  for (const [i0, i1] of parts) {
+    const [ws, wd] = whole ? [{ offset: 0, size: src.buffer.bytes, base: 0 }, { offset: 0, size: dst.buffer.bytes, base: 0 }] : windowsFor(i0, i1);
+    // offsets relative to the windows (u32 arithmetic wraps back into range); the flat index starts at i0
+    const params = new Params().u32(...offsetParams(i1 - i0, c.shape, [src.offset - ws.base, dst.offset - wd.base], c.strides, op)).u32(i0).done();
+    gpu.run({ kernel: op, key, wgsl, params, groups: grid(i1 - i0, gpu), bindings: [{ buf: src.buffer, offset: ws.offset, size: Math.max(4, Math.ceil(ws.size / 4) * 4) }, { buf: dst.buffer, offset: wd.offset, size: Math.max(4, Math.ceil(wd.size / 4) * 4) }], describe: describe([src], [dst]) });
+  }
 }
 
 /** Philox4x32-10 (see @flint/core's random.ts), 64-bit stream positions as two words. */
@@ -107,6 +119,18 @@ fn philox(k0: u32, k1: u32, c0: u32, c1: u32) -> vec4u {
   return vec4u(x0, x1, x2, x3);
 }`;
 
+/**
+ * Runs a dense-output creation kernel over `out` in windows that fit a binding; `params(start, count, base)`
+ * gets the window's first element, its length and the out offset within the binding (in words of eb bytes).
+ */
+function denseOut(gpu: Gpu, kernel: string, key: string, wgsl: () => string, out: T, eb: number, params: (start: number, count: number, base: number) => Uint32Array): void {
+  const n = numel(out.shape), align = gpu.limits.minStorageBufferOffsetAlignment;
+  for (const [start, count] of windows(n, gpu, eb)) {
+    const w = windowOf(out.offset + start, out.offset + start + count - 1, eb, align);
+    gpu.run({ kernel, key, wgsl, params: params(start, count, out.offset + start - w.base), groups: grid(count, gpu), bindings: [{ buf: out.buffer, offset: w.offset, size: Math.ceil(w.size / 4) * 4 }], describe: describe([], [out]) });
+  }
+}
+
 /** copy, cast, fill, arange and random. */
 export function creationKernels(gpu: Gpu): KernelTable<WgBuffer> {
   const fillWgsl = (words: number) => (): string => `
@@ -122,17 +146,19 @@ ${ENTRY()} {
     copy: ([src], [dst]) => strided(gpu, 'copy', src!, dst!),
     cast: ([x], [out]) => strided(gpu, 'cast', x!, out!),
     fill: (_, [out], { value }) => {
-      const n = numel(out!.shape), k = kindOf(out!.dtype, 'fill');
-      const p = new Params().u32(n, k === 'i64' ? 2 * out!.offset : out!.offset);
-      if (k === 'i64') {
-        const v = BigInt.asUintN(64, BigInt(Math.trunc(value)));
-        p.u32(Number(v & 0xffffffffn), Number(v >> 32n));
-      } else if (out!.dtype === 'bool') p.u32(value ? 1 : 0);
-      else p.scalar(k, value);
-      gpu.run({ kernel: 'fill', key: `fill:${k === 'i64' ? 2 : 1}`, wgsl: fillWgsl(k === 'i64' ? 2 : 1), params: p.done(), groups: grid(n, gpu), bindings: [{ buf: out!.buffer }], describe: describe([], [out!]) });
+      const k = kindOf(out!.dtype, 'fill'), words = k === 'i64' ? 2 : 1;
+      denseOut(gpu, 'fill', `fill:${words}`, fillWgsl(words), out!, 4 * words, (_start, count, base) => {
+        const p = new Params().u32(count, words * base);
+        if (k === 'i64') {
+          const v = BigInt.asUintN(64, BigInt(Math.trunc(value)));
+          p.u32(Number(v & 0xffffffffn), Number(v >> 32n));
+        } else if (out!.dtype === 'bool') p.u32(value ? 1 : 0);
+        else p.scalar(k, value);
+        return p.done();
+      });
     },
     arange: (_, [out], { start, step }) => {
-      const n = numel(out!.shape), k = kindOf(out!.dtype, 'arange');
+      const k = kindOf(out!.dtype, 'arange');
       const v = k === 'f32' ? 'bitcast<u32>(fma(f32(i), bitcast<f32>(p.step), bitcast<f32>(p.start)))'
         : k === 'i32' ? 'bitcast<u32>(bitcast<i32>(p.start) + i32(i) * bitcast<i32>(p.step))' : '(p.start + i * p.step) & 255u';
       const wgsl = (): string => `
@@ -144,11 +170,10 @@ ${ENTRY()} {
   if (i >= p.n) { return; }
   out[p.base + i] = ${v};
 }`;
-      const p = new Params().u32(n, out!.offset).scalar(k, start).scalar(k, step);
-      gpu.run({ kernel: 'arange', key: `arange:${k}`, wgsl, params: p.done(), groups: grid(n, gpu), bindings: [{ buf: out!.buffer }], describe: describe([], [out!]) });
+      denseOut(gpu, 'arange', `arange:${k}`, wgsl, out!, 4, (s0, count, base) => new Params().u32(count, base).scalar(k, start + s0 * step).scalar(k, step).done());
     },
     random: (_, [out], attrs) => {
-      const n = numel(out!.shape), normal = attrs.dist === 'normal';
+      const normal = attrs.dist === 'normal';
       const counter = attrs.counter;
       const body = normal
         ? `let b = philox(p.k0, p.k1, (lo >> 1u) | (hi << 31u), hi >> 1u); let w = lo & 1u;
@@ -170,10 +195,11 @@ ${ENTRY()} {
   ${body}
 }`;
       const low = attrs.low ?? 0, high = attrs.high ?? 1;
-      const p = new Params().u32(n, out!.offset, attrs.key[0], attrs.key[1], counter % 2 ** 32, Math.floor(counter / 2 ** 32));
-      if (normal) p.f32(attrs.mean ?? 0, attrs.std ?? 1);
-      else p.f32(low, (high - low) * 2 ** -24);
-      gpu.run({ kernel: 'random', key: `random:${normal ? 'normal' : 'uniform'}`, wgsl, params: p.done(), groups: grid(n, gpu), bindings: [{ buf: out!.buffer }], describe: describe([], [out!]) });
+      denseOut(gpu, 'random', `random:${normal ? 'normal' : 'uniform'}`, wgsl, out!, 4, (s0, count, base) => {
+        const c = counter + s0;
+        const p = new Params().u32(count, base, attrs.key[0], attrs.key[1], c % 2 ** 32, Math.floor(c / 2 ** 32));
+        return (normal ? p.f32(attrs.mean ?? 0, attrs.std ?? 1) : p.f32(low, (high - low) * 2 ** -24)).done();
+      });
     },
   };
 }

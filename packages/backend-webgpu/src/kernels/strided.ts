@@ -51,3 +51,48 @@ export const offsetFields = (names: readonly string[]): string =>
 export function offsetParams(n: number, shape: readonly number[], offsets: readonly number[], strides: readonly (readonly number[])[], op: string): number[] {
   return [n, shape.length, ...offsets, ...new Array<number>(padWords(offsets.length)).fill(0), ...pack8(shape, op), ...strides.flatMap((s) => pack8(s, op))];
 }
+
+/**
+ * A conservative element span [lo, hi] of a view (shape, strides ≥ 0, offset) over its row-major flat
+ * indices [i0, i1): what a binding window must cover for a chunk of a kernel's work.
+ */
+export function spanOf(shape: readonly number[], strides: readonly number[], offset: number, i0: number, i1: number): [number, number] {
+  if (i1 <= i0) return [offset, offset];
+  const c0 = unflat(shape, i0), c1 = unflat(shape, i1 - 1);
+  let lo = offset, hi = offset, d = 0;
+  while (d < shape.length && c0[d] === c1[d]) { lo += c0[d]! * strides[d]!; hi += c0[d]! * strides[d]!; d++; }
+  if (d < shape.length) {
+    lo += c0[d]! * strides[d]!;
+    hi += c1[d]! * strides[d]!;
+    for (let e = d + 1; e < shape.length; e++) hi += (shape[e]! - 1) * strides[e]!;
+  }
+  return [lo, hi];
+}
+
+function unflat(shape: readonly number[], i: number): number[] {
+  const c = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) { c[d] = i % shape[d]!; i = Math.floor(i / shape[d]!); }
+  return c;
+}
+
+/** A binding window over elements [lo, hi] (bytes per element eb), its start aligned down as WebGPU requires. */
+export function windowOf(lo: number, hi: number, eb: number, align: number): { offset: number; size: number; base: number } {
+  const offset = Math.floor((lo * eb) / align) * align;
+  return { offset, size: Math.max(4, (hi + 1) * eb - offset), base: offset / eb };
+}
+
+/**
+ * Splits [0, n) into chunks whose views' spans fit `maxBytes` bindings: `fits(i0, i1)` says whether a chunk
+ * does; chunks are as large as fit, found by halving.
+ */
+export function chunks(n: number, fits: (i0: number, i1: number) => boolean): [number, number][] {
+  const out: [number, number][] = [];
+  let i0 = 0;
+  while (i0 < n) {
+    let size = n - i0;
+    while (size > 1 && !fits(i0, i0 + size)) size = Math.ceil(size / 2);
+    out.push([i0, i0 + size]);
+    i0 += size;
+  }
+  return out;
+}

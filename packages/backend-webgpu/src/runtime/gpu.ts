@@ -38,6 +38,8 @@ export class Gpu {
   readonly pool: BufferPool;
   readonly limits: GPUSupportedLimits;
   readonly uniformAlign: number;
+  /** The largest storage binding kernels make (the adapter's limit, or less for tests of the chunked paths). */
+  readonly maxBinding: number;
   private batch = 1;
   private completed = 0;
   private encoder: GPUCommandEncoder | null = null;
@@ -58,8 +60,9 @@ export class Gpu {
   /** Submissions so far. */
   submitCount = 0;
 
-  constructor(readonly device: GPUDevice) {
+  constructor(readonly device: GPUDevice, maxBinding?: number) {
     this.limits = device.limits;
+    this.maxBinding = Math.min(device.limits.maxStorageBufferBindingSize, maxBinding ?? Infinity);
     this.uniformAlign = device.limits.minUniformBufferOffsetAlignment;
     this.pool = new BufferPool(device, 512 * 2 ** 20);
     device.lost.then((info) => { if (info.reason !== 'destroyed') this.lost = info.message || String(info.reason); }, () => {});

@@ -32,6 +32,8 @@ export class BufferPool {
   liveBytes = 0;
   /** Buffers core has not released. */
   liveBuffers = 0;
+  /** GPU buffers created so far (the rest of the allocations were served from the pool). */
+  created = 0;
 
   constructor(private readonly device: GPUDevice, private readonly maxFreeBytes: number) {}
 
@@ -42,7 +44,7 @@ export class BufferPool {
     const list = this.free.get(cls);
     let gpu = list?.pop();
     if (gpu) this.freeBytes -= cls;
-    else gpu = this.device.createBuffer({ size: cls, usage: USAGE });
+    else { gpu = this.device.createBuffer({ size: cls, usage: USAGE }); this.created++; }
     this.liveBytes += bytes;
     this.liveBuffers++;
     return { gpu, bytes, lastBatch: -1, released: false };

@@ -1,0 +1,27 @@
+// Which kernels the WebGPU backend implements: every required one, and every optional one but the listed
+// composites, each with the reason core's composite runs instead.
+import { describe, expect, it } from 'vitest';
+import { OPTIONAL_KERNELS, REQUIRED_KERNELS } from '@flint/core';
+import { createWebGPUBackend } from './index.js';
+
+/** Optional kernels left to core's composite on WebGPU, and why. */
+export const COMPOSITE_ON_WEBGPU: Record<string, string> = {
+  // two batched matmuls around a fused softmax already run as native kernels; a flash-attention kernel
+  // (tiled, online softmax) is the next step for speed, not needed for correctness
+  scaledDotProductAttention: 'runs as matmul + softmax + matmul (native kernels)',
+  // contract 2.1, inference only: the composite's loop is native matmul + gruCell/lstmCell kernels already
+  gruSequence: 'runs as the per-step loop of native matmul and gruCell kernels',
+  lstmSequence: 'runs as the per-step loop of native matmul and lstmCell kernels',
+};
+
+describe('@flint/backend-webgpu kernel table', () => {
+  it('has every required and optional kernel but the listed composites', () => {
+    // the table is built without touching the device: a stand-in with the limits kernels read is enough
+    const device = { limits: { minUniformBufferOffsetAlignment: 256, maxStorageBufferBindingSize: 2 ** 27, maxComputeWorkgroupsPerDimension: 65535 },
+      lost: new Promise(() => {}), addEventListener: () => {}, queue: { writeBuffer: () => {} }, createBuffer: ({ size }: { size: number }) => ({ size, destroy: () => {} }),
+      pushErrorScope: () => {}, popErrorScope: async () => null } as unknown as GPUDevice;
+    const b = createWebGPUBackend(device);
+    for (const k of REQUIRED_KERNELS) expect(typeof b.kernels[k], k).toBe('function');
+    for (const k of OPTIONAL_KERNELS) expect(typeof b.kernels[k], k).toBe(k in COMPOSITE_ON_WEBGPU ? 'undefined' : 'function');
+  });
+});

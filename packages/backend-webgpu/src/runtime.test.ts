@@ -1,0 +1,101 @@
+// The runtime on a real WebGPU device (lavapipe in CI): dtypes refused and stored, batching, the buffer
+// pool, deferred faults, and tensors past maxStorageBufferBindingSize. Skipped with the reason without WebGPU.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DTypeError, IndexError, arange, full, gather, matmul, memory, ones, removeBackend, tensor } from '@flint/core';
+import '@flint/backend-cpu';
+import type { WebGPUBackend } from './index.js';
+import { initWebGPU } from './index.js';
+import { probeWebGPU } from './testing.js';
+
+const why = await probeWebGPU();
+if (why) console.log(`webgpu runtime tests skipped: ${why}`);
+const device = 'webgpu-rt';
+
+describe.skipIf(why !== undefined)('webgpu runtime', () => {
+  let b: WebGPUBackend;
+  beforeAll(async () => { b = await initWebGPU({ name: device }); });
+  afterAll(() => removeBackend(device));
+
+  it('refuses float64 with a DTypeError that points to the CPU backend', () => {
+    expect(() => tensor([1, 2], { dtype: 'float64', device })).toThrow(DTypeError);
+    expect(() => tensor([1, 2], { dtype: 'float64', device })).toThrow(/float64.*CPU backend/);
+  });
+
+  it('stores float16, bfloat16, int64, uint8 and bool, and computes them through their compute dtypes', async () => {
+    const h = tensor([1.5, -2.25, 65504, 1e-3], { dtype: 'float16', device });
+    expect(Array.from(await h.add(1).data())).toEqual([2.5, -1.25, 65504, 1.0009765625]);
+    const big = tensor([2n ** 40n, -3n], { dtype: 'int64', device });
+    expect(Array.from(await big.data())).toEqual([2n ** 40n, -3n]);
+    const u = tensor([250, 3], { dtype: 'uint8', device });
+    expect(Array.from(await u.add(10).data())).toEqual([4, 13]);
+    expect(Array.from(await tensor([1, 0, 2], { device }).gt(0.5).data())).toEqual([1, 0, 1]);
+    for (const t of [h, big, u]) t.dispose();
+  });
+
+  it('encodes many dispatches per submission and reuses pooled buffers once the queue has passed them', async () => {
+    let x = ones([64], { device });
+    await x.data();
+    const before = b.stats;
+    for (let i = 0; i < 200; i++) { const y = x.add(1); x.dispose(); x = y; }
+    expect(Array.from(await x.data()).every((v) => v === 201)).toBe(true);
+    const after = b.stats;
+    expect(after.dispatches - before.dispatches).toBeGreaterThanOrEqual(200);
+    expect(after.submits - before.submits).toBeLessThan(20);
+    // the chain frees each step's input: after the first few, buffers come from the pool
+    const created = after.buffersCreated;
+    for (let i = 0; i < 200; i++) { const y = x.add(1); x.dispose(); x = y; }
+    await x.data();
+    expect(b.stats.buffersCreated - created).toBeLessThan(10);
+    x.dispose();
+  });
+
+  it('reports an index out of range found on the device at the next read, as an IndexError naming the op', async () => {
+    const src = arange(0, 4, 1, { device, dtype: 'float32' });
+    const idx = tensor([0, 7], { dtype: 'int64', device });
+    const out = gather(src, 0, idx);
+    const e = await out.data().then(() => undefined, (err: unknown) => err);
+    expect(e).toBeInstanceOf(IndexError);
+    expect(String(e)).toMatch(/gather: index 7 is out of range/);
+    for (const t of [src, idx, out]) t.dispose();
+    // the fault is reported once; the device goes on
+    expect(Array.from(await full([2], 3, { device }).data())).toEqual([3, 3]);
+  });
+
+  it('works on tensors larger than maxStorageBufferBindingSize (elementwise, creation, contiguous copy)', async () => {
+    const n = Math.floor(b.device.limits.maxStorageBufferBindingSize / 4) + 4096 * 3 + 5; // just past one binding
+    const x = arange(0, n, 1, { device, dtype: 'int32' });
+    const y = x.add(1);
+    const tail = y.narrow(0, n - 3, 3);
+    expect(Array.from(await tail.data())).toEqual([n - 2, n - 1, n]);
+    for (const v of [x, y, tail]) v.dispose();
+  }, 60_000);
+
+  it('splits matmul, strided copies and casts into windows when operands pass the binding limit', async () => {
+    // a 4 KiB limit makes these small operands take the chunked paths that large tensors take
+    const small = await initWebGPU({ name: `${device}-small`, maxBindingBytes: 4096 });
+    try {
+      const cases: [number[], number[]][] = [[[3, 100, 40], [40, 30]], [[1, 300, 50], [50, 20]], [[2, 70, 9], [2, 9, 70]]];
+      for (const [sa, sb] of cases) {
+        const a = arange(0, sa.reduce((p, q) => p * q), 1, { device: 'cpu', dtype: 'float32' }).remainder(7).reshape(sa);
+        const bb = arange(0, sb.reduce((p, q) => p * q), 1, { device: 'cpu', dtype: 'float32' }).remainder(5).reshape(sb);
+        const want = matmul(a, bb);
+        const ga = a.to(small.name), gb = bb.to(small.name);
+        const got = matmul(ga, gb);
+        expect(Array.from(await got.data())).toEqual(Array.from(await want.data()));
+        const tr = ga.transpose(-1, -2).contiguous(); // strided copy in windows
+        expect(Array.from(await tr.data())).toEqual(Array.from(await a.transpose(-1, -2).contiguous().data()));
+        const asInt = ga.to('int32'); // cast in windows
+        expect(Array.from(await asInt.data())).toEqual(Array.from(await a.to('int32').data()));
+        for (const t of [a, bb, want, ga, gb, got, tr, asInt]) t.dispose();
+      }
+    } finally {
+      removeBackend(small.name);
+    }
+  });
+
+  it('gives back every buffer: memory() returns to where it started', () => {
+    const d = memory().devices[device];
+    expect(d?.tensors ?? 0).toBe(0);
+  });
+});
+});
