@@ -105,6 +105,35 @@ describe('exportOnnx: names, modes and options', () => {
   });
 });
 
+describe('exportOnnx: devices and memory', () => {
+  test('a model on an asynchronous device (the mock GPU) exports the same bytes as on the CPU, with no synchronous read', async () => {
+    const { registerMockGpu } = await import('@flint/backend-testkit/mock');
+    const gpu = registerMockGpu({ name: 'mockgpu-onnx' });
+    try {
+      manualSeed(13);
+      const model = new FashionCnn();
+      const x = randn([2, 1, 28, 28]);
+      const opts = { dynamicAxes: { input: { 0: 'batch' }, output: { 0: 'batch' } } };
+      const onCpu = await exportOnnx(model, x, opts);
+      await model.toAsync(gpu);
+      const onGpu = await exportOnnx(model, await x.toAsync(gpu), opts);
+      expect(Buffer.from(onGpu).equals(Buffer.from(onCpu))).toBe(true);
+    } finally {
+      F.removeBackend(gpu);
+    }
+  });
+  test('export leaves no tensors behind (constants it copied are freed)', async () => {
+    const model = new FashionCnn();
+    const c = randn([10]);
+    const fn = (x: Tensor) => model.call(x).add(c.mul(2)).softmax(-1);
+    const x = randn([2, 1, 28, 28]);
+    const before = F.memory().tensors;
+    await exportOnnx(fn, x, { dynamicAxes: { input: { 0: 'b' } } });
+    await expect(exportOnnx((t: Tensor) => F.sort(fn(t)).values, x)).rejects.toThrow(OnnxExportError);
+    expect(F.memory().tensors).toBe(before);
+  });
+});
+
 describe('exportOnnx: typed errors', () => {
   test('an op with no ONNX mapping names the op, the opset and what to do', async () => {
     const err = await exportOnnx((x: Tensor) => F.sort(x).values, randn([2, 3])).catch((e: unknown) => e);

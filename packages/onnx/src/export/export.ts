@@ -46,7 +46,7 @@ function grow(args: readonly Tensor[], o: Resolved): Tensor[] {
       if (!symbols.includes(sym)) symbols.push(sym);
       const n = x.shape[axis]!, grown = n + symbols.indexOf(sym) + 1;
       // rows repeated from the start, so token ids and the like stay valid
-      x = withoutHooks(() => indexSelect(x, axis, arange(grown).remainder(Math.max(n, 1))));
+      x = withoutHooks(() => indexSelect(x, axis, arange(grown, { device: x.device }).remainder(Math.max(n, 1))));
     }
     return x;
   });
