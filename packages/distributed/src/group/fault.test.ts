@@ -26,6 +26,17 @@ describe('a dead or silent rank (mpirun, 2 ranks)', () => {
     expect(await alive(pids)).toEqual([]);
   }, 45_000);
 
+  it("with onTimeout 'throw' the handle rejects with the timeout error, and the group refuses further work", async () => {
+    const job = await launch('src/testing/fault-rank.ts', ['throw'], { limitMs: 40_000, env: { FLINT_TEST_TIMEOUT: '2' } });
+    expect(job.killed, job.out).toBe(false);
+    const caught = job.out.split('\n').filter((l) => l.startsWith('CAUGHT'));
+    expect(caught[0]).toMatch(/^CAUGHT first after \d+ ms: DistributedTimeoutError: allReduce \(checking shapes and dtypes across ranks\): rank 0 of 2 waited 2 s/);
+    expect(Number(/after (\d+) ms/.exec(caught[0]!)![1])).toBeGreaterThanOrEqual(2000);
+    expect(caught[1]).toMatch(/^CAUGHT second after \d+ ms: DistributedError: allReduce \(checking shapes and dtypes across ranks\): the process group failed earlier and can't be used: allReduce/);
+    expect(job.code).not.toBe(0); // rank 0 exits 3, and mpirun ends the stopped rank
+    expect(await alive(ranksOf(job.out))).toEqual([]);
+  }, 45_000);
+
   it('a killed rank (SIGKILL): the job ends before the timeout, the survivor names the operation it was in', async () => {
     const job = await launch('src/testing/fault-rank.ts', ['kill'], { limitMs: 40_000, env: { FLINT_TEST_TIMEOUT: '30' } });
     expect(job.killed, job.out).toBe(false);

@@ -55,6 +55,14 @@ cases.push({ name: 'allReduce sum float32 [100003]', got: await Promise.all(at.m
 const wide = tensor([2n ** 60n + BigInt(rank), -(2n ** 62n)], { dtype: 'int64' });
 await allReduce(wide, { op: 'max' });
 cases.push({ name: 'allReduce max int64 beyond 2^53', got: Array.from(await wide.data(), String), want: [(2n ** 60n + BigInt(size - 1)).toString(), (-(2n ** 62n)).toString()] });
+// bool reduces with max (any) and min (all); uint8 sums
+const flags = tensor([true, rank === 0, false]);
+await allReduce(flags, { op: 'max' });
+const all = tensor([true, rank === 0, false]);
+await allReduce(all, { op: 'min' });
+const bytes = tensor([1, 2, 250 + rank], { dtype: 'uint8' });
+await allReduce(bytes);
+cases.push({ name: 'allReduce bool max/min, uint8 sum', got: [await list(flags), await list(all), await list(bytes)], want: [[true, true, false], [true, false, false], [size, 2 * size, (250 * size + (size * (size - 1)) / 2) % 256]] });
 // mismatched shapes and dtypes fail on every rank with an error naming the collective
 const errors: string[] = [];
 try { await allReduce(zeros([rank === 0 ? 3 : 4])); } catch (e) { errors.push(`${(e as Error).name}: ${(e as Error).message}`); }
