@@ -21,6 +21,10 @@ const cases: Case[] = [
   { name: 'reductions', inputs: x3, fn: (x) => [x.sum(1), x.mean([1, 2]), x.amax(-1), x.amin(1), F.logsumexp(x, 2), x.var(1), x.std(2), x.max(1).values, x.argmax(2).to('float32'), x.prod(2)].map((t) => t.reshape([t.shape[0]!, -1])).reduce((a, b) => F.cat([a, b], 1)), opsets: [13, 17, 18] },
   { name: 'softmax, logSoftmax, cumsum', inputs: x3, fn: (x) => F.cat([x.softmax(-1), F.logSoftmax(x, 1), F.cumsum(x, 2)], 2) },
   { name: 'views: permute, transpose, unsqueeze, squeeze, expand, narrow, select', inputs: x3, fn: (x) => x.permute([0, 2, 1]).transpose(1, 2).unsqueeze(1).expand([x.shape[0]!, 2, 3, 4]).narrow(3, 1, 2).select(1, -1).squeeze(0).contiguous() },
+  { name: "index: x[..., 1:-1, None, ::2] and x[:, -1], x[0:1]", inputs: (n) => [randn([n, 5, 6])],
+    dynamic: { input: { 0: 'batch', 1: 'seq' }, output: { 0: 'batch' } },
+    fn: (x) => F.cat([F.index(x, '...', '1:-1', null, '::2').flatten(1).sum(1, true), F.index(x, ':', -1), F.index(x, ':', '1:').flatten(1),
+      F.index(x, ':', 0).add(F.index(x, '0:1', 2).expand([x.shape[0]!, 6]))], 1) },
   { name: 'joins: cat, stack, split, flip, repeat, pad', inputs: x3, fn: (x) => {
     const [a, b] = x.split(2, 2);
     return F.cat([F.stack([a!, b!], 1).flatten(1), F.flip(x, [1, 2]).flatten(1), F.pad(x, [1, 2], { value: 0.5 }).flatten(1), F.pad(x, [1, 1, 1, 1], { mode: 'reflect' }).flatten(1), F.pad(x, [2, 0], { mode: 'replicate' }).flatten(1), x.repeat(1, 2, 1).flatten(1)], 1);
@@ -57,6 +61,15 @@ const cases: Case[] = [
   { name: 'interpolate: nearest by size, nearest-exact, bilinear by scale, bilinear aligned', inputs: img, opsets: [13, 18], fn: (x) => F.cat([
     F.interpolate(x, { size: [12, 12], mode: 'nearest' }), F.interpolate(x, { scaleFactor: 1.5, mode: 'bilinear' }),
     F.interpolate(x, { size: [12, 12], mode: 'bilinear', alignCorners: true }), F.interpolate(x, { size: [12, 12], mode: 'nearest-exact' })], 1) },
+  { name: 'gruCell and lstmCell steps', inputs: (n) => [randn([n, 12]), randn([n, 4])], dynamic: { input: { 0: 'batch' }, input_b: { 0: 'batch' }, output: { 0: 'batch' } },
+    make: () => {
+      const [wg, wl, b] = [randn([12, 12]), randn([12, 16]), randn([12])];
+      return (x, h) => {
+        const g1 = F.gruCell(x, F.linear(F.cat([h, h, h], 1), wg), h, b);
+        const { h: h2, c } = F.lstmCell(x.matmul(wl), F.cat([g1, g1, g1, g1], 1), h);
+        return F.cat([g1, h2, c], 1);
+      };
+    } },
   { name: 'einsum, topk, norm', inputs: x3, fn: (x) => F.cat([F.einsum('bij,bkj->bik', x, x).flatten(1), F.topk(x, 2, { dim: 2 }).values.flatten(1),
     F.norm(x, { dim: 2 }), F.norm(x, { p: 1, dim: 1 }), F.norm(x, { p: 3, dim: 2 }), F.norm(x, { p: Infinity, dim: 1 })], 1) },
 ];

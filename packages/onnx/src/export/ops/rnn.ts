@@ -34,8 +34,29 @@ function sequence(kind: 'GRU' | 'LSTM'): OpExporter {
   };
 }
 
-/** The whole-sequence recurrent ops by Flint name. */
-export const RNN_OPS: Record<string, OpExporter> = { gruSequence: sequence('GRU'), lstmSequence: sequence('LSTM') };
+/** gruCell: one GRU step from its two projections, written out (r, z, n gates; h' = n + z (h - n)). */
+const gruCell: OpExporter = (c) => {
+  const { g } = c;
+  const H = c.x[2]!.shape[1]!, split = (n: string) => g.node('Split', [n, g.i64([H, H, H])], { axis: A.int(1) }, 3);
+  const hg = c.inputs[3] ? g.op('Add', [c.inputs[1]!, c.inputs[3]]) : c.inputs[1]!;
+  const [xr, xz, xn] = split(c.inputs[0]!), [hr, hz, hn] = split(hg);
+  const r = g.op('Sigmoid', [g.op('Add', [xr!, hr!])]), z = g.op('Sigmoid', [g.op('Add', [xz!, hz!])]);
+  const n = g.op('Tanh', [g.op('Add', [xn!, g.op('Mul', [r, hn!])])]);
+  return [g.op('Add', [n, g.op('Mul', [z, g.op('Sub', [c.inputs[2]!, n])])]), ''];
+};
+
+/** lstmCell: one LSTM step from its two projections (i, f, g, o gates), giving h' and c'. */
+const lstmCell: OpExporter = (c) => {
+  const { g } = c;
+  const H = c.x[2]!.shape[1]!;
+  const [i, f, gg, o] = g.node('Split', [g.op('Add', [c.inputs[0]!, c.inputs[1]!]), g.i64([H, H, H, H])], { axis: A.int(1) }, 4);
+  const sig = (v: string) => g.op('Sigmoid', [v]);
+  const cNew = g.op('Add', [g.op('Mul', [sig(f!), c.inputs[2]!]), g.op('Mul', [sig(i!), g.op('Tanh', [gg!])])]);
+  return [g.op('Mul', [sig(o!), g.op('Tanh', [cNew])]), cNew, ''];
+};
+
+/** The recurrent ops by Flint name: whole sequences as GRU/LSTM nodes, single cells written out. */
+export const RNN_OPS: Record<string, OpExporter> = { gruSequence: sequence('GRU'), lstmSequence: sequence('LSTM'), gruCell, lstmCell };
 
 function rnn(kind: 'GRU' | 'LSTM'): ModuleExporter {
   return (c: ModuleContext) => {

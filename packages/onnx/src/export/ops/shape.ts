@@ -140,8 +140,46 @@ function arange(c: OpContext): string {
   return c.g.op('Range', [bound('start', 0), bound('end', 0), bound('step', 1)]);
 }
 
+type Step = { kind: 'select'; dim: number; index: number } | { kind: 'slice'; dim: number; start: number; length: number; step: number } | { kind: 'newaxis' };
+
+/** x[1, '1:-1', null, '::2', '...'] (core's index op): Slice for the slices, Gather for the numbers, Unsqueeze for new axes. */
+function index(c: OpContext): string {
+  const { g } = c;
+  const x = c.x[0]!, a = c.attrs.steps as Step[], b = c.attrsB.steps as Step[];
+  const sizeB = (d: number) => c.xB[0]![d]!;
+  let v = c.inputs[0]!;
+  const starts: number[] = [], ends: number[] = [], axes: number[] = [], steps: number[] = [];
+  a.forEach((s, k) => {
+    const t = b[k]!;
+    if (s.kind !== 'slice' || t.kind !== 'slice') return;
+    const n = x.shape[s.dim]!, nB = sizeB(s.dim);
+    if (s.start === 0 && s.step === 1 && s.length === n && t.start === 0 && t.length === nB) return; // whole dim
+    const last = (st: typeof s) => st.start + Math.max(st.length - 1, 0) * st.step + 1;
+    starts.push(bound(c, s.start, t.start, n, nB, 'start'));
+    ends.push(s.length === 0 ? s.start : bound(c, last(s), last(t as typeof s), n, nB, 'stop'));
+    axes.push(s.dim);
+    steps.push(s.step);
+  });
+  if (axes.length) v = g.op('Slice', [v, g.i64(starts), g.i64(ends), g.i64(axes), g.i64(steps)]);
+  // numbers from the last dim back, so the dims before them keep their numbers
+  const selects = a.map((s, k) => [s, b[k]!] as const).filter(([s]) => s.kind === 'select').reverse();
+  for (const [s, t] of selects) {
+    if (s.kind !== 'select' || t.kind !== 'select') continue;
+    const n = x.shape[s.dim]!, nB = sizeB(s.dim);
+    const i = s.index === t.index && !(n !== nB && s.index === n - 1) ? s.index : bound(c, s.index, t.index, n, nB, 'index');
+    v = g.op('Gather', [v, g.scalar(i, 'int64')], { axis: A.int(s.dim) });
+  }
+  const newAxes: number[] = [];
+  let out = 0;
+  for (const s of a) {
+    if (s.kind === 'newaxis') newAxes.push(out);
+    if (s.kind !== 'select') out++;
+  }
+  return newAxes.length ? g.op('Unsqueeze', [v, g.i64(newAxes)]) : v;
+}
+
 /** Ops whose mappings handle attributes that change with the dynamic axes (others are refused when they do). */
-export const DYNAMIC_ATTRS = new Set(['reshape', 'view', 'expand', 'full', 'narrow', 'select', 'arange']);
+export const DYNAMIC_ATTRS = new Set(['reshape', 'view', 'expand', 'full', 'narrow', 'select', 'arange', 'index']);
 
 /** Shape, view, join and indexing ops by Flint name. */
 export const SHAPE: Record<string, OpExporter> = {
@@ -151,7 +189,7 @@ export const SHAPE: Record<string, OpExporter> = {
   permute: (c) => transpose(c, ints(c.attrs.dims).map((d) => norm(d, c.x[0]!.ndim))),
   transpose: swap, t: swap,
   unsqueeze: (c) => c.g.op('Unsqueeze', [c.inputs[0]!, c.g.i64([norm(Number(c.attrs.dim), c.out[0]!.ndim)])]),
-  squeeze, narrow, select, cat, stack, split, flip, repeat, pad, scatterAdd, full, arange,
+  squeeze, narrow, select, index, cat, stack, split, flip, repeat, pad, scatterAdd, full, arange,
   gather: (c) => c.g.op('GatherElements', [c.inputs[0]!, c.inputs[1]!], { axis: A.int(norm(Number(c.attrs.dim), c.x[0]!.ndim)) }),
   indexSelect: (c) => c.g.op('Gather', [c.inputs[0]!, c.inputs[1]!], { axis: A.int(norm(Number(c.attrs.dim), c.x[0]!.ndim)) }),
   embedding: (c) => c.g.op('Gather', [c.inputs[1]!, c.inputs[0]!], { axis: A.int(0) }),
