@@ -1,7 +1,7 @@
 """Fixtures for mixed precision (issue 16), from Debian's torch 1.13 on the CPU. Run: /usr/bin/python3 tooling/amp/gen_amp.py
 
 Writes
-  packages/backend-cpu/fixtures/half.json   casts to/from float16 and bfloat16 (raw bits) and ops computed in them
+  packages/backend-testkit/fixtures/half/half.json   casts to/from float16 and bfloat16 (raw bits) and ops computed in them
   packages/core/fixtures/autocast.json      torch.autocast('cpu', bfloat16) output dtypes per op
   packages/optim/fixtures/amp.json          the GradScaler reference, and bf16-autocast training losses of an MLP,
                                             a small CNN and one with BatchNorm
@@ -236,6 +236,6 @@ def write(rel, obj):
 
 
 if __name__ == '__main__':
-    write('packages/backend-cpu/fixtures/half.json', {'torch': torch.__version__, 'casts': casts(), 'ops': op_cases()})
+    write('packages/backend-testkit/fixtures/half/half.json', {'torch': torch.__version__, 'casts': casts(), 'ops': op_cases()})
     write('packages/core/fixtures/autocast.json', {'torch': torch.__version__, 'cpu': autocast_dtypes()})
     write('packages/optim/fixtures/amp.json', {'torch': torch.__version__, 'gradScaler': grad_scaler(), 'training': training()})

@@ -15,6 +15,8 @@ export { runGradCase } from './grad-case.js';
 export { loadAutograd } from './autograd.js';
 export type { AutogradApi, AutogradLoad } from './autograd.js';
 export { EXTRA_CHECKS } from './extras.js';
+export { halfChecks, halfSkipReason } from './half.js';
+export type { HalfCheck } from './half.js';
 export type { ExtraCheck } from './extras.js';
 export { DEFAULT_TOL } from './compare.js';
 export type { SkipMap, CaseFilter } from './skip.js';

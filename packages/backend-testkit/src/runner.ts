@@ -9,6 +9,8 @@ import type { CaseFilter, SkipMap } from './skip.js';
 import { matches, skipReason } from './skip.js';
 import type { ExtraCheck } from './extras.js';
 import { EXTRA_CHECKS } from './extras.js';
+import { halfChecks, halfSkipReason } from './half.js';
+import type { HalfCheck } from './half.js';
 import type { AutogradApi } from './autograd.js';
 import { loadAutograd } from './autograd.js';
 import { gradId, runGradCase } from './grad-case.js';
@@ -49,16 +51,18 @@ let counter = 0;
 export const uniqueDeviceName = (): string => `testkit${process.pid}x${counter++}`;
 
 /** One run item: a fixture case, its gradient check, or an extra check. */
-export type Item = { kind: 'case'; case: Case } | { kind: 'grad'; case: Case; autograd: AutogradApi } | { kind: 'extra'; check: ExtraCheck };
+export type Item = { kind: 'case'; case: Case } | { kind: 'grad'; case: Case; autograd: AutogradApi } | { kind: 'extra'; check: ExtraCheck }
+  | { kind: 'half'; check: HalfCheck };
 export const itemId = (i: Item): string => (i.kind === 'case' ? i.case.id : i.kind === 'grad' ? gradId(i.case) : i.check.id);
-export const itemOp = (i: Item): string => (i.kind === 'extra' ? i.check.op : i.case.op);
+export const itemOp = (i: Item): string => (i.kind === 'extra' || i.kind === 'half' ? i.check.op : i.case.op);
 
-/** Every case (each followed by its gradient check when `autograd` is given), then the extra checks. */
+/** Every case (each followed by its gradient check when `autograd` is given), the float16/bfloat16 checks, then the extra checks. */
 export function allItems(autograd?: AutogradApi): Item[] {
   return [
     ...loadFixtures().flatMap((f) => f.cases.flatMap((c): Item[] => (autograd && c.grad
       ? [{ kind: 'case', case: c }, { kind: 'grad', case: c, autograd }]
       : [{ kind: 'case', case: c }]))),
+    ...halfChecks().map((check): Item => ({ kind: 'half', check })),
     ...EXTRA_CHECKS.map((check): Item => ({ kind: 'extra', check })),
   ];
 }
@@ -74,6 +78,9 @@ export async function runItem(item: Item, device: string): Promise<CaseResult> {
   if (item.kind === 'case') return runCase(item.case, device);
   if (item.kind === 'grad') return runGradCase(item.case, device, item.autograd);
   const base = { id: item.check.id, family: familyOf(item.check.id), op: item.check.op };
+  // a low-precision check runs where the backend stores and computes its dtypes
+  const skip = item.kind === 'half' ? halfSkipReason(item.check, device) : undefined;
+  if (skip !== undefined) return { ...base, status: 'skip', message: skip };
   try {
     await item.check.run(device);
     return { ...base, status: 'pass' };

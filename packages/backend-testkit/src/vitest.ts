@@ -56,9 +56,11 @@ export function describeBackend(factory: BackendFactory, opts: DescribeBackendOp
             it.skip(`${id} (skipped: ${reason})`, () => {});
             continue;
           }
-          it(id, async () => {
+          it(id, async (ctx) => {
             const r = await runItem(item, device);
             if (r.status === 'fail') throw new Error(r.message);
+            // a float16/bfloat16 check of a dtype the backend doesn't compute in
+            if (r.status === 'skip') ctx.skip(r.message);
           });
         }
       });

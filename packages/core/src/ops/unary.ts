@@ -8,6 +8,7 @@ import type { TensorLike } from './util.js';
 import { castTo, checkOperands, isTensor, scalarTensor, deviceOf, promote } from './util.js';
 import { add, div, gt, maximum, minimum, mul, sub, where } from './binary.js';
 import { checkOptions, optionKeys } from '../names.js';
+import { cast } from './device.js';
 
 /** The tensor operand of unary op `op` (a scalar becomes a 0-d tensor; anything else is a TypeError). */
 const toTensor = (x: TensorLike, op = 'op'): Tensor => { checkOperands(op, [x], ['input']); return isTensor(x) ? x : scalarTensor(x, promote([x]), deviceOf([x])); };
@@ -27,6 +28,9 @@ function kernel(name: UnaryKernel, x: Tensor): Tensor {
 /** An optional-tier unary kernel with a composite fallback built from public ops. */
 function optional<K extends Activation>(name: K, x: Tensor, attrs: KernelAttrsOf<K>, composite: (x: Tensor) => Tensor): Tensor {
   if (hasKernel(name, x.device)) return runKernel(name, x.device, [x], [{ shape: x.shape, dtype: x.dtype }], attrs)[0]!;
+  // float16/bfloat16: the composite runs in float32 and rounds once, as the kernel would (its steps each
+  // rounding to the low precision would drift by several ulps); public casts, so recorded parts stay differentiable
+  if (x.dtype === 'float16' || x.dtype === 'bfloat16') return cast(composite(cast(x, 'float32')), x.dtype);
   return composite(x);
 }
 
