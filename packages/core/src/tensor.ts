@@ -83,6 +83,8 @@ export class Tensor extends TensorBase {
   double(): Tensor { return this.to('float64'); }
   /** A float16 copy (this tensor itself when it is float16 already). */
   half(): Tensor { return this.to('float16'); }
+  /** A bfloat16 copy (this tensor itself when it is bfloat16 already). */
+  bfloat16(): Tensor { return this.to('bfloat16'); }
   /** An int32 copy (this tensor itself when it is int32 already). */
   int(): Tensor { return this.to('int32'); }
   /** An int64 copy (this tensor itself when it is int64 already). */

@@ -54,6 +54,10 @@ describe("autocast('cpu', bfloat16) casts as torch 1.13's CPU autocast", () => {
     expect(Array.from(g!.output.dataSync() as Float32Array)).toEqual(Array.from(F.gruSequence(seq, h0, rnn).output.dataSync() as Float32Array));
   });
 
+  it('x.bfloat16() and x.half() are the casts torch names so', () => {
+    expect([x.bfloat16().dtype, x.half().dtype]).toEqual(['bfloat16', 'float16']);
+  });
+
   it('leaves float64 inputs alone, as torch', () => {
     expect(F.autocast('cpu', {}, () => F.matmul(x.double(), w.double().t())).dtype).toBe('float64');
   });
