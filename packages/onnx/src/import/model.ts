@@ -2,6 +2,7 @@
 // imported graph runs on any backend and is differentiable through the autograd tape.
 import * as F from '@flint/core';
 import { listBackends, type DType, type Tensor } from '@flint/core';
+import { isGradEnabled } from '@flint/autograd';
 import { Parameter } from '@flint/nn';
 import { OnnxError } from '../errors.js';
 import { decodeModel, type GraphProto, type ModelProto, type ReadLimits, type ValueInfoProto } from '../proto/index.js';
@@ -70,8 +71,15 @@ export class OnnxModel {
   /** The float initializers by their ONNX names (PyTorch exports name them by state-dict key). */
   namedParameters(): [string, Parameter][] { return [...this.params.entries()]; }
 
-  /** Runs the graph on `feeds` (one tensor per input name); resolves to every output by name. */
+  /**
+   * Runs the graph on `feeds` (one tensor per input name); resolves to every output by name. Under
+   * `noGrad()` intermediate tensors are freed when the run ends; with grad mode on, the tape keeps them.
+   */
   async run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+    return isGradEnabled() ? this.runGraph(feeds) : F.scope(() => this.runGraph(feeds));
+  }
+
+  private async runGraph(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
     const g = this.proto.graph!;
     const bound = new Map<string, Tensor>();
     for (const info of this.inputs) {
