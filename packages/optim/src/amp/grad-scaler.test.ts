@@ -88,6 +88,28 @@ describe('GradScaler follows torch.cuda.amp.GradScaler', () => {
     expect(() => new GradScaler().update()).toThrow(/no inf checks were recorded prior to update\(\)/);
   });
 
+  it('float16 autocast on the mock GPU: scaled backward through the casts gives float32 gradients, stepAsync updates', async () => {
+    const dev = registerMockGpu({ name: 'mockgpu-amp-train' });
+    F.manualSeed(4);
+    const w = F.randn([3, 5], { device: dev }).requiresGrad_(), b = F.zeros([3], { device: dev }).requiresGrad_();
+    const x = F.randn([8, 5], { device: dev }), y = F.tensor([0, 1, 2, 0, 1, 2, 0, 1], { dtype: 'int64', device: dev });
+    const opt = new SGD([w, b], { lr: 0.1 }), scaler = new GradScaler();
+    const w0 = Array.from((await w.data()) as Float32Array);
+    const loss = F.autocast(dev, {}, () => F.crossEntropy(F.linear(x, w, b), y));
+    expect(loss.dtype).toBe('float32');
+    backward(scaler.scale(loss));
+    expect([w.grad!.dtype, b.grad!.dtype]).toEqual(['float32', 'float32']);
+    // the same gradient without autocast, up to float16 rounding of the forward pass
+    const ref = F.tensor(w0, { device: dev }).reshape([3, 5]).requiresGrad_();
+    backward(F.crossEntropy(F.linear(x, ref, b.detach()), y));
+    const g = (await w.grad!.data()) as Float32Array, gr = (await ref.grad!.data()) as Float32Array;
+    g.forEach((v, i) => expect(Math.abs(v / 65536 - gr[i]!)).toBeLessThan(5e-3));
+    await scaler.stepAsync(opt);
+    scaler.update();
+    const w1 = (await w.data()) as Float32Array;
+    w1.forEach((v, i) => expect(v).toBeCloseTo(w0[i]! - 0.1 * gr[i]!, 2));
+  });
+
   it('on an asynchronous device, step() says to await stepAsync(), which works', async () => {
     const dev = registerMockGpu({ name: 'mockgpu-scaler' });
     const p = F.tensor([1, 2], { device: dev }).requiresGrad_();
