@@ -61,6 +61,7 @@ interface Changing { readonly a?: number[]; readonly b?: number[] }
 /** Constants whose values differ between the two traces (computed on the host from a dynamic size). */
 async function varying(a: Trace, b: Trace): Promise<Map<Tensor, Changing>> {
   const out = new Map<Tensor, Changing>();
+  if (a === b) return out;
   const check = async (ta: Tensor, tb: Tensor | undefined) => {
     const sa = a.snapshots.get(ta), sb = tb && b.snapshots.get(tb);
     if (!sa || !sb || out.has(ta)) return;
@@ -209,7 +210,9 @@ async function trace(model: Exportable, args: readonly Tensor[], o: Resolved): P
       const a = await traceRun(fn, args, root, composite, new Set<Tensor>([...args, ...state.keys()]));
       let b: Trace | undefined;
       try {
-        b = await traceRun(fn, argsB, root, composite, new Set<Tensor>([...argsB, ...state.keys()]));
+        // with no dynamic input axes the second run would repeat the first
+        const dynamic = o.inputNames.some((n) => (o.axes.get(n)?.size ?? 0) > 0);
+        b = dynamic ? await traceRun(fn, argsB, root, composite, new Set<Tensor>([...argsB, ...state.keys()])) : a;
         if (b.outputs.length !== a.outputs.length) throw new OnnxExportError('the model returned a different number of tensors when the dynamic axes changed size');
         const graph = prune(build(a, b, args, argsB, state, await varying(a, b), { ...o, outputNames }), a.outputs.length);
         const inputs = args.map((t, i) => ({ name: o.inputNames[i]!, dtype: t.dtype, dims: dimsOf(o.inputNames[i]!, t.shape, argsB[i]!.shape, o) }));
@@ -220,7 +223,7 @@ async function trace(model: Exportable, args: readonly Tensor[], o: Resolved): P
         for (const t of a.snapshots.values()) t.dispose();
         throw e;
       } finally {
-        for (const t of b?.snapshots.values() ?? []) t.dispose();
+        if (b !== a) for (const t of b?.snapshots.values() ?? []) t.dispose();
       }
     });
   } finally {
