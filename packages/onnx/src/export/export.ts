@@ -1,6 +1,6 @@
-// exportOnnx: traces a model twice (the example inputs, then with every dynamic axis grown), maps each
-// recorded op to ONNX nodes, and writes the model. The second trace tells which sizes follow the dynamic
-// axes, so reshapes and created tensors get run-time shapes there and constants everywhere else.
+// exportOnnx: traces a model (on the example inputs, then again with every dynamic axis grown when there
+// are any), maps each recorded op to ONNX nodes, and writes the model. The second trace tells which sizes
+// follow the dynamic axes, so reshapes and created tensors get run-time shapes there and constants elsewhere.
 import { CORE_VERSION, arange, indexSelect, isTensor, scope, withoutHooks, type Tensor } from '@flint/core';
 import { Module } from '@flint/nn';
 import type { ModuleContext, OpContext } from './context.js';
