@@ -5,7 +5,7 @@ import { OPTIONAL_KERNELS, REQUIRED_KERNELS } from '@flint/core';
 import { createWebGPUBackend } from './index.js';
 
 /** Optional kernels left to core's composite on WebGPU, and why. */
-export const COMPOSITE_ON_WEBGPU: Record<string, string> = {
+const COMPOSITE_ON_WEBGPU: Record<string, string> = {
   // two batched matmuls around a fused softmax already run as native kernels; a flash-attention kernel
   // (tiled, online softmax) is the next step for speed, not needed for correctness
   scaledDotProductAttention: 'runs as matmul + softmax + matmul (native kernels)',

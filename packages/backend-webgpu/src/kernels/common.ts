@@ -68,8 +68,31 @@ fn fexpm1(x: f32) -> f32 {
   let u = exp(x); if (u == 1.0) { return x; } let um = u - 1.0; if (um == -1.0) { return -1.0; } return um * x / log(u);
 }
 fn ftanh(x: f32) -> f32 { if (isnan(x)) { return x; } if (abs(x) < 0.0004) { return x - x * x * x / 3.0; } return tanh(clamp(x, -15.0, 15.0)); }
-fn fsin(x: f32) -> f32 { if (isinf(x)) { return nan(); } return sin(x); }
-fn fcos(x: f32) -> f32 { if (isinf(x)) { return nan(); } return cos(x); }
+// sin and cos by Cody-Waite reduction to [-pi/4, pi/4] and Cephes' polynomials: some drivers' builtins
+// (SwiftShader's) are off by ~1e-4; these are within a few float32 ulps for |x| < 8192
+fn sinpoly(r: f32, z: f32) -> f32 { return ((-1.9515295891e-4 * z + 8.3321608736e-3) * z - 1.6666654611e-1) * z * r + r; }
+fn cospoly(z: f32) -> f32 { return ((2.443315711809948e-5 * z - 1.388731625493765e-3) * z + 4.166664568298827e-2) * z * z - 0.5 * z + 1.0; }
+fn reduce4(x: f32) -> vec2f {
+  var j = u32(x * 1.27323954473516); if ((j & 1u) == 1u) { j += 1u; }
+  let y = f32(j);
+  return vec2f(((x - y * 0.78515625) - y * 2.4187564849853515625e-4) - y * 3.77489497744594108e-8, f32(j & 7u));
+}
+fn fsin(xin: f32) -> f32 {
+  if (isinf(xin)) { return nan(); } if (isnan(xin)) { return xin; }
+  let x = abs(xin); if (x > 8192.0) { return sin(xin); }
+  var sg = select(1.0, -1.0, xin < 0.0);
+  let rj = reduce4(x); var j = u32(rj.y); if (j > 3u) { sg = -sg; j -= 4u; }
+  let z = rj.x * rj.x;
+  return sg * select(sinpoly(rj.x, z), cospoly(z), j == 1u || j == 2u);
+}
+fn fcos(xin: f32) -> f32 {
+  if (isinf(xin)) { return nan(); } if (isnan(xin)) { return xin; }
+  let x = abs(xin); if (x > 8192.0) { return cos(xin); }
+  var sg = 1.0;
+  let rj = reduce4(x); var j = u32(rj.y); if (j > 3u) { sg = -sg; j -= 4u; } if (j > 1u) { sg = -sg; }
+  let z = rj.x * rj.x;
+  return sg * select(cospoly(z), sinpoly(rj.x, z), j == 1u || j == 2u);
+}
 fn fsign(x: f32) -> f32 { if (isnan(x)) { return 0.0; } return sign(x); }
 fn fmaximum(a: f32, b: f32) -> f32 { if (isnan(a)) { return a; } if (isnan(b)) { return b; } return max(a, b); }
 fn fminimum(a: f32, b: f32) -> f32 { if (isnan(a)) { return a; } if (isnan(b)) { return b; } return min(a, b); }
