@@ -26,8 +26,11 @@ export interface RnnLayerWeights { wIh: Tensor; wHh: Tensor; bIh?: Tensor | null
  * @property h - the last step's hidden state [B, H]
  */
 export interface GruSequenceResult { output: Tensor; h: Tensor }
-/** {@link GruSequenceResult} and the last cell state `c` [B, H]. */
-export interface LstmSequenceResult extends GruSequenceResult { c: Tensor }
+/** {@link GruSequenceResult} and the last cell state. */
+export interface LstmSequenceResult extends GruSequenceResult {
+  /** The last step's cell state [B, H]. */
+  c: Tensor;
+}
 
 function checkLayer(op: string, gates: number, x: Tensor, h0: Tensor, w: RnnLayerWeights): [number, number, number, number] {
   if (x.ndim !== 3) throw new ShapeError(`${op}: expected x of shape [T, B, I], got ${fmtShape(x.shape)}`);
