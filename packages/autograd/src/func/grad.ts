@@ -4,7 +4,7 @@ import { checkOptions, isTensor, zerosLike, type Tensor } from '@flint/core';
 import { grad as autogradGrad } from '../grad.js';
 import { AutogradError, tracks } from '../graph.js';
 import { setGradEnabled } from '../mode.js';
-import { detached, flatten, argIndices, asList, checkSameShape, checkTensors, differentiable, inReverse, splitAux, type Argnums } from './util.js';
+import { adopt, detached, flatten, argIndices, asList, checkSameShape, checkTensors, differentiable, inReverse, splitAux, type Argnums } from './util.js';
 
 /** Options of {@link grad}, as torch.func.grad's keyword arguments. */
 export interface FuncGradOptions {
@@ -37,7 +37,7 @@ export function gradAndValueAt(op: string, fn: (...args: never[]) => unknown, ar
     const leaves = made.map((m) => m.leaf);
     const nested = nestedDepth || made.some((m) => m.nested);
     const flat = tracks(out)
-      ? autogradGrad([out], leaves, { createGraph: nested, allowUnused: true }).map((g, k) => g ?? zerosLike(leaves[k]!))
+      ? autogradGrad([out], leaves, { createGraph: nested, allowUnused: true }).map((g, k) => (g ? adopt(g) : zerosLike(leaves[k]!)))
       : leaves.map((l) => zerosLike(l));
     at = 0;
     const grads = trees.map((t) => { const n = t.leaves.length; const g = t.rebuild(flat.slice(at, at + n)); at += n; return g; });
@@ -95,7 +95,7 @@ export function vjp(fn: (...args: Tensor[]) => Tensor | Tensor[] | [unknown, unk
       const live = outs.map((o, i) => (tracks(o) ? i : -1)).filter((i) => i >= 0);
       if (live.length === 0) return leaves.map((l) => zerosLike(l));
       const gs = autogradGrad(live.map((i) => outs[i]!), leaves, { gradOutputs: live.map((i) => cts[i]!), retainGraph: true, createGraph: nested || innerDepth || cts.some(tracks), allowUnused: true });
-      return gs.map((g, k) => g ?? zerosLike(leaves[k]!));
+      return gs.map((g, k) => (g ? adopt(g) : zerosLike(leaves[k]!)));
     });
     const shown = isTensor(out) ? (nested ? out : detached(out)) : outs.map((o) => (nested ? o : detached(o)));
     return opts.hasAux ? [shown, vjpFn, aux] : [shown, vjpFn];

@@ -3,7 +3,7 @@
 import { checkOptions, isTensor, type Tensor } from '@flint/core';
 import { withDualLevel } from '../forward/dual.js';
 import { AutogradError } from '../graph.js';
-import { alias, asList, checkSameShape, checkTensors, splitAux } from './util.js';
+import { adopt, alias, asList, checkSameShape, checkTensors, splitAux } from './util.js';
 
 /** Options of {@link jvp}. */
 export interface JvpOptions {
@@ -24,7 +24,7 @@ export function jvp(fn: (...args: Tensor[]) => unknown, primals: Tensor | readon
     checkSameShape('func.jvp', `tangent ${i}`, ps[i]!, t);
     if (t.dtype !== ps[i]!.dtype) throw new AutogradError(`func.jvp: tangent ${i} is ${t.dtype}, its primal is ${ps[i]!.dtype}; convert it with .to('${ps[i]!.dtype}')`);
   });
-  return withDualLevel((level) => {
+  const r = withDualLevel((level) => {
     const duals = ps.map((p, i) => level.dual(alias(p), ts[i]!));
     const [out, aux] = splitAux<Tensor | Tensor[]>('func.jvp', fn(...duals), opts.hasAux ?? false);
     const outs = checkTensors('func.jvp', 'output', isTensor(out) ? [out] : (out as unknown[]));
@@ -33,4 +33,8 @@ export function jvp(fn: (...args: Tensor[]) => unknown, primals: Tensor | readon
     if (opts.hasAux) result.push(aux);
     return { result, keepAlive: tangentsOut };
   });
+  // the tangents were kept out of scopes by their level: hand them to the caller's scope
+  if (isTensor(r[1])) r[1] = adopt(r[1]);
+  else r[1] = r[1].map(adopt);
+  return r;
 }

@@ -4,7 +4,7 @@ import { ShapeError, isTensor, type Tensor } from '@flint/core';
 import { AutogradError } from '../graph.js';
 import { tracks } from '../graph.js';
 import { copyTangents } from '../forward/dual.js';
-import { inheritBatch } from './vmap/batched.js';
+import { inheritBatch, transferOwned } from './vmap/batched.js';
 
 /** Which positional arguments a transform differentiates: one index, or several. */
 export type Argnums = number | readonly number[];
@@ -59,6 +59,24 @@ export function detached(x: Tensor): Tensor {
   const v = x.detach();
   copyTangents(x, v);
   inheritBatch(x, v);
+  return v;
+}
+
+/**
+ * A tensor of the current scope standing for `t` (a result autograd or a transform kept out of scopes):
+ * a recorded view when t is on the tape, else a detached view with its tangents and batch dims; t is
+ * disposed (the view keeps its storage, and the view's graph node its history).
+ */
+export function adopt(t: Tensor): Tensor {
+  let v: Tensor;
+  if (tracks(t)) v = t.view([...t.shape]);
+  else {
+    v = t.viewAs(t.shape, t.strides, t.offset);
+    copyTangents(t, v);
+    inheritBatch(t, v);
+    transferOwned(t, v);
+  }
+  t.dispose();
   return v;
 }
 

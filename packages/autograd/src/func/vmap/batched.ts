@@ -2,8 +2,8 @@
 // the batch dim) is a view of sample 0 of a physical tensor whose batch dim is hidden; each level
 // remembers the size and storage stride of that dim, so the physical view can be rebuilt from the
 // logical one at any time (for every level it is batched at).
-import type { Tensor } from '@flint/core';
-import { AutogradError } from '../../graph.js';
+import { keep, type Tensor } from '@flint/core';
+import { AutogradError, meta } from '../../graph.js';
 
 /** One vmap level: the batch size and, per logical tensor, the storage stride of its hidden batch dim. */
 export interface VmapLevel {
@@ -13,7 +13,7 @@ export interface VmapLevel {
   readonly strides: WeakMap<Tensor, number>;
   /** How random ops behave: 'error', 'different' (per sample) or 'same'. */
   readonly randomness: 'error' | 'different' | 'same';
-  /** The physical tensor object behind a logical one an op returned (it carries the tape's and jvp's state); the logical one owns it. */
+  /** The physical tensor object behind a logical one an op returned (it carries the tape's and jvp's state). */
   readonly physicals: WeakMap<Tensor, Tensor>;
   /** The same for vmap's own inputs, which the caller owns. */
   readonly borrowed: WeakMap<Tensor, Tensor>;
@@ -56,12 +56,30 @@ export function logical(p: Tensor, i: number): Tensor {
   return t;
 }
 
-/** Frees the physical tensors behind a logical one being disposed. */
+/** The physical tensor each logical one owns (kept out of scopes, freed with its logical tensor, after its level closed too). */
+const owners = new WeakMap<Tensor, Tensor>();
+
+/** Records that logical `t` at level i stands for physical `p`, which it owns from now on. */
+export function own(t: Tensor, p: Tensor, i: number): void {
+  vmapLevels[i]!.physicals.set(t, p);
+  owners.set(t, keep(p));
+  meta(t); // core tells autograd of a disposal only for tensors with autograd state
+}
+
+/** Hands what `from` owns (and stands for) to `to`, a view of the same elements. */
+export function transferOwned(from: Tensor, to: Tensor): void {
+  for (const level of vmapLevels) { const p = level.physicals.get(from); if (p) level.physicals.set(to, p); }
+  const p = owners.get(from);
+  if (p) { owners.delete(from); owners.set(to, p); meta(to); }
+}
+
+/** Gives up ownership of the physical tensor behind `t` (vmap returns it); the caller now owns it. */
+export function release(t: Tensor): void { owners.delete(t); }
+
+/** Frees the physical tensor behind a logical one being disposed. */
 export function disposePhysicals(t: Tensor): void {
-  for (const level of vmapLevels) {
-    const p = level.physicals.get(t);
-    if (p) { level.physicals.delete(t); if (!p.isDisposed) p.dispose(); }
-  }
+  const p = owners.get(t);
+  if (p) { owners.delete(t); if (!p.isDisposed) p.dispose(); }
 }
 
 /**

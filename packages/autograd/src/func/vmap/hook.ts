@@ -1,10 +1,10 @@
 // The vmap dispatch hook: an op with an input batched at an open vmap level runs instead on the physical
 // tensors behind its inputs, by the op's batching rule, or by a loop over the samples (with a one-time
 // warning naming the op) where it has none; its results are handed back as logical tensors.
-import { isTensor, keep, rand, randn, stack, type OpHook, type OpName, type Tensor } from '@flint/core';
+import { isTensor, rand, randn, stack, type OpHook, type OpName, type Tensor } from '@flint/core';
 import { copyTangents } from '../../forward/dual.js';
 import { AutogradError } from '../../graph.js';
-import { batchLevel, inheritBatch, logical, physical, vmapLevels } from './batched.js';
+import { batchLevel, inheritBatch, logical, own, physical, vmapLevels } from './batched.js';
 import { RUN_PARTS, getBatchRule, type BatchContext } from './registry.js';
 
 const RANDOM = new Set<string>(['rand', 'randn', 'randint', 'randperm']);
@@ -26,7 +26,7 @@ function wrap(p: Tensor, i: number, ins: readonly (Tensor | null)[]): Tensor {
   // a rule that hands back an input's physical tensor: own a fresh handle instead
   if (ins.includes(q)) { q = p.viewAs(p.shape, p.strides, p.offset); inheritBatch(p, q); copyTangents(p, q); }
   const t = logical(q, i);
-  vmapLevels[i]!.physicals.set(t, keep(q));
+  own(t, q, i);
   return t;
 }
 

@@ -2,7 +2,8 @@
 // vmap hook runs every op on the whole batch (see ./hook.ts), then puts the batch dim where outDims says.
 import { ShapeError, addHook, checkOptions, isTensor, type Tensor } from '@flint/core';
 import { AutogradError } from '../../graph.js';
-import { logical, physical, vmapLevels, type VmapLevel } from './batched.js';
+import { logical, physical, release, vmapLevels, type VmapLevel } from './batched.js';
+import { adopt } from '../util.js';
 import { vmapHook } from './hook.js';
 import './rules/index.js';
 
@@ -92,8 +93,10 @@ export function vmap<A extends unknown[], R>(fn: (...args: A) => R, opts: VmapOp
         if (od === undefined) throw new AutogradError(`func.vmap: outDims has no entry for output ${k - 1}`);
         const d = norm(od, t.ndim + 1, 'outDims dim');
         if (!level.strides.has(t)) return t.unsqueeze(d).expand(t.shape.slice(0, d).concat([size], t.shape.slice(d)));
-        const p = physical(t, i);
-        level.physicals.delete(t);
+        // a physical result the level made is handed to the caller as a tensor of the caller's scope
+        const borrowed = level.borrowed.has(t);
+        let p = physical(t, i);
+        if (!borrowed) { release(t); p = adopt(p); }
         return d === 0 ? p : p.permute([...Array(t.ndim + 1).keys()].slice(1, d + 1).concat([0], [...Array(t.ndim + 1).keys()].slice(d + 1)));
       };
       return mapArg(out, place) as R;
