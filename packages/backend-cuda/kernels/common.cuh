@@ -1,8 +1,11 @@
 // Shared by every kernel file: the strided geometry struct (packed by src/runtime/args.ts), grid-stride
 // loops, wrapping integer arithmetic, and the deferred-error flag kernels set instead of trapping.
 #pragma once
+// FLINT_HOST_EMULATION: src/testing/cuda-host.h compiles these kernels for the CPU, for tests without a GPU
+#ifndef FLINT_HOST_EMULATION
 #include <cuda_fp16.h>
 #include <cuda_bf16.h>
+#endif
 
 #define FLINT_MAX_DIMS 8
 #define FLINT_MAX_OPERANDS 4

@@ -33,7 +33,9 @@ log(`cuda: ${JSON.stringify(backend.vendor)}`);
 
 // 1. the conformance suite, values and gradients
 const t0 = Date.now();
-const report = await runConformance(() => backend, { log: (l) => { if (!l.startsWith('ok')) log(l); } });
+// the runner removes (disposes) what it registered: hand it the backend without dispose, so 'cuda' lives on
+const { dispose: _dispose, ...shared } = backend;
+const report = await runConformance(() => shared, { log: (l) => { if (!l.startsWith('ok')) log(l); } });
 result.testkit = { passed: report.passed, failed: report.failed, skipped: report.skipped, seconds: (Date.now() - t0) / 1000,
   failures: report.results.filter((r) => r.status === 'fail').map((r) => ({ id: r.id, message: r.message })) };
 log(`testkit on cuda: ${report.passed} passed, ${report.failed} failed, ${report.skipped} skipped`);

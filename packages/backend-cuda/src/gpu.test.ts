@@ -18,7 +18,9 @@ if (reason) console.log(`[backend-cuda] GPU tests skipped: ${reason}`);
 let backend: Promise<Backend> | undefined;
 const cuda = () => (backend ??= initCuda({ allowTf32: { matmul: false, cudnn: false } }));
 
-if (!reason) describeBackend(cuda, { name: 'cuda' });
+// the testkit removes (and so disposes) the backend it registered: give it a view without dispose, so 'cuda' lives on
+const shared = async (): Promise<Backend> => { const { dispose: _dispose, ...rest } = await cuda(); return rest; };
+if (!reason) describeBackend(shared, { name: 'cuda' });
 
 /** Losses of 20 Adam steps of a GRU classifier, on `device`, from the same seed (the RNG stream is the same on every backend). */
 async function losses(device: string): Promise<number[]> {
