@@ -3,7 +3,9 @@
 import '@flint/backend-cpu';
 import { describe, expect, it } from 'vitest';
 import { DataType } from '../proto/index.js';
-import { compareWithOrt } from './testing/compare.js';
+import * as Core from '@flint/core';
+import { loadOnnx } from './model.js';
+import { compareWithOrt, seeded } from './testing/compare.js';
 import { f32, graphModel, i64, node, value, type Attr } from './testing/single.js';
 
 const F = DataType.FLOAT;
@@ -60,6 +62,26 @@ const cases: Case[] = [
   ['Upsample nearest (opset 9)', 9, 'Upsample', { x: [1, 2, 3, 4] }, ['x', 'sc'], { mode: { s: 'nearest' } }, [f32('sc', [1, 1, 2, 3])]],
   ['GRU reverse, linear_before_reset=0 (ONNX Runtime has no layout=1)', 14, 'GRU', { x: [5, 2, 3], w: [1, 12, 3], r: [1, 12, 4], b: [1, 24] }, ['x', 'w', 'r', 'b'], { hidden_size: { i: 4 }, direction: { s: 'reverse' } }, [], { y: F, yh: F }],
   ['LSTM bidirectional with initial states', 13, 'LSTM', { x: [5, 2, 3], w: [2, 16, 3], r: [2, 16, 4], b: [2, 32], h0: [2, 2, 4], c0: [2, 2, 4] }, ['x', 'w', 'r', 'b', '', 'h0', 'c0'], { hidden_size: { i: 4 }, direction: { s: 'bidirectional' } }, [], { y: F, yh: F, yc: F }],
+  ['Erf', 13, 'Erf', { x: [3, 4] }, ['x'], {}],
+  ['Sin', 13, 'Sin', { x: [3, 4] }, ['x'], {}],
+  ['Cos', 13, 'Cos', { x: [3, 4] }, ['x'], {}],
+  ['Elu', 13, 'Elu', { x: [3, 4] }, ['x'], { alpha: { f: 0.7 } }],
+  ['Gelu tanh (opset 20)', 20, 'Gelu', { x: [3, 4] }, ['x'], { approximate: { s: 'tanh' } }],
+  ['HardSwish', 14, 'HardSwish', { x: [3, 4] }, ['x'], {}],
+  ['Softplus', 13, 'Softplus', { x: [3, 4] }, ['x'], {}],
+  ['Sign', 13, 'Sign', { x: [3, 4] }, ['x'], {}],
+  ['Round (half to even)', 13, 'Round', { x: [3, 4] }, ['x'], {}],
+  ['Mod fmod=1 on floats', 13, 'Mod', { a: [3, 4], b: [4] }, ['a', 'b'], { fmod: { i: 1 } }],
+  ['Pow with a broadcast exponent', 13, 'Pow', { a: [3, 4] }, ['a', 'e'], {}, [f32('e', [2, 3, 1, 2])]],
+  ['Mean of three', 13, 'Mean', { a: [3, 4], b: [4], c: [3, 1] }, ['a', 'b', 'c'], {}],
+  ['Max / Min variadic', 13, 'Max', { a: [3, 4], b: [4], c: [3, 1] }, ['a', 'b', 'c'], {}],
+  ['ReduceProd (opset 13 attribute)', 13, 'ReduceProd', { x: [2, 3, 4] }, ['x'], { axes: { ints: [0, 2] } }],
+  ['ReduceL2 by input (opset 18)', 18, 'ReduceL2', { x: [2, 3, 4] }, ['x', 'ax'], { keepdims: { i: 0 } }, [i64('ax', [1])]],
+  ['ReduceLogSumExp', 13, 'ReduceLogSumExp', { x: [2, 3, 4] }, ['x'], { axes: { ints: [2] } }],
+  ['ReduceSumSquare', 13, 'ReduceSumSquare', { x: [2, 3, 4] }, ['x'], { axes: { ints: [0] } }],
+  ['ReduceMin noop_with_empty_axes', 18, 'ReduceMin', { x: [2, 3] }, ['x'], { noop_with_empty_axes: { i: 1 } }],
+  ['Size', 13, 'Size', { x: [2, 3, 4] }, ['x'], {}, [], { y: I }],
+  ['Shape with start/end (opset 15)', 15, 'Shape', { x: [2, 3, 4, 5] }, ['x'], { start: { i: 1 }, end: { i: -1 } }, [], { y: I }],
 ];
 
 describe('operator variants match ONNX Runtime', () => {
@@ -70,6 +92,23 @@ describe('operator variants match ONNX Runtime', () => {
       for (const d of await compareWithOrt(bytes, specs)) expect(d.maxRel, `${d.name}: max abs ${d.maxAbs}`).toBeLessThan(1e-4);
     });
   }
+
+  it('GRU and LSTM with layout=1 (batch first; ONNX Runtime lacks it) equal layout=0 on transposed data', async () => {
+    const rnd = seeded(9);
+    const w = (n: number) => Array.from({ length: n }, () => rnd() - 0.5);
+    for (const [op, g] of [['GRU', 3], ['LSTM', 4]] as const) {
+      const consts = [f32('w', w(2 * g * 4 * 3), [2, g * 4, 3]), f32('r', w(2 * g * 16), [2, g * 4, 4]), f32('b', w(2 * 2 * g * 4), [2, 2 * g * 4])];
+      const attrs = { hidden_size: { i: 4 }, direction: { s: 'bidirectional' } } as const;
+      const m0 = await loadOnnx(graphModel(14, [node(op, ['x', 'w', 'r', 'b'], ['y', 'yh'], attrs)], { x: [5, 2, 3] }, { y: F, yh: F }, consts));
+      const m1 = await loadOnnx(graphModel(14, [node(op, ['x', 'w', 'r', 'b'], ['y', 'yh'], { ...attrs, layout: { i: 1 } })], { x: [2, 5, 3] }, { y: F, yh: F }, consts));
+      const x = Core.fromBlob(Float32Array.from(w(30)), [5, 2, 3]);
+      const a = await m0.run({ x });
+      const b = await m1.run({ x: Core.contiguous(Core.transpose(x, 0, 1)) });
+      expect(b.y!.shape).toEqual([2, 5, 2, 4]);
+      expect(await Core.permute(b.y!, [1, 2, 0, 3]).tolist()).toEqual(await a.y!.tolist());
+      expect(await Core.transpose(b.yh!, 0, 1).tolist()).toEqual(await a.yh!.tolist());
+    }
+  });
 
   it('int64 shape arithmetic: Shape -> Gather -> Mul/Div -> Concat -> Reshape, and Range/ConstantOfShape/Where/Cast', async () => {
     const bytes = graphModel(13, [
