@@ -52,6 +52,15 @@ function grow(args: readonly Tensor[], o: Resolved): Tensor[] {
   });
 }
 
+const LOSSES = ['nllLoss', 'crossEntropy', 'mseLoss', 'l1Loss', 'smoothL1Loss', 'huberLoss', 'binaryCrossEntropy', 'binaryCrossEntropyWithLogits'];
+/** What to do about an op with no mapping. */
+function hintFor(op: string): string {
+  if (op === 'rand' || op === 'randn' || op === 'randint') return 'draw random values before the traced call and pass them in (ONNX\'s random ops would not reproduce Flint\'s stream)';
+  if (LOSSES.includes(op)) return 'export the model that computes the outputs, without its loss';
+  if (/Backward$|Step$|Stats$/.test(op)) return 'export the forward pass only (training ops have no inference mapping)';
+  return 'write the model with ops that have one (exportableOps() lists them), or file an issue naming the op';
+}
+
 const sameAttrs = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 const label = (c: TracedCall) => (c.kind === 'op' ? c.op : `${c.module.constructor.name} '${c.path}'`);
 
@@ -135,7 +144,7 @@ function build(a: Trace, b: Trace, args: readonly Tensor[], argsB: readonly Tens
         fail(`its ${changed.map((key) => `${key} (${JSON.stringify(ca.attrs[key])}, then ${JSON.stringify(cb.attrs[key])})`).join(', ')} changes with the dynamic axes`,
           'that value must not depend on a dynamic size: compute it with tensor ops, or drop that axis from dynamicAxes');
       }
-      if (!exporter) fail(`no ONNX mapping for this op at opset ${o.opset}`, 'write the model with ops that have one (see the README), or file an issue naming the op');
+      if (!exporter) fail(`no ONNX mapping for this op at opset ${o.opset}`, hintFor(ca.op));
       const ctx: OpContext = {
         g, op: ca.op, inputs: ca.inputs.map((t) => resolve(t, ca.op)), x: ca.inputs, xB: cb.inShapes,
         attrs: ca.attrs, attrsB: cb.attrs, out: ca.outputs, outB: cb.outShapes, fail,

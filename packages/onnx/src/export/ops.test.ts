@@ -70,6 +70,8 @@ const cases: Case[] = [
         return F.cat([g1, h2, c], 1);
       };
     } },
+  { name: 'sort, argsort (stable: ties keep their order)', inputs: (n) => [randn([n, 7]).mul(2).round()], dynamic: { input: { 0: 'batch', 1: 'len' }, output: { 0: 'batch', 1: 'len' } },
+    fn: (x) => F.cat([F.sort(x).values, F.sort(x, { descending: true }).values, F.argsort(x).to('float32'), F.argsort(x, { descending: true }).to('float32')], 1) },
   { name: 'einsum, topk, norm', inputs: x3, fn: (x) => F.cat([F.einsum('bij,bkj->bik', x, x).flatten(1), F.topk(x, 2, { dim: 2 }).values.flatten(1),
     F.norm(x, { dim: 2 }), F.norm(x, { p: 1, dim: 1 }), F.norm(x, { p: 3, dim: 2 }), F.norm(x, { p: Infinity, dim: 1 })], 1) },
 ];

@@ -73,9 +73,18 @@ function norm(c: OpContext): string {
   return g.op('Pow', [s, g.scalar(1 / p, d)]);
 }
 
-/** Attention, resampling, einsum, topk and norms by Flint name. */
+/** sort/argsort as TopK over the whole dim (ONNX breaks ties by the lower index first, a stable sort). */
+function sortAll(c: OpContext): readonly string[] {
+  const r = c.x[0]!.ndim, dim = Number(c.attrs.dim ?? -1), axis = dim < 0 ? dim + r : dim;
+  const n = c.x[0]!.shape[axis]!, nB = c.xB[0]![axis]!;
+  const k = n === nB ? c.g.i64([n]) : c.g.dim(n, nB, c.op);
+  return c.g.node('TopK', [c.inputs[0]!, k], { axis: A.int(axis), largest: A.int(c.attrs.descending ? 1 : 0), sorted: A.int(1) }, 2);
+}
+
+/** Attention, resampling, einsum, topk, sorting and norms by Flint name. */
 export const EXTRA: Record<string, OpExporter> = {
   scaledDotProductAttention: attention, interpolate, norm,
+  sort: sortAll, argsort: (c) => [sortAll(c)[1]!],
   einsum: (c) => c.g.op('Einsum', c.inputs, { equation: A.string(String(c.attrs.equation).replace(/\s+/g, '')) }),
   topk: (c) => {
     const r = c.x[0]!.ndim, dim = Number(c.attrs.dim ?? -1);
