@@ -72,6 +72,24 @@ describe('func.vjp, jacrev, jvp, jacfwd, hessian', () => {
   });
 });
 
+describe('vmap inside the other transforms', () => {
+  it('grad(vmap), jvp(vmap) and jacrev(vmap) see the batched computation', async () => {
+    const xs = F.randn([3, 4], { dtype: 'float64' });
+    const g = func.grad((a: F.Tensor) => (func.vmap((r: F.Tensor) => r.sin().sum())(a) as F.Tensor).sum())(xs) as F.Tensor;
+    expect(g.sub(xs.cos()).abs().max().itemSync()).toBeLessThan(1e-12);
+    const [, t] = func.jvp((a: F.Tensor) => func.vmap((r: F.Tensor) => r.sin())(a) as F.Tensor, [xs], [F.onesLike(xs)]);
+    expect((t as F.Tensor).sub(xs.cos()).abs().max().itemSync()).toBeLessThan(1e-12);
+    const j = func.jacrev((a: F.Tensor) => func.vmap((r: F.Tensor) => r.exp().sum())(a) as F.Tensor)(xs) as F.Tensor;
+    expect(j.shape).toEqual([3, 3, 4]);
+    // row i depends on input row i only: exp on the diagonal blocks, 0 elsewhere
+    for (let i = 0; i < 3; i++) for (let k = 0; k < 3; k++) {
+      const block = j.select(0, i).select(0, k);
+      const expected = i === k ? xs.select(0, k).exp() : F.zeros([4], { dtype: 'float64' });
+      expect(block.sub(expected).abs().max().itemSync()).toBeLessThan(1e-12);
+    }
+  });
+});
+
 describe('func.functionalCall', () => {
   class Lin {
     weight = f64([[1, 2]]);
