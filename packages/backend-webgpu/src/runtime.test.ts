@@ -98,4 +98,3 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
     expect(d?.tensors ?? 0).toBe(0);
   });
 });
-});
