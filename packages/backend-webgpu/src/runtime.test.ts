@@ -1,7 +1,7 @@
 // The runtime on a real WebGPU device (lavapipe in CI): dtypes refused and stored, batching, the buffer
 // pool, deferred faults, and tensors past maxStorageBufferBindingSize. Skipped with the reason without WebGPU.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DTypeError, IndexError, arange, full, gather, matmul, memory, ones, removeBackend, tensor } from '@flint/core';
+import { BackendError, DTypeError, IndexError, arange, full, gather, matmul, memory, ones, removeBackend, tensor } from '@flint/core';
 import '@flint/backend-cpu';
 import type { WebGPUBackend } from './index.js';
 import { initWebGPU } from './index.js';
@@ -96,5 +96,19 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
   it('gives back every buffer: memory() returns to where it started', () => {
     const d = memory().devices[device];
     expect(d?.tensors ?? 0).toBe(0);
+  });
+
+  it('turns a lost device into a BackendError on every later call', async () => {
+    const lost = await initWebGPU({ name: `${device}-lost` });
+    try {
+      const x = full([4], 2, { device: lost.name });
+      expect(Array.from(await x.data())).toEqual([2, 2, 2, 2]);
+      lost.device.destroy(); // as a driver reset or a browser tab in the background would
+      await lost.device.lost;
+      expect(() => full([4], 1, { device: lost.name })).toThrow(/device was lost/);
+      await expect(x.data()).rejects.toThrow(BackendError);
+    } finally {
+      removeBackend(lost.name);
+    }
   });
 });

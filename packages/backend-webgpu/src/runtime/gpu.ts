@@ -52,6 +52,7 @@ export class Gpu {
   private deferred: Error | undefined;
   private lost: string | undefined;
   private scheduled = false;
+  private disposed = false;
   private faults: FaultReport[] = [];
   /** A small buffer kernels flag data-dependent faults in: [code, value]. */
   readonly faultBuf: WgBuffer;
@@ -65,7 +66,7 @@ export class Gpu {
     this.maxBinding = Math.min(device.limits.maxStorageBufferBindingSize, maxBinding ?? Infinity);
     this.uniformAlign = device.limits.minUniformBufferOffsetAlignment;
     this.pool = new BufferPool(device, 512 * 2 ** 20);
-    device.lost.then((info) => { if (info.reason !== 'destroyed') this.lost = info.message || String(info.reason); }, () => {});
+    device.lost.then((info) => { if (!this.disposed) this.lost = `${info.reason}: ${info.message || 'no message'}`; }, () => {});
     device.addEventListener('uncapturederror', (ev) => {
       const e = (ev as GPUUncapturedErrorEvent).error;
       this.defer(toFlintError(e, 'a WebGPU call'));
@@ -184,6 +185,7 @@ export class Gpu {
       return out;
     }, async (e: unknown) => {
       staging.destroy();
+      await Promise.resolve(); // device.lost settles before a map that the loss aborted reports it
       this.alive();
       await this.settleScopes();
       this.throwDeferred();
@@ -228,6 +230,7 @@ export class Gpu {
 
   /** Destroys every buffer and the device (unless the caller owns it). */
   destroy(ownDevice: boolean): void {
+    this.disposed = true;
     this.pool.destroy();
     for (const u of [...this.uniforms, ...this.spareUniforms]) u.gpu.destroy();
     if (ownDevice) this.device.destroy();
