@@ -1,12 +1,22 @@
 // Test helper: runs a rank script under mpirun (2 ranks by default) through tsx, with @flint/* resolved to
 // sources, and returns each rank's output lines; a run past `limitMs` is killed with its process group.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const packageDir = fileURLToPath(new URL('../..', import.meta.url));
+/** The package folder, found upwards from this module (which may run from a bundle elsewhere). */
+export const packageDir = ((): string => {
+  for (let d = dirname(fileURLToPath(import.meta.url)); d !== dirname(d); d = dirname(d)) {
+    const pkg = join(d, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === '@flint/distributed') return d;
+  }
+  throw new Error('launch.ts: the @flint/distributed package folder was not found above this module');
+})();
+
+/** Where bundle-ranks.ts puts the bundled rank scripts (per vitest process: its worker threads share the pid, and parallel runs don't overwrite each other). */
+export const bundleDir = (): string => join(packageDir, 'node_modules/.cache/flint-distributed-ranks', String(process.pid));
 
 /** What a launched job printed, what its ranks reported (see {@link report}) and how it ended. */
 export interface JobResult { code: number | null; signal: string | null; out: string; ms: number; killed: boolean; reports: unknown[] }
@@ -18,10 +28,12 @@ export function report(rank: number, value: unknown): void {
   else console.log(`RESULT ${JSON.stringify(value)}`);
 }
 
-/** `mpirun -n ranks node --import tsx <script> ...args`, from the package folder. */
+/** `mpirun -n ranks node <bundle>` (or `node --import tsx <script>` without a bundle) `...args`, from the package folder. */
 export function mpirunArgs(script: string, args: string[], ranks: number): string[] {
   const root = typeof process.getuid === 'function' && process.getuid() === 0 ? ['--allow-run-as-root'] : [];
-  return ['--oversubscribe', ...root, '-n', String(ranks), process.execPath, '--import', 'tsx', script, ...args];
+  const bundle = join(bundleDir(), basename(script).replace(/\.ts$/, '.mjs'));
+  const run = existsSync(bundle) ? [bundle] : ['--import', 'tsx', script];
+  return ['--oversubscribe', ...root, '-n', String(ranks), process.execPath, ...run, ...args];
 }
 
 export function launch(script: string, args: string[] = [], opts: { ranks?: number; limitMs?: number; env?: Record<string, string> } = {}): Promise<JobResult> {
