@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import * as ort from 'onnxruntime-node';
 import type { Tensor } from '@flint/core';
 import { noGrad } from '@flint/autograd';
+import { afterAll } from 'vitest';
 import type { Module } from '@flint/nn';
 
 const ORT_TYPES: Record<string, ort.Tensor.Type> = { float32: 'float32', int64: 'int64', int32: 'int32', bool: 'bool', float64: 'float64' };
@@ -80,6 +81,14 @@ interface Checker { proc: ChildProcessByStdio<Writable, Readable, null>; lines: 
 let checker: Checker | undefined;
 let queue: Promise<unknown> = Promise.resolve();
 
+// each test file has its own copy of this module: its checker ends with the file
+afterAll(() => {
+  if (!checker) return;
+  checker.proc.stdin.end();
+  rmSync(checker.dir, { recursive: true, force: true });
+  checker = undefined;
+});
+
 /** Runs onnx.checker.check_model(full_check=True) on the bytes; rejects with its message on failure. */
 export function onnxCheck(bytes: Uint8Array): Promise<void> {
   const run = async () => {
@@ -87,9 +96,7 @@ export function onnxCheck(bytes: Uint8Array): Promise<void> {
       const proc = spawn(PY, ['-u', '-c', CHECKER], { stdio: ['pipe', 'pipe', 'inherit'] });
       proc.unref();
       const lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
-      const dir = mkdtempSync(join(tmpdir(), 'flint-onnx-'));
-      checker = { proc, lines, dir };
-      process.once('exit', () => { proc.kill(); rmSync(dir, { recursive: true, force: true }); });
+      checker = { proc, lines, dir: mkdtempSync(join(tmpdir(), 'flint-onnx-check-')) };
     }
     const c: Checker = checker;
     const file = join(c.dir, 'model.onnx');
