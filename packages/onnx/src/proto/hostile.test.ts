@@ -119,6 +119,15 @@ describe('hostile ONNX files', () => {
 
   it('an opset outside 7-21', () => rejects(encodeModel(model({ node: [], output: [] }, 5)), /default-domain opset 5 is outside the supported range 7-21/));
 
+  it('a ConstantOfShape asking for 2^60 elements at run time (no allocation)', async () => {
+    const m = await loadOnnx(encodeModel(model({
+      node: [{ op_type: 'ConstantOfShape', input: ['s'], output: ['y'], name: 'huge' }],
+      initializer: [{ name: 's', dims: [2], data_type: DataType.INT64, int64_data: [2 ** 30, 2 ** 30] }],
+      output: [{ name: 'y' }],
+    })));
+    await expect(m.run({})).rejects.toThrow(/node ConstantOfShape 'huge': shape \[1073741824,1073741824\] is negative or larger than 2\^31 elements/);
+  });
+
   it('a model without a graph', () => rejects(encodeModel({ ir_version: 8, opset_import: [{ domain: '', version: 17 }] }), /the model has no graph/));
 
   it('500 random corruptions of a valid model: each loads or is an OnnxError, never another error', async () => {

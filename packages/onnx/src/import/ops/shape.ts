@@ -3,7 +3,7 @@
 // (axes and splits as attributes before opset 13, as inputs after).
 import * as F from '@flint/core';
 import type { Tensor } from '@flint/core';
-import { tensorFromProto } from '../tensor-data.js';
+import { MAX_ELEMENTS, tensorFromProto } from '../tensor-data.js';
 import { need, type OpContext, type OpTable } from './types.js';
 
 /** Normalizes a possibly negative axis against a rank, or fails naming the node. */
@@ -25,6 +25,14 @@ export async function axesOf(ctx: OpContext, xs: readonly (Tensor | undefined)[]
 }
 
 const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
+
+/** A shape read from the model's data, checked before anything of that size is allocated. */
+function checkedShape(ctx: OpContext, shape: readonly number[], what: string): number[] {
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0) || prod(shape) > MAX_ELEMENTS) {
+    ctx.fail(`${what} [${shape.join(',')}] is negative or larger than 2^31 elements`);
+  }
+  return [...shape];
+}
 
 async function slice(ctx: OpContext, xs: (Tensor | undefined)[]): Promise<Tensor[]> {
   let x = need(ctx, xs, 0, 'data');
@@ -93,7 +101,7 @@ async function pad(ctx: OpContext, xs: (Tensor | undefined)[]): Promise<Tensor[]
 }
 
 async function constantOfShape(ctx: OpContext, xs: (Tensor | undefined)[]): Promise<Tensor[]> {
-  const shape = await ctx.ints(need(ctx, xs, 0, 'input'), 'shape');
+  const shape = checkedShape(ctx, await ctx.ints(need(ctx, xs, 0, 'input'), 'shape'), 'shape');
   const proto = ctx.attrs.tensor('value');
   if (proto === undefined) return [F.full(shape, 0, { device: ctx.device, dtype: 'float32' })];
   const v = tensorFromProto(proto, ctx.hostDevice, `${ctx.where}.value`);
@@ -201,8 +209,13 @@ export const shapeOps: OpTable = {
   Expand: { host: [1], run: async (ctx, xs) => {
     const x = need(ctx, xs, 0, 'input');
     const shape = await ctx.ints(need(ctx, xs, 1, 'shape'), 'shape');
-    return [F.contiguous(F.broadcastTo(x, F.broadcastShapes('Expand', x.shape, shape)))];
+    return [F.contiguous(F.broadcastTo(x, checkedShape(ctx, F.broadcastShapes('Expand', x.shape, shape), 'output shape')))];
   } },
-  Tile: { host: [1], run: async (ctx, xs) => [F.tile(need(ctx, xs, 0, 'input'), await ctx.ints(need(ctx, xs, 1, 'repeats'), 'repeats'))] },
+  Tile: { host: [1], run: async (ctx, xs) => {
+    const x = need(ctx, xs, 0, 'input');
+    const reps = await ctx.ints(need(ctx, xs, 1, 'repeats'), 'repeats');
+    checkedShape(ctx, x.shape.map((d, i) => d * (reps[i] ?? 1)), 'output shape');
+    return [F.tile(x, reps)];
+  } },
   Pad: { host: [1, 2, 3], run: pad },
 };
