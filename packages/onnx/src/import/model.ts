@@ -115,8 +115,8 @@ function checkFeed(info: ValueInfo, t: Tensor): void {
  * tensor sizes, unsupported operators with their domain and opset) and uploads initializers to `device`.
  */
 export async function loadOnnx(source: Uint8Array | ArrayBuffer, options: LoadOnnxOptions = {}): Promise<OnnxModel> {
-  const known = ['device', 'externalData', 'limits'];
-  for (const k of Object.keys(options)) if (!known.includes(k)) throw new TypeError(`loadOnnx: unknown option '${k}' (options: ${known.join(', ')})`);
+  F.checkOptions('loadOnnx', options, ['device', 'externalData', 'limits']);
+  F.checkOptions('loadOnnx: limits', options.limits, ['maxDepth']);
   const proto = decodeModel(source, options.limits);
   const g = proto.graph;
   if (g == null) throw new OnnxError('the model has no graph', { field: 'ModelProto.graph' });

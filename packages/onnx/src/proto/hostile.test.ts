@@ -128,6 +128,11 @@ describe('hostile ONNX files', () => {
     await expect(m.run({})).rejects.toThrow(/node ConstantOfShape 'huge': shape \[1073741824,1073741824\] is negative or larger than 2\^31 elements/);
   });
 
+  it('unknown options are a TypeError naming the closest one', async () => {
+    await expect(loadOnnx(validModel(), { devcie: 'cpu' } as never)).rejects.toThrow(/loadOnnx: unknown option 'devcie'.*device/);
+    await expect(loadOnnx(validModel(), { limits: { max_depth: 3 } } as never)).rejects.toThrow(/unknown option 'max_depth'.*maxDepth/);
+  });
+
   it('a model without a graph', () => rejects(encodeModel({ ir_version: 8, opset_import: [{ domain: '', version: 17 }] }), /the model has no graph/));
 
   it('500 random corruptions of a valid model: each loads or is an OnnxError, never another error', async () => {
