@@ -1,7 +1,7 @@
 // The runtime on a real WebGPU device (lavapipe in CI): dtypes refused and stored, batching, the buffer
 // pool, deferred faults, and tensors past maxStorageBufferBindingSize. Skipped with the reason without WebGPU.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BackendError, DTypeError, IndexError, arange, full, gather, matmul, memory, ones, removeBackend, tensor } from '@flint/core';
+import { BackendError, DTypeError, IndexError, arange, conv2d, conv2dBackwardInput, conv2dBackwardWeight, full, gather, matmul, memory, ones, removeBackend, tensor } from '@flint/core';
 import '@flint/backend-cpu';
 import type { WebGPUBackend } from './index.js';
 import { initWebGPU } from './index.js';
@@ -70,7 +70,7 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
     for (const v of [x, y, tail]) v.dispose();
   }, 60_000);
 
-  it('splits matmul, strided copies and casts into windows when operands pass the binding limit', async () => {
+  it('splits matmul, strided copies, casts and convolutions into windows when operands pass the binding limit', async () => {
     // a 4 KiB limit makes these small operands take the chunked paths that large tensors take
     const small = await initWebGPU({ name: `${device}-small`, maxBindingBytes: 4096 });
     try {
@@ -88,6 +88,21 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
         expect(Array.from(await asInt.data())).toEqual(Array.from(await a.to('int32').data()));
         for (const t of [a, bb, want, ga, gb, got, tr, asInt]) t.dispose();
       }
+      // convolutions in chunks of images (1.7 KiB of y per image: chunks of 2): forward with bias, both backward kernels
+      const opts = { stride: [2, 1] as [number, number], padding: [1, 1] as [number, number], groups: 2 };
+      const host = (shape: number[], m: number) => arange(0, shape.reduce((p, q) => p * q), 1, { device: 'cpu', dtype: 'float32' }).remainder(m).sub(m / 2).reshape(shape);
+      const x = host([5, 2, 12, 12], 7), w = host([6, 1, 3, 3], 5), bias = host([6], 3);
+      const y = conv2d(x, w, bias, opts);
+      const gy = host(y.shape as number[], 4);
+      const gx = conv2dBackwardInput(gy, w, x.shape, opts), gw = conv2dBackwardWeight(gy, x, w.shape, opts);
+      const on = [x, w, bias, gy].map((t) => t.to(small.name));
+      const yS = conv2d(on[0]!, on[1]!, on[2]!, opts);
+      const gxS = conv2dBackwardInput(on[3]!, on[1]!, x.shape, opts), gwS = conv2dBackwardWeight(on[3]!, on[0]!, w.shape, opts);
+      for (const [s, c] of [[yS, y], [gxS, gx], [gwS, gw]] as const) {
+        const [sv, cv] = [await s.data(), await c.data()];
+        expect(Array.from(sv).every((v, i) => Math.abs(v - cv[i]!) <= 1e-4 * (1 + Math.abs(cv[i]!)))).toBe(true);
+      }
+      for (const t of [x, w, bias, y, gy, gx, gw, ...on, yS, gxS, gwS]) t.dispose();
     } finally {
       removeBackend(small.name);
     }
