@@ -1,8 +1,9 @@
-// The testkit's conformance suite on the real kernels: kernels/*.cu compiled for the CPU (one thread per
-// launch, testing/cuda-host.h), driven by the real TypeScript wrappers, runtime and allocator. cuBLAS is a
-// host GEMM here and cuDNN is absent (its kernels run as core's composites), so this checks the project's own
-// kernels and their plumbing — not the GPU's concurrency or the vendor libraries.
+// The testkit's conformance suite, values and gradients, on the real kernels: kernels/*.cu compiled for the
+// CPU (one thread per launch, testing/cuda-host.h), driven by the real TypeScript wrappers, runtime and
+// allocator. cuBLAS is a host GEMM here and cuDNN is absent (its kernels run as core's composites), so this
+// checks the project's own kernels and their plumbing — not the GPU's concurrency or the vendor libraries.
 import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
 import { describeBackend } from '@flint/backend-testkit/vitest';
 import type { Backend } from '@flint/core';
 import { createCudaBackend } from './backend.js';
@@ -21,7 +22,7 @@ function hostBlas(drv: HostDriver): Blas {
     version: 'host', setTf32: () => {}, dispose: () => {},
     gemm({ a, b, out, batch, M, K, N, double }: Gemm) {
       const T = double ? Float64Array : Float32Array, el = double ? 8 : 4;
-      const view = (p: bigint, n: number) => { const u = drv.view(p, n * el); return new T(u.buffer, u.byteOffset, n); };
+      const view = (p: bigint, n: number) => { const u = drv.view(p, n * el); return new T(u.buffer as ArrayBuffer, u.byteOffset, n); };
       const A = view(a, batch * M * K), B = view(b, batch * K * N), C = view(out, batch * M * N);
       for (let z = 0; z < batch; z++) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
         let s = 0;
@@ -32,8 +33,10 @@ function hostBlas(drv: HostDriver): Blas {
   };
 }
 
+const drivers: HostDriver[] = [];
 function emulated(): Backend {
   const drv = new HostDriver();
+  drivers.push(drv);
   const rt = new CudaRuntime(drv, drv.addressOf, (file) => file);
   const ctx: DeviceContext = { rt, blas: hostBlas(drv), tf32: { matmul: false, cudnn: true } };
   return createCudaBackend(ctx, { vendor: { device: 'host emulation' }, totalBytes: 1 << 30 });
@@ -45,4 +48,16 @@ const skip = {
   'half/conv2d/bfloat16_float32_rounded': 'conv2d runs as a composite here (no cuDNN): each of its kernels rounds to bfloat16',
 };
 if (hasCxx) await prepareHostKernels();
-if (hasCxx) describeBackend(emulated, { name: 'cuda kernels emulated on the CPU', grads: false, skip });
+if (hasCxx) describeBackend(emulated, { name: 'cuda kernels emulated on the CPU', grads: true, skip });
+
+describe.skipIf(!hasCxx)('emulated kernel coverage', () => {
+  it('the suite ran every family of hand-written kernel, not only composites', () => {
+    const ran = new Set(drivers.flatMap((d) => d.launched));
+    const families = ['maxpool2d_f32_', 'maxpool2d_backward_f32_', 'avgpool2d_f32', 'avgpool2d_backward_f32', 'layer_norm_f32', 'adam_step_f32', 'sgd_step_f32',
+      'gru_cell_f32', 'gru_cell_backward_f32', 'lstm_cell_f32', 'lstm_cell_backward_f32', 'xent_rows_f32_', 'xent_reduce_f32', 'gather_f32_', 'scatter_add_f32_',
+      'uniform_f32', 'normal_f32', 'cumsum_f32', 'argmax_f32', 'softmax_f32', 'log_softmax_f32', 'sum_i64', 'imatmul_i64', 'cast_f32_f16', 'copy_4', 'fill_8', 'bin_remainder_i64'];
+    expect(families.filter((f) => ![...ran].some((n) => n.startsWith(f)))).toEqual([]);
+    console.log(`[backend-cuda] emulation ran ${ran.size} distinct CUDA kernels`);
+    expect(ran.size).toBeGreaterThan(150);
+  });
+});

@@ -49,6 +49,8 @@ function launched(): [string, string][] {
   add('rnn', x(['gru_cell', 'gru_cell_backward', 'lstm_cell', 'lstm_cell_backward'], (k) => FLOATS.map((d) => `${k}_${d}`)));
   add('optim', x(['sgd_step', 'adam_step'], (k) => FLOATS.map((d) => `${k}_${d}`)));
   add('matmul', ['imatmul_i32', 'imatmul_i64']);
+  add('pool', x(FLOATS, (d) => [`maxpool2d_${d}_i32`, `maxpool2d_${d}_i64`, `maxpool2d_backward_${d}_i32`, `maxpool2d_backward_${d}_i64`, `avgpool2d_${d}`, `avgpool2d_backward_${d}`]));
+  add('layernorm', FLOATS.map((d) => `layer_norm_${d}`));
   return out;
 }
 

@@ -7,17 +7,13 @@ import { STRIDED_ELEMENTWISE, elementwiseKernels } from './elementwise.js';
 import { indexingKernels } from './indexing.js';
 import { linalgKernels } from './linalg.js';
 import { normKernels } from './norm.js';
+import { poolKernels } from './pool.js';
 import { reduceKernels } from './reduce.js';
 import { rnnSequenceKernels } from './rnn-seq.js';
 import type { CudaBuffer, DeviceContext } from './util.js';
 
 /** Optional kernels the CUDA backend leaves to core's composite, and why. */
 export const COMPOSITE_ON_CUDA: Readonly<Partial<Record<KernelName, string>>> = {
-  maxPool2d: 'not written yet: composite gathers every window, then one max kernel',
-  maxPool2dBackward: 'not written yet: composite is one scatterAdd kernel',
-  avgPool2d: 'not written yet: composite gathers every window, then one sum kernel',
-  avgPool2dBackward: 'not written yet: composite is one scatterAdd kernel',
-  layerNorm: 'not written yet: composite is mean/variance reductions and elementwise kernels',
   scaledDotProductAttention: 'composite runs as two cuBLAS matmuls around the softmax kernel',
 };
 
@@ -27,7 +23,7 @@ export const CUDNN_KERNELS: readonly KernelName[] = ['conv2d', 'conv2dBackwardIn
 /** Every kernel of the backend for `ctx`. */
 export function kernelTable(ctx: DeviceContext): KernelTable<CudaBuffer> {
   return {
-    ...elementwiseKernels(ctx), ...creationKernels(ctx), ...reduceKernels(ctx), ...indexingKernels(ctx), ...linalgKernels(ctx),
+    ...elementwiseKernels(ctx), ...creationKernels(ctx), ...reduceKernels(ctx), ...indexingKernels(ctx), ...linalgKernels(ctx), ...poolKernels(ctx),
     ...(ctx.dnn ? { ...convKernels(ctx), ...normKernels(ctx), ...rnnSequenceKernels(ctx) } : {}),
   } as KernelTable<CudaBuffer>;
 }

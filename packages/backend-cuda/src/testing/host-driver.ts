@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OutOfMemoryError } from '@flint/core';
 import { getKoffi } from '../ffi/koffi.js';
+import { POOL_GEO } from '../kernels/pool.js';
 import { GEO, argLayout, type AddressOf, type ArgKind } from '../runtime/args.js';
 import type { DevicePtr, Driver, Handle, PinnedBuffer } from '../runtime/driver.js';
 
@@ -23,6 +24,7 @@ interface Proto { readonly name: string; readonly koffi: string[]; readonly kind
 function paramOf(decl: string): { koffi: string; kind: ArgKind } {
   const d = decl.trim();
   if (d.startsWith('Geo ')) return { koffi: 'FlintGeo', kind: GEO };
+  if (d.startsWith('PoolGeo ')) return { koffi: 'FlintPoolGeo', kind: POOL_GEO };
   if (d.includes('*')) return { koffi: 'uint64_t', kind: 'ptr' };
   const type = d.replace(/\s+\w+$/, '');
   const map: Record<string, [string, ArgKind]> = {
@@ -88,6 +90,7 @@ export class HostDriver implements Driver {
   constructor() {
     if (!geoDeclared) {
       getKoffi().struct('FlintGeo', { n: 'int64_t', ndim: 'int', dense: 'int', shape: 'int64_t[8]', stride: 'int64_t[32]', offset: 'int64_t[4]' });
+      getKoffi().struct('FlintPoolGeo', { v: 'int[14]' });
       geoDeclared = true;
     }
   }
@@ -149,6 +152,7 @@ export class HostDriver implements Driver {
     const v = values ? new DataView(values.buffer, values.byteOffset, values.byteLength) : new DataView(new ArrayBuffer(8));
     const args = proto.kinds.map((k, i) => {
       const o = offsets[i]!;
+      if (typeof k !== 'string' && k.bytes === POOL_GEO.bytes) return { v: Array.from({ length: 14 }, (_, j) => v.getInt32(o + 4 * j, true)) };
       if (typeof k !== 'string') {
         const i64 = (at: number) => Number(v.getBigInt64(at, true));
         return { n: i64(o), ndim: v.getInt32(o + 8, true), dense: v.getInt32(o + 12, true), shape: Array.from({ length: 8 }, (_, j) => i64(o + 16 + 8 * j)),
