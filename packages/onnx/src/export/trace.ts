@@ -88,8 +88,10 @@ export async function traceRun(fn: (...a: Tensor[]) => unknown, args: readonly T
       record({ kind: 'module', module: m, path, args: a, inputs, outputs, inShapes: shapes(inputs), outShapes: shapes(outputs) });
       return r;
     };
+    // a forward the instance itself holds (an arrow-function field) is put back as it was
+    const own = Object.getOwnPropertyDescriptor(m, 'forward');
     Object.defineProperty(m, 'forward', { value: wrapped, configurable: true, writable: true, enumerable: false });
-    restore.push(() => { delete (m as { forward?: unknown }).forward; });
+    restore.push(() => (own ? Object.defineProperty(m, 'forward', own) : delete (m as { forward?: unknown }).forward));
   }
   const remove = addHook({
     afterOp(c: OpCall) {
