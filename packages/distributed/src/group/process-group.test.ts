@@ -1,13 +1,17 @@
 // The process group's entry points in this process (no MPI started): options are checked, a missing MPI
 // library says what to install, and using the group before initProcessGroup is a clear error. NCCL's
 // missing-library message and, on a GPU machine with NCCL, a 1-rank all-reduce of a CUDA tensor.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DistributedError, allReduce, barrier, getRank, getWorldSize, initProcessGroup, isInitialized } from '../index.js';
 import { candidatePaths } from '../mpi/library.js';
 import { ones } from '@flint/core';
 import '@flint/backend-cpu';
-import { launch } from '../testing/launch.js';
+import { launch, packageDir } from '../testing/launch.js';
 
 describe('initProcessGroup', () => {
   it('with MPI missing, says what to install', async () => {
@@ -59,5 +63,38 @@ describe('the nccl backend', () => {
   it.skipIf(!hasNccl)('a 1-rank NCCL group all-reduces a CUDA tensor', async () => {
     const job = await launch('src/testing/nccl-rank.ts', [], { ranks: 1, limitMs: 60_000 });
     expect(job.reports, job.out).toEqual([{ rank: 0, size: 1, got: [[0, 3], [1, 4], [2, 5]] }]);
+  });
+});
+
+/** fake-nccl.c built as a shared library, or undefined without a C compiler. */
+function buildFake(): { lib: string; cleanup: () => void } | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'flint-fake-nccl-'));
+  try {
+    execFileSync('cc', ['-shared', '-fPIC', '-O1', '-o', join(dir, 'libfakenccl.so'), join(packageDir, 'src/testing/fake-nccl.c')], { stdio: 'pipe' });
+    return { lib: join(dir, 'libfakenccl.so'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  } catch { rmSync(dir, { recursive: true, force: true }); return undefined; }
+}
+const fake = buildFake();
+
+// The NCCL plumbing against a stand-in library with NCCL's and the CUDA runtime's C signatures (fake-nccl.c), on 2 ranks.
+describe.skipIf(!fake)('the nccl backend over a stand-in libnccl (needs a C compiler)', () => {
+  it('bootstraps the unique id over MPI, joins on the local device, awaits queued work, and reports errors', async () => {
+    const job = await launch('src/testing/nccl-fake-rank.ts', [], { limitMs: 60_000, env: { FLINT_NCCL_LIB: fake!.lib, FLINT_CUDART_LIB: fake!.lib } });
+    fake!.cleanup();
+    expect(job.code, job.out).toBe(0);
+    const [r0, r1] = job.reports as { rank: number; comm: number[]; device: number; stream: string; reduced: number[]; errors: string[] }[];
+    // both ranks joined a 2-rank communicator with the same id (rank 0 made it, MPI broadcast it), on devices 0 and 1
+    expect([r0!.comm.slice(0, 2), r1!.comm.slice(0, 2)]).toEqual([[2, 0], [2, 1]]);
+    expect(r0!.comm[2]).toBe(r1!.comm[2]);
+    expect([r0!.device, r1!.device]).toEqual([0, 1]);
+    expect(r0!.stream).toBe(String(0x5eed));
+    for (const r of [r0!, r1!]) {
+      expect(r.reduced).toEqual([2, 4, 6]); // the stand-in sums as if every rank held the same data
+      expect(r.errors).toEqual([
+        'DistributedError: allReduce: NCCL error 5 (fake error)',
+        "DeviceError: allReduce: the 'nccl' backend carries CUDA tensors, got tensor on 'cpu'; move it with .to('cuda') or use initProcessGroup({ backend: 'mpi' }) for CPU tensors",
+        "DistributedError: DistributedDataParallel: the 'nccl' backend is not supported yet (gradient buckets live in host memory); use initProcessGroup({ backend: 'mpi' }) with CPU tensors",
+      ]);
+    }
   });
 });
