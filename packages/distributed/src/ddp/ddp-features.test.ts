@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { launch, type JobResult } from '../testing/launch.js';
 
 type Grads = Record<string, number[]>;
-interface Report { rank: number; keys: string[]; plainKeys: string[]; namedParameters: string[]; broadcastWeights: boolean; buckets: string[][]; afterNoSync: Grads; synced: Grads; want: Grads; localWant: Grads; strictError: string | null }
+interface Report { rank: number; keys: string[]; plainKeys: string[]; namedParameters: string[]; broadcastWeights: boolean; buckets: string[][]; afterNoSync: Grads; synced: Grads; want: Grads; localWant: Grads; strictError: string | null; liveTensors: number[] }
 
 const maxDiff = (a: Grads, b: Grads): number => Math.max(...Object.keys(b).map((k) => b[k]!.reduce((m, v, i) => Math.max(m, Math.abs(v - (a[k]![i] ?? NaN))), 0)));
 
@@ -40,6 +40,10 @@ describe('DistributedDataParallel features (2 ranks)', () => {
     expect(r[0]!.synced['never.weight']).toEqual([0, 0, 0, 0]);
     const half = r[0]!.localWant['sometimes.bias']!.map((v) => v / 2);
     expect(r[1]!.synced['sometimes.bias']).toEqual(half);
+  });
+
+  it('steps leak no tensors (buckets live in native memory; gradients are written back in place)', () => {
+    for (const x of r) expect(x.liveTensors[3]).toBe(x.liveTensors[1]);
   });
 
   it('without findUnusedParameters, a parameter that got no gradient is reported at the next forward', () => {

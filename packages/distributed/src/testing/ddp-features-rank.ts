@@ -3,7 +3,7 @@
 // expected gradients each rank computes alone from every rank's inputs.
 import '@flint/backend-cpu';
 import '@flint/autograd';
-import { manualSeed, randn, type Tensor } from '@flint/core';
+import { manualSeed, memory, randn, scope, type Tensor } from '@flint/core';
 import { Linear, Module } from '@flint/nn';
 import { DistributedDataParallel, destroyProcessGroup, getRank, getWorldSize, initProcessGroup } from '../index.js';
 import { report } from './launch.js';
@@ -62,6 +62,14 @@ for (let r = 0; r < size; r++) {
   }
 }
 out.want = Object.fromEntries(Object.entries(want).map(([k, v]) => [k, v.map((x) => Math.fround(x / size))]));
+
+// training steps leak nothing: the live tensors after step 2 and step 4 are the same
+const live: number[] = [];
+for (let i = 0; i < 4; i++) {
+  scope(() => { ddp.zeroGrad(); ddp.call(inputs(rank, 10 + i)).sum().backward(); });
+  live.push(memory().tensors);
+}
+out.liveTensors = live;
 
 // without findUnusedParameters, a parameter that gets no gradient is reported at the next forward
 const strict = new DistributedDataParallel(new Net());
