@@ -14,7 +14,6 @@ import './rules/slicing.js';
 import './rules/vector-norm.js';
 import './rules/activations.js';
 import './rules/attention.js';
-import './forward/rules/index.js';
 import { forwardHook } from './forward/dual.js';
 
 const KEY = Symbol.for('@flint/autograd.installed');
@@ -38,6 +37,10 @@ export { AutogradError } from './graph.js';
 export { registerPostAccumulateGradHook, reachableLeaves } from './hooks.js';
 export { defineRule, defineNondifferentiable, ruleNames } from './rules/registry.js';
 export type { GradRule, GradContext, Grads } from './rules/registry.js';
-export * as func from './func/index.js';
+export { func } from './func/index.js';
+export type {
+  FuncGradOptions, Gradient, Gradients, VjpFn, VjpOptions, JvpOptions, JacobianOptions, Jacobians, CallableModule, TensorDict,
+  InDims, VmapOptions, BatchContext, BatchRule, Argnums,
+} from './func/index.js';
 export { defineForwardRule, forwardRuleNames } from './forward/registry.js';
 export type { ForwardRule, ForwardContext } from './forward/registry.js';

@@ -5,7 +5,7 @@
 import { isFloating, keep, zerosLike, type OpCall, type OpHook, type Tensor } from '@flint/core';
 import { AutogradError } from '../graph.js';
 import { isNondifferentiable } from '../rules/registry.js';
-import { getForwardRule, type ForwardContext } from './registry.js';
+import { ensureForwardRules, getForwardRule, type ForwardContext } from './registry.js';
 import { inheritBatch } from '../func/vmap/batched.js';
 
 interface Level { readonly tangents: WeakMap<Tensor, Tensor>; readonly owned: Tensor[] }
@@ -104,6 +104,7 @@ export interface DualLevel {
  */
 export function withDualLevel<R>(fn: (level: DualLevel) => { result: R; keepAlive: readonly Tensor[] }): R {
   if (live !== levels.length) throw new AutogradError('jvp: a new forward-mode level was opened inside a forward rule; forward rules must not call jvp');
+  ensureForwardRules();
   const level: Level = { tangents: new WeakMap(), owned: [] };
   levels.push(level);
   live = levels.length;

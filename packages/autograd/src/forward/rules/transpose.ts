@@ -35,4 +35,7 @@ export function defineTransposedForwardRule(...ops: OpName[]): void {
   for (const op of ops) defineForwardRule(op, { jvp: transposed, when: (attrs) => getRule(op, attrs) !== undefined });
 }
 
-defineTransposedForwardRule('scaledDotProductAttention');
+/** Registers the transposed forward rules (attention). */
+export function registerTransposed(): void {
+  defineTransposedForwardRule('scaledDotProductAttention');
+}

@@ -1,6 +1,7 @@
 // The table of batching rules, keyed by core's op names like the gradient and forward rules: each runs
 // an op on the physical tensors behind its inputs (batch dim in front) and returns physical results.
 import type { OpName, Tensor } from '@flint/core';
+import { registerBatchRules } from './rules/index.js';
 
 /** What a batching rule sees of one op call at one vmap level. */
 export interface BatchContext {
@@ -29,13 +30,20 @@ export const RUN_PARTS: unique symbol = Symbol('vmap.runParts');
 export type BatchRule = (c: BatchContext) => unknown;
 
 const rules = new Map<string, BatchRule>();
+let builtIn = false;
+/** Registers the built-in rules once (vmap loads them on first use). */
+export function ensureBatchRules(): void {
+  if (builtIn) return;
+  builtIn = true;
+  registerBatchRules();
+}
 
 /** Registers (or replaces) the batching rule of core op `op`. */
-export function defineBatchRule(op: OpName, rule: BatchRule): void { rules.set(op, rule); }
+export function defineBatchRule(op: OpName, rule: BatchRule): void { ensureBatchRules(); rules.set(op, rule); }
 /** The batching rule of `op`, if any. */
 export const getBatchRule = (op: string): BatchRule | undefined => rules.get(op);
 /** The names of the ops that have a batching rule. */
-export const batchRuleNames = (): string[] => [...rules.keys()];
+export const batchRuleNames = (): string[] => { ensureBatchRules(); return [...rules.keys()]; };
 
 /** A logical dim (negative from the end of a rank-`ndim` tensor) as the physical dim behind it. */
 export const physDim = (d: number, ndim: number): number => (d < 0 ? d + ndim : d) + 1;

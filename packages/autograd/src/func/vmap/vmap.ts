@@ -5,7 +5,7 @@ import { AutogradError } from '../../graph.js';
 import { logical, physical, release, vmapLevels, type VmapLevel } from './batched.js';
 import { adopt } from '../util.js';
 import { vmapHook } from './hook.js';
-import './rules/index.js';
+import { ensureBatchRules } from './registry.js';
 
 /** Where each argument's batch dim is: one dim for all, or one per argument; null: not batched. */
 export type InDims = number | null | readonly (number | null)[];
@@ -51,7 +51,7 @@ export function vmap<A extends unknown[], R>(fn: (...args: A) => R, opts: VmapOp
   const randomness = opts.randomness ?? 'error';
   if (!['error', 'different', 'same'].includes(randomness)) throw new AutogradError(`func.vmap: randomness must be 'error', 'different' or 'same', got '${randomness}'`);
   return (...args: A) => {
-    if (!installed) { installed = true; addHook(vmapHook); }
+    if (!installed) { installed = true; ensureBatchRules(); addHook(vmapHook); }
     const inDims = opts.inDims === undefined ? 0 : opts.inDims;
     if (Array.isArray(inDims) && inDims.length !== args.length) throw new AutogradError(`func.vmap: inDims has ${inDims.length} entries for ${args.length} argument(s)`);
     const dimOf = (k: number): number | null => (Array.isArray(inDims) ? (inDims as (number | null)[])[k]! : (inDims as number | null));

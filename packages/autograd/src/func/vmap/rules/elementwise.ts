@@ -17,7 +17,6 @@ const unary: [OpName, (x: Tensor, a: Attrs) => Tensor][] = [
   ['logicalNot', F.logicalNot], ['cast', (x, a) => F.cast(x, a.dtype as F.DType)], ['to', (x, a) => x.to(a.device as string)],
   ['contiguous', F.contiguous], ['clone', F.clone],
 ];
-for (const [op, f] of unary) defineBatchRule(op, (c) => f(c.phys(0)!, c.attrs));
 
 type Binary = (a: F.TensorLike, b: F.TensorLike) => Tensor;
 const binary: [OpName, (a: Attrs) => Binary][] = [
@@ -28,31 +27,35 @@ const binary: [OpName, (a: Attrs) => Binary][] = [
   ['eq', () => F.eq], ['ne', () => F.ne], ['lt', () => F.lt], ['le', () => F.le], ['gt', () => F.gt], ['ge', () => F.ge],
   ['logicalAnd', () => F.logicalAnd], ['logicalOr', () => F.logicalOr], ['logicalXor', () => F.logicalXor],
 ];
-for (const [op, make] of binary) {
-  defineBatchRule(op, (c) => {
-    const f = make(c.attrs);
-    // add/sub with alpha and a scalar operand record only the tensor: their parts (mul, add) batch on their own
-    if (c.inputs.length === 1 && c.attrs.scalarIndex === undefined) return RUN_PARTS;
-    // a scalar-form call has one tensor input and the scalar in attrs
-    if (c.attrs.scalarIndex !== undefined) {
-      const s = c.attrs.scalar as number;
-      return c.attrs.scalarIndex === 0 ? f(s, c.phys(0)!) : f(c.phys(0)!, s);
-    }
-    const [a, b] = aligned(c);
-    return f(a!, b!);
+
+/** Registers the batching rules of the elementwise ops. */
+export function registerElementwise(): void {
+  for (const [op, f] of unary) defineBatchRule(op, (c) => f(c.phys(0)!, c.attrs));
+  for (const [op, make] of binary) {
+    defineBatchRule(op, (c) => {
+      const f = make(c.attrs);
+      // add/sub with alpha and a scalar operand record only the tensor: their parts (mul, add) batch on their own
+      if (c.inputs.length === 1 && c.attrs.scalarIndex === undefined) return RUN_PARTS;
+      // a scalar-form call has one tensor input and the scalar in attrs
+      if (c.attrs.scalarIndex !== undefined) {
+        const s = c.attrs.scalar as number;
+        return c.attrs.scalarIndex === 0 ? f(s, c.phys(0)!) : f(c.phys(0)!, s);
+      }
+      const [a, b] = aligned(c);
+      return f(a!, b!);
+    });
+  }
+  defineBatchRule('where', (c) => { const [cond, a, b] = aligned(c); return F.where(cond!, a!, b!); });
+  defineBatchRule('clamp', (c) => {
+    const ops = aligned(c);
+    let k = 1;
+    const lo = c.attrs.min === 'tensor' ? ops[k++]! : (c.attrs.min as number | null | undefined);
+    const hi = c.attrs.max === 'tensor' ? ops[k++]! : (c.attrs.max as number | null | undefined);
+    return F.clamp(ops[0]!, lo, hi);
+  });
+  defineBatchRule('maskedFill', (c: BatchContext) => {
+    const ops = aligned(c);
+    if (c.inputs.length > 2 && c.phys(2)) return F.where(ops[1]!, ops[2]!, ops[0]!).to(c.inputs[0]!.dtype);
+    return F.maskedFill(ops[0]!, ops[1]!, c.inputs.length > 2 ? ops[2]! : (c.attrs.value as number));
   });
 }
-
-defineBatchRule('where', (c) => { const [cond, a, b] = aligned(c); return F.where(cond!, a!, b!); });
-defineBatchRule('clamp', (c) => {
-  const ops = aligned(c);
-  let k = 1;
-  const lo = c.attrs.min === 'tensor' ? ops[k++]! : (c.attrs.min as number | null | undefined);
-  const hi = c.attrs.max === 'tensor' ? ops[k++]! : (c.attrs.max as number | null | undefined);
-  return F.clamp(ops[0]!, lo, hi);
-});
-defineBatchRule('maskedFill', (c: BatchContext) => {
-  const ops = aligned(c);
-  if (c.inputs.length > 2 && c.phys(2)) return F.where(ops[1]!, ops[2]!, ops[0]!).to(c.inputs[0]!.dtype);
-  return F.maskedFill(ops[0]!, ops[1]!, c.inputs.length > 2 ? ops[2]! : (c.attrs.value as number));
-});

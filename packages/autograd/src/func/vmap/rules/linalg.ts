@@ -26,19 +26,22 @@ export function batchedMatmul(ra: number, a: Tensor, aBatched: boolean, rb: numb
 }
 
 const orSelf = (c: BatchContext, i: number): Tensor => c.phys(i) ?? c.inputs[i]!;
-defineBatchRule('matmul', (c) => batchedMatmul(c.inputs[0]!.ndim, orSelf(c, 0), !!c.phys(0), c.inputs[1]!.ndim, orSelf(c, 1), !!c.phys(1)));
-// x Wᵀ + b: F.linear when only x is batched, else a batched matmul with Wᵀ
-defineBatchRule('linear', (c) => {
-  const x = c.inputs[0]!, px = c.phys(0), pw = c.phys(1), pb = c.inputs.length > 2 ? c.phys(2) : null;
-  const out = px && !pw ? F.linear(px, c.inputs[1]!) : batchedMatmul(x.ndim, orSelf(c, 0), !!px, 2, pw ? pw.transpose(1, 2) : c.inputs[1]!.t(), !!pw);
-  if (c.inputs.length < 3) return out;
-  if (!pb) return out.add(c.inputs[2]!);
-  let bias = pb;
-  for (let k = 1; k < x.ndim; k++) bias = bias.unsqueeze(1);
-  return out.add(bias);
-});
 
-defineBatchRule('gather', (c) => c.inputs[0]!.ndim === 0 ? undefined : F.gather(c.batched(0), physDim(c.attrs.dim as number, c.inputs[0]!.ndim), c.batched(1)));
-defineBatchRule('scatterAdd', (c) => c.inputs[0]!.ndim === 0 ? undefined : F.scatterAdd(c.batched(0), physDim(c.attrs.dim as number, c.inputs[0]!.ndim), c.batched(1), c.batched(2)));
-defineBatchRule('indexSelect', (c) => (c.phys(1) || c.inputs[0]!.ndim === 0 ? undefined : F.indexSelect(c.phys(0)!, physDim(c.attrs.dim as number, c.inputs[0]!.ndim), c.inputs[1]!)));
-defineBatchRule('embedding', (c) => (c.phys(1) ? undefined : F.embedding(c.phys(0)!, c.inputs[1]!)));
+/** Registers the batching rules of matmul, linear and gather/scatter. */
+export function registerLinalg(): void {
+  defineBatchRule('matmul', (c) => batchedMatmul(c.inputs[0]!.ndim, orSelf(c, 0), !!c.phys(0), c.inputs[1]!.ndim, orSelf(c, 1), !!c.phys(1)));
+  // x Wᵀ + b: F.linear when only x is batched, else a batched matmul with Wᵀ
+  defineBatchRule('linear', (c) => {
+    const x = c.inputs[0]!, px = c.phys(0), pw = c.phys(1), pb = c.inputs.length > 2 ? c.phys(2) : null;
+    const out = px && !pw ? F.linear(px, c.inputs[1]!) : batchedMatmul(x.ndim, orSelf(c, 0), !!px, 2, pw ? pw.transpose(1, 2) : c.inputs[1]!.t(), !!pw);
+    if (c.inputs.length < 3) return out;
+    if (!pb) return out.add(c.inputs[2]!);
+    let bias = pb;
+    for (let k = 1; k < x.ndim; k++) bias = bias.unsqueeze(1);
+    return out.add(bias);
+  });
+  defineBatchRule('gather', (c) => c.inputs[0]!.ndim === 0 ? undefined : F.gather(c.batched(0), physDim(c.attrs.dim as number, c.inputs[0]!.ndim), c.batched(1)));
+  defineBatchRule('scatterAdd', (c) => c.inputs[0]!.ndim === 0 ? undefined : F.scatterAdd(c.batched(0), physDim(c.attrs.dim as number, c.inputs[0]!.ndim), c.batched(1), c.batched(2)));
+  defineBatchRule('indexSelect', (c) => (c.phys(1) || c.inputs[0]!.ndim === 0 ? undefined : F.indexSelect(c.phys(0)!, physDim(c.attrs.dim as number, c.inputs[0]!.ndim), c.inputs[1]!)));
+  defineBatchRule('embedding', (c) => (c.phys(1) ? undefined : F.embedding(c.phys(0)!, c.inputs[1]!)));
+}

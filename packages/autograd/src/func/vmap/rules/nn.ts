@@ -25,64 +25,8 @@ const fromGroups = (c: BatchContext, y: Tensor, x: Tensor): Tensor => {
   return x.ndim === 4 ? r : r.squeeze(1);
 };
 
-defineBatchRule('conv2d', (c) => {
-  const x = c.inputs[0]!, o = convOpts(c.attrs), pw = c.phys(1);
-  let y: Tensor;
-  if (!pw) y = unfold(c, 0, F.conv2d(fold(c, 0), c.inputs[1]!, null, o));
-  else {
-    // per-sample weights: one grouped convolution with B times the groups
-    const w = pw.reshape([-1, ...pw.shape.slice(2)]);
-    y = fromGroups(c, F.conv2d(asGroups(c, 0), w, null, { ...o, groups: o.groups! * c.size }), x);
-  }
-  if (c.inputs.length < 3) return y;
-  const pb = c.phys(2), b = c.inputs[2]!;
-  return y.add(pb ? pb.reshape([c.size, ...(x.ndim === 4 ? [1] : []), -1, 1, 1]) : b.reshape([-1, 1, 1]));
-});
-defineBatchRule('conv2dBackwardInput', (c) => {
-  if (c.phys(1)) return undefined;
-  const shape = c.attrs.inputShape as number[];
-  const folded = shape.length === 4 ? [c.size * shape[0]!, ...shape.slice(1)] : [c.size, ...shape];
-  return unfold(c, 0, F.conv2dBackwardInput(fold(c, 0), c.inputs[1]!, folded, convOpts(c.attrs)));
-});
-// per-sample weight gradients: the vmap batch as groups of one grouped weight gradient
-defineBatchRule('conv2dBackwardWeight', (c) => {
-  const ws = c.attrs.weightShape as number[], o = convOpts(c.attrs);
-  const g = F.conv2dBackwardWeight(asGroups(c, 0), asGroups(c, 1), [c.size * ws[0]!, ...ws.slice(1)], { ...o, groups: o.groups! * c.size });
-  return g.reshape([c.size, ...ws]);
-});
-
 const poolOpts = (a: Attrs) => ({ stride: a.stride as [number, number], padding: a.padding as [number, number], dilation: a.dilation as [number, number], ceilMode: a.ceilMode as boolean });
-defineBatchRule('maxPool2d', (c) => {
-  const r = F.maxPool2d(fold(c, 0), c.attrs.kernelSize as [number, number], { ...poolOpts(c.attrs), returnIndices: true });
-  return { values: unfold(c, 0, r.values), indices: unfold(c, 0, r.indices) };
-});
-defineBatchRule('maxPool2dBackward', (c) => {
-  const shape = c.attrs.inputShape as number[];
-  const folded = shape.length === 4 ? [c.size * shape[0]!, ...shape.slice(1)] : [c.size, ...shape];
-  return unfold(c, 0, F.maxPool2dBackward(fold(c, 0), fold(c, 1), folded));
-});
 const avgOpts = (a: Attrs): F.AvgPool2dOptions => ({ stride: a.stride as [number, number], padding: a.padding as [number, number], ceilMode: a.ceilMode as boolean, countIncludePad: a.countIncludePad as boolean, divisorOverride: (a.divisorOverride as number | null) ?? null });
-defineBatchRule('avgPool2d', (c) => unfold(c, 0, F.avgPool2d(fold(c, 0), c.attrs.kernelSize as [number, number], avgOpts(c.attrs))));
-defineBatchRule('avgPool2dBackward', (c) => {
-  const shape = c.attrs.inputShape as number[];
-  const folded = shape.length === 4 ? [c.size * shape[0]!, ...shape.slice(1)] : [c.size, ...shape];
-  return unfold(c, 0, F.avgPool2dBackward(fold(c, 0), folded, { ...avgOpts(c.attrs), kernelSize: c.attrs.kernelSize as [number, number] }));
-});
-defineBatchRule('adaptiveAvgPool2d', (c) => unfold(c, 0, F.adaptiveAvgPool2d(fold(c, 0), c.attrs.outputSize as number[])));
-
-// layerNorm normalizes trailing dims, which the batch dim doesn't touch (per-sample affine parameters loop)
-defineBatchRule('layerNorm', (c) => {
-  if (c.inputs.slice(1).some((_, i) => c.phys(i + 1))) return undefined;
-  const [hasW, hasB] = c.attrs.affine as [boolean, boolean];
-  return F.layerNorm(c.phys(0)!, c.attrs.normalizedShape as number[], { eps: c.attrs.eps as number, weight: hasW ? c.inputs[1]! : null, bias: hasB ? c.inputs[hasW ? 2 : 1]! : null });
-});
-
-defineBatchRule('dropout', (c) => {
-  if (c.inputs.length < 2) return c.attrs.training ? F.mul(c.phys(0)!, 0) : c.phys(0)!.clone();
-  // 'different': a fresh mask per sample; 'same': the one mask the op drew
-  if (c.randomness === 'different' && !c.phys(1)) return F.dropout(c.batched(0), c.attrs.p as number, true);
-  return F.mul(c.batched(0), c.phys(1) ?? c.inputs[1]!);
-});
 
 /** A loss computed per element ('none'), then reduced over each sample's elements as `reduction` says. */
 function perSample(c: BatchContext, loss: Tensor, count?: Tensor): Tensor {
@@ -101,25 +45,82 @@ const losses: [F.OpName, Elementwise, string[]][] = [
   ['binaryCrossEntropy', (a, b, o) => F.binaryCrossEntropy(a, b, o as F.BinaryCrossEntropyOptions), []],
   ['binaryCrossEntropyWithLogits', (a, b, o) => F.binaryCrossEntropyWithLogits(a, b, o as F.BinaryCrossEntropyWithLogitsOptions), []],
 ];
-for (const [op, f, keys] of losses) {
-  defineBatchRule(op, (c) => {
-    if (c.inputs.length > 2) return undefined; // weights: loop
-    const o: Record<string, unknown> = { reduction: 'none' };
-    for (const k of keys) o[k] = c.attrs[k];
-    return perSample(c, f(c.batched(0), c.batched(1), o));
+
+/** Registers the batching rules of the neural-network ops. */
+export function registerNn(): void {
+  defineBatchRule('conv2d', (c) => {
+    const x = c.inputs[0]!, o = convOpts(c.attrs), pw = c.phys(1);
+    let y: Tensor;
+    if (!pw) y = unfold(c, 0, F.conv2d(fold(c, 0), c.inputs[1]!, null, o));
+    else {
+      // per-sample weights: one grouped convolution with B times the groups
+      const w = pw.reshape([-1, ...pw.shape.slice(2)]);
+      y = fromGroups(c, F.conv2d(asGroups(c, 0), w, null, { ...o, groups: o.groups! * c.size }), x);
+    }
+    if (c.inputs.length < 3) return y;
+    const pb = c.phys(2), b = c.inputs[2]!;
+    return y.add(pb ? pb.reshape([c.size, ...(x.ndim === 4 ? [1] : []), -1, 1, 1]) : b.reshape([-1, 1, 1]));
   });
-}
-// class-index targets without weights or label smoothing: per-sample mean over the targets not ignored
-for (const op of ['crossEntropy', 'nllLoss'] as const) {
-  defineBatchRule(op, (c) => {
-    const x = c.inputs[0]!, t = c.inputs[1]!;
-    if (c.inputs.length > 2 || (c.attrs.labelSmoothing as number | undefined) || t.dtype.startsWith('float') || x.ndim > 2) return undefined;
-    const ignoreIndex = c.attrs.ignoreIndex as number;
-    const logits = x.ndim === 2 ? c.batched(0).reshape([-1, x.shape[1]!]) : c.batched(0);
-    const target = c.batched(1).reshape([-1]);
-    const f = op === 'crossEntropy' ? F.crossEntropy : F.nllLoss;
-    const loss = f(logits, target, { reduction: 'none', ignoreIndex }).reshape([c.size, ...t.shape]);
-    const count = F.ne(c.batched(1), ignoreIndex).reshape([c.size, -1]).sum(1).to(loss.dtype);
-    return perSample(c, loss, count);
+  defineBatchRule('conv2dBackwardInput', (c) => {
+    if (c.phys(1)) return undefined;
+    const shape = c.attrs.inputShape as number[];
+    const folded = shape.length === 4 ? [c.size * shape[0]!, ...shape.slice(1)] : [c.size, ...shape];
+    return unfold(c, 0, F.conv2dBackwardInput(fold(c, 0), c.inputs[1]!, folded, convOpts(c.attrs)));
   });
+  // per-sample weight gradients: the vmap batch as groups of one grouped weight gradient
+  defineBatchRule('conv2dBackwardWeight', (c) => {
+    const ws = c.attrs.weightShape as number[], o = convOpts(c.attrs);
+    const g = F.conv2dBackwardWeight(asGroups(c, 0), asGroups(c, 1), [c.size * ws[0]!, ...ws.slice(1)], { ...o, groups: o.groups! * c.size });
+    return g.reshape([c.size, ...ws]);
+  });
+  defineBatchRule('maxPool2d', (c) => {
+    const r = F.maxPool2d(fold(c, 0), c.attrs.kernelSize as [number, number], { ...poolOpts(c.attrs), returnIndices: true });
+    return { values: unfold(c, 0, r.values), indices: unfold(c, 0, r.indices) };
+  });
+  defineBatchRule('maxPool2dBackward', (c) => {
+    const shape = c.attrs.inputShape as number[];
+    const folded = shape.length === 4 ? [c.size * shape[0]!, ...shape.slice(1)] : [c.size, ...shape];
+    return unfold(c, 0, F.maxPool2dBackward(fold(c, 0), fold(c, 1), folded));
+  });
+  defineBatchRule('avgPool2d', (c) => unfold(c, 0, F.avgPool2d(fold(c, 0), c.attrs.kernelSize as [number, number], avgOpts(c.attrs))));
+  defineBatchRule('avgPool2dBackward', (c) => {
+    const shape = c.attrs.inputShape as number[];
+    const folded = shape.length === 4 ? [c.size * shape[0]!, ...shape.slice(1)] : [c.size, ...shape];
+    return unfold(c, 0, F.avgPool2dBackward(fold(c, 0), folded, { ...avgOpts(c.attrs), kernelSize: c.attrs.kernelSize as [number, number] }));
+  });
+  defineBatchRule('adaptiveAvgPool2d', (c) => unfold(c, 0, F.adaptiveAvgPool2d(fold(c, 0), c.attrs.outputSize as number[])));
+  // layerNorm normalizes trailing dims, which the batch dim doesn't touch (per-sample affine parameters loop)
+  defineBatchRule('layerNorm', (c) => {
+    if (c.inputs.slice(1).some((_, i) => c.phys(i + 1))) return undefined;
+    const [hasW, hasB] = c.attrs.affine as [boolean, boolean];
+    return F.layerNorm(c.phys(0)!, c.attrs.normalizedShape as number[], { eps: c.attrs.eps as number, weight: hasW ? c.inputs[1]! : null, bias: hasB ? c.inputs[hasW ? 2 : 1]! : null });
+  });
+  defineBatchRule('dropout', (c) => {
+    if (c.inputs.length < 2) return c.attrs.training ? F.mul(c.phys(0)!, 0) : c.phys(0)!.clone();
+    // 'different': a fresh mask per sample; 'same': the one mask the op drew
+    if (c.randomness === 'different' && !c.phys(1)) return F.dropout(c.batched(0), c.attrs.p as number, true);
+    return F.mul(c.batched(0), c.phys(1) ?? c.inputs[1]!);
+  });
+  for (const [op, f, keys] of losses) {
+    defineBatchRule(op, (c) => {
+      if (c.inputs.length > 2) return undefined; // weights: loop
+      const o: Record<string, unknown> = { reduction: 'none' };
+      for (const k of keys) o[k] = c.attrs[k];
+      return perSample(c, f(c.batched(0), c.batched(1), o));
+    });
+  }
+  // class-index targets without weights or label smoothing: per-sample mean over the targets not ignored
+  for (const op of ['crossEntropy', 'nllLoss'] as const) {
+    defineBatchRule(op, (c) => {
+      const x = c.inputs[0]!, t = c.inputs[1]!;
+      if (c.inputs.length > 2 || (c.attrs.labelSmoothing as number | undefined) || t.dtype.startsWith('float') || x.ndim > 2) return undefined;
+      const ignoreIndex = c.attrs.ignoreIndex as number;
+      const logits = x.ndim === 2 ? c.batched(0).reshape([-1, x.shape[1]!]) : c.batched(0);
+      const target = c.batched(1).reshape([-1]);
+      const f = op === 'crossEntropy' ? F.crossEntropy : F.nllLoss;
+      const loss = f(logits, target, { reduction: 'none', ignoreIndex }).reshape([c.size, ...t.shape]);
+      const count = F.ne(c.batched(1), ignoreIndex).reshape([c.size, -1]).sum(1).to(loss.dtype);
+      return perSample(c, loss, count);
+    });
+  }
 }
