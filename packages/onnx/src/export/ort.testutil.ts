@@ -33,7 +33,7 @@ export async function runOrt(bytes: Uint8Array, inputs: readonly Tensor[]): Prom
 export interface Diff { maxAbs: number; maxRel: number; ok: boolean }
 
 /** Compares Flint's values to ORT's with rtol (and an absolute floor of rtol / 10 near zero). */
-export function compare(flint: Tensor, onnx: ort.Tensor, rtol = 1e-4): Diff {
+export function compare(flint: Tensor, onnx: { readonly data: unknown; readonly dims: readonly number[] }, rtol = 1e-4): Diff {
   const a = flint.dataSync() as ArrayLike<number>, b = onnx.data as ArrayLike<number>;
   if (a.length !== b.length || flint.shape.join() !== onnx.dims.join()) {
     throw new Error(`shape mismatch: Flint [${flint.shape.join(', ')}], ORT [${onnx.dims.join(', ')}]`);
