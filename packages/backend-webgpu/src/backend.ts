@@ -1,7 +1,7 @@
 // The WebGPU backend object of contract v2: pooled device buffers, batched kernels, asynchronous reads;
 // float16/bfloat16 stored and computed as float32, int64 stored and computed as int32, float64 refused.
 /// <reference types="@webgpu/types" />
-import type { Backend, DType, DTypeSupport, KernelTable } from '@flint/core';
+import type { Backend, DType, DTypeSupport, KernelName, KernelTable } from '@flint/core';
 import { API_VERSION, DTYPES } from '@flint/core';
 import { Gpu } from './runtime/gpu.js';
 import type { WgBuffer } from './runtime/pool.js';
@@ -42,6 +42,14 @@ const SUPPORT: Record<DType, DTypeSupport> = Object.fromEntries(DTYPES.map((d): 
   }
 })) as Record<DType, DTypeSupport>;
 
+/** Kernels that read strided views in place: data movement, matmul, and every elementwise kernel. */
+const STRIDED: readonly KernelName[] = [
+  'copy', 'cast', 'matmul', 'where', 'neg', 'abs', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'sin', 'cos', 'tanh', 'floor', 'ceil', 'round', 'sign',
+  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'remainder', 'eq', 'ne', 'lt', 'le', 'gt', 'ge',
+  'rsqrt', 'reciprocal', 'sigmoid', 'relu', 'gelu', 'leakyRelu', 'softplus',
+  ...(['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'remainder', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const).map((o) => `${o}Scalar` as KernelName),
+];
+
 /** A WebGPU backend on `device` (use {@link initWebGPU} to find a device and register the backend). */
 export function createWebGPUBackend(device: GPUDevice, opts: BackendOptions = {}): WebGPUBackend {
   const gpu = new Gpu(device, opts.maxBindingBytes);
@@ -55,7 +63,7 @@ export function createWebGPUBackend(device: GPUDevice, opts: BackendOptions = {}
     // float32 elements take their own size; bool/uint8 take four bytes each on the device (see storage.ts)
     limits: { maxBufferBytes: Math.min(gpu.limits.maxBufferSize, 2 ** 31 - 1) },
     vendor: { webgpu: opts.adapter ?? 'unknown adapter' },
-    capabilities: { stridedKernels: ['copy', 'cast', 'matmul'] },
+    capabilities: { stridedKernels: STRIDED },
     device,
     get stats() { return { dispatches: gpu.dispatchCount, submits: gpu.submitCount, buffersCreated: gpu.pool.created }; },
     allocate: (dtype, n) => gpu.allocate(n * deviceBytes(dtype), () => `${dtype}[${n}]`),

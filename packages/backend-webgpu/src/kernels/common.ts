@@ -43,6 +43,8 @@ export class Params {
   f32(...v: number[]): this { for (const x of v) { this.f[0] = x; this.words.push(this.u[0]!); } return this; }
   /** A scalar in the storage kind `k`. */
   scalar(k: Kind, v: number): this { return k === 'f32' ? this.f32(v) : k === 'i32' ? this.i32(v) : this.u32(v); }
+  /** Pads to a multiple of 4 words, to go on with vec4-aligned fields. */
+  pad4(): this { while (this.words.length % 4 !== 0) this.words.push(0); return this; }
   /** Pads to a multiple of 4 words (uniform structs of vec4s). */
   done(): Uint32Array { while (this.words.length % 4 !== 0 || this.words.length === 0) this.words.push(0); return Uint32Array.from(this.words); }
 }

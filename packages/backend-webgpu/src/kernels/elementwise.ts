@@ -8,7 +8,8 @@ import type { WgBuffer } from '../runtime/pool.js';
 import type { Kind } from '../runtime/storage.js';
 import { kindOf } from '../runtime/storage.js';
 import type { T } from './common.js';
-import { ENTRY, FLAT, PRELUDE, Params, dense, describe, grid, numel, windows } from './common.js';
+import { ENTRY, FLAT, PRELUDE, Params, describe, grid, numel } from './common.js';
+import { chunks, coalesce, pack8, spanOf, windowOf } from './strided.js';
 
 /** An expression per storage kind, in x (unary) or a and b (binary); `s0`..`s2` are float params. */
 type Exprs = Partial<Record<Kind | 'bool', string>>;
@@ -62,31 +63,80 @@ const exprFor = (table: Record<string, Exprs>, op: string, dtype: DType): string
 
 interface Launch { op: string; key: string; ins: T[]; out: T; body: string; params: (p: Params) => void; faults?: boolean }
 
-/** Encodes a dense elementwise kernel, in windows when a tensor is over the binding limit. */
+const rowMajor = (shape: readonly number[]): number[] => {
+  const st = new Array<number>(shape.length);
+  let acc = 1;
+  for (let d = shape.length - 1; d >= 0; d--) { st[d] = acc; acc *= shape[d]!; }
+  return st;
+};
+
+/** An input's layout: dense from its offset, or a strided view (merged dims) indexed through its strides. */
+interface Layout { dense: boolean; shape: number[]; strides: number[] }
+function layoutOf(t: T, outShape: readonly number[]): Layout {
+  const c = coalesce(outShape, [t.strides, rowMajor(outShape)]);
+  const st = c.strides[0]!;
+  const dense = c.shape.length === 0 || (c.shape.length === 1 && st[0] === 1);
+  return { dense, shape: c.shape, strides: st };
+}
+
+/**
+ * Encodes an elementwise kernel: the output dense, each input dense or a strided view (broadcasts,
+ * permutations, slices are read in place, never copied first), in chunks that fit the binding limit.
+ */
 function launch(gpu: Gpu, l: Launch): void {
   const n = numel(l.out.shape);
+  if (n === 0) return;
   const tIn = l.ins.map((t) => (t.dtype === 'bool' ? 'u32' : kindOf(t.dtype, l.op)));
   const tOut = l.out.dtype === 'bool' ? 'u32' : kindOf(l.out.dtype, l.op);
+  const lay = l.ins.map((t) => layoutOf(t, l.out.shape));
   const names = ['a', 'b', 'c'];
+  const key = `${l.key}:${lay.map((x) => (x.dense ? 'd' : 's')).join('')}`;
   const wgsl = (): string => `${PRELUDE}
-struct P { n: u32, s0b: u32, s1b: u32, s2: u32 }
+struct V { off: u32, rank: u32, pad0: u32, pad1: u32, shape: array<vec4u, 2>, strides: array<vec4u, 2> }
+struct P { n: u32, s0b: u32, s1b: u32, s2: u32, start: u32, oo: u32, pad0: u32, pad1: u32, ${l.ins.map((_, j) => `v${j}: V`).join(', ')} }
 @group(0) @binding(0) var<uniform> p: P;
 ${l.ins.map((_, i) => `@group(0) @binding(${i + 1}) var<storage, read> in${i}: array<${tIn[i]}>;`).join('\n')}
 @group(0) @binding(${l.ins.length + 1}) var<storage, read_write> out: array<${tOut}>;
 ${l.faults ? `@group(0) @binding(${l.ins.length + 2}) var<storage, read_write> faults: array<atomic<u32>>;${INT_REM}` : ''}
+fn at8(v: array<vec4u, 2>, d: u32) -> u32 { return v[d / 4u][d % 4u]; }
+fn view(v: V, i: u32) -> u32 {
+  var rem = i; var o = v.off;
+  for (var d = i32(v.rank) - 1; d >= 0; d--) { let n = at8(v.shape, u32(d)); o += (rem % n) * at8(v.strides, u32(d)); rem = rem / n; }
+  return o;
+}
 ${ENTRY()} {
   ${FLAT()}
   if (i >= p.n) { return; }
   let s0 = bitcast<f32>(p.s0b); let s1 = bitcast<f32>(p.s1b);
-  ${l.ins.map((_, j) => `let ${l.ins.length === 1 ? 'x' : names[j]} = in${j}[i];`).join(' ')}
-  out[i] = ${l.body};
+  ${l.ins.map((_, j) => `let ${l.ins.length === 1 ? 'x' : names[j]} = in${j}[${lay[j]!.dense ? `p.v${j}.off + i` : `view(p.v${j}, i + p.start)`}];`).join(' ')}
+  out[p.oo + i] = ${l.body};
 }`;
-  for (const [start, count] of windows(n, gpu)) {
-    const p = new Params().u32(count);
+  const align = gpu.limits.minStorageBufferOffsetAlignment;
+  // the window of each input over output elements [i0, i1), and the output's
+  const spans = (i0: number, i1: number) => [
+    ...l.ins.map((t, j) => {
+      const x = lay[j]!;
+      const [lo, hi] = x.dense ? [t.offset + i0, t.offset + i1 - 1] : spanOf(x.shape, x.strides, t.offset, i0, i1);
+      return windowOf(lo, hi, 4, align);
+    }),
+    windowOf(l.out.offset + i0, l.out.offset + i1 - 1, 4, align),
+  ];
+  const whole = [...l.ins, l.out].every((t) => t.buffer.bytes <= gpu.maxBinding);
+  const parts = whole ? [[0, n] as [number, number]] : chunks(n, (i0, i1) => spans(i0, i1).every((w) => w.size <= gpu.maxBinding));
+  for (const [i0, i1] of parts) {
+    const ws = whole ? [...l.ins, l.out].map((t) => ({ offset: 0, size: t.buffer.bytes, base: 0 })) : spans(i0, i1);
+    const p = new Params().u32(i1 - i0);
     l.params(p);
+    const wo = ws[l.ins.length]!;
+    p.pad4().u32(i0, l.out.offset + i0 - wo.base, 0, 0);
+    l.ins.forEach((t, j) => {
+      const x = lay[j]!, w = ws[j]!;
+      p.u32(x.dense ? t.offset + i0 - w.base : t.offset - w.base, x.dense ? 0 : x.shape.length, 0, 0, ...pack8(x.dense ? [] : x.shape, l.op), ...pack8(x.dense ? [] : x.strides, l.op));
+    });
+    const bind = (t: T, w: { offset: number; size: number }) => ({ buf: t.buffer, offset: w.offset, size: Math.max(4, Math.ceil(w.size / 4) * 4) });
     gpu.run({
-      kernel: l.op, key: l.key, wgsl, describe: describe(l.ins, [l.out]), params: p.done(), groups: grid(count, gpu),
-      bindings: [...l.ins.map((t) => dense(t, start, count)), dense(l.out, start, count), ...(l.faults ? [{ buf: gpu.faultBuf }] : [])],
+      kernel: l.op, key, wgsl, describe: describe(l.ins, [l.out]), params: p.done(), groups: grid(i1 - i0, gpu),
+      bindings: [...l.ins.map((t, j) => bind(t, ws[j]!)), bind(l.out, wo), ...(l.faults ? [{ buf: gpu.faultBuf }] : [])],
     });
   }
 }
