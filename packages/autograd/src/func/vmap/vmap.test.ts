@@ -101,4 +101,17 @@ describe('func.vmap', () => {
     const acc = F.zeros([2]);
     expect(() => func.vmap((r: F.Tensor) => acc.add_(r))(x)).toThrow(/in-place op writes a batched result into a tensor that is not batched/);
   });
+
+  it('batches whole-sequence recurrent layers through their cell loop', () => {
+    const [T, B, I, H] = [3, 2, 4, 5];
+    const w = { wIh: F.randn([3 * H, I]), wHh: F.randn([3 * H, H]), bIh: F.randn([3 * H]), bHh: F.randn([3 * H]) };
+    const xs = F.randn([6, T, B, I]), h0 = F.randn([B, H]);
+    const got = func.vmap((x: F.Tensor) => F.gruSequence(x, h0, w).output)(xs) as F.Tensor;
+    const want = F.stack([0, 1, 2, 3, 4, 5].map((k) => F.gruSequence(xs.select(0, k), h0, w).output));
+    expect(maxDiff(got, want)).toBeLessThan(1e-6);
+    const lw = { wIh: F.randn([4 * H, I]), wHh: F.randn([4 * H, H]) };
+    const c0 = F.randn([B, H]);
+    const lg = func.vmap((x: F.Tensor) => F.lstmSequence(x, h0, c0, lw).c)(xs) as F.Tensor;
+    expect(maxDiff(lg, F.stack([0, 1, 2, 3, 4, 5].map((k) => F.lstmSequence(xs.select(0, k), h0, c0, lw).c)))).toBeLessThan(1e-6);
+  });
 });

@@ -3,7 +3,7 @@
 // channels in training without running statistics), conv1d, interpolate and einsum (a new batch letter).
 import * as F from '@flint/core';
 import type { Tensor } from '@flint/core';
-import { defineBatchRule, type BatchContext } from '../registry.js';
+import { RUN_PARTS, defineBatchRule, type BatchContext } from '../registry.js';
 
 /** Batched operands with unit dims after the batch dim up to the largest logical rank. */
 function lift(c: BatchContext, idx: readonly number[]): Tensor[] {
@@ -119,4 +119,8 @@ export function registerFused(): void {
       gradBias: r.gradBias.reshape([c.size, C]),
     };
   });
+  // whole-sequence recurrent layers: their composite, a loop of cells, batches cell by cell (at depth 0 the
+  // op takes the composite, as when autograd records its parts)
+  defineBatchRule('gruSequence', () => RUN_PARTS);
+  defineBatchRule('lstmSequence', () => RUN_PARTS);
 }
