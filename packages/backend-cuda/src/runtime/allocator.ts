@@ -68,6 +68,7 @@ export const segmentSize = (size: number): number =>
 export class CachingAllocator {
   readonly #driver: Driver;
   readonly #free = new Map<string, FreeList<Block>>();
+  readonly #lists = new Map<string, FreeList<Block>[]>();
   readonly #segments = new Set<Segment>();
   readonly #pendingFrees: { block: Block; event: Handle }[] = [];
   readonly #deadPools = new Set<number>();
@@ -78,9 +79,16 @@ export class CachingAllocator {
   constructor(driver: Driver) { this.#driver = driver; }
 
   #list(pool: number, small: boolean, stream: Handle): FreeList<Block> {
-    const key = `${pool}/${small ? 's' : 'l'}/${streamKey(stream)}`;
-    let l = this.#free.get(key);
-    if (!l) this.#free.set(key, (l = new FreeList<Block>()));
+    // one map lookup by stream, then an array by pool and size class: no key strings on the hot path
+    const sk = streamKey(stream);
+    let byPool = this.#lists.get(sk);
+    if (!byPool) this.#lists.set(sk, (byPool = []));
+    const i = pool * 2 + (small ? 1 : 0);
+    let l = byPool[i];
+    if (!l) {
+      byPool[i] = l = new FreeList<Block>();
+      this.#free.set(`${pool}/${small ? 's' : 'l'}/${sk}`, l);
+    }
     return l;
   }
 
@@ -244,12 +252,12 @@ export class CachingAllocator {
   get cachedBytes(): number { return this.stats.reserved.current - this.stats.allocated.current; }
 }
 
-const keys = new WeakMap<object, number>();
+const keys = new WeakMap<object, string>();
 let nextKey = 1;
 /** A stable key for a stream handle: its address (koffi), or an id per object (the fake driver). */
 export function streamKey(s: Handle): string {
   if (typeof s === 'bigint') return `0x${s.toString(16)}`;
   let k = keys.get(s);
-  if (k === undefined) keys.set(s, (k = nextKey++));
-  return `#${k}`;
+  if (k === undefined) keys.set(s, (k = `#${nextKey++}`));
+  return k;
 }

@@ -85,16 +85,23 @@ export interface Geometry {
   readonly dense: boolean;
 }
 
+/** Writes an int64 below 2^53 in magnitude as two 32-bit words (no BigInt on the launch path). */
+function setI64(view: DataView, at: number, v: number): void {
+  const hi = Math.floor(v / 4294967296);
+  view.setUint32(at, v - hi * 4294967296, true);
+  view.setInt32(at + 4, hi, true);
+}
+
 /** Writes `g` as a Geo struct at byte `at` of `view` (unused slots are zero). */
 export function packGeometry(view: DataView, at: number, g: Geometry): void {
   if (g.shape.length > MAX_DIMS) throw new RangeError(`a strided CUDA kernel indexes at most ${MAX_DIMS} dims, got ${g.shape.length}`);
-  for (let b = 0; b < GEO.bytes; b += 4) view.setUint32(at + b, 0, true);
-  view.setBigInt64(at, BigInt(g.n), true);
+  new Uint8Array(view.buffer, view.byteOffset + at, GEO.bytes).fill(0);
+  setI64(view, at, g.n);
   view.setInt32(at + 8, g.shape.length, true);
   view.setInt32(at + 12, g.dense ? 1 : 0, true);
-  g.shape.forEach((d, k) => view.setBigInt64(at + 16 + 8 * k, BigInt(d), true));
+  g.shape.forEach((d, k) => setI64(view, at + 16 + 8 * k, d));
   const strideBase = at + 16 + 8 * MAX_DIMS;
-  g.strides.forEach((s, o) => s.forEach((v, k) => view.setBigInt64(strideBase + 8 * (o * MAX_DIMS + k), BigInt(v), true)));
+  g.strides.forEach((s, o) => s.forEach((v, k) => setI64(view, strideBase + 8 * (o * MAX_DIMS + k), v)));
   const offBase = strideBase + 8 * MAX_DIMS * MAX_OPERANDS;
-  g.offsets.forEach((v, o) => view.setBigInt64(offBase + 8 * o, BigInt(v), true));
+  g.offsets.forEach((v, o) => setI64(view, offBase + 8 * o, v));
 }

@@ -24,7 +24,7 @@ export class CudaRuntime {
   readonly #sites: string[] = ['?'];
   readonly #siteIds = new Map<string, number>();
   readonly #modules = new Map<string, Handle>();
-  readonly #functions = new Map<string, { fn: Handle; packs: Map<string, ArgPack> }>();
+  readonly #functions = new Map<string, { fn: Handle; pack: ArgPack }>();
   readonly #pinned: PinnedBuffer[] = [];
   #capturing = false;
 
@@ -116,13 +116,13 @@ export class CudaRuntime {
     throw new IndexError(`${site}: index ${value} is out of range (reported by the GPU at this read; the op ran earlier); check the indices or targets you passed`);
   }
 
-  #function(k: KernelRef): { fn: Handle; packs: Map<string, ArgPack> } {
-    const key = `${k.file}:${k.name}`;
-    let f = this.#functions.get(key);
+  /** A kernel's function and argument buffer, made on first launch (kernel names are unique across files, and each has one signature). */
+  #kernel(k: KernelRef, kinds: readonly ArgKind[]): { fn: Handle; pack: ArgPack } {
+    let f = this.#functions.get(k.name);
     if (!f) {
       let mod = this.#modules.get(k.file);
       if (!mod) this.#modules.set(k.file, (mod = this.driver.moduleLoad(this.ptx(k.file))));
-      this.#functions.set(key, (f = { fn: this.driver.moduleFunction(mod, k.name), packs: new Map() }));
+      this.#functions.set(k.name, (f = { fn: this.driver.moduleFunction(mod, k.name), pack: new ArgPack(kinds, this.addressOf) }));
     }
     return f;
   }
@@ -132,14 +132,11 @@ export class CudaRuntime {
    * kernel's ArgPack is made on first use and rewritten by `set` at each launch.
    */
   launch(k: KernelRef, kinds: readonly ArgKind[], set: (p: ArgPack) => void, n: number, opts: { grid?: number; block?: number } = {}): void {
-    const f = this.#function(k);
-    const sig = kinds.map((x) => (typeof x === 'string' ? x : x.bytes)).join(',');
-    let pack = f.packs.get(sig);
-    if (!pack) f.packs.set(sig, (pack = new ArgPack(kinds, this.addressOf)));
+    const { fn, pack } = this.#kernel(k, kinds);
     set(pack);
     const block = opts.block ?? 256;
     const grid = opts.grid ?? Math.max(1, Math.min(Math.ceil(n / block), 65535));
-    this.driver.launch(f.fn, [grid, 1, 1], [block, 1, 1], 0, this.compute, pack.params);
+    this.driver.launch(fn, [grid, 1, 1], [block, 1, 1], 0, this.compute, pack.params);
   }
 
   /** Marks graph capture, during which reads are refused (they would break the capture). */
