@@ -105,7 +105,7 @@ describe('exportOnnx: names, modes and options', () => {
   });
 });
 
-describe('exportOnnx: devices and memory', () => {
+describe('exportOnnx: devices, dtypes and memory', () => {
   test('a model on an asynchronous device (the mock GPU) exports the same bytes as on the CPU, with no synchronous read', async () => {
     const { registerMockGpu } = await import('@flint/backend-testkit/mock');
     const gpu = registerMockGpu({ name: 'mockgpu-onnx' });
@@ -120,6 +120,23 @@ describe('exportOnnx: devices and memory', () => {
       expect(Buffer.from(onGpu).equals(Buffer.from(onCpu))).toBe(true);
     } finally {
       F.removeBackend(gpu);
+    }
+  });
+  test('float16 and float64 models keep their dtype (half values stored as their bit patterns)', async () => {
+    for (const dtype of ['float16', 'float64'] as const) {
+      manualSeed(14);
+      const model = new Linear(4, 3).to(dtype);
+      const x = randn([2, 4]).to(dtype);
+      const bytes = await exportOnnx(model, x);
+      const g = decodeModel(bytes).graph!;
+      expect(g.input![0]!.type!.tensor_type!.elem_type).toBe(dtype === 'float16' ? 10 : 11);
+      expect(g.initializer!.map((t) => t.data_type)).toEqual([dtype === 'float16' ? 10 : 11, dtype === 'float16' ? 10 : 11]);
+      const ours = flintRun(model, [x])[0]!.to('float32');
+      const theirs = (await runOrt(bytes, [x])).output!;
+      // ORT hands float16 back as bit patterns (Uint16Array) where the runtime has no Float16Array
+      const bits = theirs.data instanceof Uint16Array;
+      const d = compare(ours, { data: Array.from(theirs.data as ArrayLike<number>, (v) => (bits ? F.halfBitsToFloat(Number(v)) : Number(v))), dims: theirs.dims }, dtype === 'float16' ? 2e-3 : 1e-6);
+      expect(d.ok, `${dtype}: max |diff| ${d.maxAbs}`).toBe(true);
     }
   });
   test('export leaves no tensors behind (constants it copied are freed)', async () => {

@@ -1,7 +1,7 @@
 // Writes the export's graph as an ONNX ModelProto: nodes and attributes, initializers as little-endian
 // raw data (tensors read from their device here, the one asynchronous step), typed inputs and outputs
 // with named dims for the dynamic axes, opset import and metadata.
-import { isTensor, type DType } from '@flint/core';
+import { floatToBfloatBits, floatToHalfBits, isTensor, type DType } from '@flint/core';
 import { encodeModel, type AttributeProto, type TensorProto, type ValueInfoProto } from '../proto/index.js';
 import { onnxDType, type AttrValue, type ConstTensor, type Graph } from './graph.js';
 
@@ -37,7 +37,9 @@ async function rawBytes(t: ConstTensor): Promise<Uint8Array> {
     case 'int32': arr = Int32Array.from(values as ArrayLike<number>, Number); break;
     case 'int64': arr = BigInt64Array.from(values as ArrayLike<number | bigint>, (v) => (typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v))))); break;
     case 'bool': case 'uint8': arr = Uint8Array.from(values as ArrayLike<number>, Number); break;
-    default: arr = values instanceof Uint8Array || values instanceof Uint16Array ? values : Uint16Array.from(values as ArrayLike<number>, Number);
+    // half precision: data() gives float values; ONNX stores the 16-bit patterns
+    case 'float16': arr = Uint16Array.from(values as ArrayLike<number>, (v) => floatToHalfBits(Number(v))); break;
+    case 'bfloat16': arr = Uint16Array.from(values as ArrayLike<number>, (v) => floatToBfloatBits(Number(v))); break;
   }
   return new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
 }

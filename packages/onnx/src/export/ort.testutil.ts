@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import * as ort from 'onnxruntime-node';
-import type { Tensor } from '@flint/core';
+import { floatToHalfBits, type Tensor } from '@flint/core';
 import { noGrad } from '@flint/autograd';
 import { afterAll } from 'vitest';
 import type { Module } from '@flint/nn';
 
-const ORT_TYPES: Record<string, ort.Tensor.Type> = { float32: 'float32', int64: 'int64', int32: 'int32', bool: 'bool', float64: 'float64' };
+const ORT_TYPES: Record<string, ort.Tensor.Type> = { float16: 'float16', float32: 'float32', int64: 'int64', int32: 'int32', bool: 'bool', float64: 'float64' };
 
 const sessions = new WeakMap<Uint8Array, Promise<ort.InferenceSession>>();
 
@@ -24,7 +24,9 @@ export async function runOrt(bytes: Uint8Array, inputs: readonly Tensor[]): Prom
   const feeds: Record<string, ort.Tensor> = {};
   session.inputNames.forEach((n, i) => {
     const t = inputs[i]!;
-    feeds[n] = new ort.Tensor(ORT_TYPES[t.dtype]!, t.dataSync() as never, [...t.shape]);
+    // float16 travels as its bit patterns
+    const data = t.dtype === 'float16' ? Uint16Array.from(t.dataSync() as Float32Array, floatToHalfBits) : t.dataSync();
+    feeds[n] = new ort.Tensor(ORT_TYPES[t.dtype]!, data as never, [...t.shape]);
   });
   return session.run(feeds);
 }
