@@ -9,3 +9,4 @@ export { createCpuBackend } from './backend.js';
 export type { CpuArray } from './backend.js';
 
 registerBackend('cpu', createCpuBackend, 0);
+export { disposeThreads, getNumThreads, setNumThreads } from './threads/pool.js';

@@ -3,6 +3,7 @@
 // and a sink that takes finished blocks of C (conv adds bias or runs col2im there, with no extra copy).
 // float32 runs the WebAssembly SIMD macro-kernel; other dtypes (and engines without SIMD) a JS 4x4 one.
 import type { NumArray } from '../storage.js';
+import { runGebp } from '../threads/pool.js';
 import { ensureWasmFloats, wasmGemm } from './wasm-gemm.js';
 
 export type Scratch = Float32Array | Float64Array;
@@ -124,15 +125,12 @@ export function gemmCore(spec: GemmSpec): void {
       const aBlock = keep ? aBase + pc * mPad : aBase;
       if (!keep || (jc === 0 && !reuse)) packA(pc, kc, 0, M, MR, buf, aBlock);
       packB(pc, kc, jc, nc, NR, buf, bBase);
+      // the wasm macro-kernel over the whole block, split across kernel threads (threads/pool.ts)
+      if (w) { runGebp(w, mPad, MC, kc, aBlock * 4, bBase * 4, cBase * 4, ncPad, pc === 0 ? 0 : 1); continue; }
       for (let ic = 0; ic < mPad; ic += MC) {
-        const mc = Math.min(MC, mPad - ic), ap = aBlock + ic * kc, cp = cBase + ic * ncPad;
-        // |0 keeps the arguments small integers: a double argument sends V8 down a slow wasm-call path
-        if (w) w.gebp(mc | 0, ncPad | 0, kc | 0, (ap * 4) | 0, (bBase * 4) | 0, (cp * 4) | 0, (ncPad * 4) | 0, pc === 0 ? 0 : 1);
-        else {
-          const f = buf as Float64Array;
-          for (let jr = 0; jr < ncPad; jr += NR) {
-            for (let ir = 0; ir < mc; ir += MR) jsMicro(kc, f, ap + ir * kc, f, bBase + jr * kc, f, cp + ir * ncPad + jr, ncPad);
-          }
+        const mc = Math.min(MC, mPad - ic), ap = aBlock + ic * kc, cp = cBase + ic * ncPad, f = buf as Float64Array;
+        for (let jr = 0; jr < ncPad; jr += NR) {
+          for (let ir = 0; ir < mc; ir += MR) jsMicro(kc, f, ap + ir * kc, f, bBase + jr * kc, f, cp + ir * ncPad + jr, ncPad);
         }
       }
     }

@@ -7,6 +7,7 @@ import {
   ADD, BLOCK, BR, BR_IF, CALL, CONST, ELSE, END, EQZ, F32X4_ADD, F32X4_MUL, GET, I32, IF, LOAD32_SPLAT, LOOP, MUL, SET, SUB,
   TEE, V128, V128_CONST, V128_LOAD, V128_STORE, addConst, leb, load, section, simd, sleb, str, vec,
 } from './wasm-asm.js';
+import { threadEnv } from '../threads/env.js';
 import { WINDOW_PARAMS, padRowsBody, windowBody } from './wasm-im2col.js';
 
 /** The register tile: MR rows of A by NR columns of B (NR/4 SIMD vectors per row). */
@@ -83,13 +84,16 @@ function macroKernelBody({ mr, nr }: TileShape): number[] {
   return [...leb(body.length), ...body];
 }
 
-function moduleBytes(tile: TileShape): Uint8Array<ArrayBuffer> {
+/** Pages of a shared memory's declared maximum (4 GiB, wasm32's whole range: shared memories must declare one). */
+const SHARED_MAX_PAGES = 65536;
+
+function moduleBytes(tile: TileShape, shared: boolean): Uint8Array<ArrayBuffer> {
   const i32s = (n: number): number[][] => Array.from({ length: n }, () => [I32]);
   const exp = (name: string, index: number): number[] => [...str(name), 0x00, index];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([[0x60, ...vec(i32s(6)), 0], [0x60, ...vec(i32s(8)), 0], [0x60, ...vec(i32s(WINDOW_PARAMS)), 0]])),
-    ...section(2, vec([[...str('e'), ...str('m'), 0x02, 0x00, 0x01]])),
+    ...section(2, vec([[...str('e'), ...str('m'), 0x02, ...(shared ? [0x03, 0x01, ...leb(SHARED_MAX_PAGES)] : [0x00, 0x01])]])),
     ...section(3, vec([[0], [1], [0], [2], [2], [2], [2]])),
     ...section(7, vec([exp('gebp', 1), exp('padRows', 2), exp('gather1', 3), exp('gather4', 4), exp('scatter1', 5), exp('scatter4', 6)])),
     ...section(10, vec([microKernelBody(tile.mr, tile.nr), macroKernelBody(tile), padRowsBody(),
@@ -103,7 +107,9 @@ type I32Fn<N extends number, A extends number[] = []> = A['length'] extends N ? 
 export type WindowFn = I32Fn<typeof WINDOW_PARAMS>;
 
 export interface WasmGemm extends TileShape {
+  /** A shared memory where kernel threads are available (then `module` is what workers instantiate over it). */
   readonly memory: WebAssembly.Memory;
+  readonly module: WebAssembly.Module;
   readonly gebp: (mc: number, nc: number, kc: number, ap: number, bp: number, cp: number, ldcBytes: number, load: number) => void;
   readonly padRows: (src: number, dst: number, rows: number, bytes: number, srcStride: number, dstStride: number) => void;
   readonly gather1: WindowFn;
@@ -114,22 +120,39 @@ export interface WasmGemm extends TileShape {
   f32: Float32Array;
 }
 
-/** Instantiate a kernel with the given tile, or null where the engine lacks WebAssembly SIMD. */
-export function buildWasmGemm(tile: TileShape = DEFAULT_TILE): WasmGemm | null {
+/**
+ * Instantiate a kernel with the given tile, or null where the engine lacks WebAssembly SIMD. Its memory is
+ * shared (so kernel threads can work in it) when `shared` and the engine allows, else an ordinary one.
+ */
+export function buildWasmGemm(tile: TileShape = DEFAULT_TILE, shared = threadEnv() !== null): WasmGemm | null {
+  const g = globalThis as { WebAssembly?: typeof WebAssembly };
+  if (!g.WebAssembly) return null;
+  if (shared) {
+    try {
+      const k = instantiate(tile, true);
+      if (k) return k;
+    } catch {
+      // no threads proposal, or no room for the maximum: an ordinary memory still runs on one thread
+    }
+  }
   try {
-    const g = globalThis as { WebAssembly?: typeof WebAssembly };
-    const bytes = moduleBytes(tile);
-    if (!g.WebAssembly || !WebAssembly.validate(bytes)) return null;
-    const memory = new WebAssembly.Memory({ initial: 1 });
-    const e = new WebAssembly.Instance(new WebAssembly.Module(bytes), { e: { m: memory } }).exports;
-    return {
-      memory, mr: tile.mr, nr: tile.nr, f32: new Float32Array(memory.buffer),
-      gebp: e.gebp as WasmGemm['gebp'], padRows: e.padRows as WasmGemm['padRows'],
-      gather1: e.gather1 as WindowFn, gather4: e.gather4 as WindowFn, scatter1: e.scatter1 as WindowFn, scatter4: e.scatter4 as WindowFn,
-    };
+    return instantiate(tile, false);
   } catch {
     return null;
   }
+}
+
+function instantiate(tile: TileShape, shared: boolean): WasmGemm | null {
+  const bytes = moduleBytes(tile, shared);
+  if (!WebAssembly.validate(bytes)) return null;
+  const memory = shared ? new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAX_PAGES, shared: true }) : new WebAssembly.Memory({ initial: 1 });
+  const module = new WebAssembly.Module(bytes);
+  const e = new WebAssembly.Instance(module, { e: { m: memory } }).exports;
+  return {
+    memory, module, mr: tile.mr, nr: tile.nr, f32: new Float32Array(memory.buffer),
+    gebp: e.gebp as WasmGemm['gebp'], padRows: e.padRows as WasmGemm['padRows'],
+    gather1: e.gather1 as WindowFn, gather4: e.gather4 as WindowFn, scatter1: e.scatter1 as WindowFn, scatter4: e.scatter4 as WindowFn,
+  };
 }
 
 let cached: WasmGemm | null | undefined;
@@ -146,5 +169,6 @@ export function ensureWasmFloats(w: WasmGemm, floats: number): void {
   if (w.memory.buffer.byteLength < need) {
     w.memory.grow(Math.ceil((need - w.memory.buffer.byteLength) / 65536));
   }
-  if (w.f32.buffer !== w.memory.buffer || w.f32.length * 4 !== w.memory.buffer.byteLength) w.f32 = new Float32Array(w.memory.buffer);
+  // by length: a shared memory's buffer grows in place, an ordinary one's is replaced (the old view empties)
+  if (w.f32.length * 4 !== w.memory.buffer.byteLength) w.f32 = new Float32Array(w.memory.buffer);
 }

@@ -1,0 +1,57 @@
+// The unit of parallel GEMM work and the worker's main loop. Both are self-contained functions (no
+// imports, no module constants): workers get them as source text, so one copy runs on every thread.
+
+/** The WebAssembly macro-kernel's signature (see wasm-gemm.ts). */
+export type GebpFn = (mc: number, nc: number, kc: number, ap: number, bp: number, cp: number, ldcBytes: number, load: number) => void;
+
+/** Where a job's arguments start in a control array, and how many there are. */
+export const ARGS = 8, NARGS = 11;
+
+/**
+ * Runs part [lo, hi) of one packed GEMM block; a = [mode, mPad, MC, kc, ap, bp, cp, ncPad, load, MR, NR]
+ * from a[o] (addresses in bytes). mode 0 splits C by NR-wide column panels, mode 1 by MR-high row panels.
+ * Every C tile is computed by one micro-kernel call over the same K steps whatever the split, so results
+ * are bitwise those of one thread.
+ */
+export function gebpPart(gebp: GebpFn, a: ArrayLike<number>, o: number, lo: number, hi: number): void {
+  const mode = a[o]!, mPad = a[o + 1]!, MC = a[o + 2]!, kc = a[o + 3]!, ap = a[o + 4]!, bp = a[o + 5]!, cp = a[o + 6]!;
+  const ncPad = a[o + 7]!, load = a[o + 8]!, MR = a[o + 9]!, NR = a[o + 10]!, ldc = ncPad * 4;
+  if (mode === 0) {
+    const nc = (hi - lo) * NR, b = bp + lo * NR * kc * 4, c = cp + lo * NR * 4;
+    for (let ic = 0; ic < mPad; ic += MC) gebp(Math.min(MC, mPad - ic), nc, kc, ap + ic * kc * 4, b, c + ic * ldc, ldc, load);
+  } else {
+    const end = hi * MR;
+    for (let ic = lo * MR; ic < end; ic += MC) gebp(Math.min(MC, end - ic), ncPad, kc, ap + ic * kc * 4, bp, cp + ic * ldc, ldc, load);
+  }
+}
+
+/**
+ * A worker's life: instantiate the kernel over the shared memory, then for each job (control word 0
+ * bumped) run part [c[4], c[5]) of the arguments at c[8...], set c[2] to 0 (done) or 1 (failed), and
+ * publish the job's number in c[1]. c[3] != 0 asks it to end.
+ */
+export function workerLoop(module: WebAssembly.Module, memory: WebAssembly.Memory, ctrl: SharedArrayBuffer,
+  part: (gebp: GebpFn, a: ArrayLike<number>, o: number, lo: number, hi: number) => void): void {
+  const c = new Int32Array(ctrl);
+  let gebp: GebpFn | null = null;
+  try {
+    gebp = new WebAssembly.Instance(module, { e: { m: memory } }).exports.gebp as GebpFn;
+  } catch {
+    gebp = null;
+  }
+  let seq = 0;
+  for (;;) {
+    Atomics.wait(c, 0, seq);
+    seq = Atomics.load(c, 0);
+    if (c[3] !== 0) return;
+    try {
+      if (!gebp) throw new Error('no kernel');
+      part(gebp, c, 8, c[4]!, c[5]!);
+      c[2] = 0;
+    } catch {
+      c[2] = 1;
+    }
+    Atomics.store(c, 1, seq);
+    Atomics.notify(c, 1);
+  }
+}

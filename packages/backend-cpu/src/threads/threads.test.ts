@@ -1,0 +1,107 @@
+import { availableParallelism, tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ValueError } from '@flint/core';
+import { buildSync } from 'esbuild';
+import { afterAll, describe, expect, it } from 'vitest';
+import { randn, run, t } from '../testing.js';
+import { wasmGemm } from '../kernels/wasm-gemm.js';
+import { disposeThreads, getNumThreads, liveWorkers, setNumThreads } from './pool.js';
+
+const defaultThreads = getNumThreads();
+afterAll(() => setNumThreads(defaultThreads));
+
+/** Runs `fn` at each thread count and returns its results. */
+const atThreads = (counts: number[], fn: () => number[][]): number[][][] => counts.map((n) => { setNumThreads(n); return fn(); });
+
+// shapes that split by column panels, by row panels (fewer panels than threads), and one too small to split
+const matmulShapes: [number, number, number][] = [[200, 300, 260], [301, 5, 400], [97, 33, 700], [4, 4, 4]];
+const convCases = [
+  { N: 3, C: 16, H: 20, W: 20, O: 24, k: 3, s: 1, p: 1 },
+  { N: 2, C: 8, H: 17, W: 15, O: 40, k: 3, s: 2, p: 0 },
+];
+
+describe('kernel threads', () => {
+  it('defaults to the available cores and checks the count it is given', () => {
+    expect(defaultThreads).toBe(availableParallelism());
+    expect(() => setNumThreads(0)).toThrow(ValueError);
+    expect(() => setNumThreads(1.5)).toThrow(/setNumThreads: expected a positive integer, got 1.5/);
+    setNumThreads(3);
+    expect(getNumThreads()).toBe(3);
+  });
+
+  it('gives the GEMM kernel a shared memory', () => {
+    expect(wasmGemm()?.memory.buffer).toBeInstanceOf(SharedArrayBuffer);
+  });
+
+  it('matmul at 2, 3 and 4 threads equals the single-threaded result exactly, run after run', () => {
+    for (const [M, N, K] of matmulShapes) {
+      const a = t('float32', [M, K], randn(M * K, M)), b = t('float32', [K, N], randn(K * N, N));
+      const mm = (): number[][] => run('matmul', [a, b], [['float32', [M, N]]]);
+      const [one, ...rest] = atThreads([1, 2, 3, 4, 2], mm);
+      // a sanity check on values: one entry against a float64 dot product
+      const dot = Array.from({ length: K }, (_, k) => Number(a.buffer[k]!) * Number(b.buffer[k * N]!)).reduce((x, y) => x + y, 0);
+      expect(one![0]![0]).toBeCloseTo(dot, 3);
+      for (const r of rest) expect(r).toEqual(one);
+    }
+    setNumThreads(4);
+    run('matmul', [t('float32', [64, 512], randn(64 * 512)), t('float32', [512, 64], randn(512 * 64))], [['float32', [64, 64]]]);
+    expect(liveWorkers()).toBe(3);
+  });
+
+  it('conv2d and both backward kernels at 2 threads equal the single-threaded results exactly', () => {
+    for (const c of convCases) {
+      const Ho = Math.floor((c.H + 2 * c.p - c.k) / c.s) + 1, Wo = Math.floor((c.W + 2 * c.p - c.k) / c.s) + 1;
+      const xs = [c.N, c.C, c.H, c.W], ws = [c.O, c.C, c.k, c.k], ys = [c.N, c.O, Ho, Wo];
+      const x = t('float32', xs, randn(c.N * c.C * c.H * c.W, 1)), w = t('float32', ws, randn(c.O * c.C * c.k * c.k, 2));
+      const gy = t('float32', ys, randn(c.N * c.O * Ho * Wo, 3)), bias = t('float32', [c.O], randn(c.O, 4));
+      const attrs = { stride: [c.s, c.s], padding: [c.p, c.p], dilation: [1, 1], groups: 1, inputShape: xs, weightShape: ws };
+      const all = (): number[][] => [
+        ...run('conv2d', [x, w, bias], [['float32', ys]], attrs),
+        ...run('conv2dBackwardInput', [gy, w], [['float32', xs]], attrs),
+        ...run('conv2dBackwardWeight', [gy, x], [['float32', ws]], attrs),
+      ];
+      const [one, two, again] = atThreads([1, 2, 2], all);
+      expect(one!.every((r) => r.some((v) => v !== 0))).toBe(true);
+      expect(two).toEqual(one);
+      expect(again).toEqual(one);
+    }
+  });
+
+  it('keeps working after its workers are disposed (they start again on demand)', () => {
+    setNumThreads(2);
+    const a = t('float32', [128, 256], randn(128 * 256, 5)), b = t('float32', [256, 128], randn(256 * 128, 6));
+    const before = run('matmul', [a, b], [['float32', [128, 128]]]);
+    disposeThreads();
+    expect(liveWorkers()).toBe(0);
+    expect(run('matmul', [a, b], [['float32', [128, 128]]])).toEqual(before);
+  });
+
+  it('lets a process that used kernel threads exit on its own, also when it ends with an error', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flint-threads-'));
+    try {
+      const src = fileURLToPath(new URL('..', import.meta.url)), core = fileURLToPath(new URL('../../../core/src/index.ts', import.meta.url));
+      const entry = join(dir, 'entry.ts');
+      writeFileSync(entry, `import { createCpuBackend, setNumThreads, getNumThreads } from ${JSON.stringify(join(src, 'index.ts'))};
+setNumThreads(3);
+const b = createCpuBackend(), n = 256, mk = () => ({ buffer: new Float32Array(n * n).fill(1), dtype: 'float32' as const, shape: [n, n], strides: [n, 1], offset: 0 });
+const out = mk();
+b.kernels.matmul!([mk(), mk()], [out], {});
+console.log('threads', getNumThreads(), 'c00', out.buffer[0]);
+if (process.argv[2] === 'fail') throw new Error('ended early');
+`);
+      const bundle = join(dir, 'entry.mjs');
+      buildSync({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'node', outfile: bundle, alias: { '@flint/core': core }, logLevel: 'silent' });
+      expect(execFileSync(process.execPath, [bundle], { encoding: 'utf8', timeout: 30_000 })).toContain('threads 3 c00 256');
+      let status: number | null = null;
+      try { execFileSync(process.execPath, [bundle, 'fail'], { encoding: 'utf8', timeout: 30_000, stdio: 'pipe' }); } catch (e) {
+        status = (e as { status: number | null }).status;
+      }
+      expect(status).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
