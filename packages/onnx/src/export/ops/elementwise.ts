@@ -101,18 +101,17 @@ function softplus(c: OpContext): string {
 function clamp(c: OpContext): string {
   const { g } = c;
   const d = c.out[0]!.dtype;
-  let x = g.cast(c.inputs[0]!, c.x[0]!.dtype, d);
-  if (c.inputs.length > 1) {
-    // tensor bounds (present ones in order min, max): torch's min(max(x, lo), hi)
-    const hasMin = c.attrs.min !== null && c.attrs.min !== undefined;
-    let i = 1;
-    if (hasMin) x = g.op('Max', [x, g.cast(c.inputs[i]!, c.x[i++]!.dtype, d)]);
-    if (c.inputs[i]) x = g.op('Min', [x, g.cast(c.inputs[i]!, c.x[i]!.dtype, d)]);
-    return x;
+  const x = g.cast(c.inputs[0]!, c.x[0]!.dtype, d);
+  const { min, max } = c.attrs;
+  if (min !== 'tensor' && max !== 'tensor') {
+    return g.op('Clip', [x, typeof min === 'number' ? g.scalar(min, d) : '', typeof max === 'number' ? g.scalar(max, d) : '']);
   }
-  const lo = typeof c.attrs.min === 'number' ? g.scalar(c.attrs.min, d) : '';
-  const hi = typeof c.attrs.max === 'number' ? g.scalar(c.attrs.max, d) : '';
-  return g.op('Clip', [x, lo, hi]);
+  // tensor bounds come as inputs in order (min, max), numbers as attributes: torch's min(max(x, lo), hi)
+  let i = 1;
+  const bound = (v: unknown) => (v === 'tensor' ? g.cast(c.inputs[i]!, c.x[i++]!.dtype, d) : typeof v === 'number' ? g.scalar(v, d) : '');
+  const lo = bound(min), hi = bound(max);
+  const y = lo ? g.op('Max', [x, lo]) : x;
+  return hi ? g.op('Min', [y, hi]) : y;
 }
 
 function where(c: OpContext): string {

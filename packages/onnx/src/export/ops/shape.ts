@@ -26,8 +26,8 @@ function reshape(c: OpContext): string {
 function expand(c: OpContext): string {
   const a = ints(c.attrs.shape), b = ints(c.attrsB.shape);
   const x = c.x[0]!.shape, xb = c.xB[0]!, off = a.length - x.length;
-  // Expand broadcasts both ways: a dim the input already has is 1 in the target
-  const keep = (i: number) => i >= off && x[i - off] === a[i] && xb[i - off] === b[i];
+  // Expand broadcasts both ways: a dim the input already has (or -1, torch's "keep it") is 1 in the target
+  const keep = (i: number) => a[i] === -1 || (i >= off && x[i - off] === a[i] && xb[i - off] === b[i]);
   const a1 = a.map((v, i) => (keep(i) ? 1 : v)), b1 = b.map((v, i) => (keep(i) ? 1 : v));
   return c.g.op('Expand', [c.inputs[0]!, c.g.shape(a1, b1, c.op)]);
 }
