@@ -26,6 +26,14 @@ describe('a dead or silent rank (mpirun, 2 ranks)', () => {
     expect(await alive(pids)).toEqual([]);
   }, 45_000);
 
+  it('a rank that stops answering during DistributedDataParallel: the wait at the end of backward times out the same way', async () => {
+    const job = await launch('src/testing/fault-rank.ts', ['ddp'], { limitMs: 40_000, env: { FLINT_TEST_TIMEOUT: '2' } });
+    expect(job.killed, job.out).toBe(false);
+    expect(job.code).not.toBe(0);
+    expect(job.out).toMatch(/rank 0: DistributedTimeoutError: DistributedDataParallel gradient allReduce: rank 0 of 2 waited 2 s and 1 of 1 request\(s\) did not complete/);
+    expect(await alive(ranksOf(job.out))).toEqual([]);
+  }, 45_000);
+
   it("with onTimeout 'throw' the handle rejects with the timeout error, and the group refuses further work", async () => {
     const job = await launch('src/testing/fault-rank.ts', ['throw'], { limitMs: 40_000, env: { FLINT_TEST_TIMEOUT: '2' } });
     expect(job.killed, job.out).toBe(false);
