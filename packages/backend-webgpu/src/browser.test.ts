@@ -1,6 +1,6 @@
 // The conformance suite in headless Chromium on navigator.gpu (Debian's chromium, driven by playwright-core,
 // page served from 127.0.0.1): the browser path of the backend. Skipped, with the reason printed, when
-// chromium or playwright-core is absent. FLINT_CHROMIUM overrides /usr/bin/chromium.
+// chromium or playwright-core is absent, or FLINT_WEBGPU_BROWSER=0. FLINT_CHROMIUM overrides /usr/bin/chromium.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +12,8 @@ import { bundlePage } from './browser/bundle.js';
 const chromium = process.env.FLINT_CHROMIUM ?? '/usr/bin/chromium';
 let playwright: typeof import('playwright-core') | undefined;
 let why: string | undefined;
-if (!existsSync(chromium)) why = `no chromium at ${chromium} (apt-get install chromium, or set FLINT_CHROMIUM)`;
+if (process.env.FLINT_WEBGPU_BROWSER === '0') why = 'FLINT_WEBGPU_BROWSER=0 (the browser run does not depend on the Node version: CI runs it once)';
+else if (!existsSync(chromium)) why = `no chromium at ${chromium} (apt-get install chromium, or set FLINT_CHROMIUM)`;
 else {
   try { playwright = await import('playwright-core'); } catch (e) { why = `playwright-core does not load (${e instanceof Error ? e.message : String(e)})`; }
 }

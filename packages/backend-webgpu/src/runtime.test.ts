@@ -1,7 +1,8 @@
 // The runtime on a real WebGPU device (lavapipe in CI): dtypes refused and stored, batching, the buffer
 // pool, deferred faults, and tensors past maxStorageBufferBindingSize. Skipped with the reason without WebGPU.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BackendError, DTypeError, IndexError, arange, conv2d, conv2dBackwardInput, conv2dBackwardWeight, full, gather, matmul, memory, ones, removeBackend, tensor } from '@flint/core';
+import type { Tensor } from '@flint/core';
+import { BackendError, DTypeError, IndexError, arange, avgPool2d, conv2d, conv2dBackwardInput, conv2dBackwardWeight, full, gather, matmul, maxPool2d, memory, ones, removeBackend, tensor } from '@flint/core';
 import '@flint/backend-cpu';
 import type { WebGPUBackend } from './index.js';
 import { initWebGPU } from './index.js';
@@ -70,7 +71,7 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
     for (const v of [x, y, tail]) v.dispose();
   }, 60_000);
 
-  it('splits matmul, strided copies, casts and convolutions into windows when operands pass the binding limit', async () => {
+  it('splits matmul, strided copies, casts, convolutions, pooling and reductions into windows when operands pass the binding limit', async () => {
     // a 4 KiB limit makes these small operands take the chunked paths that large tensors take
     const small = await initWebGPU({ name: `${device}-small`, maxBindingBytes: 4096 });
     try {
@@ -103,6 +104,19 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
         expect(Array.from(sv).every((v, i) => Math.abs(v - cv[i]!) <= 1e-4 * (1 + Math.abs(cv[i]!)))).toBe(true);
       }
       for (const t of [x, w, bias, y, gy, gx, gw, ...on, yS, gxS, gwS]) t.dispose();
+      // pooling in chunks of planes, reductions in chunks of rows and, for rows past the limit, in segments
+      const img = host([3, 4, 20, 20], 9), gImg = img.to(small.name);
+      const pairs: [Tensor, Tensor][] = [
+        [maxPool2d(gImg, 3, { stride: 2, padding: 1 }), maxPool2d(img, 3, { stride: 2, padding: 1 })],
+        [avgPool2d(gImg, 3, { stride: 2, padding: 1 }), avgPool2d(img, 3, { stride: 2, padding: 1 })],
+        [gImg.sum([2, 3]), img.sum([2, 3])], [gImg.amax(-1), img.amax(-1)], [gImg.sum(), img.sum()], [gImg.argmax(-1), img.argmax(-1)],
+      ];
+      for (const [s, c] of pairs) {
+        const [sv, cv] = [await s.data(), await c.data()];
+        expect(Array.from(sv, Number).every((v, i) => Math.abs(v - Number(cv[i]!)) <= 1e-4 * (1 + Math.abs(Number(cv[i]!))))).toBe(true);
+        s.dispose(); c.dispose();
+      }
+      img.dispose(); gImg.dispose();
     } finally {
       removeBackend(small.name);
     }

@@ -4,9 +4,10 @@ import type { KernelAttrs, KernelTable } from '@flint/core';
 import type { Gpu } from '../runtime/gpu.js';
 import type { WgBuffer } from '../runtime/pool.js';
 import type { T } from './common.js';
-import { ENTRY, FLAT, PRELUDE, Params, describe, grid, numel } from './common.js';
+import { ENTRY, FLAT, PRELUDE, Params, describe, grid, numel, windows } from './common.js';
+import { windowOf } from './strided.js';
 
-const FIELDS = 'planes: u32, H: u32, W: u32, Ho: u32, Wo: u32, kh: u32, kw: u32, sh: u32, sw: u32, ph: u32, pw: u32, dh: u32, dw: u32, incl: u32, div: u32';
+const FIELDS = 'planes: u32, H: u32, W: u32, Ho: u32, Wo: u32, kh: u32, kw: u32, sh: u32, sw: u32, ph: u32, pw: u32, dh: u32, dw: u32, incl: u32, div: u32, xo: u32, yo: u32';
 const pair = (v: unknown, d: [number, number]): [number, number] => (Array.isArray(v) && v.length === 2 ? [v[0] as number, v[1] as number] : d);
 
 function words(a: KernelAttrs, inShape: readonly number[], outShape: readonly number[]): number[] {
@@ -39,9 +40,29 @@ fn window(oh: u32, ow: u32) -> array<i32, 5> {
 
 /** maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward (float32; int32 indices). */
 export function poolKernels(gpu: Gpu): KernelTable<WgBuffer> {
-  const run = (kernel: string, wgsl: () => string, n: number, w: number[], ins: T[], outs: T[], extra: WgBuffer[] = []): void => {
-    if (n === 0) return;
-    gpu.run({ kernel, key: kernel, wgsl, params: new Params().u32(n, ...w).done(), groups: grid(n, gpu), bindings: [...ins, ...outs].map((t) => ({ buf: t.buffer })).concat(extra.map((buf) => ({ buf }))), describe: describe(ins, outs) });
+  const align = gpu.limits.minStorageBufferOffsetAlignment;
+  // work over planes (N*C of them); past the binding limit in chunks of planes, each binding its windows of the
+  // input-sized (HW per plane) and output-sized (HoWo per plane) tensors; `perIn`: one invocation per input element
+  const run = (kernel: string, wgsl: () => string, w: number[], xs: T[], ys: T[], order: T[], perIn = false): void => {
+    const [planes, H, W, Ho, Wo] = w as [number, number, number, number, number];
+    const hw = H * W, ohw = Ho * Wo;
+    if (planes * (perIn ? hw : ohw) === 0) return;
+    const whole = order.every((t) => t.buffer.bytes <= gpu.maxBinding);
+    const per = whole ? planes : Math.max(1, Math.floor((gpu.maxBinding - align) / (4 * Math.max(hw, ohw))));
+    for (let p0 = 0; p0 < planes; p0 += per) {
+      const p1 = Math.min(planes, p0 + per);
+      const xw = whole ? { offset: 0, size: 0, base: 0 } : windowOf(p0 * hw, p1 * hw - 1, 4, align);
+      const yw = whole ? { offset: 0, size: 0, base: 0 } : windowOf(p0 * ohw, p1 * ohw - 1, 4, align);
+      const bind = (t: T) => {
+        if (whole) return { buf: t.buffer };
+        const win = xs.includes(t) ? xw : yw;
+        return { buf: t.buffer, offset: win.offset, size: Math.max(4, win.size) };
+      };
+      const n = (p1 - p0) * (perIn ? hw : ohw);
+      const words = [p1 - p0, ...w.slice(1)];
+      void ys;
+      gpu.run({ kernel, key: kernel, wgsl, params: new Params().u32(n, ...words, p0 * hw - xw.base, p0 * ohw - yw.base).done(), groups: grid(n, gpu), bindings: order.map(bind), describe: describe(order.slice(0, 1), order.slice(1)) });
+    }
   };
   return {
     maxPool2d: ([x], [y, idx], a) => {
@@ -55,24 +76,26 @@ export function poolKernels(gpu: Gpu): KernelTable<WgBuffer> {
     let h = hs + i32(a * p.dh); if (h < 0 || h >= i32(p.H)) { continue; }
     for (var b = 0u; b < p.kw; b++) {
       let w = ws + i32(b * p.dw); if (w < 0 || w >= i32(p.W)) { continue; }
-      let v = x[base + u32(h) * p.W + u32(w)];
+      let v = x[p.xo + base + u32(h) * p.W + u32(w)];
       if (bi < 0 || v > best || isnan(v)) { best = v; bi = h * i32(p.W) + w; if (isnan(v)) { done = true; break; } }
     }
   }
-  y[i] = best; ix[i] = max(bi, 0);
+  y[p.yo + i] = best; ix[p.yo + i] = max(bi, 0);
 }`;
-      run('maxPool2d', wgsl, numel(y!.shape), words(a, x!.shape, y!.shape), [x!], [y!, idx!]);
+      run('maxPool2d', wgsl, words(a, x!.shape, y!.shape), [x!], [y!, idx!], [x!, y!, idx!]);
     },
     maxPool2dBackward: ([gy, idx], [gx], a) => {
-      const total = numel(gx!.shape);
-      gpu.run({ kernel: 'maxPool2dBackward', key: 'zero', wgsl: zero, params: new Params().u32(total).done(), groups: grid(total, gpu), bindings: [{ buf: gx!.buffer }], describe: describe([gy!], [gx!]) });
+      for (const [s0, count] of windows(numel(gx!.shape), gpu)) {
+        const zw = windowOf(s0, s0 + count - 1, 4, align);
+        gpu.run({ kernel: 'maxPool2dBackward', key: 'zero', wgsl: zero, params: new Params().u32(count, s0 - zw.base).done(), groups: grid(count, gpu), bindings: [{ buf: gx!.buffer, offset: zw.offset, size: zw.size }], describe: describe([gy!], [gx!]) });
+      }
       const wgsl = (): string => `${head(`@group(0) @binding(1) var<storage, read> gy: array<f32>;
 @group(0) @binding(2) var<storage, read> ix: array<i32>;
 @group(0) @binding(3) var<storage, read_write> gx: array<atomic<u32>>;`)}
-  let pl = i / (p.Wo * p.Ho); let o = pl * p.H * p.W + u32(ix[i]); let v = gy[i];
+  let pl = i / (p.Wo * p.Ho); let o = p.xo + pl * p.H * p.W + u32(ix[p.yo + i]); let v = gy[p.yo + i];
   loop { let old = atomicLoad(&gx[o]); if (atomicCompareExchangeWeak(&gx[o], old, bitcast<u32>(bitcast<f32>(old) + v)).exchanged) { break; } }
 }`;
-      run('maxPool2dBackward', wgsl, numel(gy!.shape), words({}, a.inputShape, gy!.shape), [gy!, idx!], [gx!]);
+      run('maxPool2dBackward', wgsl, words({}, a.inputShape, gy!.shape), [gx!], [gy!, idx!], [gy!, idx!, gx!]);
     },
     avgPool2d: ([x], [y], a) => {
       const wgsl = (): string => `${head(`@group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -80,10 +103,10 @@ export function poolKernels(gpu: Gpu): KernelTable<WgBuffer> {
   let ow = i % p.Wo; let oh = (i / p.Wo) % p.Ho; let pl = i / (p.Wo * p.Ho); let base = pl * p.H * p.W;
   let win = window(oh, ow);
   var s = 0.0;
-  for (var h = win[0]; h < win[1]; h++) { for (var w = win[2]; w < win[3]; w++) { s += x[base + u32(h) * p.W + u32(w)]; } }
-  y[i] = select(s / f32(win[4]), 0.0, win[0] >= win[1] || win[2] >= win[3]);
+  for (var h = win[0]; h < win[1]; h++) { for (var w = win[2]; w < win[3]; w++) { s += x[p.xo + base + u32(h) * p.W + u32(w)]; } }
+  y[p.yo + i] = select(s / f32(win[4]), 0.0, win[0] >= win[1] || win[2] >= win[3]);
 }`;
-      run('avgPool2d', wgsl, numel(y!.shape), words(a, x!.shape, y!.shape), [x!], [y!]);
+      run('avgPool2d', wgsl, words(a, x!.shape, y!.shape), [x!], [y!], [x!, y!]);
     },
     avgPool2dBackward: ([gy], [gx], a) => {
       const wgsl = (): string => `${head(`@group(0) @binding(1) var<storage, read> gy: array<f32>;
@@ -95,17 +118,17 @@ export function poolKernels(gpu: Gpu): KernelTable<WgBuffer> {
   var s = 0.0;
   for (var oh = oh0; oh <= oh1; oh++) { for (var ow = ow0; ow <= ow1; ow++) {
     let win = window(u32(oh), u32(ow));
-    if (h >= win[0] && h < win[1] && w >= win[2] && w < win[3]) { s += gy[(pl * p.Ho + u32(oh)) * p.Wo + u32(ow)] / f32(win[4]); }
+    if (h >= win[0] && h < win[1] && w >= win[2] && w < win[3]) { s += gy[p.yo + (pl * p.Ho + u32(oh)) * p.Wo + u32(ow)] / f32(win[4]); }
   } }
-  gx[i] = s;
+  gx[p.xo + i] = s;
 }`;
-      run('avgPool2dBackward', wgsl, numel(gx!.shape), words(a, a.inputShape, gy!.shape), [gy!], [gx!]);
+      run('avgPool2dBackward', wgsl, words(a, a.inputShape, gy!.shape), [gx!], [gy!], [gy!, gx!], true);
     },
   };
 }
 
 const zero = (): string => `
-struct P { n: u32, a: u32, b: u32, c: u32 }
+struct P { n: u32, o: u32, b: u32, c: u32 }
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<storage, read_write> out: array<u32>;
-${ENTRY()} { ${FLAT()} if (i < p.n) { out[i] = 0u; } }`;
+${ENTRY()} { ${FLAT()} if (i < p.n) { out[p.o + i] = 0u; } }`;

@@ -1,11 +1,12 @@
 // Reductions over the trailing reduceDims dims (sum, prod, max, min and the arg-reductions) in workgroup
 // memory, one workgroup per output row (one invocation per row when rows are short), and cumsum.
 import type { KernelTable } from '@flint/core';
-import { DTypeError } from '@flint/core';
+import { BackendError, DTypeError } from '@flint/core';
 import type { Gpu } from '../runtime/gpu.js';
 import type { WgBuffer } from '../runtime/pool.js';
 import type { T } from './common.js';
 import { ENTRY, FLAT, PRELUDE, Params, describe, grid, numel, typeOf } from './common.js';
+import { windowOf } from './strided.js';
 
 type Red = 'sum' | 'prod' | 'max' | 'min';
 const IDENTITY: Record<Red, Record<string, string>> = {
@@ -44,7 +45,7 @@ function reduce(gpu: Gpu, op: Red | 'argmax' | 'argmin', x: T, out: T, dims: num
   const outT = arg ? 'i32' : t;
   const short = L <= 32 || R >= 4096 && L <= 256;
   const common = `${PRELUDE}
-struct P { rows: u32, len: u32, pad0: u32, pad1: u32 }
+struct P { rows: u32, len: u32, xo: u32, oo: u32 }
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<storage, read> x: array<${t}>;
 @group(0) @binding(2) var<storage, read_write> out: array<${outT}>;
@@ -59,16 +60,16 @@ ${arg ? better : combine}`;
 ${ENTRY()} {
   ${FLAT()}
   if (i >= p.rows) { return; }
-  let base = i * p.len;
+  let base = p.xo + i * p.len;
   ${serial.replace('START', '0u').replace('STEP', '1u')}
-  out[i] = ${arg ? 'i32(bi)' : 'acc'};
+  out[p.oo + i] = ${arg ? 'i32(bi)' : 'acc'};
 }`
     : (): string => `${common}
 var<workgroup> sv: array<${t}, ${WGR}>;
 ${arg ? `var<workgroup> si: array<u32, ${WGR}>; var<workgroup> sh: array<u32, ${WGR}>;` : ''}
 @compute @workgroup_size(${WGR}) fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let row = wid.x + wid.y * nwg.x;
-  let base = row * p.len;
+  let base = p.xo + row * p.len;
   ${row0(serial)}
   ${arg ? 'sv[lid] = bv; si[lid] = bi; sh[lid] = select(0u, 1u, have);' : 'sv[lid] = acc;'}
   workgroupBarrier();
@@ -80,16 +81,38 @@ ${arg ? `var<workgroup> si: array<u32, ${WGR}>; var<workgroup> sh: array<u32, ${
     }
     workgroupBarrier();
   }
-  if (lid == 0u && row < p.rows) { out[row] = ${arg ? 'i32(si[0])' : 'sv[0]'}; }
+  if (lid == 0u && row < p.rows) { out[p.oo + row] = ${arg ? 'i32(si[0])' : 'sv[0]'}; }
 }`;
   function row0(s: string): string {
     // rows past the end (the 2-D launch rounds up) read nothing, but still reach every barrier
     return `let live = row < p.rows;\n  ${s.replace('START', 'lid').replace('STEP', `${WGR}u`).replace('j < p.len', 'live && j < p.len')}`;
   }
-  gpu.run({
-    kernel: op, key: `${op}:${x.dtype}:${short ? 's' : 'w'}`, wgsl, params: new Params().u32(R, L).done(),
-    groups: short ? grid(R, gpu) : grid(R, gpu, 1), bindings: [{ buf: x.buffer }, { buf: out.buffer }], describe: describe([x], [out]),
-  });
+  const key = `${op}:${x.dtype}:${short ? 's' : 'w'}`, align = gpu.limits.minStorageBufferOffsetAlignment;
+  const enc = (xb: WgBuffer, x0: number, ob: WgBuffer, o0: number, rows: number, len: number): void => {
+    const whole = xb.bytes <= gpu.maxBinding && ob.bytes <= gpu.maxBinding;
+    const xw = whole ? { offset: 0, size: xb.bytes, base: 0 } : windowOf(x0, x0 + rows * len - 1, 4, align);
+    const ow = whole ? { offset: 0, size: ob.bytes, base: 0 } : windowOf(o0, o0 + rows - 1, 4, align);
+    gpu.run({
+      kernel: op, key, wgsl, params: new Params().u32(rows, len, x0 - xw.base, o0 - ow.base).done(), groups: short ? grid(rows, gpu) : grid(rows, gpu, 1),
+      bindings: [{ buf: xb, offset: xw.offset, size: Math.max(4, xw.size) }, { buf: ob, offset: ow.offset, size: Math.max(4, ow.size) }], describe: describe([x], [out]),
+    });
+  };
+  const room = Math.floor((gpu.maxBinding - align) / 4);
+  if (x.buffer.bytes <= gpu.maxBinding && out.buffer.bytes <= gpu.maxBinding) { enc(x.buffer, 0, out.buffer, 0, R, L); return; }
+  if (L <= room) {
+    // whole rows per chunk, each chunk binding its rows of x and of out
+    const per = Math.max(1, Math.floor(room / Math.max(1, L)));
+    for (let r0 = 0; r0 < R; r0 += per) enc(x.buffer, r0 * L, out.buffer, r0, Math.min(per, R - r0), L);
+    return;
+  }
+  if (arg) throw new BackendError(`${op}: a reduced row of ${L} elements is past this adapter's storage binding limit (${gpu.maxBinding} bytes)`);
+  // rows past the limit: each row's segments reduce into partials, then the partials reduce
+  const segs = Math.ceil(L / room), part = gpu.allocate(R * segs * 4, () => `${op} partials`);
+  for (let r = 0; r < R; r++) {
+    for (let s = 0; s < segs; s++) enc(x.buffer, r * L + s * room, part, r * segs + s, 1, Math.min(room, L - s * room));
+  }
+  enc(part, 0, out.buffer, 0, R, segs);
+  gpu.release(part);
 }
 
 function cumsum(gpu: Gpu, x: T, out: T): void {
