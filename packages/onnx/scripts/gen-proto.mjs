@@ -28,10 +28,11 @@ function pbjs(args) {
 export function generate() {
   const dir = mkdtempSync(join(tmpdir(), 'flint-onnx-proto-'));
   try {
-    // pbts reads the JSDoc of a commented build; the shipped .js has no comments.
+    // pbts reads the JSDoc of a commented build (and keeps it: the API reference wants every member documented);
+    // the shipped .js has no comments.
     const commented = join(dir, 'onnx.js');
     writeFileSync(commented, pbjs([]));
-    const dts = execFileSync(process.execPath, [join(cli, 'bin/pbts'), '--no-comments', commented], { encoding: 'utf8' })
+    const dts = execFileSync(process.execPath, [join(cli, 'bin/pbts'), commented], { encoding: 'utf8' })
       // int64 fields are numbers (--force-number), so the 'long' types are not needed
       .replace(/^import Long = require\("long"\);\n/m, '');
     if (/\bLong\b/.test(dts)) throw new Error('gen-proto: generated types still mention Long');

@@ -2,12 +2,10 @@
 // OnnxError are public so tools can inspect models; import and export build on them.
 export { OnnxError } from './errors.js';
 export type { OnnxErrorWhere } from './errors.js';
-export {
-  onnx, encodeModel, decodeModel, DataType, AttributeType,
-} from './proto/index.js';
+export { encodeModel, decodeModel, DataType, AttributeType } from './proto/index.js';
 export type {
-  ModelProto, ModelInit, GraphProto, NodeProto, AttributeProto, TensorProto, ValueInfoProto, TypeProto,
-  TensorShapeProto, OperatorSetIdProto, StringStringEntryProto, ReadLimits,
+  ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto, ValueInfoProto, TypeProto, TensorShapeProto,
+  OperatorSetIdProto, StringStringEntryProto, SparseTensorProto, ReadLimits,
 } from './proto/index.js';
 export { loadOnnx, OnnxModel } from './import/model.js';
 export type { LoadOnnxOptions, ValueInfo } from './import/model.js';

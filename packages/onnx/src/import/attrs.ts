@@ -1,6 +1,6 @@
 // Typed access to a node's attributes; a missing or mistyped attribute is an OnnxError naming the node.
 import { OnnxError } from '../errors.js';
-import { AttributeType, type AttributeProto, type GraphProto, type NodeProto, type TensorProto } from '../proto/index.js';
+import { AttributeType, enumName, type AttributeProto, type GraphProto, type NodeProto, type TensorProto } from '../proto/index.js';
 
 /** A node's attributes by name, read with their expected type. */
 export class Attrs {
@@ -18,7 +18,7 @@ export class Attrs {
     if (a === undefined) return undefined;
     // old exporters leave `type` unset; then trust the field that is filled
     if (a.type != null && a.type !== 0 && a.type !== type) {
-      throw new OnnxError(`attribute '${name}' has type ${AttributeType[a.type] ?? a.type}, expected ${AttributeType[type]}`, { node: this.where });
+      throw new OnnxError(`attribute '${name}' has type ${enumName(AttributeType, a.type)}, expected ${enumName(AttributeType, type)}`, { node: this.where });
     }
     return a;
   }

@@ -22,8 +22,11 @@ export interface LoadOnnxOptions {
 
 /** A graph input or output: name, dtype (undefined for non-tensor types) and shape (a name for dynamic axes). */
 export interface ValueInfo {
+  /** The value's name in the graph. */
   name: string;
+  /** Its Flint dtype; undefined for sequences, maps and untyped values. */
   dtype: DType | undefined;
+  /** Its shape: numbers, names of dynamic axes, null for unknown dims; undefined when the file gives none. */
   shape: (number | string | null)[] | undefined;
 }
 
@@ -53,7 +56,7 @@ export class OnnxModel {
   /** The decoded protobuf (read-only use). */
   readonly proto: ModelProto;
 
-  /** Use {@link loadOnnx}. */
+  /** Use {@link loadOnnx}. @internal */
   constructor(proto: ModelProto, private readonly program: Program, private readonly params: Map<string, Parameter>) {
     const g = proto.graph!;
     const inits = new Set((g.initializer ?? []).map((t) => t.name));

@@ -1,6 +1,6 @@
 // Test helper: builds the hostile-file corpus (malformed, truncated, deceptive and escaping ONNX files) from
 // scratch, so nothing is downloaded and every case says what it breaks.
-import { DataType, encodeModel, type GraphProto, type ModelInit } from './index.js';
+import { DataType, encodeModel, type GraphProto, type ModelProto } from './index.js';
 
 /** One varint. */
 export function varint(v: number): number[] {
@@ -15,7 +15,7 @@ export function varint(v: number): number[] {
 export const wrap = (field: number, body: readonly number[] | Uint8Array): number[] => [...varint(field * 8 + 2), ...varint(body.length), ...body];
 
 /** A model of one graph with opset 17. */
-export const model = (graph: GraphProto, opset = 17): ModelInit => ({ ir_version: 8, opset_import: [{ domain: '', version: opset }], graph });
+export const model = (graph: GraphProto, opset = 17): ModelProto => ({ ir_version: 8, opset_import: [{ domain: '', version: opset }], graph });
 
 /** A valid model: y = Relu(x) + w, with a float initializer. */
 export function validModel(): Uint8Array {

@@ -3,42 +3,35 @@
 import $protobuf from 'protobufjs/minimal.js';
 import { OnnxError } from '../errors.js';
 import { onnx } from './onnx.gen.js';
+import type { ModelProto } from './types.js';
 import { validateWire, type ReadLimits } from './wire.js';
 
 export { onnx } from './onnx.gen.js';
 export type { ReadLimits } from './wire.js';
+export type {
+  ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto, ValueInfoProto, TypeProto, TensorShapeProto,
+  OperatorSetIdProto, StringStringEntryProto, SparseTensorProto,
+} from './types.js';
 
-/** A decoded ONNX model (all fields present, defaults filled in). */
-export type ModelProto = onnx.ModelProto;
-/** A graph: nodes, initializers, inputs, outputs. */
-export type GraphProto = onnx.GraphProto.$Properties;
-/** One operator call in a graph. */
-export type NodeProto = onnx.NodeProto.$Properties;
-/** A node attribute. */
-export type AttributeProto = onnx.AttributeProto.$Properties;
-/** A constant tensor (initializer or attribute value). */
-export type TensorProto = onnx.TensorProto.$Properties;
-/** A graph input/output with its type. */
-export type ValueInfoProto = onnx.ValueInfoProto.$Properties;
-/** A value type (tensor element type and shape). */
-export type TypeProto = onnx.TypeProto.$Properties;
-/** A tensor shape of fixed or named dimensions. */
-export type TensorShapeProto = onnx.TensorShapeProto.$Properties;
-/** One operator-set import of a model. */
-export type OperatorSetIdProto = onnx.OperatorSetIdProto.$Properties;
-/** A key/value string pair. */
-export type StringStringEntryProto = onnx.StringStringEntryProto.$Properties;
-/** The fields a model to encode may set (plain objects are fine; int64 fields are numbers). */
-export type ModelInit = onnx.ModelProto.$Properties;
+/** ONNX tensor element types (TensorProto.DataType in onnx.proto). */
+export const DataType = {
+  UNDEFINED: 0, FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7, STRING: 8, BOOL: 9, FLOAT16: 10,
+  DOUBLE: 11, UINT32: 12, UINT64: 13, COMPLEX64: 14, COMPLEX128: 15, BFLOAT16: 16,
+} as const;
+/** ONNX attribute value kinds (AttributeProto.AttributeType in onnx.proto). */
+export const AttributeType = {
+  UNDEFINED: 0, FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8, TENSORS: 9, GRAPHS: 10,
+  SPARSE_TENSOR: 11, SPARSE_TENSORS: 12, TYPE_PROTO: 13, TYPE_PROTOS: 14,
+} as const;
 
-/** ONNX tensor element types (TensorProto.DataType). */
-export const DataType = onnx.TensorProto.DataType;
-/** ONNX attribute value kinds (AttributeProto.AttributeType). */
-export const AttributeType = onnx.AttributeProto.AttributeType;
+/** The name of a value of one of the enums above (`enumName(DataType, 7)` is 'INT64'), or the number as text. */
+export function enumName(e: Readonly<Record<string, number>>, value: number): string {
+  return Object.keys(e).find((k) => e[k] === value) ?? String(value);
+}
 
-/** Encodes a model (plain objects or message instances) to ONNX bytes. int64 fields take numbers. */
-export function encodeModel(model: ModelInit): Uint8Array {
-  return onnx.ModelProto.encode(model).finish();
+/** Encodes a model (plain objects) to ONNX bytes. int64 fields take numbers. */
+export function encodeModel(model: ModelProto): Uint8Array {
+  return onnx.ModelProto.encode(model as onnx.ModelProto.$Properties).finish();
 }
 
 /**
@@ -61,7 +54,7 @@ export function decodeModel(bytes: Uint8Array | ArrayBuffer, limits: ReadLimits 
     return Number(uint64.call(this).toString());
   } as unknown as typeof reader.uint64;
   try {
-    return onnx.ModelProto.decode(reader);
+    return onnx.ModelProto.decode(reader) as ModelProto;
   } catch (e) {
     throw new OnnxError(`protobuf decoding failed: ${(e as Error).message}`, { field: 'ModelProto' });
   }

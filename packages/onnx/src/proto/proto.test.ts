@@ -33,7 +33,7 @@ describe('onnx proto', () => {
     });
     const m = decodeModel(bytes);
     expect(m.ir_version).toBe(8);
-    expect(m.opset_import[0]!.version).toBe(17);
+    expect(m.opset_import![0]!.version).toBe(17);
     const g = m.graph!;
     expect(g.node![0]!.attribute![1]!.ints).toEqual([-1, 2 ** 40]);
     expect(g.node![0]!.attribute![0]!.g!.output![0]!.name).toBe('w');
