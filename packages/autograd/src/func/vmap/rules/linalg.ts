@@ -42,6 +42,23 @@ export function registerLinalg(): void {
   });
   defineBatchRule('gather', (c) => c.inputs[0]!.ndim === 0 ? undefined : F.gather(c.batched(0), physDim(c.attrs.dim as number, c.inputs[0]!.ndim), c.batched(1)));
   defineBatchRule('scatterAdd', (c) => c.inputs[0]!.ndim === 0 ? undefined : F.scatterAdd(c.batched(0), physDim(c.attrs.dim as number, c.inputs[0]!.ndim), c.batched(1), c.batched(2)));
-  defineBatchRule('indexSelect', (c) => (c.phys(1) || c.inputs[0]!.ndim === 0 ? undefined : F.indexSelect(c.phys(0)!, physDim(c.attrs.dim as number, c.inputs[0]!.ndim), c.inputs[1]!)));
-  defineBatchRule('embedding', (c) => (c.phys(1) ? undefined : F.embedding(c.phys(0)!, c.inputs[1]!)));
+  defineBatchRule('indexSelect', (c) => {
+    const x = c.inputs[0]!;
+    if (x.ndim === 0) return undefined;
+    const d = physDim(c.attrs.dim as number, x.ndim);
+    if (!c.phys(1)) return F.indexSelect(c.phys(0)!, d, c.inputs[1]!);
+    // per-sample indices: a gather with each sample's indices spread along the other dims
+    const px = c.batched(0), idx = c.phys(1)!.reshape([c.size, -1]);
+    const shape = [...px.shape];
+    shape[d] = idx.shape[1]!;
+    const spread = idx.reshape(shape.map((s, i) => (i === 0 || i === d ? s : 1))).expand(shape);
+    return F.gather(px, d, spread);
+  });
+  defineBatchRule('embedding', (c) => {
+    if (!c.phys(1)) return F.embedding(c.phys(0)!, c.inputs[1]!);
+    // per-sample tables [B, V, D]: gather each sample's rows
+    const pw = c.phys(1)!, D = pw.shape[2]!;
+    const idx = c.batched(0).reshape([c.size, -1, 1]).expand([c.size, -1, D]);
+    return F.gather(pw, 1, idx).reshape([c.size, ...c.inputs[0]!.shape, D]);
+  });
 }

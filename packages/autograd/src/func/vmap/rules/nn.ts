@@ -2,7 +2,7 @@
 // into the groups of a grouped convolution), and losses run with reduction 'none' then reduce per sample.
 import * as F from '@flint/core';
 import type { Tensor } from '@flint/core';
-import { defineBatchRule, type BatchContext } from '../registry.js';
+import { aligned, defineBatchRule, type BatchContext } from '../registry.js';
 
 type Attrs = Readonly<Record<string, unknown>>;
 /** Input i (an image batch [N,C,H,W] or one image [C,H,W]) as one 4-d batch: the vmap batch folded into N. */
@@ -91,9 +91,16 @@ export function registerNn(): void {
   defineBatchRule('adaptiveAvgPool2d', (c) => unfold(c, 0, F.adaptiveAvgPool2d(fold(c, 0), c.attrs.outputSize as number[])));
   // layerNorm normalizes trailing dims, which the batch dim doesn't touch (per-sample affine parameters loop)
   defineBatchRule('layerNorm', (c) => {
-    if (c.inputs.slice(1).some((_, i) => c.phys(i + 1))) return undefined;
     const [hasW, hasB] = c.attrs.affine as [boolean, boolean];
-    return F.layerNorm(c.phys(0)!, c.attrs.normalizedShape as number[], { eps: c.attrs.eps as number, weight: hasW ? c.inputs[1]! : null, bias: hasB ? c.inputs[hasW ? 2 : 1]! : null });
+    const ns = c.attrs.normalizedShape as number[], eps = c.attrs.eps as number;
+    const affine = c.inputs.slice(1).map((_, i) => i + 1);
+    if (!affine.some((i) => c.phys(i))) return F.layerNorm(c.phys(0)!, ns, { eps, weight: hasW ? c.inputs[1]! : null, bias: hasB ? c.inputs[hasW ? 2 : 1]! : null });
+    // per-sample affine parameters: normalize, then scale and shift with the batch dims lined up
+    const ops = aligned(c);
+    let y = F.layerNorm(ops[0]!, ns, { eps });
+    if (hasW) y = F.mul(y, ops[1]!);
+    if (hasB) y = F.add(y, ops[hasW ? 2 : 1]!);
+    return y;
   });
   defineBatchRule('dropout', (c) => {
     if (c.inputs.length < 2) return c.attrs.training ? F.mul(c.phys(0)!, 0) : c.phys(0)!.clone();
@@ -103,24 +110,31 @@ export function registerNn(): void {
   });
   for (const [op, f, keys] of losses) {
     defineBatchRule(op, (c) => {
-      if (c.inputs.length > 2) return undefined; // weights: loop
       const o: Record<string, unknown> = { reduction: 'none' };
       for (const k of keys) o[k] = c.attrs[k];
+      // elementwise weights (binaryCrossEntropy's weight, ...WithLogits' weight and posWeight) broadcast as the inputs do
+      const ops = aligned(c);
+      const [hasW, hasPW] = (c.attrs.weighted as [boolean, boolean] | undefined) ?? [c.inputs.length > 2, false];
+      let k = 2;
+      if (hasW) o.weight = ops[k++]!;
+      if (hasPW) o.posWeight = ops[k++]!;
       return perSample(c, f(c.batched(0), c.batched(1), o));
     });
   }
   // class-index targets without weights or label smoothing: per-sample mean over the targets not ignored
   for (const op of ['crossEntropy', 'nllLoss'] as const) {
     defineBatchRule(op, (c) => {
-      const x = c.inputs[0]!, t = c.inputs[1]!;
-      if (c.inputs.length > 2 || (c.attrs.labelSmoothing as number | undefined) || t.dtype.startsWith('float') || x.ndim > 2) return undefined;
+      const x = c.inputs[0]!, t = c.inputs[1]!, weight = c.inputs.length > 2 ? c.inputs[2]! : null;
+      if ((weight && c.phys(2)) || (c.attrs.labelSmoothing as number | undefined) || t.dtype.startsWith('float') || x.ndim > 2) return undefined;
       const ignoreIndex = c.attrs.ignoreIndex as number;
       const logits = x.ndim === 2 ? c.batched(0).reshape([-1, x.shape[1]!]) : c.batched(0);
       const target = c.batched(1).reshape([-1]);
       const f = op === 'crossEntropy' ? F.crossEntropy : F.nllLoss;
-      const loss = f(logits, target, { reduction: 'none', ignoreIndex }).reshape([c.size, ...t.shape]);
-      const count = F.ne(c.batched(1), ignoreIndex).reshape([c.size, -1]).sum(1).to(loss.dtype);
-      return perSample(c, loss, count);
+      const loss = f(logits, target, { reduction: 'none', ignoreIndex, weight }).reshape([c.size, ...t.shape]);
+      // 'mean' divides by the targets' total weight (1 each without weights), ignored targets left out
+      const valid = F.ne(target, ignoreIndex);
+      const w = weight ? F.where(valid, F.indexSelect(weight, 0, F.where(valid, target, 0).long()), 0) : valid.to(loss.dtype);
+      return perSample(c, loss, w.reshape([c.size, -1]).sum(1).to(loss.dtype));
     });
   }
 }
