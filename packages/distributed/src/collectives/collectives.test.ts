@@ -17,6 +17,7 @@ describe('collectives on 2 ranks (mpirun)', () => {
   });
 
   it('every collective equals the single-process reference, for every dtype, op and layout', () => {
+    expect(reports.map((r) => r.rank)).toEqual([0, 1]);
     const names = new Set<string>();
     for (const r of reports) {
       for (const c of r.cases) {
@@ -30,6 +31,7 @@ describe('collectives on 2 ranks (mpirun)', () => {
   });
 
   it('mismatched shapes, dtypes and collectives fail on every rank, naming the collective and each rank', () => {
+    expect(reports.map((r) => r.rank)).toEqual([0, 1]);
     for (const r of reports) {
       expect(r.errors).toEqual([
         "CollectiveMismatchError: allReduce: the ranks called collectives that don't match (rank 0: allReduce(float32 [3], op 'sum'); rank 1: allReduce(float32 [4], op 'sum')); every rank must call the same collective with tensors of the same shape and dtype",

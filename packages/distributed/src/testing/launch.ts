@@ -45,6 +45,9 @@ export function launch(script: string, args: string[] = [], opts: { ranks?: numb
       env: { ...process.env, TSX_TSCONFIG_PATH: `${packageDir}/tsconfig.ranks.json`, FORCE_COLOR: '0', FLINT_TEST_RESULTS: dir, ...opts.env },
     });
     let out = '', killed = false;
+    p.on('error', (e: NodeJS.ErrnoException) => {
+      out += e.code === 'ENOENT' ? "mpirun not found: these tests need Open MPI ('apt-get install openmpi-bin libopenmpi-dev')\n" : `could not start mpirun: ${e.message}\n`;
+    });
     p.stdout.on('data', (d) => { out += d; });
     p.stderr.on('data', (d) => { out += d; });
     const timer = setTimeout(() => { killed = true; try { process.kill(-p.pid!, 'SIGKILL'); } catch { /* gone */ } }, opts.limitMs ?? 60_000);
