@@ -1,22 +1,12 @@
 // The backend object over the fake driver: schema coverage (every required kernel, optional ones present or
 // listed as composites with a reason), data round trips through write/read, and the launches core's ops
 // produce — kernel names, grids and packed arguments — as a GPU would receive them.
-import { BackendError, OPTIONAL_KERNELS, REQUIRED_KERNELS, backendProblems, registerBackend, removeBackend, tensor, type Backend } from '@flint/core';
+import { BackendError, OPTIONAL_KERNELS, REQUIRED_KERNELS, backendProblems, registerBackend, removeBackend, tensor } from '@flint/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CUDA_DTYPES, createCudaBackend } from './backend.js';
-import type { Dnn } from './ffi/cudnn.js';
+import { CUDA_DTYPES } from './backend.js';
 import { COMPOSITE_ON_CUDA, CUDNN_KERNELS } from './kernels/table.js';
-import type { CudaBuffer, DeviceContext } from './kernels/util.js';
-import { CudaRuntime } from './runtime/runtime.js';
-import { FakeDriver } from './testing/fake-driver.js';
-
-/** A backend over a fake device; `dnn` stands in for cuDNN (its kernels are only registered, never run here). */
-export function fakeBackend(withDnn: boolean): { backend: Backend<CudaBuffer>; drv: FakeDriver; ctx: DeviceContext } {
-  const drv = new FakeDriver(1 << 28);
-  const rt = new CudaRuntime(drv, drv.addressOf, (f) => `// ${f}`);
-  const ctx: DeviceContext = { rt, tf32: { matmul: false, cudnn: true }, ...(withDnn ? { dnn: {} as Dnn } : {}) };
-  return { backend: createCudaBackend(ctx, { vendor: { device: 'fake' }, totalBytes: 1 << 28 }), drv, ctx };
-}
+import type { CudaBuffer } from './kernels/util.js';
+import { fakeBackend } from './testing/fake-backend.js';
 
 describe('schema coverage', () => {
   const { backend } = fakeBackend(true);
