@@ -63,6 +63,37 @@ class Decoder(nn.Module):
         return torch.cat([self.pool(z).flatten(1), nn.functional.layer_norm(y, [27]).amax(dim=(2, 3))], dim=1)
 
 
+class TextTransformer(nn.Module):
+    """Embedding, one Transformer encoder layer (attention with a padding mask, GELU), mean pooling."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(60, 32)
+        self.pos = nn.Parameter(torch.randn(16, 1, 32) * 0.1)
+        self.enc = nn.TransformerEncoderLayer(32, 4, 64, dropout=0.1, activation='gelu')
+        self.fc = nn.Linear(32, 4)
+
+    def forward(self, ids):
+        x = self.emb(ids).transpose(0, 1)
+        x = x + self.pos[: x.shape[0]]
+        y = self.enc(x, src_key_padding_mask=ids == 0)
+        return self.fc(y.mean(dim=0))
+
+
+class TextCnn(nn.Module):
+    """Kim-style text CNN: Conv1d of two widths over embeddings, max over time."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(60, 16)
+        self.convs = nn.ModuleList([nn.Conv1d(16, 8, k, padding=k // 2) for k in (3, 5)])
+        self.fc = nn.Linear(16, 2)
+
+    def forward(self, ids):
+        x = self.emb(ids).transpose(1, 2)
+        return self.fc(torch.cat([torch.relu(c(x)).amax(dim=2) for c in self.convs], dim=1))
+
+
 class SmallCnn(nn.Module):
     """Opset 9 forms: Upsample, attribute axes, Softmax over a 2-D coercion, MaxPool ceil_mode."""
 
@@ -112,3 +143,5 @@ export('gru_classifier', TextClassifier('gru'), torch.randint(0, 50, (2, 7)), 14
 export('lstm_classifier', TextClassifier('lstm'), torch.randint(0, 50, (2, 7)), 11, ['ids'], {'ids': {0: 'batch', 1: 'seq'}})
 export('decoder_resize', Decoder(), torch.randn(1, 4, 5, 6), 13, ['x'], {'x': {0: 'batch'}})
 export('scripted_loop_if', Scripted(), (torch.randn(2, 8), 3), 16, ['x', 'n'], {'x': {0: 'batch'}}, script=True)
+export('text_transformer', TextTransformer(), torch.randint(1, 60, (2, 9)), 14, ['ids'], {'ids': {0: 'batch', 1: 'seq'}})
+export('text_cnn', TextCnn(), torch.randint(0, 60, (2, 9)), 13, ['ids'], {'ids': {0: 'batch', 1: 'seq'}})

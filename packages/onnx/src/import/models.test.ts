@@ -15,6 +15,8 @@ const cases: [string, number, Record<string, InputSpec>[]][] = [
   ['small_cnn_opset9', 1e-4, [{ input: { shape: [2, 3, 16, 16] } }]],
   ['gru_classifier', 1e-4, [{ ids: { shape: [2, 7], intHigh: 50 } }, { ids: { shape: [3, 11], intHigh: 50 } }]],
   ['lstm_classifier', 1e-4, [{ ids: { shape: [1, 5], intHigh: 50 } }, { ids: { shape: [4, 9], intHigh: 50 } }]],
+  ['text_transformer', 1e-4, [{ ids: { shape: [2, 9], intHigh: 60 } }, { ids: { shape: [3, 16], intHigh: 60 } }]],
+  ['text_cnn', 1e-4, [{ ids: { shape: [2, 9], intHigh: 60 } }, { ids: { shape: [1, 30], intHigh: 60 } }]],
   ['decoder_resize', 1e-4, [{ x: { shape: [2, 4, 5, 6] } }]],
   ['scripted_loop_if', 1e-4, [{ x: { shape: [2, 8] }, n: { shape: [], value: 3 } }, { x: { shape: [1, 8] }, n: { shape: [], value: 0 } }]],
 ];
