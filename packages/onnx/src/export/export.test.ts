@@ -28,6 +28,20 @@ describe('exportOnnx: names, modes and options', () => {
     expect(m.graph!.node!.map((n) => n.op_type)).toEqual(['Conv', 'MaxPool', 'Relu', 'Conv', 'MaxPool', 'Relu', 'Reshape', 'Gemm', 'Identity']);
   });
 
+  test('several inputs and outputs (an object result), list-form dynamicAxes with generated names', async () => {
+    const w = randn([4, 3]);
+    const fn = (a: Tensor, b: Tensor) => ({ logits: a.matmul(w).add(b), probs: a.matmul(w).add(b).softmax(-1) });
+    const [a, b] = [randn([2, 4]), randn([2, 3])];
+    const bytes = await exportOnnx(fn, [a, b], { dynamicAxes: { input_0: [0], input_1: [0], output_0: [0] } });
+    const g = decodeModel(bytes).graph!;
+    expect(g.input!.map((v) => [v.name, dims(v)])).toEqual([['input_0', ['input_0_dynamic_axes_0', 4]], ['input_1', ['input_1_dynamic_axes_0', 3]]]);
+    expect(g.output!.map((v) => [v.name, dims(v)])).toEqual([['output_0', ['output_0_dynamic_axes_0', 3]], ['output_1', ['output_1_dim_0', 3]]]);
+    const [x, y] = [randn([5, 4]), randn([5, 3])];
+    const ours = fn(x, y), theirs = await runOrt(bytes, [x, y]);
+    expect(compare(ours.logits, theirs.output_0!).ok).toBe(true);
+    expect(compare(ours.probs, theirs.output_1!).ok).toBe(true);
+  });
+
   test('without dynamicAxes every dim is fixed', async () => {
     const m = decodeModel(await exportOnnx(new FashionCnn(), randn([3, 1, 28, 28])));
     expect(dims(m.graph!.input![0]!)).toEqual([3, 1, 28, 28]);
@@ -173,6 +187,10 @@ describe('exportOnnx: typed errors', () => {
     await expect(exportOnnx(f, x, { inputNames: ['a', 'b'] })).rejects.toThrow(/inputNames has 2 names for 1 example inputs/);
     await expect(exportOnnx(f, x, { dynamicAxes: { inpt: { 0: 'b' } } })).rejects.toThrow(/dynamicAxes names 'inpt', which is neither an input \(input\) nor an output name/);
     await expect(exportOnnx(f, x, { dynamicAxes: { input: { 4: 'b' } } })).rejects.toThrow(/names axis 4, but the input has 2 dims/);
+  });
+  test('a model that rejects other sizes of a dynamic axis is reported', async () => {
+    const f = (x: Tensor) => { if (x.shape[0] !== 2) throw new Error('this model needs batch 2'); return x.relu(); };
+    await expect(exportOnnx(f, randn([2, 3]), { dynamicAxes: { input: { 0: 'b' } } })).rejects.toThrow(/the model fails when its dynamic axes change size: this model needs batch 2; check that dynamicAxes names only axes the model accepts/);
   });
   test('control flow that depends on a dynamic size is reported, not baked in', async () => {
     const f = (x: Tensor) => (x.shape[0]! > 2 ? x.exp() : x.relu());

@@ -35,16 +35,21 @@ const isRunnable = (m: unknown): m is RunnableModel =>
 
 interface Built { graph: Graph; inputs: ValueSpec[]; outputs: ValueSpec[]; owned: Tensor[] }
 
-/** Each input with its dynamic axes grown (by 1 for the first axis name, 2 for the second, ...). */
-function grow(args: readonly Tensor[], o: Resolved): Tensor[] {
-  const symbols: string[] = [];
+/**
+ * Each input with its dynamic axes grown: by 1 for the first axis name, 2 for the second, ... (`by: 'name'`),
+ * or alike for axes of equal example size (`by: 'size'`, for names that are really one dim, as PyTorch's
+ * list-form dynamicAxes give).
+ */
+function grow(args: readonly Tensor[], o: Resolved, by: 'name' | 'size'): Tensor[] {
+  const keys: (string | number)[] = [];
   return args.map((t, i) => {
     const axes = o.axes.get(o.inputNames[i]!);
     let x = t;
     for (const [axis, sym] of axes ?? []) {
       if (axis >= t.ndim) throw new OnnxExportError(`dynamicAxes['${o.inputNames[i]}'] names axis ${axis}, but the input has ${t.ndim} dims (shape [${t.shape.join(', ')}])`);
-      if (!symbols.includes(sym)) symbols.push(sym);
-      const n = x.shape[axis]!, grown = n + symbols.indexOf(sym) + 1;
+      const n = x.shape[axis]!, key = by === 'name' ? sym : n;
+      if (!keys.includes(key)) keys.push(key);
+      const grown = n + keys.indexOf(key) + 1;
       // rows repeated from the start, so token ids and the like stay valid
       x = withoutHooks(() => indexSelect(x, axis, arange(grown, { device: x.device }).remainder(Math.max(n, 1))));
     }
@@ -214,14 +219,21 @@ async function trace(model: Exportable, args: readonly Tensor[], o: Resolved): P
   root?.eval();
   try {
     return await scope(async () => {
-      const argsB = grow(args, o);
+      let argsB = grow(args, o, 'name');
       const composite = (m: Module) => moduleExporter(m) !== undefined;
       const a = await traceRun(fn, args, root, composite, new Set<Tensor>([...args, ...state.keys()]));
       let b: Trace | undefined;
       try {
         // with no dynamic input axes the second run would repeat the first
         const dynamic = o.inputNames.some((n) => (o.axes.get(n)?.size ?? 0) > 0);
-        b = dynamic ? await traceRun(fn, argsB, root, composite, new Set<Tensor>([...argsB, ...state.keys()])) : a;
+        const second = () => traceRun(fn, argsB, root, composite, new Set<Tensor>([...argsB, ...state.keys()]));
+        try {
+          b = dynamic ? await second() : a;
+        } catch (e) {
+          // differently named axes that the model needs equal: grow them alike and try once more
+          argsB = grow(args, o, 'size');
+          try { b = await second(); } catch { throw new OnnxExportError(`the model fails when its dynamic axes change size: ${(e as Error).message}`, { hint: 'check that dynamicAxes names only axes the model accepts at any size' }); }
+        }
         if (b.outputs.length !== a.outputs.length) throw new OnnxExportError('the model returned a different number of tensors when the dynamic axes changed size');
         const graph = prune(build(a, b, args, argsB, state, await varying(a, b), { ...o, outputNames }), a.outputs.length);
         const inputs = args.map((t, i) => ({ name: o.inputNames[i]!, dtype: t.dtype, dims: dimsOf(o.inputNames[i]!, t.shape, argsB[i]!.shape, o) }));
