@@ -2,7 +2,7 @@
 // pool, deferred faults, and tensors past maxStorageBufferBindingSize. Skipped with the reason without WebGPU.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tensor } from '@flint/core';
-import { BackendError, DTypeError, IndexError, arange, avgPool2d, conv2d, conv2dBackwardInput, conv2dBackwardWeight, full, gather, matmul, maxPool2d, memory, ones, removeBackend, tensor } from '@flint/core';
+import { BackendError, DTypeError, IndexError, arange, avgPool2d, conv2d, conv2dBackwardInput, conv2dBackwardWeight, full, gather, layerNorm, logSoftmax, matmul, maxPool2d, memory, ones, removeBackend, softmax, tensor } from '@flint/core';
 import '@flint/backend-cpu';
 import type { WebGPUBackend } from './index.js';
 import { initWebGPU } from './index.js';
@@ -71,7 +71,7 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
     for (const v of [x, y, tail]) v.dispose();
   }, 60_000);
 
-  it('splits matmul, strided copies, casts, convolutions, pooling and reductions into windows when operands pass the binding limit', async () => {
+  it('splits matmul, strided copies, casts, convolutions, pooling, reductions and row kernels into windows when operands pass the binding limit', async () => {
     // a 4 KiB limit makes these small operands take the chunked paths that large tensors take
     const small = await initWebGPU({ name: `${device}-small`, maxBindingBytes: 4096 });
     try {
@@ -109,7 +109,8 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
       const pairs: [Tensor, Tensor][] = [
         [maxPool2d(gImg, 3, { stride: 2, padding: 1 }), maxPool2d(img, 3, { stride: 2, padding: 1 })],
         [avgPool2d(gImg, 3, { stride: 2, padding: 1 }), avgPool2d(img, 3, { stride: 2, padding: 1 })],
-        [gImg.sum([2, 3]), img.sum([2, 3])], [gImg.amax(-1), img.amax(-1)], [gImg.sum(), img.sum()], [gImg.argmax(-1), img.argmax(-1)],
+        [gImg.sum([2, 3]), img.sum([2, 3])], [softmax(gImg, -1), softmax(img, -1)], [logSoftmax(gImg.reshape([12, 400]), 1), logSoftmax(img.reshape([12, 400]), 1)],
+        [layerNorm(gImg, [20]), layerNorm(img, [20])], [gImg.amax(-1), img.amax(-1)], [gImg.sum(), img.sum()], [gImg.argmax(-1), img.argmax(-1)],
       ];
       for (const [s, c] of pairs) {
         const [sv, cv] = [await s.data(), await c.data()];

@@ -2,11 +2,12 @@
 // logSoftmax, crossEntropy (a second pass sums the losses), layerNorm, and batchNorm with its backward
 // kernel (a row is a channel: its N×S elements).
 import type { KernelTable } from '@flint/core';
-import { IndexError } from '@flint/core';
+import { BackendError, IndexError } from '@flint/core';
 import type { Gpu } from '../runtime/gpu.js';
 import type { WgBuffer } from '../runtime/pool.js';
 import type { T } from './common.js';
 import { PRELUDE, Params, describe, grid, numel } from './common.js';
+import { windowOf } from './strided.js';
 
 const WGR = 256;
 /** Block-wide sum and max (call from uniform control flow only). */
@@ -22,8 +23,8 @@ fn bmax(v: f32, lid: u32) -> f32 {
   for (var s = ${WGR / 2}u; s > 0u; s = s >> 1u) { if (lid < s) { red[lid] = fmaximum(red[lid], red[lid + s]); } workgroupBarrier(); }
   let r = red[0]; workgroupBarrier(); return r;
 }`;
-const HEAD = (fields: string, bindings: string): string => `${PRELUDE}${BLOCK}
-struct P { rows: u32, len: u32, ${fields} }
+const HEAD = (fieldsIn: string, bindings: string): string => `${PRELUDE}${BLOCK}
+struct P { rows: u32, len: u32, xo: u32, ro: u32${fieldsIn ? `, ${fieldsIn}` : ''} }
 @group(0) @binding(0) var<uniform> p: P;
 ${bindings}
 @compute @workgroup_size(${WGR}) fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -39,20 +40,34 @@ const ROW_MAX = `var m = -inf(); for (var j = lid; j < p.len; j += ${WGR}u) { m 
 /** softmax, logSoftmax, crossEntropy, layerNorm, batchNorm, batchNormBackward. */
 export function rowKernels(gpu: Gpu): KernelTable<WgBuffer> {
   const rows = (x: T): [number, number] => { const L = x.shape[x.shape.length - 1] ?? 1; return [L ? numel(x.shape) / L : 0, L]; };
-  const run = (kernel: string, key: string, wgsl: () => string, R: number, L: number, extra: number[], bufs: WgBuffer[], ins: T[], outs: T[]): void => {
+  const align = gpu.limits.minStorageBufferOffsetAlignment;
+  /**
+   * Runs a row kernel over R rows of L; buffers are row data ('x', R×L), per row ('r', R) or fixed ('f').
+   * Past the binding limit the rows go in chunks, each binding its windows of the 'x' and 'r' buffers.
+   */
+  const run = (kernel: string, key: string, wgsl: () => string, R: number, L: number, extra: number[], bufs: [WgBuffer, 'x' | 'r' | 'f'][], ins: T[], outs: T[]): void => {
     if (R === 0) return;
-    gpu.run({ kernel, key, wgsl, params: new Params().u32(R, L, ...extra).done(), groups: grid(R, gpu, 1), bindings: bufs.map((buf) => ({ buf })), describe: describe(ins, outs) });
+    const whole = bufs.every(([b, k]) => k === 'f' || b.bytes <= gpu.maxBinding);
+    const per = whole ? R : Math.floor((gpu.maxBinding - align) / (4 * Math.max(1, L)));
+    if (per < 1) throw new BackendError(`${kernel}: a row of ${L} elements is past this adapter's storage binding limit (${gpu.maxBinding} bytes)`);
+    for (let r0 = 0; r0 < R; r0 += per) {
+      const r1 = Math.min(R, r0 + per);
+      const xw = whole ? { offset: 0, size: 0, base: 0 } : windowOf(r0 * L, r1 * L - 1, 4, align);
+      const rw = whole ? { offset: 0, size: 0, base: 0 } : windowOf(r0, r1 - 1, 4, align);
+      const bindings = bufs.map(([buf, k]) => (whole || k === 'f' ? { buf } : { buf, offset: (k === 'x' ? xw : rw).offset, size: Math.max(4, (k === 'x' ? xw : rw).size) }));
+      gpu.run({ kernel, key, wgsl, params: new Params().u32(r1 - r0, L, r0 * L - xw.base, r0 - rw.base, ...extra).done(), groups: grid(r1 - r0, gpu, 1), bindings, describe: describe(ins, outs) });
+    }
   };
   const softmax = (log: boolean) => ([x]: T[], [out]: T[]): void => {
     const [R, L] = rows(x!);
     const wgsl = (): string => `${HEAD('', `@group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;`)}
-  let base = row * p.len;
+  let base = p.xo + row * p.len;
   ${ROW_MAX}
   let ls = log(s);
   for (var j = lid; j < p.len; j += ${WGR}u) { let v = x[base + j] - m; out[base + j] = ${log ? 'v - ls' : 'fexp(v) / s'}; }
 }`;
-    run(log ? 'logSoftmax' : 'softmax', log ? 'logSoftmax' : 'softmax', wgsl, R, L, [], [x!.buffer, out!.buffer], [x!], [out!]);
+    run(log ? 'logSoftmax' : 'softmax', log ? 'logSoftmax' : 'softmax', wgsl, R, L, [], [[x!.buffer, 'x'], [out!.buffer, 'x']], [x!], [out!]);
   };
   return {
     softmax: softmax(false),
@@ -66,7 +81,7 @@ export function rowKernels(gpu: Gpu): KernelTable<WgBuffer> {
 @group(0) @binding(2) var<storage, read> tgt: array<i32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 @group(0) @binding(4) var<storage, read_write> faults: array<atomic<u32>>;`)}
-  let base = row * p.len;
+  let base = p.xo + row * p.len;
   ${ROW_MAX}
   if (lid != 0u) { return; }
   let t = tgt[row];
@@ -76,7 +91,7 @@ export function rowKernels(gpu: Gpu): KernelTable<WgBuffer> {
   else { l = m + log(s) - x[base + u32(t)]; }
   if (p.none == 1u) { out[row] = l; } else { out[2u * row] = l; out[2u * row + 1u] = w; }
 }`;
-      run('crossEntropy', 'crossEntropy', wgsl, R, L, [ignoreIndex, code, none ? 1 : 0], [logits!.buffer, target!.buffer, tmp, gpu.faultBuf], [logits!, target!], [loss!]);
+      run('crossEntropy', 'crossEntropy', wgsl, R, L, [ignoreIndex, code, none ? 1 : 0], [[logits!.buffer, 'f'], [target!.buffer, 'f'], [tmp, 'f'], [gpu.faultBuf, 'f']], [logits!, target!], [loss!]);
       if (none) return;
       const total = (): string => `${HEAD('mean: u32', `@group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;`)}
@@ -85,7 +100,7 @@ export function rowKernels(gpu: Gpu): KernelTable<WgBuffer> {
   s = bsum(s, lid); c = bsum(c, lid);
   if (lid == 0u) { out[0] = select(s, s / c, p.mean == 1u); }
 }`;
-      gpu.run({ kernel: 'crossEntropy', key: 'crossEntropy:total', wgsl: total, params: new Params().u32(1, R, reduction === 'mean' ? 1 : 0).done(), groups: [1, 1, 1], bindings: [{ buf: tmp }, { buf: loss!.buffer }], describe: describe([logits!, target!], [loss!]) });
+      gpu.run({ kernel: 'crossEntropy', key: 'crossEntropy:total', wgsl: total, params: new Params().u32(1, R, 0, 0, reduction === 'mean' ? 1 : 0).done(), groups: [1, 1, 1], bindings: [{ buf: tmp }, { buf: loss!.buffer }], describe: describe([logits!, target!], [loss!]) });
       gpu.release(tmp);
     },
     layerNorm: ([x, w, b], [y, mean, rstd], { eps }) => {
@@ -96,15 +111,15 @@ export function rowKernels(gpu: Gpu): KernelTable<WgBuffer> {
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 @group(0) @binding(5) var<storage, read_write> mo: array<f32>;
 @group(0) @binding(6) var<storage, read_write> ro: array<f32>;`)}
-  let base = row * p.len; let n = f32(p.len);
+  let base = p.xo + row * p.len; let n = f32(p.len);
   var s = 0.0; for (var j = lid; j < p.len; j += ${WGR}u) { s += x[base + j]; }
   let mu = bsum(s, lid) / n;
   var q = 0.0; for (var j = lid; j < p.len; j += ${WGR}u) { let d = x[base + j] - mu; q += d * d; }
   let r = 1.0 / sqrt(bsum(q, lid) / n + p.eps);
   for (var j = lid; j < p.len; j += ${WGR}u) { y[base + j] = (x[base + j] - mu) * r * w[j] + b[j]; }
-  if (lid == 0u) { mo[row] = mu; ro[row] = r; }
+  if (lid == 0u) { mo[p.ro + row] = mu; ro[p.ro + row] = r; }
 }`;
-      run('layerNorm', 'layerNorm', wgsl, R, L, [new Uint32Array(new Float32Array([eps]).buffer)[0]!], [x!.buffer, w!.buffer, b!.buffer, y!.buffer, mean!.buffer, rstd!.buffer], [x!, w!, b!], [y!, mean!, rstd!]);
+      run('layerNorm', 'layerNorm', wgsl, R, L, [new Uint32Array(new Float32Array([eps]).buffer)[0]!], [[x!.buffer, 'x'], [w!.buffer, 'f'], [b!.buffer, 'f'], [y!.buffer, 'x'], [mean!.buffer, 'r'], [rstd!.buffer, 'r']], [x!, w!, b!], [y!, mean!, rstd!]);
     },
     batchNorm: ([x, w, b, rm, rv], [y, sm, si], { training, eps }) => {
       const [N, C, S] = x!.shape as [number, number, number];
@@ -131,7 +146,7 @@ export function rowKernels(gpu: Gpu): KernelTable<WgBuffer> {
       const stats = training && numel(sm!.shape) > 0;
       // eval writes no statistics: small scratch buffers stand in for them (writable bindings may not alias)
       const [s1, s2] = stats ? [sm!.buffer, si!.buffer] : [gpu.allocate(4, () => 'batchNorm scratch'), gpu.allocate(4, () => 'batchNorm scratch')];
-      run('batchNorm', 'batchNorm', wgsl, C, 0, [f, N, S, stats ? 1 : 0], [x!.buffer, w!.buffer, b!.buffer, rm!.buffer, rv!.buffer, y!.buffer, s1, s2], [x!, w!, b!, rm!, rv!], [y!]);
+      run('batchNorm', 'batchNorm', wgsl, C, 0, [f, N, S, stats ? 1 : 0], ([x!.buffer, w!.buffer, b!.buffer, rm!.buffer, rv!.buffer, y!.buffer, s1, s2] as WgBuffer[]).map((q): [WgBuffer, 'f'] => [q, 'f']), [x!, w!, b!, rm!, rv!], [y!]);
       if (!stats) { gpu.release(s1); gpu.release(s2); }
     },
     batchNormBackward: ([gy, x, w, sm, si], [gx, gw, gb]) => {
@@ -152,7 +167,7 @@ export function rowKernels(gpu: Gpu): KernelTable<WgBuffer> {
   let k = w[c] * inv; let mf = f32(M);
   for (var e = lid; e < M; e += ${WGR}u) { let o = ((e / p.S) * C + c) * p.S + e % p.S; gx[o] = k * (gy[o] - s / mf - (x[o] - mu) * inv * inv * q / mf); }
 }`;
-      run('batchNormBackward', 'batchNormBackward', wgsl, C, 0, [N, S], [gy!.buffer, x!.buffer, w!.buffer, sm!.buffer, si!.buffer, gx!.buffer, gw!.buffer, gb!.buffer], [gy!, x!, w!, sm!, si!], [gx!, gw!, gb!]);
+      run('batchNormBackward', 'batchNormBackward', wgsl, C, 0, [N, S], [gy!.buffer, x!.buffer, w!.buffer, sm!.buffer, si!.buffer, gx!.buffer, gw!.buffer, gb!.buffer].map((q): [WgBuffer, 'f'] => [q, 'f']), [gy!, x!, w!, sm!, si!], [gx!, gw!, gb!]);
     },
   };
 }
