@@ -82,12 +82,21 @@ describe.skipIf(!fake)('the nccl backend over a stand-in libnccl (needs a C comp
     const job = await launch('src/testing/nccl-fake-rank.ts', [], { limitMs: 60_000, env: { FLINT_NCCL_LIB: fake!.lib, FLINT_CUDART_LIB: fake!.lib } });
     fake!.cleanup();
     expect(job.code, job.out).toBe(0);
-    const [r0, r1] = job.reports as { rank: number; comm: number[]; device: number; stream: string; reduced: number[]; errors: string[] }[];
+    const [r0, r1] = job.reports as { rank: number; tensors: Record<string, unknown>; comm: number[]; device: number; stream: string; reduced: number[]; errors: string[] }[];
     // both ranks joined a 2-rank communicator with the same id (rank 0 made it, MPI broadcast it), on devices 0 and 1
     expect([r0!.comm.slice(0, 2), r1!.comm.slice(0, 2)]).toEqual([[2, 0], [2, 1]]);
     expect(r0!.comm[2]).toBe(r1!.comm[2]);
     expect([r0!.device, r1!.device]).toEqual([0, 1]);
     expect(r0!.stream).toBe(String(0x5eed));
+    // collectives on tensors hand NCCL their device addresses (views at their offset; strided ones through a dense copy)
+    for (const r of [r0!, r1!]) {
+      expect(r.tensors).toEqual({
+        allReduce: [[0, 2, 4], [6, 8, 10]], offset: [[0, 1, 2], [6, 8, 10]], strided: [[0, 2, 4], [6, 8, 10]],
+        allGather: [[0, 1, 2].map((v) => v + 10 * r.rank), [0, 1, 2].map((v) => v + 10 * r.rank)],
+        reduceScatter: r.rank === 0 ? [0, 2, 4] : [6, 8, 10],
+        broadcast: [0, 1, 2].map((v) => v + r.rank), // the stand-in broadcast is a copy in place: each rank keeps its own
+      });
+    }
     for (const r of [r0!, r1!]) {
       expect(r.reduced).toEqual([2, 4, 6]); // the stand-in sums as if every rank held the same data
       expect(r.errors).toEqual([
