@@ -33,6 +33,8 @@ export const CUDNN_DECLS = {
   bnTrain: 'int cudnnBatchNormalizationForwardTraining(void *h, int mode, const void *alpha, const void *beta, void *xDesc, uint64_t x, void *yDesc, uint64_t y, void *bnDesc, uint64_t scale, uint64_t bias, double factor, uint64_t runMean, uint64_t runVar, double eps, uint64_t saveMean, uint64_t saveInvVar)',
   bnInfer: 'int cudnnBatchNormalizationForwardInference(void *h, int mode, const void *alpha, const void *beta, void *xDesc, uint64_t x, void *yDesc, uint64_t y, void *bnDesc, uint64_t scale, uint64_t bias, uint64_t mean, uint64_t var, double eps)',
   bnBackward: 'int cudnnBatchNormalizationBackward(void *h, int mode, const void *aData, const void *bData, const void *aParam, const void *bParam, void *xDesc, uint64_t x, void *dyDesc, uint64_t dy, void *dxDesc, uint64_t dx, void *bnDesc, uint64_t scale, uint64_t dScale, uint64_t dBias, double eps, uint64_t saveMean, uint64_t saveInvVar)',
+  createDropout: 'int cudnnCreateDropoutDescriptor(_Out_ void **desc)',
+  setDropout: 'int cudnnSetDropoutDescriptor(void *desc, void *h, float dropout, uint64_t states, size_t stateBytes, unsigned long long seed)',
   createRnn: 'int cudnnCreateRNNDescriptor(_Out_ void **desc)',
   setRnn: 'int cudnnSetRNNDescriptor_v8(void *desc, int algo, int cellMode, int biasMode, int dirMode, int inputMode, int dataType, int mathPrec, int mathType, int inputSize, int hiddenSize, int projSize, int numLayers, void *dropout, unsigned int auxFlags)',
   destroyRnn: 'int cudnnDestroyRNNDescriptor(void *desc)',

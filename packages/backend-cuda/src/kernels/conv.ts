@@ -7,13 +7,13 @@ import type { Handle } from '../runtime/driver.js';
 import { addr, denseStrides, type CudaBuffer, type DeviceContext } from './util.js';
 
 /** One algorithm measurement decoded from cudnnConvolution*AlgoPerf_t (48 bytes each). */
-export interface Perf { algo: number; status: number; time: number; memory: number }
+export interface Perf { algo: number; status: number; time: number; memory: number; mathType: number }
 
 /** Decodes `count` perf structs from the bytes cudnnFind* wrote. */
 export function decodePerfs(bytes: Uint8Array, count: number): Perf[] {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return Array.from({ length: count }, (_, i) => ({
-    algo: v.getInt32(i * 48, true), status: v.getInt32(i * 48 + 4, true), time: v.getFloat32(i * 48 + 8, true), memory: Number(v.getBigUint64(i * 48 + 16, true)),
+    algo: v.getInt32(i * 48, true), status: v.getInt32(i * 48 + 4, true), time: v.getFloat32(i * 48 + 8, true), memory: Number(v.getBigUint64(i * 48 + 16, true)), mathType: v.getInt32(i * 48 + 28, true),
   }));
 }
 
@@ -65,6 +65,8 @@ export function convKernels(ctx: DeviceContext): Partial<Record<KernelName, Kern
         : ['cudnnFindConvolutionBackwardFilterAlgorithm', f.findBwdFilter, [xd, yd, cd, wd]] as const;
     dnn.ok(op, call, fn(dnn.handle, ...args, REQUESTED, returned, perf));
     const best = pickAlgo(op, decodePerfs(perf, returned[0]!), MAX_WORKSPACE);
+    // run the algorithm in the math mode it was measured in (cuDNN's advice; TF32 off gives FMA only)
+    dnn.ok(op, 'cudnnSetConvolutionMathType', f.setConvMath(cd, best.mathType));
     const p: Plan = { x: xd, w: wd, y: yd, conv: cd, algo: best.algo, workspace: best.memory };
     if (bias) p.bias = tensorDesc(dnn, op, dt, [1, w[0]!, 1, 1]);
     plans.set(key, p);

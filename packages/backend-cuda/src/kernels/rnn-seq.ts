@@ -33,8 +33,11 @@ export function rnnSequenceKernels(ctx: DeviceContext): Partial<Record<KernelNam
     if (hit) return hit;
     const dnn = dnnOf(op), f = dnn.f, dt = dtype === 'float64' ? DNN.DOUBLE : DNN.FLOAT;
     const rnn = dnn.make(op, 'createRnn');
+    // one layer: no dropout between layers, but cuDNN wants a descriptor (probability 0 needs no RNG states)
+    const dropout = dnn.make(op, 'createDropout');
+    dnn.ok(op, 'cudnnSetDropoutDescriptor', f.setDropout(dropout, dnn.handle, 0, 0n, 0, 0));
     dnn.ok(op, 'cudnnSetRNNDescriptor_v8', f.setRnn(rnn, DNN.RNN_ALGO_STANDARD, lstm ? DNN.LSTM : DNN.GRU, bias ? DNN.RNN_DOUBLE_BIAS : DNN.RNN_NO_BIAS,
-      DNN.UNIDIRECTIONAL, DNN.LINEAR_INPUT, dt, dt, tf32 ? DNN.DEFAULT_MATH : DNN.FMA_MATH, I, H, H, 1, null, 0));
+      DNN.UNIDIRECTIONAL, DNN.LINEAR_INPUT, dt, dt, tf32 ? DNN.DEFAULT_MATH : DNN.FMA_MATH, I, H, H, 1, dropout, 0));
     const lengths = new Int32Array(B).fill(T);
     const data = (size: number) => {
       const d = dnn.make(op, 'createRnnData');
