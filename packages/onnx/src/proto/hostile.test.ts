@@ -18,6 +18,9 @@ async function rejects(bytes: Uint8Array, message: RegExp): Promise<OnnxError> {
 describe('hostile ONNX files', () => {
   it('the valid baseline loads', async () => {
     expect((await loadOnnx(validModel())).inputNames).toEqual(['x']);
+    const fromArrayBuffer = await loadOnnx(validModel().slice().buffer);
+    expect(fromArrayBuffer.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: [2] }]);
+    expect(fromArrayBuffer.outputNames).toEqual(['y']);
   });
 
   it('an empty file', () => rejects(new Uint8Array(0), /the model is empty \(0 bytes\)/));

@@ -29,9 +29,12 @@ export function enumName(e: Readonly<Record<string, number>>, value: number): st
   return Object.keys(e).find((k) => e[k] === value) ?? String(value);
 }
 
-/** Encodes a model (plain objects) to ONNX bytes. int64 fields take numbers. */
+/** Encodes a model (plain objects) to ONNX bytes: a plain Uint8Array that owns its whole buffer. int64 fields take numbers. */
 export function encodeModel(model: ModelProto): Uint8Array {
-  return onnx.ModelProto.encode(model as onnx.ModelProto.$Properties).finish();
+  const out = onnx.ModelProto.encode(model as onnx.ModelProto.$Properties).finish();
+  // in Node protobufjs hands out a Buffer, small ones a view into a shared pool: `.buffer` would be the pool
+  const whole = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength;
+  return whole ? new Uint8Array(out.buffer, 0, out.byteLength) : new Uint8Array(out);
 }
 
 /**

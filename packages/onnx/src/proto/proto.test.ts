@@ -31,7 +31,9 @@ describe('onnx proto', () => {
         input: [{ name: 'c', type: { tensor_type: { elem_type: DataType.BOOL, shape: { dim: [{ dim_param: 'batch' }, { dim_value: 3 }] } } } }],
       },
     });
-    const m = decodeModel(bytes);
+    expect(Object.getPrototypeOf(bytes)).toBe(Uint8Array.prototype);
+    expect(bytes.byteLength).toBe(bytes.buffer.byteLength);
+    const m = decodeModel(bytes.buffer);
     expect(m.ir_version).toBe(8);
     expect(m.opset_import![0]!.version).toBe(17);
     const g = m.graph!;
