@@ -2,7 +2,7 @@
 // pool, deferred faults, and tensors past maxStorageBufferBindingSize. Skipped with the reason without WebGPU.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tensor } from '@flint/core';
-import { BackendError, DTypeError, IndexError, arange, avgPool2d, conv2d, conv2dBackwardInput, conv2dBackwardWeight, full, gather, layerNorm, logSoftmax, matmul, maxPool2d, memory, ones, removeBackend, softmax, tensor } from '@flint/core';
+import { BackendError, DTypeError, IndexError, arange, avgPool2d, batchNorm, batchNormBackward, conv2d, conv2dBackwardInput, conv2dBackwardWeight, full, gather, layerNorm, logSoftmax, matmul, maxPool2d, memory, ones, removeBackend, softmax, tensor } from '@flint/core';
 import '@flint/backend-cpu';
 import type { WebGPUBackend } from './index.js';
 import { initWebGPU } from './index.js';
@@ -117,7 +117,28 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
         expect(Array.from(sv, Number).every((v, i) => Math.abs(v - Number(cv[i]!)) <= 1e-4 * (1 + Math.abs(Number(cv[i]!))))).toBe(true);
         s.dispose(); c.dispose();
       }
-      img.dispose(); gImg.dispose();
+      // batch norm in chunks of images: training statistics, eval, and the backward kernel
+      const bn = host([6, 4, 8, 8], 11), gBn = bn.to(small.name); // 1 KiB per image: chunks of 3
+      const bw = host([4], 3), bb = host([4], 2), rmean = host([4], 2), rvar = host([4], 3).abs().add(0.5);
+      const gArgs = [bw, bb, rmean, rvar].map((t) => t.to(small.name));
+      for (const training of [true, false]) {
+        const c = batchNorm(bn, rmean.clone(), rvar.clone(), { weight: bw, bias: bb, training });
+        const gpuRm = gArgs[2]!.clone(), gpuRv = gArgs[3]!.clone();
+        const s = batchNorm(gBn, gpuRm, gpuRv, { weight: gArgs[0]!, bias: gArgs[1]!, training });
+        const [sv, cv] = [await s.data(), await c.data()];
+        expect(Array.from(sv).every((v, i) => Math.abs(v - cv[i]!) <= 1e-4 * (1 + Math.abs(cv[i]!)))).toBe(true);
+        for (const t of [c, s, gpuRm, gpuRv]) t.dispose();
+      }
+      const [xr, gyr] = [bn.reshape([6, 4, 64]), host([6, 4, 64], 5)];
+      const mean = xr.mean([0, 2]).reshape([4]), invstd = xr.var([0, 2], { correction: 0 }).add(1e-5).rsqrt().reshape([4]);
+      const want = batchNormBackward(gyr, xr, bw, mean, invstd);
+      const onS = [gyr, xr, bw, mean, invstd].map((t) => t.to(small.name));
+      const got = batchNormBackward(onS[0]!, onS[1]!, onS[2]!, onS[3]!, onS[4]!);
+      for (const k of ['gradInput', 'gradWeight', 'gradBias'] as const) {
+        const [sv, cv] = [await got[k].data(), await want[k].data()];
+        expect(Array.from(sv).every((v, i) => Math.abs(v - cv[i]!) <= 1e-3 * (1 + Math.abs(cv[i]!)))).toBe(true);
+      }
+      for (const t of [img, gImg, bn, gBn, bw, bb, rmean, rvar, ...gArgs, xr, gyr, mean, invstd, ...onS, ...Object.values(want), ...Object.values(got)]) t.dispose();
     } finally {
       removeBackend(small.name);
     }

@@ -7,6 +7,7 @@ import type { Gpu } from '../runtime/gpu.js';
 import type { WgBuffer } from '../runtime/pool.js';
 import type { T } from './common.js';
 import { PRELUDE, Params, describe, grid, numel } from './common.js';
+import { batchNormBackwardChunked, batchNormChunked } from './norm-chunked.js';
 import { windowOf } from './strided.js';
 
 const WGR = 256;
@@ -123,6 +124,11 @@ export function rowKernels(gpu: Gpu): KernelTable<WgBuffer> {
     },
     batchNorm: ([x, w, b, rm, rv], [y, sm, si], { training, eps }) => {
       const [N, C, S] = x!.shape as [number, number, number];
+      if (x!.buffer.bytes > gpu.maxBinding || y!.buffer.bytes > gpu.maxBinding) {
+        const stats = training && numel(sm!.shape) > 0;
+        batchNormChunked(gpu, x!, w!, b!, rm!, rv!, y!, stats ? sm : undefined, stats ? si : undefined, training, eps);
+        return;
+      }
       const wgsl = (): string => `${HEAD('eps: f32, N: u32, S: u32, training: u32', `@group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> w: array<f32>;
 @group(0) @binding(3) var<storage, read> b: array<f32>;
@@ -151,6 +157,7 @@ export function rowKernels(gpu: Gpu): KernelTable<WgBuffer> {
     },
     batchNormBackward: ([gy, x, w, sm, si], [gx, gw, gb]) => {
       const [N, C, S] = x!.shape as [number, number, number];
+      if ([gy!, x!, gx!].some((t) => t.buffer.bytes > gpu.maxBinding)) { batchNormBackwardChunked(gpu, gy!, x!, w!, sm!, si!, gx!, gw!, gb!); return; }
       const wgsl = (): string => `${HEAD('N: u32, S: u32', `@group(0) @binding(1) var<storage, read> gy: array<f32>;
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read> w: array<f32>;
