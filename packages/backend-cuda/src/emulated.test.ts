@@ -1,13 +1,19 @@
 // The testkit's conformance suite, values and gradients, on the real kernels: kernels/*.cu compiled for the
 // CPU (one thread per launch, testing/cuda-host.h), driven by the real TypeScript wrappers, runtime and
-// allocator. cuBLAS is a host GEMM here and cuDNN is absent (its kernels run as core's composites), so this
-// checks the project's own kernels and their plumbing — not the GPU's concurrency or the vendor libraries.
+// allocator. cuBLAS is a column-major host GEMM behind the real binding (testing/fake-libcublas.c), and cuDNN
+// is absent (its kernels run as core's composites): this checks the project's own kernels and their plumbing,
+// not the GPU's concurrency or the vendor libraries.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { describeBackend } from '@flint/backend-testkit/vitest';
 import type { Backend } from '@flint/core';
 import { createCudaBackend } from './backend.js';
-import type { Blas, Gemm } from './ffi/cublas.js';
+import { openBlas, type Blas, type Gemm } from './ffi/cublas.js';
+import { getKoffi } from './ffi/koffi.js';
 import type { DeviceContext } from './kernels/util.js';
 import { CudaRuntime } from './runtime/runtime.js';
 import { HostDriver, prepareHostKernels } from './testing/host-driver.js';
@@ -16,7 +22,11 @@ const cxx = process.env.CXX ?? 'g++';
 const hasCxx = process.platform === 'linux' && spawnSync(cxx, ['--version']).status === 0;
 if (!hasCxx) console.log(`[backend-cuda] emulated conformance skipped: no C++ compiler ('${cxx}') to build the kernels for the host`);
 
-/** A row-major batched GEMM over the host driver's memory, standing in for cuBLAS. */
+// cuBLAS through the real binding (src/ffi/cublas.ts) over a column-major host GEMM with cuBLAS's C signatures
+const cublasLib = join(mkdtempSync(join(tmpdir(), 'flint-fake-cublas-')), 'libcublas.so.13');
+const hasCublas = hasCxx && spawnSync(process.env.CC ?? 'cc', ['-shared', '-fPIC', '-O1', '-o', cublasLib, fileURLToPath(new URL('./testing/fake-libcublas.c', import.meta.url))]).status === 0;
+
+/** A row-major batched GEMM in JS over the host driver's memory, where the fake libcublas can't be built. */
 function hostBlas(drv: HostDriver): Blas {
   return {
     version: 'host', setTf32: () => {}, dispose: () => {},
@@ -38,7 +48,9 @@ function emulated(): Backend {
   const drv = new HostDriver();
   drivers.push(drv);
   const rt = new CudaRuntime(drv, drv.addressOf, (file) => file);
-  const ctx: DeviceContext = { rt, blas: hostBlas(drv), tf32: { matmul: false, cudnn: true } };
+  const ws = rt.alloc(1 << 20);
+  const blas = hasCublas ? openBlas(cublasLib, rt.compute, ws.ptr, ws.size) : hostBlas(drv);
+  const ctx: DeviceContext = { rt, blas, tf32: { matmul: false, cudnn: true } };
   return createCudaBackend(ctx, { vendor: { device: 'host emulation' }, totalBytes: 1 << 30 });
 }
 
@@ -59,5 +71,9 @@ describe.skipIf(!hasCxx)('emulated kernel coverage', () => {
     expect(families.filter((f) => ![...ran].some((n) => n.startsWith(f)))).toEqual([]);
     console.log(`[backend-cuda] emulation ran ${ran.size} distinct CUDA kernels`);
     expect(ran.size).toBeGreaterThan(150);
+  });
+  it.skipIf(!hasCublas)('float matmuls went through the cuBLAS binding (the fake libcublas), not the JS GEMM', () => {
+    const calls = getKoffi().load(cublasLib).func('int fakeCublasGemmCalls()') as () => number;
+    expect(calls()).toBeGreaterThan(50);
   });
 });

@@ -122,7 +122,9 @@ export class HostDriver implements Driver {
   memcpyDtoH(dst: PinnedBuffer, off: number, src: DevicePtr, bytes: number): void { dst.bytes.set(this.#at(src, bytes), off); }
   memcpyDtoD(dst: DevicePtr, src: DevicePtr, bytes: number): void { this.#at(dst, bytes).set(this.#at(src, bytes).slice()); }
   memsetD8(dst: DevicePtr, v: number, bytes: number): void { this.#at(dst, bytes).fill(v); }
-  streamCreate(): Handle { return {}; }
+  #streams = 0x5000n;
+  /** Streams are fake addresses, so they pass through koffi to the fake cuBLAS like real CUstreams. */
+  streamCreate(): Handle { return (this.#streams += 16n); }
   streamDestroy(): void {}
   streamSynchronize(): void {}
   streamWaitEvent(): void {}
