@@ -4,6 +4,7 @@ import { describe, expect, test } from 'vitest';
 import '@flint/backend-cpu';
 import * as F from '@flint/core';
 import { manualSeed, randn, randint, tensor, type Tensor } from '@flint/core';
+import { ConvTranspose2d } from '@flint/nn';
 import { exportOnnx, type ExportOptions } from './index.js';
 import { compare, flintRun, hasOnnxChecker, onnxCheck, runOrt } from './ort.testutil.js';
 
@@ -41,6 +42,10 @@ const cases: Case[] = [
     const z = F.maxPool2d(F.conv2d(y, w2, b2, { stride: 2, padding: 1 }), 2, { ceilMode: true });
     return F.cat([F.avgPool2d(y, 3, { stride: 2, padding: 1, countIncludePad: false }).flatten(1), F.adaptiveAvgPool2d(z, 1).flatten(1), F.adaptiveAvgPool2d(y, 2).flatten(1), F.conv1d(x.flatten(2), w1, null, { stride: 2 }).flatten(1)], 1);
   }; } },
+  { name: 'ConvTranspose2d (stride, padding, output padding, groups) and its bias', inputs: (n) => [randn([n, 4, 5, 6])], make: () => {
+    const up = new ConvTranspose2d(4, 6, 3, { stride: 2, padding: 1, outputPadding: 1 }), grouped = new ConvTranspose2d(4, 4, 2, { stride: 2, groups: 2, bias: false });
+    return (x) => F.cat([up.call(x).flatten(1), grouped.call(x).flatten(1), up.call(x, [9, 12]).flatten(1)], 1);
+  } },
   { name: 'batchNorm, layerNorm (LayerNormalization at 17, decomposed at 13)', opsets: [13, 17], inputs: img, make: () => {
     // well-conditioned statistics: float32 rounding in either runtime stays far below the tolerance
     const [m, v, w, b, lw, lb] = [randn([3]), F.rand([3]).add(0.5), F.rand([3]).add(0.5), randn([3]), randn([8, 8]), randn([8, 8])];

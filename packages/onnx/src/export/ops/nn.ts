@@ -1,4 +1,4 @@
-// ONNX mappings of the neural-network ops as whole ONNX operators: Gemm/MatMul, Conv, MaxPool,
+// ONNX mappings of the neural-network ops as whole ONNX operators: Gemm/MatMul, Conv, ConvTranspose, MaxPool,
 // AveragePool, GlobalAveragePool, BatchNormalization and LayerNormalization (opset 17; below it, its
 // decomposition into ReduceMean/Sub/Mul/Sqrt/Div).
 import type { Tensor } from '@flint/core';
@@ -37,6 +37,26 @@ const conv = (spatial: number): OpExporter => (c) => {
   };
   return batched(c, spatial, (x) => c.g.op('Conv', [x, c.inputs[1]!, c.inputs[2] ?? ''], attrs));
 };
+
+/** conv2dBackwardInput, which ConvTranspose2d runs on: ONNX ConvTranspose with the output padding its size implies. */
+function convTranspose(c: OpContext): string {
+  if (typeof c.attrs.padding === 'string') c.fail(`padding '${c.attrs.padding}' has no ConvTranspose mapping`, 'use numeric padding');
+  const w = c.x[1]!, kernel = w.shape.slice(2), r = c.x[0]!.ndim;
+  const stride = list(c.attrs.stride ?? 1, 2), dilation = list(c.attrs.dilation ?? 1, 2), pads = list(c.attrs.padding ?? 0, 2);
+  const extra = (xs: readonly number[], out: readonly number[]) => [0, 1].map((i) => {
+    const base = (xs[r - 2 + i]! - 1) * stride[i]! - 2 * pads[i]! + dilation[i]! * (kernel[i]! - 1) + 1;
+    return out[out.length - 2 + i]! - base;
+  });
+  const outputPadding = extra(c.x[0]!.shape, c.attrs.inputShape as number[]);
+  if (extra(c.xB[0]!, c.attrsB.inputShape as number[]).some((v, i) => v !== outputPadding[i])) {
+    c.fail('its output padding changes with the dynamic axes', 'give the output size so the padding is the same at every size, or make the spatial dims static');
+  }
+  const attrs = {
+    kernel_shape: A.ints(kernel), strides: A.ints(stride), dilations: A.ints(dilation), pads: A.ints([...pads, ...pads]),
+    group: A.int(Number(c.attrs.groups ?? 1)), output_padding: A.ints(outputPadding),
+  };
+  return batched(c, 2, (x) => c.g.op('ConvTranspose', [x, c.inputs[1]!], attrs));
+}
 
 function poolAttrs(c: OpContext): Record<string, ReturnType<typeof A.int>> {
   const k = list(c.attrs.kernelSize, 2), p = list(c.attrs.padding ?? 0, 2);
@@ -112,5 +132,5 @@ function linear(c: OpContext): string {
 /** Neural-network ops by Flint name. */
 export const NN: Record<string, OpExporter> = {
   linear, matmul: (c) => c.g.op('MatMul', [c.inputs[0]!, c.inputs[1]!]),
-  conv1d: conv(1), conv2d: conv(2), maxPool2d, avgPool2d, adaptiveAvgPool2d, batchNorm, layerNorm,
+  conv1d: conv(1), conv2d: conv(2), conv2dBackwardInput: convTranspose, maxPool2d, avgPool2d, adaptiveAvgPool2d, batchNorm, layerNorm,
 };

@@ -179,7 +179,7 @@ function index(c: OpContext): string {
 }
 
 /** Ops whose mappings handle attributes that change with the dynamic axes (others are refused when they do). */
-export const DYNAMIC_ATTRS = new Set(['reshape', 'view', 'expand', 'full', 'narrow', 'select', 'arange', 'index']);
+export const DYNAMIC_ATTRS = new Set(['reshape', 'view', 'expand', 'full', 'narrow', 'select', 'arange', 'index', 'conv2dBackwardInput']);
 
 /** Shape, view, join and indexing ops by Flint name. */
 export const SHAPE: Record<string, OpExporter> = {
