@@ -2,7 +2,7 @@
 // pool, deferred faults, and tensors past maxStorageBufferBindingSize. Skipped with the reason without WebGPU.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tensor } from '@flint/core';
-import { BackendError, DTypeError, IndexError, arange, avgPool2d, batchNorm, batchNormBackward, conv2d, conv2dBackwardInput, conv2dBackwardWeight, full, gather, layerNorm, logSoftmax, matmul, maxPool2d, memory, ones, removeBackend, softmax, tensor } from '@flint/core';
+import { BackendError, DTypeError, IndexError, adamStep, arange, avgPool2d, batchNorm, batchNormBackward, conv2d, conv2dBackwardInput, conv2dBackwardWeight, full, gather, layerNorm, logSoftmax, matmul, maxPool2d, memory, ones, removeBackend, sgdStep, softmax, tensor } from '@flint/core';
 import '@flint/backend-cpu';
 import type { WebGPUBackend } from './index.js';
 import { initWebGPU } from './index.js';
@@ -71,7 +71,7 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
     for (const v of [x, y, tail]) v.dispose();
   }, 60_000);
 
-  it('splits matmul, strided copies, casts, convolutions, pooling, reductions and row kernels into windows when operands pass the binding limit', async () => {
+  it('splits matmul, strided copies, casts, convolutions, pooling, reductions, norms and optimizer steps into windows when operands pass the binding limit', async () => {
     // a 4 KiB limit makes these small operands take the chunked paths that large tensors take
     const small = await initWebGPU({ name: `${device}-small`, maxBindingBytes: 4096 });
     try {
@@ -138,6 +138,20 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
         const [sv, cv] = [await got[k].data(), await want[k].data()];
         expect(Array.from(sv).every((v, i) => Math.abs(v - cv[i]!) <= 1e-3 * (1 + Math.abs(cv[i]!)))).toBe(true);
       }
+      // the fused optimizer steps in element chunks, against the same steps on the CPU
+      const p0 = host([3000], 13), g0 = host([3000], 7);
+      const cpuState = [p0.clone(), p0.mul(0), p0.mul(0)], gpuState = cpuState.map((t) => t.to(small.name)), gG = g0.to(small.name);
+      const adamOpts = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, step: 1, amsgrad: false, maximize: false, decoupled: true };
+      adamStep(cpuState[0]!, g0, cpuState[1]!, cpuState[2]!, null, adamOpts);
+      adamStep(gpuState[0]!, gG, gpuState[1]!, gpuState[2]!, null, adamOpts);
+      const sgdOpts = { lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0, maximize: false, firstStep: false };
+      sgdStep(cpuState[0]!, g0, cpuState[1]!, sgdOpts);
+      sgdStep(gpuState[0]!, gG, gpuState[1]!, sgdOpts);
+      for (let k = 0; k < 3; k++) {
+        const [sv, cv] = [await gpuState[k]!.data(), await cpuState[k]!.data()];
+        expect(Array.from(sv).every((v, i) => Math.abs(v - cv[i]!) <= 1e-5 * (1 + Math.abs(cv[i]!)))).toBe(true);
+      }
+      for (const t of [p0, g0, gG, ...cpuState, ...gpuState]) t.dispose();
       for (const t of [img, gImg, bn, gBn, bw, bb, rmean, rvar, ...gArgs, xr, gyr, mean, invstd, ...onS, ...Object.values(want), ...Object.values(got)]) t.dispose();
     } finally {
       removeBackend(small.name);

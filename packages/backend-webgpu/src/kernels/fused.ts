@@ -1,12 +1,13 @@
 // Fused elementwise kernels of the optional tier: the GRU/LSTM cells and their backward kernels, and the
 // in-place SGD/Adam steps (float32; each intermediate is an f32 operation in the composite's order).
 import type { KernelTable } from '@flint/core';
-import type { Gpu } from '../runtime/gpu.js';
+import type { Binding, Gpu } from '../runtime/gpu.js';
 import type { WgBuffer } from '../runtime/pool.js';
 import type { T } from './common.js';
-import { ENTRY, FLAT, PRELUDE, Params, describe, grid, numel } from './common.js';
+import { ENTRY, FLAT, PRELUDE, Params, describe, grid, numel, windows } from './common.js';
+import { windowOf } from './strided.js';
 
-interface Fused { kernel: string; key: string; n: number; ins: (T | undefined)[]; outs: T[]; fields: string; body: string; params: number[] }
+interface Fused { kernel: string; key: string; n: number; ins: (T | undefined)[]; outs: T[]; fields: string; body: string; params: number[]; windows?: Binding[] }
 
 /** One invocation per element; inputs `in0..`, outputs `out0..`, absent optional inputs bound to a dummy. */
 function fused(gpu: Gpu, f: Fused): void {
@@ -25,8 +26,22 @@ ${ENTRY()} {
 }`;
   gpu.run({
     kernel: f.kernel, key: f.key, wgsl, params: new Params().u32(f.n).u32(...f.params).done(), groups: grid(f.n, gpu),
-    bindings: [...f.ins.map((t) => ({ buf: (t ?? dummy).buffer })), ...f.outs.map((t) => ({ buf: t.buffer }))], describe: describe(present, f.outs),
+    bindings: f.windows ?? [...f.ins.map((t) => ({ buf: (t ?? dummy).buffer })), ...f.outs.map((t) => ({ buf: t.buffer }))], describe: describe(present, f.outs),
   });
+}
+
+/**
+ * The optimizer steps are elementwise over same-shaped tensors: past the binding limit they run in element
+ * chunks, each binding its window of every tensor; `run(start, count, offsets, windows)` encodes one chunk.
+ */
+function inChunks(gpu: Gpu, ts: T[], run: (count: number, offsets: number[], windows?: Binding[]) => void): void {
+  const n = numel(ts[0]!.shape);
+  if (ts.every((t) => t.buffer.bytes <= gpu.maxBinding)) { run(n, ts.map((t) => t.offset)); return; }
+  const align = gpu.limits.minStorageBufferOffsetAlignment;
+  for (const [s0, count] of windows(n, gpu)) {
+    const ws = ts.map((t) => windowOf(t.offset + s0, t.offset + s0 + count - 1, 4, align));
+    run(count, ts.map((t, k) => t.offset + s0 - ws[k]!.base), ts.map((t, k) => ({ buf: t.buffer, offset: ws[k]!.offset, size: Math.max(4, ws[k]!.size) })));
+  }
 }
 
 const bits = (v: number): number => { const f = new Float32Array([v]); return new Uint32Array(f.buffer)[0]!; };
@@ -86,27 +101,29 @@ export function fusedKernels(gpu: Gpu): KernelTable<WgBuffer> {
     sgdStep: ([param, grad, buf], _outs, a) => {
       const momentum = a.momentum, wd = a.weightDecay;
       const mom = buf !== undefined;
-      fused(gpu, {
-        kernel: 'sgdStep', key: `sgdStep:${mom}:${a.nesterov}:${a.maximize}:${a.firstStep}:${wd !== 0}`, n: numel(param!.shape),
+      // bindings: grad, then param and the momentum buffer (read and written)
+      inChunks(gpu, mom ? [grad!, param!, buf!] : [grad!, param!], (count, [go, po, bo], windows) => fused(gpu, {
+        kernel: 'sgdStep', key: `sgdStep:${mom}:${a.nesterov}:${a.maximize}:${a.firstStep}:${wd !== 0}`, n: count, windows,
         ins: [grad], outs: mom ? [param!, buf!] : [param!], fields: 'M: f32, D: f32, WD: f32, NLR: f32, po: u32, go: u32, bo: u32',
-        params: [bits(momentum), bits(1 - a.dampening), bits(wd), bits(-a.lr), param!.offset, grad!.offset, buf?.offset ?? 0],
+        params: [bits(momentum), bits(1 - a.dampening), bits(wd), bits(-a.lr), po!, go!, bo ?? 0],
         body: `var g = in0[p.go + i]; ${a.maximize ? 'g = -g;' : ''}
   let pv = out0[p.po + i];
   ${wd !== 0 ? 'g = g + pv * p.WD;' : ''}
   var d = g;
   ${mom ? `let b = ${a.firstStep ? 'g' : 'out1[p.bo + i] * p.M + g * p.D'}; out1[p.bo + i] = b; d = ${a.nesterov ? 'g + b * p.M' : 'b'};` : ''}
   out0[p.po + i] = pv + d * p.NLR;`,
-      });
+      }));
     },
     adamStep: ([param, grad, m, v, vmax], _outs, a) => {
       const stepSize = a.lr / (1 - a.beta1 ** a.step), bc2 = Math.sqrt(1 - a.beta2 ** a.step);
       const ams = a.amsgrad && vmax !== undefined, wd = a.weightDecay;
-      fused(gpu, {
-        kernel: 'adamStep', key: `adamStep:${ams}:${a.maximize}:${wd !== 0}:${a.decoupled}`, n: numel(param!.shape),
+      // bindings: grad, then param, expAvg, expAvgSq (and maxExpAvgSq), read and written
+      inChunks(gpu, ams ? [grad!, param!, m!, v!, vmax!] : [grad!, param!, m!, v!], (count, [go, po, mo, vo, xo], windows) => fused(gpu, {
+        kernel: 'adamStep', key: `adamStep:${ams}:${a.maximize}:${wd !== 0}:${a.decoupled}`, n: count, windows,
         ins: [grad], outs: ams ? [param!, m!, v!, vmax!] : [param!, m!, v!],
         fields: 'B1: f32, OB1: f32, B2: f32, OB2: f32, BC2: f32, EPS: f32, NSS: f32, WD: f32, DECAY: f32, po: u32, go: u32, mo: u32, vo: u32, xo: u32',
         params: [bits(a.beta1), bits(1 - a.beta1), bits(a.beta2), bits(1 - a.beta2), bits(bc2), bits(a.eps), bits(-stepSize), bits(wd), bits(1 - a.lr * wd),
-          param!.offset, grad!.offset, m!.offset, v!.offset, vmax?.offset ?? 0],
+          po!, go!, mo!, vo!, xo ?? 0],
         body: `var g = in0[p.go + i]; ${a.maximize ? 'g = -g;' : ''}
   var pv = out0[p.po + i];
   ${wd !== 0 ? (a.decoupled ? 'pv = pv * p.DECAY;' : 'g = g + pv * p.WD;') : ''}
@@ -115,7 +132,7 @@ export function fusedKernels(gpu: Gpu): KernelTable<WgBuffer> {
   ${ams ? 'vv = fmaximum(out3[p.xo + i], vv); out3[p.xo + i] = vv;' : ''}
   let denom = fsqrt(vv) / p.BC2 + p.EPS;
   out0[p.po + i] = pv + (mv * p.NSS) / denom;`,
-      });
+      }));
     },
   };
 }
