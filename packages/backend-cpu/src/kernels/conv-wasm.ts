@@ -1,7 +1,7 @@
-// conv's im2col/col2im on the WebAssembly side for float32. An image is staged zero-padded in wasm
-// memory, so every window read or write is in bounds and the walks in wasm-im2col.ts need no checks;
-// they then write GEMM panels (or read GEMM's output block) in the same memory, with no JS in the loop.
-import type { Packer, Sink } from './gemm.js';
+// conv's weight-gradient im2col on the WebAssembly side for float32 (the forward and input-gradient walks
+// are in threads/conv-parts.ts). An image is staged zero-padded in wasm memory, so every window read is in
+// bounds and the walks in wasm-im2col.ts need no checks; they write GEMM panels in the same memory.
+import type { Packer } from './gemm.js';
 import type { ConvGeom } from './im2col.js';
 import type { WasmGemm, WindowFn } from './wasm-gemm.js';
 import { ensureWasmFloats } from './wasm-gemm.js';
@@ -24,13 +24,6 @@ export function loadImage(w: WasmGemm, s: Stage, x: Float32Array, xOff: number):
   for (let c = 0; c < C; c++) w.padRows(4 * (s.compact + c * H * W), 4 * (s.base + (c * s.hp + ph) * s.wp + pw), H, 4 * W, 4 * W, 4 * s.wp);
 }
 
-/** Copies the staged image's interior out to dx[dxOff...] (the col2im result). */
-export function storeImage(w: WasmGemm, s: Stage, dx: Float32Array, dxOff: number): void {
-  const { C, H, W, ph, pw } = s.g;
-  for (let c = 0; c < C; c++) w.padRows(4 * (s.base + (c * s.hp + ph) * s.wp + pw), 4 * (s.compact + c * H * W), H, 4 * W, 4 * s.wp, 4 * W);
-  dx.set(w.f32.subarray(s.compact, s.compact + C * H * W), dxOff);
-}
-
 /**
  * Calls a window walk for col row `row` over output positions [q0, q0+n), the panel side starting at
  * byte `dst` and moving li bytes per step. Four at a time when the walk is contiguous and 4-aligned.
@@ -44,15 +37,6 @@ function walk(w: WasmGemm, s: Stage, row: number, q0: number, n: number, dst: nu
   const fn: WindowFn = scatter ? (quad ? w.scatter4 : w.scatter1) : quad ? w.gather4 : w.gather1;
   fn(rowAt, rowAt + 4 * ow * sw, dst, n, Wo, Wo - ow, 4 * sh * s.wp, quad ? 16 : 4 * sw, quad ? 16 : li, le, step);
 }
-
-/** B = col of the staged image: rows k over the window, columns over output positions (forward). */
-export const packIm2colWasm = (w: WasmGemm, s: Stage): Packer => (p0, kc, j0, n, nr, dst, d) => {
-  const tail = n % nr, last = d + Math.floor(n / nr) * kc * nr;
-  for (let k = 0; k < kc; k++) {
-    walk(w, s, p0 + k, j0, n, 4 * (d + k * nr), 4, 4 * nr, 4 * kc * nr, false);
-    if (tail) dst.fill(0, last + k * nr + tail, last + (k + 1) * nr);
-  }
-};
 
 /**
  * B = transposed cols of a batch stacked along K (k = img*hw + q; see packIm2colT), loading each image
@@ -77,7 +61,3 @@ export function packIm2colTWasm(w: WasmGemm, s: Stage, x: Float32Array, xOff: (i
   };
 }
 
-/** A sink that col2im-adds GEMM's output block (rows over the window) into the staged image. */
-export const col2imWasm = (w: WasmGemm, s: Stage, rows: number): Sink => (_buf, cb, ldcb, j0, nc) => {
-  for (let r = 0; r < rows; r++) walk(w, s, r, j0, nc, 4 * (cb + r * ldcb), 4, -1, 0, true);
-};

@@ -1,8 +1,8 @@
 // conv2d and its two backward kernels as GEMMs whose packers run im2col (see im2col.ts), per channel group.
 import type { Kernel, KernelAttrs } from '@flint/core';
 import type { NumArray } from '../storage.js';
-import { col2imWasm, loadImage, packIm2colTWasm, packIm2colWasm, stage, storeImage } from './conv-wasm.js';
-import type { Packer } from './gemm.js';
+import { convImages } from './conv-images.js';
+import { packIm2colTWasm, stage } from './conv-wasm.js';
 import { gemmCore, packCols, packRows, storeRows } from './gemm.js';
 import type { ConvGeom } from './im2col.js';
 import { col2imBlock, packBatchRows, packIm2col, packIm2colT } from './im2col.js';
@@ -36,23 +36,34 @@ const simdFor = (a: NumArray, b: NumArray): WasmGemm | null =>
 /** conv2d: [x [N,C,H,W], w [O,C/groups,kh,kw], bias [O]?] → [N,O,Ho,Wo]. */
 export const conv2d: Kernel<NumArray> = ([x, w, bias], [out], attrs) => {
   const g = geometry(attrs, x!.shape, w!.shape), X = x!.buffer, Y = out!.buffer, simd = simdFor(X, Y);
-  const st = simd ? stage(g, 0) : null;
   for (let gr = 0; gr < g.groups; gr++) {
     // groups outermost, and one key per group, so each group's packed weights serve every image
     const aKey = {}, packA = packRows({ data: w!.buffer, off: w!.offset + gr * g.Og * g.ckk, rs: g.ckk, cs: 1 });
+    const yOff = (n: number): number => at(out!.offset, g, n, gr, g.Og, g.hw);
+    const bv = (o: number): number => (bias ? bias.buffer[bias.offset + gr * g.Og + o]! : 0);
+    if (simd) {
+      convImages(simd, {
+        g: { ...g, C: g.Cg }, M: g.Og, K: g.ckk, packA, images: g.N, backward: false,
+        load: (n, f32, to) => f32.set((X as Float32Array).subarray(at(x!.offset, g, n, gr, g.Cg, g.H * g.W)).subarray(0, g.Cg * g.H * g.W), to),
+        store: (n, f32, from, ld) => {
+          for (let o = 0; o < g.Og; o++) {
+            const src = from + o * ld, dst = yOff(n) + o * g.hw, b = bv(o);
+            // the bias rides along with the copy out of GEMM scratch
+            if (b === 0) Y.set(f32.subarray(src, src + g.hw), dst);
+            else for (let s = 0; s < g.hw; s++) Y[dst + s] = f32[src + s]! + b;
+          }
+        },
+      });
+      continue;
+    }
     for (let n = 0; n < g.N; n++) {
-      const xOff = at(x!.offset, g, n, gr, g.Cg, g.H * g.W), yOff = at(out!.offset, g, n, gr, g.Og, g.hw);
-      let packB: Packer;
-      if (simd && st) { loadImage(simd, st, X as Float32Array, xOff); packB = packIm2colWasm(simd, st); } else packB = packIm2col(X, xOff, g);
+      const xOff = at(x!.offset, g, n, gr, g.Cg, g.H * g.W), dst0 = yOff(n);
       gemmCore({
-        M: g.Og, N: g.hw, K: g.ckk, aKey, packA, packB, useWasm: Y instanceof Float32Array, reserve: st?.end,
+        M: g.Og, N: g.hw, K: g.ckk, aKey, packA, packB: packIm2col(X, xOff, g), useWasm: false,
         sink: (buf, cb, ldcb, j0, nc) => {
           for (let o = 0; o < g.Og; o++) {
-            const src = cb + o * ldcb, dst = yOff + o * g.hw + j0;
-            // the bias rides along with the copy out of GEMM scratch
-            const bv = bias ? bias.buffer[bias.offset + gr * g.Og + o]! : 0;
-            if (bv === 0) Y.set(buf.subarray(src, src + nc), dst);
-            else for (let s = 0; s < nc; s++) Y[dst + s] = buf[src + s]! + bv;
+            const src = cb + o * ldcb, dst = dst0 + o * g.hw + j0, b = bv(o);
+            for (let s = 0; s < nc; s++) Y[dst + s] = buf[src + s]! + b;
           }
         },
       });
@@ -64,26 +75,25 @@ export const conv2d: Kernel<NumArray> = ([x, w, bias], [out], attrs) => {
 /** gradInput = col2im(W^T · gradOut) per image and group, col2im reading GEMM's output block in place. */
 export const conv2dBackwardInput: Kernel<NumArray> = ([gy, w], [gx], attrs) => {
   const g = geometry(attrs, attrs.inputShape as number[], w!.shape), DX = gx!.buffer, GY = gy!.buffer, simd = simdFor(GY, DX);
-  // wasm: gradOut is staged as a 1x1-window "image" so its panels come from the same walk as im2col
-  const sDx = simd ? stage(g, 0) : null;
-  const sGy = sDx ? stage(asImage(g), sDx.end) : null;
   if (!simd) DX.fill(0, gx!.offset, gx!.offset + g.N * g.groups * g.Cg * g.H * g.W);
   for (let gr = 0; gr < g.groups; gr++) {
     const aKey = {}, packA = packRows({ data: w!.buffer, off: w!.offset + gr * g.Og * g.ckk, rs: 1, cs: g.ckk });
+    const dxOff = (n: number): number => at(gx!.offset, g, n, gr, g.Cg, g.H * g.W), gyOff = (n: number): number => at(gy!.offset, g, n, gr, g.Og, g.hw);
+    if (simd) {
+      // each image's gradOut is B and col2im adds the GEMM blocks into a staged gradInput, all in wasm
+      convImages(simd, {
+        g: { ...g, C: g.Cg }, M: g.ckk, K: g.Og, packA, images: g.N, backward: true,
+        load: (n, f32, to) => f32.set((GY as Float32Array).subarray(gyOff(n), gyOff(n) + g.Og * g.hw), to),
+        store: (n, f32, from) => DX.set(f32.subarray(from, from + g.Cg * g.H * g.W), dxOff(n)),
+      });
+      continue;
+    }
     for (let n = 0; n < g.N; n++) {
-      const dxOff = at(gx!.offset, g, n, gr, g.Cg, g.H * g.W), gyOff = at(gy!.offset, g, n, gr, g.Og, g.hw);
-      const spec = { M: g.ckk, N: g.hw, K: g.Og, aKey, packA, useWasm: DX instanceof Float32Array };
-      if (simd && sDx && sGy) {
-        loadImage(simd, sGy, GY as Float32Array, gyOff);
-        simd.f32.fill(0, sDx.base, sDx.compact);
-        gemmCore({ ...spec, packB: packIm2colWasm(simd, sGy), sink: col2imWasm(simd, sDx, g.ckk), reserve: sGy.end });
-        storeImage(simd, sDx, DX as Float32Array, dxOff);
-      } else {
-        gemmCore({
-          ...spec, packB: packCols({ data: GY, off: gyOff, rs: g.hw, cs: 1 }),
-          sink: (buf, cb, ldcb, j0, nc) => col2imBlock(buf, cb, ldcb, j0, nc, g, DX, dxOff),
-        });
-      }
+      const o = dxOff(n);
+      gemmCore({
+        M: g.ckk, N: g.hw, K: g.Og, aKey, packA, useWasm: false, packB: packCols({ data: GY, off: gyOff(n), rs: g.hw, cs: 1 }),
+        sink: (buf, cb, ldcb, j0, nc) => col2imBlock(buf, cb, ldcb, j0, nc, g, DX, o),
+      });
     }
   }
   finish(gx!);

@@ -32,7 +32,8 @@ export interface GemmSpec {
 }
 
 // KC x NR (16 KB) B panels stay in L1, MC x KC (120 KB) A blocks in L2, KC x NC B blocks in L3.
-const KC = 256, MC0 = 120, NC0 = 4096;
+/** Block sizes (floats): see above; conv-images.ts blocks the same way. */
+export const KC = 256, MC0 = 120, NC0 = 4096;
 
 /**
  * Copy a kc x cols block of a matrix into w-wide panels: dst[panel][k][q] = src(k, panel*w + q),

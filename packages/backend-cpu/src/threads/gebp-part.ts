@@ -1,11 +1,12 @@
 // The unit of parallel GEMM work and the worker's main loop. Both are self-contained functions (no
 // imports, no module constants): workers get them as source text, so one copy runs on every thread.
+import type { KernelExports } from './conv-parts.js';
 
-/** The WebAssembly macro-kernel's signature (see wasm-gemm.ts). */
-export type GebpFn = (mc: number, nc: number, kc: number, ap: number, bp: number, cp: number, ldcBytes: number, load: number) => void;
+/** A unit of work a thread runs: part [lo, hi) of the job whose arguments start at a[o]. */
+export type Part = (x: KernelExports, a: ArrayLike<number>, o: number, lo: number, hi: number) => void;
 
-/** Where a job's arguments start in a control array, and how many there are. */
-export const ARGS = 8, NARGS = 11;
+/** Where a job's arguments start in a control array, and the most a job has. */
+export const ARGS = 8, NARGS = 29;
 
 /**
  * Runs part [lo, hi) of one packed GEMM block; a = [mode, mPad, MC, kc, ap, bp, cp, ncPad, load, MR, NR]
@@ -13,7 +14,8 @@ export const ARGS = 8, NARGS = 11;
  * Every C tile is computed by one micro-kernel call over the same K steps whatever the split, so results
  * are bitwise those of one thread.
  */
-export function gebpPart(gebp: GebpFn, a: ArrayLike<number>, o: number, lo: number, hi: number): void {
+export function gebpPart(x: Pick<KernelExports, 'gebp'>, a: ArrayLike<number>, o: number, lo: number, hi: number): void {
+  const gebp = x.gebp;
   const mode = a[o]!, mPad = a[o + 1]!, MC = a[o + 2]!, kc = a[o + 3]!, ap = a[o + 4]!, bp = a[o + 5]!, cp = a[o + 6]!;
   const ncPad = a[o + 7]!, load = a[o + 8]!, MR = a[o + 9]!, NR = a[o + 10]!, ldc = ncPad * 4;
   if (mode === 0) {
@@ -27,17 +29,21 @@ export function gebpPart(gebp: GebpFn, a: ArrayLike<number>, o: number, lo: numb
 
 /**
  * A worker's life: instantiate the kernel over the shared memory, then for each job (control word 0
- * bumped) run part [c[4], c[5]) of the arguments at c[8...], set c[2] to 0 (done) or 1 (failed), and
- * publish the job's number in c[1]. c[3] != 0 asks it to end.
+ * bumped) run part [c[4], c[5]) of kind parts[c[6]] on the arguments at c[8...], set c[2] to 0 (done)
+ * or 1 (failed), and publish the job's number in c[1]. c[3] != 0 asks it to end.
  */
-export function workerLoop(module: WebAssembly.Module, memory: WebAssembly.Memory, ctrl: SharedArrayBuffer,
-  part: (gebp: GebpFn, a: ArrayLike<number>, o: number, lo: number, hi: number) => void): void {
+export function workerLoop(module: WebAssembly.Module, memory: WebAssembly.Memory, ctrl: SharedArrayBuffer, parts: Part[]): void {
   const c = new Int32Array(ctrl);
-  let gebp: GebpFn | null = null;
+  let x: KernelExports | null = null;
   try {
-    gebp = new WebAssembly.Instance(module, { e: { m: memory } }).exports.gebp as GebpFn;
+    const e = new WebAssembly.Instance(module, { e: { m: memory } }).exports as unknown as Omit<KernelExports, 'f32'>;
+    let view = new Float32Array(memory.buffer);
+    x = {
+      gebp: e.gebp, padRows: e.padRows, gather1: e.gather1, gather4: e.gather4, scatter1: e.scatter1, scatter4: e.scatter4,
+      f32: () => (view.length * 4 === memory.buffer.byteLength ? view : (view = new Float32Array(memory.buffer))),
+    };
   } catch {
-    gebp = null;
+    x = null;
   }
   let seq = 0;
   for (;;) {
@@ -45,8 +51,8 @@ export function workerLoop(module: WebAssembly.Module, memory: WebAssembly.Memor
     seq = Atomics.load(c, 0);
     if (c[3] !== 0) return;
     try {
-      if (!gebp) throw new Error('no kernel');
-      part(gebp, c, 8, c[4]!, c[5]!);
+      if (!x) throw new Error('no kernel');
+      parts[c[6]!]!(x, c, 8, c[4]!, c[5]!);
       c[2] = 0;
     } catch {
       c[2] = 1;

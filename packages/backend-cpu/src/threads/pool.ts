@@ -5,6 +5,9 @@ import { BackendError, ValueError } from '@flint/core';
 import type { WasmGemm } from '../kernels/wasm-gemm.js';
 import type { WorkerHandle } from './env.js';
 import { threadEnv } from './env.js';
+import type { KernelExports } from './conv-parts.js';
+import { convImagePart } from './conv-parts.js';
+import type { Part } from './gebp-part.js';
 import { ARGS, NARGS, gebpPart, workerLoop } from './gebp-part.js';
 
 /** Multiply-adds below which one more thread costs more in hand-over than it saves. */
@@ -16,7 +19,6 @@ let wanted: number | undefined;
 let slots: Slot[] = [];
 let owner: WasmGemm | null = null;
 const args = new Int32Array(ARGS + NARGS);
-const SOURCE = `(m, mem, c) => (${workerLoop.toString()})(m, mem, c, ${gebpPart.toString()})`;
 
 /** Whether this engine can run kernel threads (Node, or a cross-origin isolated Web Worker). */
 export const threadsSupported = (): boolean => threadEnv() !== null;
@@ -73,6 +75,58 @@ function workers(w: WasmGemm, count: number): Slot[] | null {
   return slots.slice(0, count);
 }
 
+/** Job kinds: the index of each part in the workers' list. */
+export const GEBP = 0, CONV_IMAGE = 1;
+const PARTS: Part[] = [gebpPart, convImagePart];
+const SOURCE = `(m, mem, c) => (${workerLoop.toString()})(m, mem, c, [${PARTS.map((f) => f.toString()).join(', ')}])`;
+
+/** The calling thread's view of the kernel, as parts see it. */
+const exportsOf = (w: WasmGemm): KernelExports => ({
+  gebp: w.gebp, padRows: w.padRows, gather1: w.gather1, gather4: w.gather4, scatter1: w.scatter1, scatter4: w.scatter4, f32: () => w.f32,
+});
+let mainExports: { w: WasmGemm; x: KernelExports } | null = null;
+
+/**
+ * Runs parts `ranges` of a job (kind, arguments `a` from index ARGS): the first ones on workers, the last
+ * on the calling thread, and returns when all are done. One range runs here alone.
+ */
+export function runParts(w: WasmGemm, kind: number, a: Int32Array, ranges: readonly (readonly [number, number])[]): void {
+  if (mainExports?.w !== w) mainExports = { w, x: exportsOf(w) };
+  const x = mainExports.x, part = PARTS[kind]!;
+  const pool = ranges.length > 1 ? workers(w, ranges.length - 1) : null;
+  if (!pool) { for (const [lo, hi] of ranges) part(x, a, ARGS, lo, hi); return; }
+  const mine = ranges.slice(pool.length);
+  for (let i = 0; i < pool.length; i++) {
+    const s = pool[i]!;
+    s.ctrl.set(a.subarray(ARGS), ARGS);
+    s.ctrl[4] = ranges[i]![0]; s.ctrl[5] = ranges[i]![1]; s.ctrl[6] = kind;
+    s.seq = (s.seq + 1) | 0;
+    Atomics.store(s.ctrl, 0, s.seq);
+    Atomics.notify(s.ctrl, 0);
+  }
+  for (const [lo, hi] of mine) part(x, a, ARGS, lo, hi);
+  const failed: number[] = [];
+  for (let i = 0; i < pool.length; i++) {
+    const s = pool[i]!;
+    for (let v = Atomics.load(s.ctrl, 1); v !== s.seq; v = Atomics.load(s.ctrl, 1)) Atomics.wait(s.ctrl, 1, v, 1000);
+    if (s.ctrl[2] !== 0) failed.push(i);
+  }
+  if (failed.length === 0) return;
+  // a worker that could not run its part (it failed to instantiate the kernel): stay on one thread from now on
+  // and redo those parts here
+  disposeThreads();
+  wanted = 1;
+  try {
+    for (const i of failed) part(x, a, ARGS, ranges[i]![0], ranges[i]![1]);
+  } catch (e) {
+    throw new BackendError(`cpu kernel: a kernel thread failed and its part failed again on the calling thread (${String(e)})`);
+  }
+}
+
+/** Splits [0, units) into n contiguous near-equal ranges. */
+const split = (units: number, n: number): [number, number][] =>
+  Array.from({ length: n }, (_, i) => [Math.floor((i * units) / n), Math.floor(((i + 1) * units) / n)]);
+
 /**
  * C block (+)= packed A block x packed B block: the loop over MC-high A blocks of gemm.ts, split across
  * threads by column panels (or by row panels when there are fewer panels than threads). Addresses in bytes.
@@ -82,32 +136,5 @@ export function runGebp(w: WasmGemm, mPad: number, MC: number, kc: number, ap: n
   const byCols = panels >= Math.min(rows, getNumThreads()), units = byCols ? panels : rows;
   args.set([byCols ? 0 : 1, mPad, MC, kc, ap, bp, cp, ncPad, load, w.mr, w.nr], ARGS);
   const t = Math.min(getNumThreads(), units, Math.max(1, Math.floor((mPad * ncPad * kc) / MIN_MACS_PER_THREAD)));
-  const pool = t > 1 ? workers(w, t - 1) : null;
-  if (!pool) { gebpPart(w.gebp, args, ARGS, 0, units); return; }
-  const n = pool.length + 1, cut = (i: number): number => Math.floor((i * units) / n);
-  for (let i = 0; i < pool.length; i++) {
-    const s = pool[i]!;
-    s.ctrl.set(args.subarray(ARGS), ARGS);
-    s.ctrl[4] = cut(i); s.ctrl[5] = cut(i + 1);
-    s.seq = (s.seq + 1) | 0;
-    Atomics.store(s.ctrl, 0, s.seq);
-    Atomics.notify(s.ctrl, 0);
-  }
-  gebpPart(w.gebp, args, ARGS, cut(n - 1), units);
-  let failed = -1;
-  for (let i = 0; i < pool.length; i++) {
-    const s = pool[i]!;
-    for (let v = Atomics.load(s.ctrl, 1); v !== s.seq; v = Atomics.load(s.ctrl, 1)) Atomics.wait(s.ctrl, 1, v, 1000);
-    if (s.ctrl[2] !== 0 && failed < 0) failed = i;
-  }
-  if (failed >= 0) {
-    // a worker that could not run its part (it failed to instantiate the kernel): redo that part here
-    disposeThreads();
-    wanted = 1;
-    const s = pool[failed]!;
-    try { gebpPart(w.gebp, args, ARGS, s.ctrl[4]!, s.ctrl[5]!); } catch (e) {
-      throw new BackendError(`matmul: a kernel thread failed and the part failed again on the calling thread (${String(e)})`);
-    }
-    for (let i = failed + 1; i < pool.length; i++) if (pool[i]!.ctrl[2] !== 0) gebpPart(w.gebp, args, ARGS, pool[i]!.ctrl[4]!, pool[i]!.ctrl[5]!);
-  }
+  runParts(w, GEBP, args, split(units, t));
 }

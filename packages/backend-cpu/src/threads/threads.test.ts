@@ -70,6 +70,24 @@ describe('kernel threads', () => {
     }
   });
 
+  it('conv2d and gradInput in float32 (per-image wasm path, threaded) match the float64 JS path past one K and one N block', () => {
+    setNumThreads(2);
+    for (const c of [{ N: 3, C: 32, H: 65, W: 65, O: 5, g: 1 }, { N: 3, C: 4, H: 9, W: 7, O: 300, g: 1 }, { N: 2, C: 6, H: 8, W: 8, O: 4, g: 2 }]) {
+      const xs = [c.N, c.C, c.H, c.W], ws = [c.O, c.C / c.g, 3, 3], ys = [c.N, c.O, c.H, c.W];
+      const attrs = { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: c.g, inputShape: xs, weightShape: ws };
+      const xv = randn(c.N * c.C * c.H * c.W, 7), wv = randn(ws.reduce((p, q) => p * q, 1), 8), gv = randn(c.N * c.O * c.H * c.W, 9), bv = randn(c.O, 10);
+      const both = (dtype: 'float32' | 'float64'): number[][] => [
+        ...run('conv2d', [t(dtype, xs, xv), t(dtype, ws, wv), t(dtype, [c.O], bv)], [[dtype, ys]], attrs),
+        ...run('conv2dBackwardInput', [t(dtype, ys, gv), t(dtype, ws, wv)], [[dtype, xs]], attrs),
+      ];
+      const f32 = both('float32'), f64 = both('float64');
+      for (let i = 0; i < 2; i++) {
+        const worst = f32[i]!.reduce((m, v, k) => Math.max(m, Math.abs(v - f64[i]![k]!) / (1 + Math.abs(f64[i]![k]!))), 0);
+        expect(worst).toBeLessThan(1e-4);
+      }
+    }
+  });
+
   it('keeps working after its workers are disposed (they start again on demand)', () => {
     setNumThreads(2);
     const a = t('float32', [128, 256], randn(128 * 256, 5)), b = t('float32', [256, 128], randn(256 * 128, 6));
