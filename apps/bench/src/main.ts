@@ -1,6 +1,7 @@
 // apps/bench: the three benchmark models for a fixed number of steps on a Flint backend, and — where
 // Debian's python3-torch is installed — the same models in PyTorch in the same run, as one table.
 import { intFlag, lineChartSvg, parseFlags, useBackend, writeAtomic } from '@flint/app-kit';
+import { setNumThreads } from '@flint/backend-cpu';
 import { manualSeed } from '@flint/core';
 import { join } from 'node:path';
 import { measure, type Figures } from './measure.js';
@@ -18,7 +19,8 @@ const app = {
     batch: { type: 'string' as const, help: 'batch size for vgg and gru', default: '64' },
     'densenet-batch': { type: 'string' as const, help: 'batch size for densenet', default: '8' },
     'image-size': { type: 'string' as const, help: 'densenet input size', default: '224' },
-    'torch-threads': { type: 'string' as const, help: 'PyTorch threads (Flint runs one thread)', default: '1' },
+    threads: { type: 'string' as const, help: 'threads for Flint\'s CPU kernels (setNumThreads) and for PyTorch', default: '1' },
+    'torch-threads': { type: 'string' as const, help: 'PyTorch threads, when not --threads' },
     'no-torch': { type: 'boolean' as const, help: 'skip the PyTorch side' },
     out: { type: 'string' as const, help: 'folder for bench.json and bench.svg', default: 'runs/bench' },
   },
@@ -28,7 +30,9 @@ const f = parseFlags(app);
 const backend = await useBackend(String(f.backend));
 const models = String(f.models).split(',').map((m) => m.trim()) as ModelName[];
 for (const m of models) if (!['vgg', 'gru', 'densenet'].includes(m)) throw new Error(`--models: unknown model '${m}' (vgg, gru, densenet)`);
-const steps = intFlag(f, 'steps')!, inferSteps = intFlag(f, 'infer-steps')!, threads = intFlag(f, 'torch-threads')!;
+const flintThreads = intFlag(f, 'threads')!, threads = intFlag(f, 'torch-threads') ?? flintThreads;
+const steps = intFlag(f, 'steps')!, inferSteps = intFlag(f, 'infer-steps')!;
+setNumThreads(flintThreads);
 const imageSize = intFlag(f, 'image-size')!;
 const torchMissing = f['no-torch'] ? 'skipped (--no-torch)' : torchAvailable();
 
@@ -58,14 +62,14 @@ const table = rows.map((r) => [r.title, String(r.batch), fmt(r.flint.trainSample
   epoch(r.epochSize, r.flint.trainSamplesPerSec), epoch(r.epochSize, r.torch?.train)]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-console.log(`\nFlint backend: ${backend} (1 thread). PyTorch: ${torchMissing ?? `${threads} thread(s), BLAS ${rows[0]?.torch?.blas ?? '?'}`}`);
+console.log(`\nFlint backend: ${backend} (${backend === 'cpu' ? `${flintThreads} thread(s)` : 'device'}). PyTorch: ${torchMissing ?? `${threads} thread(s), BLAS ${rows[0]?.torch?.blas ?? '?'}`}`);
 console.log('samples/s (ratio = Flint / PyTorch; epoch = time per training epoch at the data set\'s size)\n');
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const row of table) console.log(line(row));
 
 const out = String(f.out);
-writeAtomic(join(out, 'bench.json'), `${JSON.stringify({ backend, torch: torchMissing ?? { threads }, rows }, null, 2)}\n`);
+writeAtomic(join(out, 'bench.json'), `${JSON.stringify({ backend, threads: flintThreads, torch: torchMissing ?? { threads }, rows }, null, 2)}\n`);
 writeAtomic(join(out, 'bench.svg'), await lineChartSvg(
   [{ name: 'Flint train', points: rows.map((r, i) => [i + 1, r.flint.trainSamplesPerSec]) },
     ...(torchMissing ? [] : [{ name: 'PyTorch train', points: rows.map((r, i): [number, number] => [i + 1, r.torch!.train]) }])],
