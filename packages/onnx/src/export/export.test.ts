@@ -167,13 +167,15 @@ describe('exportOnnx: devices, dtypes and memory', () => {
 
 describe('exportOnnx: typed errors', () => {
   test('an op with no ONNX mapping names the op, the opset and what to do', async () => {
-    const err = await exportOnnx((x: Tensor) => F.crossEntropy(x, F.zeros([2], { dtype: 'int64' })), randn([2, 3])).catch((e: unknown) => e);
+    const err = await exportOnnx((x: Tensor) => F.batchNormStats(x).mean, randn([2, 3])).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OnnxExportError);
     expect(err).toBeInstanceOf(OnnxError);
-    expect((err as OnnxExportError).op).toBe('crossEntropy');
+    expect((err as OnnxExportError).op).toBe('batchNormStats');
     expect((err as OnnxExportError).opset).toBe(17);
-    expect((err as Error).message).toBe('onnx: export: crossEntropy (opset 17): no ONNX mapping for this op at opset 17; export the model that computes the outputs, without its loss');
+    expect((err as Error).message).toBe('onnx: export: batchNormStats (opset 17): no ONNX mapping for this op at opset 17; export the forward pass only (training ops have no inference mapping)');
     await expect(exportOnnx((x: Tensor) => x.add(F.randn([2, 3])), randn([2, 3]))).rejects.toThrow(/randn \(opset 17\): no ONNX mapping for this op at opset 17; draw random values before the traced call and pass them in/);
+    await expect(exportOnnx((x: Tensor) => F.crossEntropy(x, F.zeros([2], { dtype: 'int64' }), { labelSmoothing: 0.1 }), randn([2, 3])))
+      .rejects.toThrow(/crossEntropy \(opset 17\): label smoothing has no ONNX loss mapping; export without labelSmoothing/);
   });
   test('a mapping that needs a newer opset says which', async () => {
     const f = (x: Tensor) => F.scatterAdd(x, 1, F.zeros([2, 3], { dtype: 'int64' }), x);

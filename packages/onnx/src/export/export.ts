@@ -36,11 +36,9 @@ const isRunnable = (m: unknown): m is RunnableModel =>
 
 interface Built { graph: Graph; inputs: ValueSpec[]; outputs: ValueSpec[]; owned: Tensor[] }
 
-const LOSSES = ['nllLoss', 'crossEntropy', 'mseLoss', 'l1Loss', 'smoothL1Loss', 'huberLoss', 'binaryCrossEntropy', 'binaryCrossEntropyWithLogits'];
 /** What to do about an op with no mapping. */
 function hintFor(op: string): string {
   if (op === 'rand' || op === 'randn' || op === 'randint') return 'draw random values before the traced call and pass them in (ONNX\'s random ops would not reproduce Flint\'s stream)';
-  if (LOSSES.includes(op)) return 'export the model that computes the outputs, without its loss';
   if (/Backward|Step$|Stats$/.test(op)) return 'export the forward pass only (training ops have no inference mapping)';
   return 'write the model with ops that have one (exportableOps() lists them), or file an issue naming the op';
 }

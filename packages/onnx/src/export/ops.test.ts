@@ -77,6 +77,18 @@ const cases: Case[] = [
     } },
   { name: 'sort, argsort (stable: ties keep their order)', inputs: (n) => [randn([n, 7]).mul(2).round()], dynamic: { input: { 0: 'batch', 1: 'len' }, output: { 0: 'batch', 1: 'len' } },
     fn: (x) => F.cat([F.sort(x).values, F.sort(x, { descending: true }).values, F.argsort(x).to('float32'), F.argsort(x, { descending: true }).to('float32')], 1) },
+  { name: 'losses: mse, l1, smoothL1, huber, bce, bce with logits (weights), nll and cross entropy (weights, ignoreIndex, probabilities)', opsets: [13, 17],
+    inputs: (n) => [randn([n, 4]), F.rand([n, 4]), randint(0, 4, [n])], dynamic: { input_0: { 0: 'batch' }, input_1: { 0: 'batch' }, input_2: { 0: 'batch' } },
+    make: () => {
+      const w = F.rand([4]).add(0.5);
+      return (x, p, t) => {
+        const s = (v: Tensor) => v.reshape([1]);
+        return F.cat([s(F.mseLoss(x, p)), s(F.l1Loss(x, p, { reduction: 'sum' })), s(F.smoothL1Loss(x, p, { beta: 0.5 })), s(F.huberLoss(x, p, { delta: 0.7 })),
+          s(F.binaryCrossEntropy(p.mul(0.98).add(0.01), p.flip(0), { weight: w })), s(F.binaryCrossEntropyWithLogits(x, p, { posWeight: w })),
+          s(F.nllLoss(F.logSoftmax(x, 1), t, { weight: w })), s(F.crossEntropy(x, t, { ignoreIndex: 2 })), s(F.crossEntropy(x, p.softmax(1))),
+          F.crossEntropy(x, t, { reduction: 'none' }).sum(0, true)], 0);
+      };
+    } },
   { name: 'einsum, topk, norm', inputs: x3, fn: (x) => F.cat([F.einsum('bij,bkj->bik', x, x).flatten(1), F.topk(x, 2, { dim: 2 }).values.flatten(1),
     F.norm(x, { dim: 2 }), F.norm(x, { p: 1, dim: 1 }), F.norm(x, { p: 3, dim: 2 }), F.norm(x, { p: Infinity, dim: 1 })], 1) },
 ];
@@ -89,7 +101,9 @@ describe('exportOnnx: op mappings in ONNX Runtime', () => {
         // weights are drawn once and captured (as constants of the graph)
         const fixed: Fn = c.make ? c.make() : c.fn!;
         const dynamicAxes = c.dynamic ?? { input: { 0: 'batch' }, output: { 0: 'batch' } };
-        const bytes = await exportOnnx(fixed, c.inputs(2), { opsetVersion: opset, dynamicAxes, inputNames: c.inputs(2).length === 1 ? ['input'] : ['input', 'input_b'] });
+        const n = c.inputs(2).length;
+        const inputNames = n === 1 ? ['input'] : n === 2 ? ['input', 'input_b'] : Array.from({ length: n }, (_, i) => `input_${i}`);
+        const bytes = await exportOnnx(fixed, c.inputs(2), { opsetVersion: opset, dynamicAxes, inputNames });
         if (hasOnnxChecker() && opset <= 17) await onnxCheck(bytes);
         for (const n of [2, 5]) {
           const xs = c.inputs(n);
