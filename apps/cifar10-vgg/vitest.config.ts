@@ -1,4 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import { sharedConfig } from '../../tooling/vitest.shared.js';
+import { appsConfig } from '../vitest.apps.js';
 
-export default defineConfig(sharedConfig);
+export default defineConfig(appsConfig);

@@ -1,4 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import { sharedConfig } from '../../tooling/vitest.shared.js';
+import { appsConfig } from '../vitest.apps.js';
 
-export default defineConfig({ ...sharedConfig, test: { ...sharedConfig.test, include: ['src/**/*.test.ts', 'test/**/*.test.ts'] } });
+export default defineConfig({ ...appsConfig, test: { ...appsConfig.test, include: ['src/**/*.test.ts', 'test/**/*.test.ts'] } });

@@ -19,6 +19,8 @@ export interface DemoResult {
   fallbackReason: string | null;
   steps: number;
   testAccuracy: number;
+  /** Every step's training loss. */
+  losses: number[];
   seconds: number;
 }
 
@@ -41,7 +43,7 @@ async function run(): Promise<void> {
     banner.classList.add('fallback');
   }
   setStatus('Loading the Fashion-MNIST subset…');
-  const data = await loadData();
+  const data = await loadData(params.testImages);
 
   const chart: ChartData = { totalSteps: params.steps, loss: [], lossSmooth: [], batchAccuracy: [], testAccuracy: [] };
   const batchAcc: [number, number][] = [];
@@ -87,7 +89,7 @@ async function run(): Promise<void> {
   const pct = (100 * final.accuracy).toFixed(1);
   window.flintDemo = {
     device: getDefaultDevice(), parameterDevice: [...model.parameters()][0]!.device, fallbackReason: choice.fallbackReason ?? null,
-    steps: params.steps, testAccuracy: final.accuracy, seconds,
+    steps: params.steps, testAccuracy: final.accuracy, losses: chart.loss.map(([, l]) => l), seconds,
   };
   setStatus(`Trained ${params.steps} steps in ${seconds.toFixed(1)} s (${((params.steps * params.batchSize) / seconds).toFixed(0)} samples/s); test loss ${final.loss.toFixed(3)}, test accuracy ${pct}% on ${choice.device}`, 'done');
 }

@@ -4,8 +4,8 @@ import { DEFAULT_STEPS, readParams } from './params.js';
 
 describe('readParams', () => {
   it('has the command-line app defaults and reads every parameter', () => {
-    expect(readParams('')).toEqual({ steps: DEFAULT_STEPS, backend: 'auto', batchSize: 64, lr: 0.005, seed: 0, evalEvery: 100 });
-    expect(readParams('?steps=300&backend=cpu&batch=32&lr=0.01&seed=3&eval=50')).toEqual({ steps: 300, backend: 'cpu', batchSize: 32, lr: 0.01, seed: 3, evalEvery: 50 });
+    expect(readParams('')).toEqual({ steps: DEFAULT_STEPS, backend: 'auto', batchSize: 64, lr: 0.005, seed: 0, evalEvery: 100, testImages: 1000 });
+    expect(readParams('?steps=300&backend=cpu&batch=32&lr=0.01&seed=3&eval=50&test=200')).toEqual({ steps: 300, backend: 'cpu', batchSize: 32, lr: 0.01, seed: 3, evalEvery: 50, testImages: 200 });
   });
   it('names the parameter and what it accepts when a value is bad', () => {
     expect(() => readParams('?steps=0')).toThrow("?steps= must be an integer >= 1, got '0'");

@@ -14,6 +14,8 @@ export interface DemoParams {
   seed: number;
   /** Evaluate the test set every this many steps (and always after the last). */
   evalEvery: number;
+  /** Test on the first this many test images (all 1,000 by default). */
+  testImages: number;
 }
 
 /** Eight passes over the 4,000 committed training images at batch 64, as `apps/fashion-mnist` does. */
@@ -35,5 +37,5 @@ export function readParams(search: string): DemoParams {
   const lr = lrRaw === null ? 0.005 : Number(lrRaw);
   if (!(lr > 0 && lr < 1)) throw new RangeError(`?lr= must be a number in (0, 1), got '${lrRaw}'`);
   const steps = int('steps', DEFAULT_STEPS, 1);
-  return { steps, backend, batchSize: int('batch', 64, 1), lr, seed: int('seed', 0, 0), evalEvery: int('eval', 100, 1) };
+  return { steps, backend, batchSize: int('batch', 64, 1), lr, seed: int('seed', 0, 0), evalEvery: int('eval', 100, 1), testImages: int('test', 1000, 1) };
 }
