@@ -73,18 +73,18 @@ describe('exportOnnx: names, modes and options', () => {
     for (const b of [folded, kept]) expect(compare(fn(x), (await runOrt(b, [x])).output!).ok).toBe(true);
   });
 
-  test('GRU/LSTM variants: bidirectional, stacked, time-major, given initial states, unbatched; RNN decomposed', async () => {
+  test('GRU/LSTM/RNN variants: bidirectional, stacked, time-major, given initial states, unbatched', async () => {
     manualSeed(9);
     const gru = new GRU(5, 4, { numLayers: 2, bidirectional: true });
     const lstm = new LSTM(5, 3, { numLayers: 2, bidirectional: true, batchFirst: true });
-    const rnn = new RNN(5, 4, { batchFirst: true });
+    const rnn = new RNN(5, 4, { batchFirst: true, numLayers: 2, bidirectional: true, nonlinearity: 'relu' });
     type Axes = Record<string, Record<number, string>> | undefined;
     const cases: [string, Module | ((...a: Tensor[]) => unknown), (n: number) => Tensor[], string[], Axes][] = [
       ['GRU with h0', gru, (n) => [randn([6, n, 5]), randn([4, n, 4])], ['x', 'h0'], { x: { 1: 'batch' }, h0: { 1: 'batch' } }],
       ['LSTM with (h0, c0)', (x: Tensor, h: Tensor, c: Tensor) => lstm.call(x, [h, c]), (n) => [randn([n, 6, 5]), randn([4, n, 3]), randn([4, n, 3])], ['x', 'h0', 'c0'],
         { x: { 0: 'batch' }, h0: { 1: 'batch' }, c0: { 1: 'batch' } }],
       ['LSTM unbatched', (x: Tensor) => lstm.call(x), () => [randn([6, 5])], ['x'], undefined],
-      ['RNN (tanh, decomposed)', rnn, (n) => [randn([n, 6, 5])], ['x'], { x: { 0: 'batch' } }],
+      ['RNN (relu, bidirectional, stacked)', rnn, (n) => [randn([n, 6, 5])], ['x'], { x: { 0: 'batch' } }],
     ];
     for (const [name, model, inputs, inputNames, dynamicAxes] of cases) {
       const batched = dynamicAxes !== undefined;
@@ -92,6 +92,7 @@ describe('exportOnnx: names, modes and options', () => {
       if (hasOnnxChecker()) await onnxCheck(bytes);
       const nodes = decodeModel(bytes).graph!.node!.map((n) => n.op_type);
       if (name.startsWith('GRU')) expect(nodes.filter((t) => t === 'GRU')).toHaveLength(2); // one bidirectional node per layer
+      if (name.startsWith('RNN')) expect(nodes.filter((t) => t === 'RNN')).toHaveLength(2);
       // called from a closure, the layer is not in a Module tree: its lstmSequence ops map one per layer and direction
       if (name.startsWith('LSTM')) expect(nodes.filter((t) => t === 'LSTM')).toHaveLength(4);
       for (const n of batched ? [2, 3] : [1]) {

@@ -10,6 +10,7 @@ export type AttrValue =
   | { readonly kind: 'ints'; readonly value: readonly number[] }
   | { readonly kind: 'floats'; readonly value: readonly number[] }
   | { readonly kind: 'string'; readonly value: string }
+  | { readonly kind: 'strings'; readonly value: readonly string[] }
   | { readonly kind: 'tensor'; readonly value: ConstTensor };
 
 /** Attribute helpers: `int(1)`, `ints([1, 2])`, ... */

@@ -21,7 +21,7 @@ export interface ModelSpec {
 }
 
 const utf8 = new TextEncoder();
-const ATTR_TYPE = { float: 1, int: 2, string: 3, tensor: 4, floats: 6, ints: 7 } as const;
+const ATTR_TYPE = { float: 1, int: 2, string: 3, tensor: 4, floats: 6, ints: 7, strings: 8 } as const;
 
 /** Host bytes of a constant, little-endian as ONNX's raw_data wants (every platform Node runs on is). */
 async function rawBytes(t: ConstTensor): Promise<Uint8Array> {
@@ -56,6 +56,7 @@ async function attribute(name: string, a: AttrValue): Promise<AttributeProto> {
     case 'ints': return { ...base, ints: [...a.value] };
     case 'floats': return { ...base, floats: [...a.value] };
     case 'string': return { ...base, s: utf8.encode(a.value) };
+    case 'strings': return { ...base, strings: a.value.map((v) => utf8.encode(v)) };
     case 'tensor': return { ...base, t: await tensorProto(a.value) };
   }
 }

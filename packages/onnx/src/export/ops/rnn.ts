@@ -1,18 +1,20 @@
-// nn.GRU and nn.LSTM as ONNX GRU/LSTM nodes, one per layer (both directions in one node), and core's
+// nn.GRU, nn.LSTM and nn.RNN as ONNX GRU/LSTM/RNN nodes, one per layer (both directions in one node), and core's
 // one-direction gruSequence/lstmSequence ops as one node each (for layers reached outside a Module tree).
 // Weights stay initializers under their state-dict names; a Gather reorders their gate blocks (torch GRU r,z,n -> ONNX z,r,h; LSTM i,f,g,o ->
 // ONNX i,o,f,c), which runtimes fold once at load. GRU uses linear_before_reset=1, torch's formula.
-import { GRU, LSTM, type Module } from '@flint/nn';
+import { GRU, LSTM, RNN, type Module } from '@flint/nn';
 import type { ModuleContext, ModuleExporter, OpExporter } from '../context.js';
 import { attr, type Graph } from '../graph.js';
 
 const A = attr;
 /** ONNX gate block k is torch's block ORDER[kind][k]. */
-const ORDER = { GRU: [1, 0, 2], LSTM: [0, 3, 1, 2] } as const;
+const ORDER = { GRU: [1, 0, 2], LSTM: [0, 3, 1, 2], RNN: [0] } as const;
+type Kind = keyof typeof ORDER;
 /** The int64 row permutation that reorders torch's gate blocks (H rows each) into ONNX's. */
-const gatePerm = (g: Graph, kind: 'GRU' | 'LSTM', H: number) => g.i64(ORDER[kind].flatMap((b) => Array.from({ length: H }, (_, i) => b * H + i)));
-const cellAttrs = (kind: 'GRU' | 'LSTM', H: number, direction: string) => ({
+const gatePerm = (g: Graph, kind: Kind, H: number) => g.i64(ORDER[kind].flatMap((b) => Array.from({ length: H }, (_, i) => b * H + i)));
+const cellAttrs = (kind: Kind, H: number, direction: string, activation = 'Tanh') => ({
   hidden_size: A.int(H), direction: A.string(direction), ...(kind === 'GRU' ? { linear_before_reset: A.int(1) } : {}),
+  ...(kind === 'RNN' ? { activations: { kind: 'strings' as const, value: direction === 'bidirectional' ? [activation, activation] : [activation] } } : {}),
 });
 
 /**
@@ -58,10 +60,10 @@ const lstmCell: OpExporter = (c) => {
 /** The recurrent ops by Flint name: whole sequences as GRU/LSTM nodes, single cells written out. */
 export const RNN_OPS: Record<string, OpExporter> = { gruSequence: sequence('GRU'), lstmSequence: sequence('LSTM'), gruCell, lstmCell };
 
-function rnn(kind: 'GRU' | 'LSTM'): ModuleExporter {
+function rnn(kind: Kind): ModuleExporter {
   return (c: ModuleContext) => {
     const { g } = c;
-    const m = c.module as GRU | LSTM;
+    const m = c.module as GRU | LSTM | RNN;
     const H = m.hiddenSize, D = m.bidirectional ? 2 : 1, L = m.numLayers;
     const x0 = c.argTensors[0];
     if (!x0) return c.fail('expected an input tensor');
@@ -89,7 +91,7 @@ function rnn(kind: 'GRU' | 'LSTM'): ModuleExporter {
       const R = stacked(sfx.map((s) => reorder(`weight_hh${s}`)));
       const B = m.bias ? stacked(sfx.map((s) => g.op('Concat', [reorder(`bias_ih${s}`), reorder(`bias_hh${s}`)], { axis: A.int(0) }))) : '';
       const slice = (s: string) => (s ? g.op('Slice', [s, g.i64([l * D]), g.i64([(l + 1) * D]), axis0]) : '');
-      const attrs = cellAttrs(kind, H, D === 2 ? 'bidirectional' : 'forward');
+      const attrs = cellAttrs(kind, H, D === 2 ? 'bidirectional' : 'forward', m.mode === 'RNN_RELU' ? 'Relu' : 'Tanh');
       const ins = [x, W, R, B, '', slice(h0), ...(kind === 'LSTM' ? [slice(c0)] : [])];
       const outs = g.node(kind, ins, attrs, kind === 'LSTM' ? 3 : 2);
       // Y [T, D, B, H] -> [T, B, D*H]
@@ -110,4 +112,5 @@ function rnn(kind: 'GRU' | 'LSTM'): ModuleExporter {
 export const MODULES: readonly (readonly [abstract new (...a: never[]) => Module, ModuleExporter])[] = [
   [GRU, rnn('GRU')],
   [LSTM, rnn('LSTM')],
+  [RNN, rnn('RNN')],
 ];
