@@ -1,12 +1,21 @@
 // The runtime on a real WebGPU device (lavapipe in CI): dtypes refused and stored, batching, the buffer
 // pool, deferred faults, and tensors past maxStorageBufferBindingSize. Skipped with the reason without WebGPU.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Tensor } from '@flint/core';
+import type { HostArray, Tensor } from '@flint/core';
 import { BackendError, DTypeError, IndexError, adamStep, arange, avgPool2d, batchNorm, batchNormBackward, conv2d, conv2dBackwardInput, conv2dBackwardWeight, full, gather, layerNorm, logSoftmax, matmul, maxPool2d, memory, ones, removeBackend, sgdStep, softmax, tensor } from '@flint/core';
 import '@flint/backend-cpu';
 import type { WebGPUBackend } from './index.js';
 import { initWebGPU } from './index.js';
 import { probeWebGPU } from './testing.js';
+
+/** A read's values as an array (bigints for int64). */
+const list = (d: HostArray): (number | bigint)[] => Array.from(d as ArrayLike<number | bigint>);
+
+/** Whether two tensors' values agree within `tol`, relative and absolute. */
+async function close(a: Tensor, b: Tensor, tol: number): Promise<boolean> {
+  const [x, y] = [list(await a.data()).map(Number), list(await b.data()).map(Number)];
+  return x.length === y.length && x.every((v, i) => Math.abs(v - y[i]!) <= tol * (1 + Math.abs(y[i]!)));
+}
 
 const why = await probeWebGPU();
 if (why) console.log(`webgpu runtime tests skipped: ${why}`);
@@ -24,12 +33,12 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
 
   it('stores float16, bfloat16, int64, uint8 and bool, and computes them through their compute dtypes', async () => {
     const h = tensor([1.5, -2.25, 65504, 1e-3], { dtype: 'float16', device });
-    expect(Array.from(await h.add(1).data())).toEqual([2.5, -1.25, 65504, 1.0009765625]);
+    expect(list(await h.add(1).data())).toEqual([2.5, -1.25, 65504, 1.0009765625]);
     const big = tensor([2n ** 40n, -3n], { dtype: 'int64', device });
-    expect(Array.from(await big.data())).toEqual([2n ** 40n, -3n]);
+    expect(list(await big.data())).toEqual([2n ** 40n, -3n]);
     const u = tensor([250, 3], { dtype: 'uint8', device });
-    expect(Array.from(await u.add(10).data())).toEqual([4, 13]);
-    expect(Array.from(await tensor([1, 0, 2], { device }).gt(0.5).data())).toEqual([1, 0, 1]);
+    expect(list(await u.add(10).data())).toEqual([4, 13]);
+    expect(list(await tensor([1, 0, 2], { device }).gt(0.5).data())).toEqual([1, 0, 1]);
     for (const t of [h, big, u]) t.dispose();
   });
 
@@ -38,7 +47,7 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
     await x.data();
     const before = b.stats;
     for (let i = 0; i < 200; i++) { const y = x.add(1); x.dispose(); x = y; }
-    expect(Array.from(await x.data()).every((v) => v === 201)).toBe(true);
+    expect(list(await x.data()).every((v) => v === 201)).toBe(true);
     const after = b.stats;
     expect(after.dispatches - before.dispatches).toBeGreaterThanOrEqual(200);
     expect(after.submits - before.submits).toBeLessThan(20);
@@ -59,7 +68,7 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
     expect(String(e)).toMatch(/gather: index 7 is out of range/);
     for (const t of [src, idx, out]) t.dispose();
     // the fault is reported once; the device goes on
-    expect(Array.from(await full([2], 3, { device }).data())).toEqual([3, 3]);
+    expect(list(await full([2], 3, { device }).data())).toEqual([3, 3]);
   });
 
   it('works on tensors larger than maxStorageBufferBindingSize (elementwise, creation, contiguous copy)', async () => {
@@ -67,7 +76,7 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
     const x = arange(0, n, 1, { device, dtype: 'int32' });
     const y = x.add(1);
     const tail = y.narrow(0, n - 3, 3);
-    expect(Array.from(await tail.data())).toEqual([n - 2, n - 1, n]);
+    expect(list(await tail.data())).toEqual([n - 2, n - 1, n]);
     for (const v of [x, y, tail]) v.dispose();
   }, 60_000);
 
@@ -82,11 +91,11 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
         const want = matmul(a, bb);
         const ga = a.to(small.name), gb = bb.to(small.name);
         const got = matmul(ga, gb);
-        expect(Array.from(await got.data())).toEqual(Array.from(await want.data()));
+        expect(list(await got.data())).toEqual(list(await want.data()));
         const tr = ga.transpose(-1, -2).contiguous(); // strided copy in windows
-        expect(Array.from(await tr.data())).toEqual(Array.from(await a.transpose(-1, -2).contiguous().data()));
+        expect(list(await tr.data())).toEqual(list(await a.transpose(-1, -2).contiguous().data()));
         const asInt = ga.to('int32'); // cast in windows
-        expect(Array.from(await asInt.data())).toEqual(Array.from(await a.to('int32').data()));
+        expect(list(await asInt.data())).toEqual(list(await a.to('int32').data()));
         for (const t of [a, bb, want, ga, gb, got, tr, asInt]) t.dispose();
       }
       // convolutions in chunks of images (1.7 KiB of y per image: chunks of 2): forward with bias, both backward kernels
@@ -100,8 +109,7 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
       const yS = conv2d(on[0]!, on[1]!, on[2]!, opts);
       const gxS = conv2dBackwardInput(on[3]!, on[1]!, x.shape, opts), gwS = conv2dBackwardWeight(on[3]!, on[0]!, w.shape, opts);
       for (const [s, c] of [[yS, y], [gxS, gx], [gwS, gw]] as const) {
-        const [sv, cv] = [await s.data(), await c.data()];
-        expect(Array.from(sv).every((v, i) => Math.abs(v - cv[i]!) <= 1e-4 * (1 + Math.abs(cv[i]!)))).toBe(true);
+        expect(await close(s, c, 1e-4)).toBe(true);
       }
       for (const t of [x, w, bias, y, gy, gx, gw, ...on, yS, gxS, gwS]) t.dispose();
       // pooling in chunks of planes, reductions in chunks of rows and, for rows past the limit, in segments
@@ -113,8 +121,7 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
         [layerNorm(gImg, [20]), layerNorm(img, [20])], [gImg.amax(-1), img.amax(-1)], [gImg.sum(), img.sum()], [gImg.argmax(-1), img.argmax(-1)],
       ];
       for (const [s, c] of pairs) {
-        const [sv, cv] = [await s.data(), await c.data()];
-        expect(Array.from(sv, Number).every((v, i) => Math.abs(v - Number(cv[i]!)) <= 1e-4 * (1 + Math.abs(Number(cv[i]!))))).toBe(true);
+        expect(await close(s, c, 1e-4)).toBe(true);
         s.dispose(); c.dispose();
       }
       // batch norm in chunks of images: training statistics, eval, and the backward kernel
@@ -125,18 +132,16 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
         const c = batchNorm(bn, rmean.clone(), rvar.clone(), { weight: bw, bias: bb, training });
         const gpuRm = gArgs[2]!.clone(), gpuRv = gArgs[3]!.clone();
         const s = batchNorm(gBn, gpuRm, gpuRv, { weight: gArgs[0]!, bias: gArgs[1]!, training });
-        const [sv, cv] = [await s.data(), await c.data()];
-        expect(Array.from(sv).every((v, i) => Math.abs(v - cv[i]!) <= 1e-4 * (1 + Math.abs(cv[i]!)))).toBe(true);
+        expect(await close(s, c, 1e-4)).toBe(true);
         for (const t of [c, s, gpuRm, gpuRv]) t.dispose();
       }
       const [xr, gyr] = [bn.reshape([6, 4, 64]), host([6, 4, 64], 5)];
-      const mean = xr.mean([0, 2]).reshape([4]), invstd = xr.var([0, 2], { correction: 0 }).add(1e-5).rsqrt().reshape([4]);
+      const mean = xr.mean([0, 2]), invstd = xr.var([0, 2], false, { correction: 0 }).add(1e-5).rsqrt();
       const want = batchNormBackward(gyr, xr, bw, mean, invstd);
       const onS = [gyr, xr, bw, mean, invstd].map((t) => t.to(small.name));
       const got = batchNormBackward(onS[0]!, onS[1]!, onS[2]!, onS[3]!, onS[4]!);
       for (const k of ['gradInput', 'gradWeight', 'gradBias'] as const) {
-        const [sv, cv] = [await got[k].data(), await want[k].data()];
-        expect(Array.from(sv).every((v, i) => Math.abs(v - cv[i]!) <= 1e-3 * (1 + Math.abs(cv[i]!)))).toBe(true);
+        expect(await close(got[k], want[k], 1e-3)).toBe(true);
       }
       // the fused optimizer steps in element chunks, against the same steps on the CPU
       const p0 = host([3000], 13), g0 = host([3000], 7);
@@ -148,8 +153,7 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
       sgdStep(cpuState[0]!, g0, cpuState[1]!, sgdOpts);
       sgdStep(gpuState[0]!, gG, gpuState[1]!, sgdOpts);
       for (let k = 0; k < 3; k++) {
-        const [sv, cv] = [await gpuState[k]!.data(), await cpuState[k]!.data()];
-        expect(Array.from(sv).every((v, i) => Math.abs(v - cv[i]!) <= 1e-5 * (1 + Math.abs(cv[i]!)))).toBe(true);
+        expect(await close(gpuState[k]!, cpuState[k]!, 1e-5)).toBe(true);
       }
       for (const t of [p0, g0, gG, ...cpuState, ...gpuState]) t.dispose();
       for (const t of [img, gImg, bn, gBn, bw, bb, rmean, rvar, ...gArgs, xr, gyr, mean, invstd, ...onS, ...Object.values(want), ...Object.values(got)]) t.dispose();
@@ -167,7 +171,7 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
     const lost = await initWebGPU({ name: `${device}-lost` });
     try {
       const x = full([4], 2, { device: lost.name });
-      expect(Array.from(await x.data())).toEqual([2, 2, 2, 2]);
+      expect(list(await x.data())).toEqual([2, 2, 2, 2]);
       lost.device.destroy(); // as a driver reset or a browser tab in the background would
       await lost.device.lost;
       expect(() => full([4], 1, { device: lost.name })).toThrow(/device was lost/);

@@ -7,14 +7,8 @@ import type { Kind } from '../runtime/storage.js';
 import { kindOf } from '../runtime/storage.js';
 import type { T } from './common.js';
 import { ENTRY, FLAT, PRELUDE, Params, describe, grid, numel, windows } from './common.js';
-import { chunks, coalesce, offsetFields, offsetFn, offsetParams, spanOf, windowOf } from './strided.js';
+import { chunks, coalesce, offsetFields, offsetFn, offsetParams, rowMajor, spanOf, windowOf } from './strided.js';
 
-const rowMajor = (shape: readonly number[]): number[] => {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let d = shape.length - 1; d >= 0; d--) { s[d] = acc; acc *= shape[d]!; }
-  return s;
-};
 const contiguous = (shape: number[], strides: number[]): boolean => shape.length <= 1 && (shape.length === 0 || strides[0] === 1);
 
 /** WGSL: load element at word offset `o` of `src` as the source kind, into `v` (or lo/hi for int64). */

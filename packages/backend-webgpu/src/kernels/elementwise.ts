@@ -9,7 +9,7 @@ import type { Kind } from '../runtime/storage.js';
 import { kindOf } from '../runtime/storage.js';
 import type { T } from './common.js';
 import { ENTRY, FLAT, PRELUDE, Params, describe, grid, numel } from './common.js';
-import { chunks, coalesce, pack8, spanOf, windowOf } from './strided.js';
+import { chunks, coalesce, pack8, rowMajor, spanOf, windowOf } from './strided.js';
 
 /** An expression per storage kind, in x (unary) or a and b (binary); `s0`..`s2` are float params. */
 type Exprs = Partial<Record<Kind | 'bool', string>>;
@@ -62,13 +62,6 @@ const exprFor = (table: Record<string, Exprs>, op: string, dtype: DType): string
 };
 
 interface Launch { op: string; key: string; ins: T[]; out: T; body: string; params: (p: Params) => void; faults?: boolean }
-
-const rowMajor = (shape: readonly number[]): number[] => {
-  const st = new Array<number>(shape.length);
-  let acc = 1;
-  for (let d = shape.length - 1; d >= 0; d--) { st[d] = acc; acc *= shape[d]!; }
-  return st;
-};
 
 /** An input's layout: dense from its offset, or a strided view (merged dims) indexed through its strides. */
 interface Layout { dense: boolean; shape: number[]; strides: number[] }

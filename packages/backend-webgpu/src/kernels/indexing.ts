@@ -6,14 +6,7 @@ import type { Gpu } from '../runtime/gpu.js';
 import type { WgBuffer } from '../runtime/pool.js';
 import type { T } from './common.js';
 import { ENTRY, FLAT, Params, describe, grid, numel, typeOf } from './common.js';
-import { pack8 } from './strided.js';
-
-const rowMajor = (shape: readonly number[]): number[] => {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let d = shape.length - 1; d >= 0; d--) { s[d] = acc; acc *= shape[d]!; }
-  return s;
-};
+import { pack8, rowMajor } from './strided.js';
 
 const HEAD = /* wgsl */ `
 struct P { n: u32, rank: u32, dim: u32, size: u32, code: u32, pad0: u32, pad1: u32, pad2: u32,

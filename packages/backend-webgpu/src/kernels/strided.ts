@@ -5,6 +5,14 @@ import { BackendError } from '@flint/core';
 /** The most dims a strided kernel takes after merging. */
 export const MAX_RANK = 8;
 
+/** Row-major (contiguous) strides of a shape. */
+export function rowMajor(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let d = shape.length - 1; d >= 0; d--) { s[d] = acc; acc *= shape[d]!; }
+  return s;
+}
+
 /** Merges dims of `shape` that are contiguous in every stride list; drops size-1 dims. */
 export function coalesce(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
   const s: number[] = [], st: number[][] = strides.map(() => []);
