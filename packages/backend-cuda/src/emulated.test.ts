@@ -1,8 +1,8 @@
 // The testkit's conformance suite, values and gradients, on the real kernels: kernels/*.cu compiled for the
 // CPU (one thread per launch, testing/cuda-host.h), driven by the real TypeScript wrappers, runtime and
-// allocator. cuBLAS is a column-major host GEMM behind the real binding (testing/fake-libcublas.c), and cuDNN
-// is absent (its kernels run as core's composites): this checks the project's own kernels and their plumbing,
-// not the GPU's concurrency or the vendor libraries.
+// allocator; cuBLAS and cuDNN calls go through the real bindings to host stand-ins with their C signatures
+// (testing/fake-libcublas.c, testing/fake-libcudnn.c). This checks the project's own kernels and all the
+// plumbing, not the GPU's concurrency or the vendor libraries' own numerics.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { describeBackend } from '@flint/backend-testkit/vitest';
 import type { Backend } from '@flint/core';
 import { createCudaBackend } from './backend.js';
 import { openBlas, type Blas, type Gemm } from './ffi/cublas.js';
+import { openDnn } from './ffi/cudnn.js';
 import { getKoffi } from './ffi/koffi.js';
 import type { DeviceContext } from './kernels/util.js';
 import { CudaRuntime } from './runtime/runtime.js';
@@ -23,8 +24,10 @@ const hasCxx = process.platform === 'linux' && spawnSync(cxx, ['--version']).sta
 if (!hasCxx) console.log(`[backend-cuda] emulated conformance skipped: no C++ compiler ('${cxx}') to build the kernels for the host`);
 
 // cuBLAS through the real binding (src/ffi/cublas.ts) over a column-major host GEMM with cuBLAS's C signatures
-const cublasLib = join(mkdtempSync(join(tmpdir(), 'flint-fake-cublas-')), 'libcublas.so.13');
-const hasCublas = hasCxx && spawnSync(process.env.CC ?? 'cc', ['-shared', '-fPIC', '-O1', '-o', cublasLib, fileURLToPath(new URL('./testing/fake-libcublas.c', import.meta.url))]).status === 0;
+const fakes = mkdtempSync(join(tmpdir(), 'flint-fake-libs-'));
+const fake = (lib: string, src: string) => hasCxx && spawnSync(process.env.CC ?? 'cc', ['-shared', '-fPIC', '-O1', '-o', join(fakes, lib), fileURLToPath(new URL(`./testing/${src}`, import.meta.url))]).status === 0;
+const cublasLib = join(fakes, 'libcublas.so.13'), cudnnLib = join(fakes, 'libcudnn.so.9');
+const hasCublas = fake('libcublas.so.13', 'fake-libcublas.c'), hasCudnn = fake('libcudnn.so.9', 'fake-libcudnn.c');
 
 /** A row-major batched GEMM in JS over the host driver's memory, where the fake libcublas can't be built. */
 function hostBlas(drv: HostDriver): Blas {
@@ -50,14 +53,14 @@ function emulated(): Backend {
   const rt = new CudaRuntime(drv, drv.addressOf, (file) => file);
   const ws = rt.alloc(1 << 20);
   const blas = hasCublas ? openBlas(cublasLib, rt.compute, ws.ptr, ws.size) : hostBlas(drv);
-  const ctx: DeviceContext = { rt, blas, tf32: { matmul: false, cudnn: true } };
+  const ctx: DeviceContext = { rt, blas, ...(hasCudnn ? { dnn: openDnn(cudnnLib, rt.compute) } : {}), tf32: { matmul: false, cudnn: true } };
   return createCudaBackend(ctx, { vendor: { device: 'host emulation' }, totalBytes: 1 << 30 });
 }
 
 // without cuDNN conv2d is core's composite, whose kernels each round to float16; cuDNN's one kernel rounds once
-const skip = {
-  'half/conv2d/float16_float32_rounded': 'conv2d runs as a composite here (no cuDNN): each of its kernels rounds to float16',
-  'half/conv2d/bfloat16_float32_rounded': 'conv2d runs as a composite here (no cuDNN): each of its kernels rounds to bfloat16',
+const skip: Record<string, string> = hasCudnn ? {} : {
+  'half/conv2d/float16_float32_rounded': 'conv2d runs as a composite here (no cuDNN stand-in): each of its kernels rounds to float16',
+  'half/conv2d/bfloat16_float32_rounded': 'conv2d runs as a composite here (no cuDNN stand-in): each of its kernels rounds to bfloat16',
 };
 if (hasCxx) await prepareHostKernels();
 if (hasCxx) describeBackend(emulated, { name: 'cuda kernels emulated on the CPU', grads: true, skip });
@@ -75,5 +78,10 @@ describe.skipIf(!hasCxx)('emulated kernel coverage', () => {
   it.skipIf(!hasCublas)('float matmuls went through the cuBLAS binding (the fake libcublas), not the JS GEMM', () => {
     const calls = getKoffi().load(cublasLib).func('int fakeCublasGemmCalls()') as () => number;
     expect(calls()).toBeGreaterThan(50);
+  });
+  it.skipIf(!hasCudnn)('convolutions and batch norm went through the cuDNN binding (the fake libcudnn)', () => {
+    const lib = getKoffi().load(cudnnLib);
+    expect((lib.func('int fakeCudnnConvCalls()') as () => number)()).toBeGreaterThan(20);
+    expect((lib.func('int fakeCudnnBnCalls()') as () => number)()).toBeGreaterThan(5);
   });
 });

@@ -16,7 +16,7 @@ import type { DevicePtr, Driver, Handle, PinnedBuffer } from '../runtime/driver.
 
 const pkg = fileURLToPath(new URL('../../', import.meta.url));
 const CXX = process.env.CXX ?? 'g++';
-const FLAGS = ['-O1', '-std=c++17', '-x', 'c++', '-include', join(pkg, 'src', 'testing', 'cuda-host.h')];
+const FLAGS = ['-O0', '-std=c++17', '-x', 'c++', '-include', join(pkg, 'src', 'testing', 'cuda-host.h')];
 
 /** One kernel's C parameters: the koffi type and the ArgPack kind of each. */
 interface Proto { readonly name: string; readonly koffi: string[]; readonly kinds: ArgKind[] }
