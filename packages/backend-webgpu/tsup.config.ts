@@ -1,3 +1,4 @@
 import { flintBuild } from '../../tooling/tsup.shared.js';
 
-export default flintBuild();
+// the public types mention GPUDevice: the declarations reference the WebGPU types package
+export default flintBuild({ dts: { banner: '/// <reference types="@webgpu/types" />' } });
