@@ -1,8 +1,7 @@
 // conv2d and its two backward kernels as GEMMs whose packers run im2col (see im2col.ts), per channel group.
 import type { Kernel, KernelAttrs } from '@flint/core';
 import type { NumArray } from '../storage.js';
-import { convImages } from './conv-images.js';
-import { packIm2colTWasm, stage } from './conv-wasm.js';
+import { convImages, convWeightImages } from './conv-images.js';
 import { gemmCore, packCols, packRows, storeRows } from './gemm.js';
 import type { ConvGeom } from './im2col.js';
 import { col2imBlock, packBatchRows, packIm2col, packIm2colT } from './im2col.js';
@@ -26,9 +25,6 @@ function geometry(attrs: KernelAttrs, xShape: readonly number[], wShape: readonl
 const at = (base: number, g: Conv, n: number, gr: number, perGroup: number, size: number): number =>
   base + (n * g.groups + gr) * perGroup * size;
 
-/** Output-gradient planes seen as an image under a 1x1 window, so the im2col walks also pack them. */
-const asImage = (g: Conv): ConvGeom => ({ C: g.Og, H: g.Ho, W: g.Wo, kh: 1, kw: 1, Ho: g.Ho, Wo: g.Wo, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1 });
-
 /** The SIMD kernel when both arrays are float32 (the staged-image paths read and write float32 only). */
 const simdFor = (a: NumArray, b: NumArray): WasmGemm | null =>
   a instanceof Float32Array && b instanceof Float32Array ? wasmGemm() : null;
@@ -44,15 +40,10 @@ export const conv2d: Kernel<NumArray> = ([x, w, bias], [out], attrs) => {
     if (simd) {
       convImages(simd, {
         g: { ...g, C: g.Cg }, M: g.Og, K: g.ckk, packA, images: g.N, backward: false,
+        bias: bias ? Array.from({ length: g.Og }, (_, o) => bv(o)) : undefined,
         load: (n, f32, to) => f32.set((X as Float32Array).subarray(at(x!.offset, g, n, gr, g.Cg, g.H * g.W)).subarray(0, g.Cg * g.H * g.W), to),
-        store: (n, f32, from, ld) => {
-          for (let o = 0; o < g.Og; o++) {
-            const src = from + o * ld, dst = yOff(n) + o * g.hw, b = bv(o);
-            // the bias rides along with the copy out of GEMM scratch
-            if (b === 0) Y.set(f32.subarray(src, src + g.hw), dst);
-            else for (let s = 0; s < g.hw; s++) Y[dst + s] = f32[src + s]! + b;
-          }
-        },
+        // the bias is already in: C started from it
+        store: (n, f32, from, ld) => { for (let o = 0; o < g.Og; o++) Y.set(f32.subarray(from + o * ld, from + o * ld + g.hw), yOff(n) + o * g.hw); },
       });
       continue;
     }
@@ -99,22 +90,29 @@ export const conv2dBackwardInput: Kernel<NumArray> = ([gy, w], [gx], attrs) => {
   finish(gx!);
 };
 
-/** gradWeight = gradOut · col^T with the batch stacked along K, so the sum over images happens in registers. */
+/**
+ * gradWeight = gradOut · col^T summed over the batch: in float32 each kernel thread accumulates its images'
+ * products (threads/conv-parts.ts); elsewhere the batch is stacked along K, so the sum happens in registers.
+ */
 export const conv2dBackwardWeight: Kernel<NumArray> = ([gy, x], [gw], attrs) => {
-  const g = geometry(attrs, x!.shape, attrs.weightShape as number[]), GW = gw!.buffer, X = x!.buffer, simd = simdFor(X, GW) && simdFor(gy!.buffer, GW);
-  const st = simd ? stage(g, 0) : null, sGy = st ? stage(asImage(g), st.end) : null;
+  const g = geometry(attrs, x!.shape, attrs.weightShape as number[]), GW = gw!.buffer, X = x!.buffer, GY = gy!.buffer;
+  const simd = simdFor(X, GW) && simdFor(GY, GW);
   for (let gr = 0; gr < g.groups; gr++) {
     const xOff = (n: number): number => at(x!.offset, g, n, gr, g.Cg, g.H * g.W);
     const gyOff = (n: number): number => at(gy!.offset, g, n, gr, g.Og, g.hw);
-    const wasm = simd && st && sGy ? { simd, st, sGy } : null;
+    const wOff = gw!.offset + gr * g.Og * g.ckk;
+    if (simd) {
+      convWeightImages(simd, {
+        g: { ...g, C: g.Cg }, M: g.Og, images: g.N,
+        loadX: (n, f32, to) => f32.set((X as Float32Array).subarray(xOff(n), xOff(n) + g.Cg * g.H * g.W), to),
+        loadGy: (n, f32, to) => f32.set((GY as Float32Array).subarray(gyOff(n), gyOff(n) + g.Og * g.hw), to),
+        store: (f32, from, ld) => { for (let o = 0; o < g.Og; o++) GW.set(f32.subarray(from + o * ld, from + o * ld + g.ckk), wOff + o * g.ckk); },
+      });
+      continue;
+    }
     gemmCore({
-      M: g.Og, N: g.ckk, K: g.N * g.hw, useWasm: GW instanceof Float32Array, reserve: sGy?.end,
-      // a K block per image (when images are big enough) so each is staged once
-      kSeg: g.hw >= 128 ? g.hw : undefined,
-      // gradOut's rows are the transposed walk of a 1x1 window, so A packs in wasm like B
-      packA: wasm ? packIm2colTWasm(wasm.simd, wasm.sGy, gy!.buffer as Float32Array, gyOff, g.hw) : packBatchRows(gy!.buffer, gyOff, g.hw),
-      packB: wasm ? packIm2colTWasm(wasm.simd, wasm.st, X as Float32Array, xOff, g.hw) : packIm2colT(X, xOff, g, g.hw),
-      sink: storeRows(g.Og, GW, gw!.offset + gr * g.Og * g.ckk, g.ckk),
+      M: g.Og, N: g.ckk, K: g.N * g.hw, useWasm: false,
+      packA: packBatchRows(GY, gyOff, g.hw), packB: packIm2colT(X, xOff, g, g.hw), sink: storeRows(g.Og, GW, wOff, g.ckk),
     });
   }
   finish(gw!);

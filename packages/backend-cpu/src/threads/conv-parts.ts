@@ -16,24 +16,27 @@ export interface KernelExports {
 /** Argument slots of a conv part (see convImagePart), after the job's base index. */
 export const CONV_ARGS = {
   C: 0, H: 1, W: 2, kh: 3, kw: 4, Ho: 5, Wo: 6, sh: 7, sw: 8, ph: 9, pw: 10, dh: 11, dw: 12,
-  mPad: 13, K: 14, kcB: 15, aBase: 16, reg0: 17, regSize: 18, MR: 19, NR: 20, MC: 21, NC: 22, backward: 23,
-  compact: 24, bOff: 25, cOff: 26, gyOff: 27, count: 28,
+  mPad: 13, K: 14, kcB: 15, aBase: 16, reg0: 17, regSize: 18, MR: 19, NR: 20, MC: 21, NC: 22, mode: 23,
+  compact: 24, bOff: 25, cOff: 26, gyOff: 27, bias: 28, M: 29, accumulate: 30, aOff: 31,
 } as const;
 
 /**
- * One image in region `slot` (floats reg0 + slot*regSize): forward (backward = 0) stages the image at
+ * One image in region `slot` (floats reg0 + slot*regSize): forward (mode 0) stages the image at
  * region+compact, im2cols it and leaves C = packed weights x col at region+cOff (row stride hwPad);
- * backward (1) treats gradOut at region+gyOff as B, col2im-adds W^T x gradOut into the zeroed stage and
- * leaves gradInput at region+compact. Packed A (all K blocks, as gemm.ts keeps them) is at aBase.
+ * the input gradient (mode 1) treats gradOut at region+gyOff as B, col2im-adds W^T x gradOut into the zeroed stage and
+ * leaves gradInput at region+compact. Packed A (all K blocks, as gemm.ts keeps them) is at aBase, and
+ * the forward's bias (M floats) at `bias` (-1: none): C starts from it, so the copy out is a plain copy.
+ * Weight gradient (mode 2): stages the image and adds gradOut (region+gyOff) x col^T into the
+ * slot's C (M x ckk padded, row stride ckkPad; `accumulate` 0 starts it), packing A at region+aOff too.
  */
 export function convImagePart(x: KernelExports, a: ArrayLike<number>, o: number, slot: number): void {
   const C = a[o]!, H = a[o + 1]!, W = a[o + 2]!, kh = a[o + 3]!, kw = a[o + 4]!, Ho = a[o + 5]!, Wo = a[o + 6]!;
   const sh = a[o + 7]!, sw = a[o + 8]!, ph = a[o + 9]!, pw = a[o + 10]!, dh = a[o + 11]!, dw = a[o + 12]!;
   const mPad = a[o + 13]!, K = a[o + 14]!, kcB = a[o + 15]!, aBase = a[o + 16]!, MR = a[o + 19]!, NR = a[o + 20]!, MC = a[o + 21]!, NC = a[o + 22]!;
-  const backward = a[o + 23]! !== 0, reg = a[o + 17]! + slot * a[o + 18]!;
+  const backward = a[o + 23]! === 1, reg = a[o + 17]! + slot * a[o + 18]!;
   const stage = reg, compact = reg + a[o + 24]!, bB = reg + a[o + 25]!, cB = reg + a[o + 26]!, gy = reg + a[o + 27]!;
-  const hp = H + 2 * ph, wp = W + 2 * pw, hw = Ho * Wo, hwPad = Math.ceil(hw / NR) * NR;
-  // a window walk (conv-wasm.ts's walk) over an image at `base` with this geometry
+  const hp = H + 2 * ph, wp = W + 2 * pw, hw = Ho * Wo, hwPad = Math.ceil(hw / NR) * NR, bias = a[o + 28]!;
+  // a window walk (wasm-im2col.ts's windowBody) over the col rows of an image at `base` with this geometry
   const walk = (base: number, rowsP: number, colsP: number, kH: number, kW: number, sH: number, sW: number, dH: number, dW: number,
     row: number, q0: number, n: number, dst: number, li: number, le: number, step: number, scatter: boolean): void => {
     const j = row % kW, i = Math.floor(row / kW) % kH, c = Math.floor(row / (kW * kH));
@@ -45,6 +48,31 @@ export function convImagePart(x: KernelExports, a: ArrayLike<number>, o: number,
   };
   let f32 = x.f32();
   f32.fill(0, stage, stage + C * hp * wp);
+  if (a[o + 23]! === 2) {
+    // weight gradient: C[o, j] (+)= sum over positions q of gradOut[o, q] * col[j, q], K blocks along q
+    const ckk = C * kh * kw, ckkPad = Math.ceil(ckk / NR) * NR, M = a[o + 29]!, acc = a[o + 30]!;
+    for (let c = 0; c < C; c++) x.padRows(4 * (compact + c * H * W), 4 * (stage + (c * hp + ph) * wp + pw), H, 4 * W, 4 * W, 4 * wp);
+    const aB = reg + a[o + 31]!;
+    for (let pc = 0, kc = 0; pc < hw; pc += kc) {
+      kc = Math.min(kcB, hw - pc);
+      f32 = x.f32();
+      for (let r = 0; r < mPad; r++) {
+        const d = aB + Math.floor(r / MR) * kc * MR + (r % MR);
+        if (r < M) walk(gy, Ho, Wo, 1, 1, 1, 1, 1, 1, r, pc, kc, 4 * d, 4 * MR, -1, 0, false);
+        else for (let k = 0; k < kc; k++) f32[d + k * MR] = 0;
+      }
+      for (let j = 0; j < ckkPad; j++) {
+        const d = bB + Math.floor(j / NR) * kc * NR + (j % NR);
+        if (j < ckk) walk(stage, hp, wp, kh, kw, sh, sw, dh, dw, j, pc, kc, 4 * d, 4 * NR, -1, 0, false);
+        else for (let k = 0; k < kc; k++) f32[d + k * NR] = 0;
+      }
+      for (let ic = 0; ic < mPad; ic += MC) {
+        x.gebp(Math.min(MC, mPad - ic), ckkPad, kc, 4 * (aB + ic * kc), 4 * bB, 4 * (cB + ic * ckkPad), 4 * ckkPad, acc === 0 && pc === 0 ? 0 : 1);
+      }
+    }
+    return;
+  }
+  if (bias >= 0) for (let r = 0; r < mPad; r++) f32.fill(r < a[o + 29]! ? f32[bias + r]! : 0, cB + r * hwPad, cB + (r + 1) * hwPad);
   if (!backward) for (let c = 0; c < C; c++) x.padRows(4 * (compact + c * H * W), 4 * (stage + (c * hp + ph) * wp + pw), H, 4 * W, 4 * W, 4 * wp);
   for (let jc = 0; jc < hw; jc += NC) {
     const nc = Math.min(NC, hw - jc), ncPad = Math.ceil(nc / NR) * NR, tail = nc % NR;
@@ -60,7 +88,7 @@ export function convImagePart(x: KernelExports, a: ArrayLike<number>, o: number,
         if (tail) f32.fill(0, last + k * NR + tail, last + (k + 1) * NR);
       }
       for (let ic = 0; ic < mPad; ic += MC) {
-        x.gebp(Math.min(MC, mPad - ic), ncPad, kc, 4 * (aBase + pc * mPad + ic * kc), 4 * bB, 4 * (cAt + ic * ldc), 4 * ldc, pc === 0 ? 0 : 1);
+        x.gebp(Math.min(MC, mPad - ic), ncPad, kc, 4 * (aBase + pc * mPad + ic * kc), 4 * bB, 4 * (cAt + ic * ldc), 4 * ldc, pc === 0 && bias < 0 ? 0 : 1);
       }
     }
     if (backward) for (let r = 0; r < C * kh * kw; r++) walk(stage, hp, wp, kh, kw, sh, sw, dh, dw, r, jc, nc, 4 * (cB + r * ncPad), 4, -1, 0, true);

@@ -78,7 +78,9 @@ function workers(w: WasmGemm, count: number): Slot[] | null {
 /** Job kinds: the index of each part in the workers' list. */
 export const GEBP = 0, CONV_IMAGE = 1;
 const PARTS: Part[] = [gebpPart, convImagePart];
-const SOURCE = `(m, mem, c) => (${workerLoop.toString()})(m, mem, c, [${PARTS.map((f) => f.toString()).join(', ')}])`;
+// __name: esbuild's keepNames (tsx, vitest) wraps inner functions in calls to a helper of that name
+const SOURCE = `(m, mem, c) => { const __name = (f) => f;
+  (${workerLoop.toString()})(m, mem, c, [${PARTS.map((f) => f.toString()).join(', ')}]); }`;
 
 /** The calling thread's view of the kernel, as parts see it. */
 const exportsOf = (w: WasmGemm): KernelExports => ({
@@ -116,6 +118,7 @@ export function runParts(w: WasmGemm, kind: number, a: Int32Array, ranges: reado
   // and redo those parts here
   disposeThreads();
   wanted = 1;
+  console.warn('@flint/backend-cpu: a kernel thread could not run its part; continuing on one thread');
   try {
     for (const i of failed) part(x, a, ARGS, ranges[i]![0], ranges[i]![1]);
   } catch (e) {
