@@ -29,7 +29,12 @@ export const nodeHost = (): SearchHost => ({
 });
 
 /** A folder searched, and why it was. */
-export interface SearchDir { readonly dir: string; readonly source: string }
+export interface SearchDir {
+  /** The folder. */
+  readonly dir: string;
+  /** Why it is searched: the variable or convention it comes from (`LD_LIBRARY_PATH`, `CUDA toolkit`). */
+  readonly source: string;
+}
 
 const split = (v: string | undefined, sep: string): string[] => (v ? v.split(sep).filter((s) => s.length > 0) : []);
 

@@ -13,7 +13,12 @@ export interface CudaBuffer { readonly block: Block; readonly bytes: number }
 export type CT = KernelTensor<CudaBuffer>;
 
 /** TF32 switches, as torch.backends.cuda.matmul.allow_tf32 (off) and torch.backends.cudnn.allow_tf32 (on). */
-export interface Tf32Flags { matmul: boolean; cudnn: boolean }
+export interface Tf32Flags {
+  /** cuBLAS float32 GEMMs may use TF32 tensor cores (default false). */
+  matmul: boolean;
+  /** cuDNN float32 convolutions and RNNs may use TF32 tensor cores (default true). */
+  cudnn: boolean;
+}
 
 /** What kernels run with: the runtime, the libraries (absent in tests with a fake driver) and the TF32 switches. */
 export interface DeviceContext {

@@ -36,7 +36,12 @@ export interface Block {
 export interface Segment { readonly base: DevicePtr; readonly size: number; readonly stream: Handle; readonly pool: number; readonly small: boolean }
 
 /** Current and peak of one figure. */
-export interface Stat { current: number; peak: number }
+export interface Stat {
+  /** The value now. */
+  current: number;
+  /** The highest value since the start or the last resetPeakMemoryStats(). */
+  peak: number;
+}
 
 /** The allocator's statistics, as torch.cuda.memory_stats reports them. */
 export interface MemoryStats {

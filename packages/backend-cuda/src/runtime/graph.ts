@@ -14,8 +14,12 @@ export class CudaGraph {
   readonly #pool = nextPool++;
   #disposed = false;
 
-  /** @param runtime - the device runtime whose compute stream is captured */
-  constructor(readonly runtime: CudaRuntime) {}
+  readonly #rt: CudaRuntime;
+  /**
+   * Use {@link cudaGraph} (the package's export) to make one.
+   * @internal
+   */
+  constructor(runtime: CudaRuntime) { this.#rt = runtime; }
 
   /** The private memory pool of this graph's allocations. */
   get pool(): number { return this.#pool; }
@@ -30,7 +34,7 @@ export class CudaGraph {
   capture<R>(fn: () => R): R {
     if (this.#disposed) throw new Error('cudaGraph.capture: the graph was disposed');
     if (this.#exec) throw new Error('cudaGraph.capture: this graph is already captured; make a new cudaGraph() for another capture');
-    const rt = this.runtime;
+    const rt = this.#rt;
     if (rt.capturing) throw new Error('cudaGraph.capture: another capture is in progress; captures cannot nest');
     const endPool = rt.allocator.usePool(this.#pool);
     rt.driver.beginCapture(rt.compute);
@@ -55,16 +59,16 @@ export class CudaGraph {
   /** Enqueues the captured work again on the compute stream (torch's graph.replay()). */
   replay(): void {
     if (!this.#exec) throw new Error('cudaGraph.replay: capture the graph first (graph.capture(fn))');
-    this.runtime.driver.graphLaunch(this.#exec, this.runtime.compute);
+    this.#rt.driver.graphLaunch(this.#exec, this.#rt.compute);
   }
 
   /** Frees the graph; its private pool's memory returns to the driver at the next emptyCache(). */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    if (this.#graph && this.#exec) this.runtime.driver.graphDestroy(this.#graph, this.#exec);
+    if (this.#graph && this.#exec) this.#rt.driver.graphDestroy(this.#graph, this.#exec);
     this.#graph = this.#exec = null;
-    this.runtime.allocator.releasePool(this.#pool);
+    this.#rt.allocator.releasePool(this.#pool);
   }
 }
 
