@@ -77,7 +77,12 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
     const y = x.add(1);
     const tail = y.narrow(0, n - 3, 3);
     expect(list(await tail.data())).toEqual([n - 2, n - 1, n]);
-    for (const v of [x, y, tail]) v.dispose();
+    // a kernel that still binds whole buffers fails with a BackendError naming it, its shapes and the limit
+    const cs = x.cumsum(0);
+    const e = await cs.data().then(() => undefined, (err: unknown) => err);
+    expect(e).toBeInstanceOf(BackendError);
+    expect(String(e)).toMatch(/webgpu: cumsum \(int32\[\d+\] -> int32\[\d+\]\) failed: .*binding size/i);
+    for (const v of [x, y, tail, cs]) v.dispose();
   }, 60_000);
 
   it('splits matmul, strided copies, casts, convolutions, pooling, reductions, norms and optimizer steps into windows when operands pass the binding limit', async () => {

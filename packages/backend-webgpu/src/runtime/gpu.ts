@@ -47,13 +47,14 @@ export class Gpu {
   private dispatches = 0;
   private uniforms: { gpu: GPUBuffer; data: Uint8Array; used: number }[] = [];
   private spareUniforms: { gpu: GPUBuffer; batch: number }[] = [];
-  private pipelines = new Map<string, GPUComputePipeline>();
+  private pipelines = new Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
   private scopes: Promise<void>[] = [];
   private deferred: Error | undefined;
   private lost: string | undefined;
   private scheduled = false;
   private disposed = false;
   private faults: FaultReport[] = [];
+  private batchKernels: Dispatch[] = [];
   /** A small buffer kernels flag data-dependent faults in: [code, value]. */
   readonly faultBuf: WgBuffer;
   /** Dispatches encoded so far (for tests of batching). */
@@ -87,10 +88,8 @@ export class Gpu {
     if (size > this.limits.maxBufferSize) {
       throw new OutOfMemoryError(`webgpu: ${what()} needs ${size} bytes, more than this adapter's maxBufferSize (${this.limits.maxBufferSize}); use smaller batches`);
     }
-    this.device.pushErrorScope('out-of-memory');
-    const b = this.pool.take(size, this.completed);
-    this.watch(this.device.popErrorScope(), () => `allocating ${what()}`);
-    return b;
+    // an out-of-memory error here is caught by the open batch's scope, or else by the uncapturederror handler
+    return this.pool.take(size, this.completed);
   }
 
   /** Core released `b`; it returns to the pool once the queue has passed its last use. */
@@ -118,9 +117,9 @@ export class Gpu {
     this.alive();
     if (d.groups[0] === 0 || d.groups[1] === 0 || d.groups[2] === 0) return;
     const device = this.device;
-    device.pushErrorScope('validation');
-    device.pushErrorScope('out-of-memory');
-    const pipeline = this.pipeline(d);
+    this.commandEncoder(); // opens the batch's error scopes
+    this.batchKernels.push(d);
+    const { pipeline, layout } = this.pipeline(d);
     const u = this.uniformSlot(d.params.byteLength);
     u.data.set(new Uint8Array(d.params.buffer, d.params.byteOffset, d.params.byteLength), u.offset);
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: u.gpu, offset: u.offset, size: Math.max(16, d.params.byteLength) } }];
@@ -128,13 +127,11 @@ export class Gpu {
       bd.buf.lastBatch = this.batch;
       entries.push({ binding: i + 1, resource: { buffer: bd.buf.gpu, offset: bd.offset ?? 0, size: bd.size ?? bd.buf.bytes - (bd.offset ?? 0) } });
     });
-    const group = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const group = device.createBindGroup({ layout, entries, label: d.key });
     const pass = this.computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(d.groups[0], d.groups[1], d.groups[2]);
-    this.watch(device.popErrorScope(), () => `${d.kernel} (${d.describe()})`);
-    this.watch(device.popErrorScope(), () => `${d.kernel} (${d.describe()})`);
     this.dispatchCount++;
     if (++this.dispatches >= MAX_BATCH) this.flush();
     else this.schedule();
@@ -214,10 +211,17 @@ export class Gpu {
     const id = this.batch;
     for (const u of this.uniforms) this.spareUniforms.push({ gpu: u.gpu, batch: id });
     this.uniforms = [];
-    this.device.pushErrorScope('validation');
     this.device.queue.submit([this.encoder.finish()]);
-    const count = this.dispatches;
-    this.watch(this.device.popErrorScope(), () => `a batch of ${count} kernels`);
+    // the batch's scopes (opened with its encoder) cover pipeline and bind group creation, encoding and submit;
+    // an error names the kernel whose pipeline label Dawn's message quotes, else the batch
+    const kernels = this.batchKernels;
+    this.batchKernels = [];
+    const what = (e: GPUError): string => {
+      const k = kernels.find((d) => e.message.includes(`"${d.key}"`));
+      return k ? `${k.kernel} (${k.describe()})` : `a batch of ${kernels.length} kernels (${[...new Set(kernels.map((d) => d.kernel))].slice(0, 8).join(', ')})`;
+    };
+    this.watchBatch(this.device.popErrorScope(), what);
+    this.watchBatch(this.device.popErrorScope(), what);
     this.encoder = null;
     this.dispatches = 0;
     this.batch++;
@@ -236,11 +240,13 @@ export class Gpu {
     if (ownDevice) this.device.destroy();
   }
 
-  private pipeline(d: Dispatch): GPUComputePipeline {
+  private pipeline(d: Dispatch): { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout } {
     let p = this.pipelines.get(d.key);
     if (!p) {
       const module = this.device.createShaderModule({ code: d.wgsl(), label: d.key });
-      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: d.key });
+      const pipeline = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: d.key });
+      // the layout object is kept: getBindGroupLayout makes a new one at every call
+      p = { pipeline, layout: pipeline.getBindGroupLayout(0) };
       this.pipelines.set(d.key, p);
     }
     return p;
@@ -262,7 +268,12 @@ export class Gpu {
   }
 
   private commandEncoder(): GPUCommandEncoder {
-    return (this.encoder ??= this.device.createCommandEncoder());
+    if (!this.encoder) {
+      this.device.pushErrorScope('validation');
+      this.device.pushErrorScope('out-of-memory');
+      this.encoder = this.device.createCommandEncoder();
+    }
+    return this.encoder;
   }
 
   private computePass(): GPUComputePassEncoder {
@@ -284,6 +295,10 @@ export class Gpu {
   private watch(scope: Promise<GPUError | null>, what: () => string): void {
     this.scopes.push(scope.then((e) => { if (e) this.defer(toFlintError(e, what())); }, () => {}));
     if (this.scopes.length > 4096) this.scopes = [Promise.all(this.scopes).then(() => {})];
+  }
+
+  private watchBatch(scope: Promise<GPUError | null>, what: (e: GPUError) => string): void {
+    this.scopes.push(scope.then((e) => { if (e) this.defer(toFlintError(e, what(e))); }, () => {}));
   }
 
   private async settleScopes(): Promise<void> {
