@@ -48,15 +48,22 @@ __device__ __forceinline__ void avg_window(const PoolGeo& g, int oh, int ow, int
   *div = divisorOverride > 0 ? divisorOverride : countIncludePad ? padded : (he - hs) * (we - ws);
 }
 
+// the window of output element e: its input plane's offset, the clipped bounds and the divisor
+struct AvgWindow { long long plane; int h0, h1, w0, w1, div; };
+__device__ __forceinline__ AvgWindow avg_at(const PoolGeo& g, long long e, int countIncludePad, int divisorOverride) {
+  AvgWindow a;
+  a.plane = (e / ((long long)g.Ho * g.Wo)) * g.H * g.W;
+  avg_window(g, (int)((e / g.Wo) % g.Ho), (int)(e % g.Wo), countIncludePad, divisorOverride, &a.h0, &a.h1, &a.w0, &a.w1, &a.div);
+  return a;
+}
+
 template <class T>
 __device__ void avgpool(PoolGeo g, const T* x, T* out, int countIncludePad, int divisorOverride) {
   const long long total = (long long)g.N * g.C * g.Ho * g.Wo;
   GRID_STRIDE(e, total) {
-    const long long plane = e / ((long long)g.Ho * g.Wo);
-    const int oh = (int)((e / g.Wo) % g.Ho), ow = (int)(e % g.Wo);
-    int h0, h1, w0, w1, div;
-    avg_window(g, oh, ow, countIncludePad, divisorOverride, &h0, &h1, &w0, &w1, &div);
-    const T* xp = x + plane * g.H * g.W;
+    const AvgWindow a = avg_at(g, e, countIncludePad, divisorOverride);
+    const int h0 = a.h0, h1 = a.h1, w0 = a.w0, w1 = a.w1, div = a.div;
+    const T* xp = x + a.plane;
     T s = 0;
     for (int ih = h0; ih < h1; ++ih) for (int iw = w0; iw < w1; ++iw) s += xp[ih * g.W + iw];
     out[e] = s / (T)div;
@@ -67,12 +74,10 @@ template <class T>
 __device__ void avgpool_backward(PoolGeo g, const T* gy, T* gx, int countIncludePad, int divisorOverride) {
   const long long total = (long long)g.N * g.C * g.Ho * g.Wo;
   GRID_STRIDE(e, total) {
-    const long long plane = e / ((long long)g.Ho * g.Wo);
-    const int oh = (int)((e / g.Wo) % g.Ho), ow = (int)(e % g.Wo);
-    int h0, h1, w0, w1, div;
-    avg_window(g, oh, ow, countIncludePad, divisorOverride, &h0, &h1, &w0, &w1, &div);
-    const T share = gy[e] / (T)div;
-    T* gp = gx + plane * g.H * g.W;
+    const AvgWindow a = avg_at(g, e, countIncludePad, divisorOverride);
+    const int h0 = a.h0, h1 = a.h1, w0 = a.w0, w1 = a.w1;
+    const T share = gy[e] / (T)a.div;
+    T* gp = gx + a.plane;
     for (int ih = h0; ih < h1; ++ih) for (int iw = w0; iw < w1; ++iw) atomicAdd(gp + ih * g.W + iw, share);
   }
 }
