@@ -25,7 +25,7 @@ import { CudaRuntime } from './runtime/runtime.js';
 export interface CudaOptions { device?: number; allowTf32?: Partial<Tf32Flags>; cudnn?: boolean; priority?: number }
 
 /** The open device, for memory(), emptyCache() and cudaGraph(). */
-let current: { ctx: DeviceContext; backend: Backend } | undefined;
+let current: { ctx: DeviceContext; backend: Backend; device: number } | undefined;
 
 /** The context of the initialised device, or an error saying to call initCuda first. */
 export function currentContext(what: string): DeviceContext {
@@ -55,6 +55,11 @@ function require(key: LibraryKey, host: SearchHost): string {
  */
 export async function initCuda(opts: CudaOptions = {}, host: SearchHost = nodeHost()): Promise<Backend> {
   const device = opts.device ?? 0;
+  // one device per process: a second call returns the open backend (re-registering would dispose it)
+  if (current) {
+    if (current.device !== device) throw new CudaUnavailableError(`initCuda: device ${current.device} is already open in this process; Flint drives one CUDA device per process`);
+    return current.backend;
+  }
   if (process.platform !== 'linux' && process.platform !== 'win32') throw new CudaUnavailableError(`initCuda: CUDA runs on Linux and Windows, not ${process.platform}`);
   const libs: Partial<Record<LibraryKey, string>> = {};
   const load = <T>(key: LibraryKey, fn: (path: string) => T): T => {
@@ -101,7 +106,7 @@ export async function initCuda(opts: CudaOptions = {}, host: SearchHost = nodeHo
   const backend = createCudaBackend(ctx, { vendor, totalBytes: info.totalBytes });
   registerBackend('cuda', () => backend, opts.priority ?? 10);
   await initBackend('cuda');
-  current = { ctx, backend };
+  current = { ctx, backend, device };
   return backend;
 }
 
@@ -113,4 +118,4 @@ export function setAllowTf32(flags: Partial<Tf32Flags>): void {
 }
 
 /** For tests: install a context (a fake driver's) as the current device. */
-export function setCurrentForTests(ctx: DeviceContext, backend: Backend): void { current = { ctx, backend }; }
+export function setCurrentForTests(ctx: DeviceContext, backend: Backend): void { current = { ctx, backend, device: 0 }; }
