@@ -7,8 +7,6 @@ const COMPOSITE_ON_CPU: Record<string, string> = {
   // the composite is two matmuls and a softmax, which are already the CPU's fast kernels; a fused loop gains
   // nothing without a GPU's shared memory
   scaledDotProductAttention: 'runs as matmul + softmax + matmul',
-  gruSequence: 'fused CPU path is issue 14',
-  lstmSequence: 'fused CPU path is issue 14',
 };
 
 describe('@flint/backend-cpu entry', () => {

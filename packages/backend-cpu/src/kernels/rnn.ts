@@ -8,7 +8,7 @@ import { finish } from './util.js';
 import { wasmUnary } from './wasm-math.js';
 
 /** buf[off, off + n) = f(buf[off, off + n)) in place: WebAssembly SIMD for float32, else Math.*. */
-function activate(f: 'sigmoid' | 'tanh', buf: NumArray, off: number, n: number): void {
+export function activate(f: 'sigmoid' | 'tanh', buf: NumArray, off: number, n: number): void {
   if (wasmUnary(f, buf, off, buf, n, off)) return;
   if (f === 'sigmoid') for (let i = off; i < off + n; i++) buf[i] = 1 / (1 + Math.exp(-buf[i]!));
   else for (let i = off; i < off + n; i++) buf[i] = Math.tanh(buf[i]!);

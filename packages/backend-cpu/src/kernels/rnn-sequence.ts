@@ -1,0 +1,91 @@
+// Whole-sequence GRU and LSTM layers (optional tier; core's contract in ops/nn/rnn-sequence.ts): as PyTorch
+// does, one GEMM projects every step's input, then each step is one GEMM against the recurrent weights
+// (packed once for the whole sequence) and one pass of gate math, with no per-step dispatch or allocation.
+// The arithmetic is the composite's (gruCell/lstmCell after matmul), in the same order, so results match it.
+import type { Kernel, KernelTensor } from '@flint/core';
+import type { NumArray } from '../storage.js';
+import { gemm, gemmCore, packCols, packRows, storeRows } from './gemm.js';
+import { activate } from './rnn.js';
+import { finish } from './util.js';
+
+type T = KernelTensor<NumArray>;
+const like = (a: NumArray, n: number): NumArray => (a instanceof Float32Array ? new Float32Array(n) : new Float64Array(n));
+
+/**
+ * xp [T*B, G] = x wIhᵀ + biases (each added in turn, rounded as the composite's adds), and a stepper whose
+ * step(h, hOff) leaves hgᵀ [G, B] = wHh hᵀ in `hg`: the transposed product keeps the weights as GEMM's A,
+ * packed on the first step and reused by every later one.
+ */
+function projections(x: T, wIh: T, wHh: T, biases: (T | undefined)[], out: NumArray) {
+  const [Tn, B, I] = x.shape as [number, number, number], G = wIh.shape[0]!, H = wHh.shape[1]!;
+  const xp = like(out, Tn * B * G), hg = like(out, G * B);
+  gemm(Tn * B, G, I, { data: x.buffer, off: x.offset, rs: I, cs: 1 }, { data: wIh.buffer, off: wIh.offset, rs: 1, cs: I }, xp, 0, G);
+  for (const b of biases) {
+    if (!b) continue;
+    for (let r = 0; r < Tn * B; r++) for (let j = 0; j < G; j++) xp[r * G + j] += b.buffer[b.offset + j]!;
+  }
+  const aKey = {}, packA = packRows({ data: wHh.buffer, off: wHh.offset, rs: H, cs: 1 }), sink = storeRows(G, hg, 0, B);
+  const step = (h: NumArray, hOff: number): void =>
+    gemmCore({ M: G, N: B, K: H, aKey, packA, packB: packCols({ data: h, off: hOff, rs: 1, cs: H }), sink, useWasm: out instanceof Float32Array });
+  return { Tn, B, H, xp, hg, step };
+}
+
+/** [x [T,B,I], h0 [B,H], wIh [3H,I], wHh [3H,H], bIh?, bHh?] → [output [T,B,H], hN [B,H]]. */
+export const gruSequence: Kernel<NumArray> = ([x, h0, wIh, wHh, bIh, bHh], [out, hN], attrs) => {
+  const O = out!.buffer, o0 = out!.offset;
+  const { Tn, B, H, xp, hg, step } = projections(x!, wIh!, wHh!, [bIh], O);
+  const N = B * H, G = 3 * H, W = like(O, 4 * N), C = bHh ? bHh.buffer : like(O, G), c0 = bHh ? bHh.offset : 0;
+  let P = h0!.buffer, p0 = h0!.offset;
+  for (let s = 0; s < Tn; s++) {
+    const t = attrs.reverse ? Tn - 1 - s : s, xt = t * B * G, ot = o0 + t * N;
+    step(P, p0);
+    // gruCell's planes: r, z (sigmoid together), n, h_n
+    for (let b = 0; b < B; b++) {
+      for (let j = 0, g = xt + b * G, e = b * H; j < H; j++, g++, e++) {
+        W[e] = xp[g]! + (hg[j * B + b]! + C[c0 + j]!);
+        W[N + e] = xp[g + H]! + (hg[(H + j) * B + b]! + C[c0 + H + j]!);
+        W[3 * N + e] = hg[(2 * H + j) * B + b]! + C[c0 + 2 * H + j]!;
+      }
+    }
+    activate('sigmoid', W, 0, 2 * N);
+    for (let b = 0; b < B; b++) {
+      for (let j = 0, g = xt + b * G + 2 * H, e = b * H; j < H; j++, g++, e++) W[2 * N + e] = xp[g]! + W[e]! * W[3 * N + e]!;
+    }
+    activate('tanh', W, 2 * N, N);
+    for (let e = 0; e < N; e++) { const z = W[N + e]!, n = W[2 * N + e]!; O[ot + e] = n + z * (P[p0 + e]! - n); }
+    P = O; p0 = ot;
+  }
+  hN!.buffer.set(P.subarray(p0, p0 + N), hN!.offset);
+  finish(out!); finish(hN!);
+};
+
+/** [x [T,B,I], h0 [B,H], c0 [B,H], wIh [4H,I], wHh [4H,H], bIh?, bHh?] → [output [T,B,H], hN, cN [B,H]]. */
+export const lstmSequence: Kernel<NumArray> = ([x, h0, c0, wIh, wHh, bIh, bHh], [out, hN, cN], attrs) => {
+  const O = out!.buffer, o0 = out!.offset;
+  // both biases fold into the projection, as the composite does
+  const { Tn, B, H, xp, hg, step } = projections(x!, wIh!, wHh!, [bIh, bHh], O);
+  const N = B * H, G = 4 * H, W = like(O, 5 * N), Cs = like(O, N);
+  Cs.set(c0!.buffer.subarray(c0!.offset, c0!.offset + N));
+  let P = h0!.buffer, p0 = h0!.offset;
+  for (let s = 0; s < Tn; s++) {
+    const t = attrs.reverse ? Tn - 1 - s : s, xt = t * B * G, ot = o0 + t * N;
+    step(P, p0);
+    // lstmCell's planes: i, f (sigmoid), g (tanh), o (sigmoid), tanh(c')
+    for (let b = 0; b < B; b++) {
+      for (let j = 0, g = xt + b * G, e = b * H; j < H; j++, g++, e++) {
+        for (let q = 0; q < 4; q++) W[q * N + e] = xp[g + q * H]! + hg[(q * H + j) * B + b]!;
+      }
+    }
+    activate('sigmoid', W, 0, 2 * N);
+    activate('tanh', W, 2 * N, N);
+    activate('sigmoid', W, 3 * N, N);
+    for (let e = 0; e < N; e++) Cs[e] = W[N + e]! * Cs[e]! + W[e]! * W[2 * N + e]!;
+    W.set(Cs, 4 * N);
+    activate('tanh', W, 4 * N, N);
+    for (let e = 0; e < N; e++) O[ot + e] = W[3 * N + e]! * W[4 * N + e]!;
+    P = O; p0 = ot;
+  }
+  hN!.buffer.set(P.subarray(p0, p0 + N), hN!.offset);
+  cN!.buffer.set(Cs, cN!.offset);
+  finish(out!); finish(hN!); finish(cN!);
+};
