@@ -2,7 +2,7 @@
 // pool, deferred faults, and tensors past maxStorageBufferBindingSize. Skipped with the reason without WebGPU.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostArray, Tensor } from '@flint/core';
-import { BackendError, DTypeError, IndexError, adamStep, arange, avgPool2d, batchNorm, batchNormBackward, conv2d, conv2dBackwardInput, conv2dBackwardWeight, full, gather, layerNorm, logSoftmax, matmul, maxPool2d, memory, ones, removeBackend, sgdStep, softmax, tensor } from '@flint/core';
+import { BackendError, DTypeError, IndexError, adamStep, arange, avgPool2d, batchNorm, batchNormBackward, conv2d, conv2dBackwardInput, conv2dBackwardWeight, crossEntropy, full, gather, layerNorm, logSoftmax, matmul, maxPool2d, memory, ones, removeBackend, sgdStep, softmax, tensor } from '@flint/core';
 import '@flint/backend-cpu';
 import type { WebGPUBackend } from './index.js';
 import { initWebGPU } from './index.js';
@@ -78,11 +78,12 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
     const tail = y.narrow(0, n - 3, 3);
     expect(list(await tail.data())).toEqual([n - 2, n - 1, n]);
     // a kernel that still binds whole buffers fails with a BackendError naming it, its shapes and the limit
-    const cs = x.cumsum(0);
-    const e = await cs.data().then(() => undefined, (err: unknown) => err);
+    const src = x.narrow(0, 0, 4).to('float32'), idx = full([n], 1, { device, dtype: 'int32' });
+    const g = gather(src, 0, idx);
+    const e = await g.data().then(() => undefined, (err: unknown) => err);
     expect(e).toBeInstanceOf(BackendError);
-    expect(String(e)).toMatch(/webgpu: cumsum \(int32\[\d+\] -> int32\[\d+\]\) failed: .*binding size/i);
-    for (const v of [x, y, tail, cs]) v.dispose();
+    expect(String(e)).toMatch(/webgpu: gather \(float32\[4\], int32\[\d+\] -> float32\[\d+\]\) failed: .*binding size/i);
+    for (const v of [x, y, tail, src, idx, g]) v.dispose();
   }, 60_000);
 
   it('splits matmul, strided copies, casts, convolutions, pooling, reductions, norms and optimizer steps into windows when operands pass the binding limit', async () => {
@@ -119,11 +120,14 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
       for (const t of [x, w, bias, y, gy, gx, gw, ...on, yS, gxS, gwS]) t.dispose();
       // pooling in chunks of planes, reductions in chunks of rows and, for rows past the limit, in segments
       const img = host([3, 4, 20, 20], 9), gImg = img.to(small.name);
+      const cls = arange(0, 240, 1, { device: 'cpu', dtype: 'int64' }).remainder(20), gCls = cls.to(small.name);
       const pairs: [Tensor, Tensor][] = [
         [maxPool2d(gImg, 3, { stride: 2, padding: 1 }), maxPool2d(img, 3, { stride: 2, padding: 1 })],
         [avgPool2d(gImg, 3, { stride: 2, padding: 1 }), avgPool2d(img, 3, { stride: 2, padding: 1 })],
-        [gImg.sum([2, 3]), img.sum([2, 3])], [softmax(gImg, -1), softmax(img, -1)], [logSoftmax(gImg.reshape([12, 400]), 1), logSoftmax(img.reshape([12, 400]), 1)],
-        [layerNorm(gImg, [20]), layerNorm(img, [20])], [gImg.amax(-1), img.amax(-1)], [gImg.sum(), img.sum()], [gImg.argmax(-1), img.argmax(-1)],
+        [gImg.sum([2, 3]), img.sum([2, 3])], [gImg.cumsum(-1), img.cumsum(-1)], [softmax(gImg, -1), softmax(img, -1)], [logSoftmax(gImg.reshape([12, 400]), 1), logSoftmax(img.reshape([12, 400]), 1)],
+        [layerNorm(gImg, [20]), layerNorm(img, [20])],
+        [crossEntropy(gImg.reshape([240, 20]), gCls), crossEntropy(img.reshape([240, 20]), cls)],
+        [crossEntropy(gImg.reshape([240, 20]), gCls, { reduction: 'none' }), crossEntropy(img.reshape([240, 20]), cls, { reduction: 'none' })], [gImg.amax(-1), img.amax(-1)], [gImg.sum(), img.sum()], [gImg.argmax(-1), img.argmax(-1)],
       ];
       for (const [s, c] of pairs) {
         expect(await close(s, c, 1e-4)).toBe(true);
@@ -161,7 +165,7 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
         expect(await close(gpuState[k]!, cpuState[k]!, 1e-5)).toBe(true);
       }
       for (const t of [p0, g0, gG, ...cpuState, ...gpuState]) t.dispose();
-      for (const t of [img, gImg, bn, gBn, bw, bb, rmean, rvar, ...gArgs, xr, gyr, mean, invstd, ...onS, ...Object.values(want), ...Object.values(got)]) t.dispose();
+      for (const t of [img, gImg, cls, gCls, bn, gBn, bw, bb, rmean, rvar, ...gArgs, xr, gyr, mean, invstd, ...onS, ...Object.values(want), ...Object.values(got)]) t.dispose();
     } finally {
       removeBackend(small.name);
     }

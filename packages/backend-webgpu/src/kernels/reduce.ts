@@ -121,18 +121,29 @@ function cumsum(gpu: Gpu, x: T, out: T): void {
   if (R === 0 || L === 0) return;
   const add = t === 'u32' ? '(acc + x[base + j]) & 255u' : 'acc + x[base + j]';
   const wgsl = (): string => `
-struct P { rows: u32, len: u32, pad0: u32, pad1: u32 }
+struct P { rows: u32, len: u32, xo: u32, pad1: u32 }
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<storage, read> x: array<${t}>;
 @group(0) @binding(2) var<storage, read_write> out: array<${t}>;
 ${ENTRY(64)} {
   ${FLAT(64)}
   if (i >= p.rows) { return; }
-  let base = i * p.len;
+  let base = p.xo + i * p.len;
   var acc = ${t}(0);
   for (var j = 0u; j < p.len; j++) { acc = ${add}; out[base + j] = acc; }
 }`;
-  gpu.run({ kernel: 'cumsum', key: `cumsum:${x.dtype}`, wgsl, params: new Params().u32(R, L).done(), groups: grid(R, gpu, 64), bindings: [{ buf: x.buffer }, { buf: out.buffer }], describe: describe([x], [out]) });
+  // rows in chunks past the binding limit (x and out are dense and the same shape: one window serves both)
+  const align = gpu.limits.minStorageBufferOffsetAlignment, whole = x.buffer.bytes <= gpu.maxBinding && out.buffer.bytes <= gpu.maxBinding;
+  const per = whole ? R : Math.floor((gpu.maxBinding - align) / (4 * L));
+  if (per < 1) throw new BackendError(`cumsum: a row of ${L} elements is past this adapter's storage binding limit (${gpu.maxBinding} bytes)`);
+  for (let r0 = 0; r0 < R; r0 += per) {
+    const rows = Math.min(per, R - r0);
+    const w = whole ? { offset: 0, size: x.buffer.bytes, base: 0 } : windowOf(r0 * L, (r0 + rows) * L - 1, 4, align);
+    gpu.run({
+      kernel: 'cumsum', key: `cumsum:${x.dtype}`, wgsl, params: new Params().u32(rows, L, r0 * L - w.base).done(), groups: grid(rows, gpu, 64),
+      bindings: [{ buf: x.buffer, offset: w.offset, size: Math.max(4, w.size) }, { buf: out.buffer, offset: w.offset, size: Math.max(4, whole ? out.buffer.bytes : w.size) }], describe: describe([x], [out]),
+    });
+  }
 }
 
 /** The reduction kernels of the required tier. */

@@ -25,7 +25,7 @@ fn bmax(v: f32, lid: u32) -> f32 {
   let r = red[0]; workgroupBarrier(); return r;
 }`;
 const HEAD = (fieldsIn: string, bindings: string): string => `${PRELUDE}${BLOCK}
-struct P { rows: u32, len: u32, xo: u32, ro: u32${fieldsIn ? `, ${fieldsIn}` : ''} }
+struct P { rows: u32, len: u32, xo: u32, ro: u32, r2o: u32${fieldsIn ? `, ${fieldsIn}` : ''} }
 @group(0) @binding(0) var<uniform> p: P;
 ${bindings}
 @compute @workgroup_size(${WGR}) fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -46,7 +46,7 @@ export function rowKernels(gpu: Gpu): KernelTable<WgBuffer> {
    * Runs a row kernel over R rows of L; buffers are row data ('x', R×L), per row ('r', R) or fixed ('f').
    * Past the binding limit the rows go in chunks, each binding its windows of the 'x' and 'r' buffers.
    */
-  const run = (kernel: string, key: string, wgsl: () => string, R: number, L: number, extra: number[], bufs: [WgBuffer, 'x' | 'r' | 'f'][], ins: T[], outs: T[]): void => {
+  const run = (kernel: string, key: string, wgsl: () => string, R: number, L: number, extra: number[], bufs: [WgBuffer, 'x' | 'r' | 'r2' | 'f'][], ins: T[], outs: T[]): void => {
     if (R === 0) return;
     const whole = bufs.every(([b, k]) => k === 'f' || b.bytes <= gpu.maxBinding);
     const per = whole ? R : Math.floor((gpu.maxBinding - align) / (4 * Math.max(1, L)));
@@ -55,8 +55,10 @@ export function rowKernels(gpu: Gpu): KernelTable<WgBuffer> {
       const r1 = Math.min(R, r0 + per);
       const xw = whole ? { offset: 0, size: 0, base: 0 } : windowOf(r0 * L, r1 * L - 1, 4, align);
       const rw = whole ? { offset: 0, size: 0, base: 0 } : windowOf(r0, r1 - 1, 4, align);
-      const bindings = bufs.map(([buf, k]) => (whole || k === 'f' ? { buf } : { buf, offset: (k === 'x' ? xw : rw).offset, size: Math.max(4, (k === 'x' ? xw : rw).size) }));
-      gpu.run({ kernel, key, wgsl, params: new Params().u32(r1 - r0, L, r0 * L - xw.base, r0 - rw.base, ...extra).done(), groups: grid(r1 - r0, gpu, 1), bindings, describe: describe(ins, outs) });
+      const r2w = whole ? { offset: 0, size: 0, base: 0 } : windowOf(2 * r0, 2 * r1 - 1, 4, align);
+      const win = { x: xw, r: rw, r2: r2w, f: xw };
+      const bindings = bufs.map(([buf, k]) => (whole || k === 'f' ? { buf } : { buf, offset: win[k].offset, size: Math.max(4, win[k].size) }));
+      gpu.run({ kernel, key, wgsl, params: new Params().u32(r1 - r0, L, r0 * L - xw.base, r0 - rw.base, 2 * r0 - r2w.base, ...extra).done(), groups: grid(r1 - r0, gpu, 1), bindings, describe: describe(ins, outs) });
     }
   };
   const softmax = (log: boolean) => ([x]: T[], [out]: T[]): void => {
@@ -85,14 +87,14 @@ export function rowKernels(gpu: Gpu): KernelTable<WgBuffer> {
   let base = p.xo + row * p.len;
   ${ROW_MAX}
   if (lid != 0u) { return; }
-  let t = tgt[row];
+  let t = tgt[p.ro + row];
   var l = 0.0; var w = 1.0;
   if (t == p.ignore) { w = 0.0; }
   else if (t < 0 || u32(t) >= p.len) { let old = atomicMax(&faults[0], p.code); if (old < p.code) { atomicStore(&faults[1], bitcast<u32>(t)); } w = 0.0; }
   else { l = m + log(s) - x[base + u32(t)]; }
-  if (p.none == 1u) { out[row] = l; } else { out[2u * row] = l; out[2u * row + 1u] = w; }
+  if (p.none == 1u) { out[p.ro + row] = l; } else { out[p.r2o + 2u * row] = l; out[p.r2o + 2u * row + 1u] = w; }
 }`;
-      run('crossEntropy', 'crossEntropy', wgsl, R, L, [ignoreIndex, code, none ? 1 : 0], [[logits!.buffer, 'f'], [target!.buffer, 'f'], [tmp, 'f'], [gpu.faultBuf, 'f']], [logits!, target!], [loss!]);
+      run('crossEntropy', 'crossEntropy', wgsl, R, L, [ignoreIndex, code, none ? 1 : 0], [[logits!.buffer, 'x'], [target!.buffer, 'r'], [tmp, none ? 'r' : 'r2'], [gpu.faultBuf, 'f']], [logits!, target!], [loss!]);
       if (none) return;
       const total = (): string => `${HEAD('mean: u32', `@group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;`)}
@@ -101,7 +103,7 @@ export function rowKernels(gpu: Gpu): KernelTable<WgBuffer> {
   s = bsum(s, lid); c = bsum(c, lid);
   if (lid == 0u) { out[0] = select(s, s / c, p.mean == 1u); }
 }`;
-      gpu.run({ kernel: 'crossEntropy', key: 'crossEntropy:total', wgsl: total, params: new Params().u32(1, R, 0, 0, reduction === 'mean' ? 1 : 0).done(), groups: [1, 1, 1], bindings: [{ buf: tmp }, { buf: loss!.buffer }], describe: describe([logits!, target!], [loss!]) });
+      gpu.run({ kernel: 'crossEntropy', key: 'crossEntropy:total', wgsl: total, params: new Params().u32(1, R, 0, 0, 0, reduction === 'mean' ? 1 : 0).done(), groups: [1, 1, 1], bindings: [{ buf: tmp }, { buf: loss!.buffer }], describe: describe([logits!, target!], [loss!]) });
       gpu.release(tmp);
     },
     layerNorm: ([x, w, b], [y, mean, rstd], { eps }) => {
