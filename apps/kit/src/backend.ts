@@ -12,10 +12,20 @@ async function initWebGpu(mod: unknown): Promise<void> {
   await initWebGPU();
 }
 
+/** What the kit needs of @flint/backend-cuda: initCuda finds the libraries, creates a context and registers 'cuda'. */
+interface CudaModule { initCuda?: (options?: object) => Promise<unknown> }
+
+/** Starts CUDA on device 0; the package's own error (no driver, which libraries it looked for and where) reaches the user as it is. */
+async function initCudaBackend(mod: unknown): Promise<void> {
+  const { initCuda } = mod as CudaModule;
+  if (typeof initCuda !== 'function') throw new Error('--backend cuda: @flint/backend-cuda has no initCuda(); update it, or use --backend cpu');
+  await initCuda();
+}
+
 const PACKAGES: Record<string, { pkg: string; load: () => Promise<unknown>; init?: (mod: unknown) => Promise<void> }> = {
   cpu: { pkg: '@flint/backend-cpu', load: () => import('@flint/backend-cpu') },
   webgpu: { pkg: '@flint/backend-webgpu', load: () => import(/* @vite-ignore */ '@flint/backend-webgpu' as string), init: initWebGpu },
-  cuda: { pkg: '@flint/backend-cuda', load: () => import(/* @vite-ignore */ '@flint/backend-cuda' as string) },
+  cuda: { pkg: '@flint/backend-cuda', load: () => import(/* @vite-ignore */ '@flint/backend-cuda' as string), init: initCudaBackend },
   mockgpu: { pkg: '@flint/backend-testkit/mock', load: async () => (await import('@flint/backend-testkit/mock')).registerMockGpu() },
 };
 
