@@ -14,6 +14,8 @@ export type { WgBuffer } from './runtime/pool.js';
 export interface WebGPUBackend extends Backend<WgBuffer> {
   /** The device the backend runs on. */
   readonly device: GPUDevice;
+  /** Whether the device has been lost (every later call is a BackendError). */
+  readonly lost: boolean;
   /** Dispatches encoded, batches submitted and GPU buffers created so far. */
   readonly stats: { readonly dispatches: number; readonly submits: number; readonly buffersCreated: number };
 }
@@ -65,6 +67,7 @@ export function createWebGPUBackend(device: GPUDevice, opts: BackendOptions = {}
     vendor: { webgpu: opts.adapter ?? 'unknown adapter' },
     capabilities: { stridedKernels: STRIDED },
     device,
+    get lost() { return gpu.isLost; },
     get stats() { return { dispatches: gpu.dispatchCount, submits: gpu.submitCount, buffersCreated: gpu.pool.created }; },
     allocate: (dtype, n) => gpu.allocate(n * deviceBytes(dtype), () => `${dtype}[${n}]`),
     write(buffer, dtype, data, offset = 0) {

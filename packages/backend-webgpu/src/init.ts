@@ -1,7 +1,7 @@
 // initWebGPU: find a device (the caller's, navigator.gpu, or Dawn in Node) and register the 'webgpu' backend.
 /// <reference types="@webgpu/types" />
 import type { Backend } from '@flint/core';
-import { initBackend, registerBackend, removeBackend } from '@flint/core';
+import { initBackend, listBackends, registerBackend, removeBackend } from '@flint/core';
 import type { AcquireOptions } from './runtime/load.js';
 import { acquireDevice } from './runtime/load.js';
 import type { BackendOptions, WebGPUBackend } from './backend.js';
@@ -14,6 +14,12 @@ export interface InitWebGPUOptions extends AcquireOptions, Pick<BackendOptions, 
   /** Registry priority (default 1: above the CPU backend when it becomes the default device). */
   priority?: number;
 }
+
+/** A WebGPU backend of this package whose device still works. */
+const isLive = (b: Backend): boolean => {
+  const w = b as Partial<WebGPUBackend>;
+  return w.device !== undefined && w.stats !== undefined && w.lost === false;
+};
 
 /** Finds a WebGPU device and makes a backend on it, without registering it (what registerBackend's factory runs). */
 export async function createWebGPU(opts: AcquireOptions & Pick<BackendOptions, 'name' | 'maxBindingBytes'> = {}): Promise<WebGPUBackend> {
@@ -31,6 +37,10 @@ export async function createWebGPU(opts: AcquireOptions & Pick<BackendOptions, '
  */
 export async function initWebGPU(opts: InitWebGPUOptions = {}): Promise<WebGPUBackend> {
   const name = opts.name ?? 'webgpu';
+  // a second call (hot reload, two modules that both init) gets the backend already registered under the
+  // name, so tensors on it stay valid; passing a device, or a lost one, makes a new backend
+  const existing = listBackends().includes(name) ? await initBackend(name).catch(() => undefined) : undefined;
+  if (existing && !opts.device && isLive(existing)) return existing as WebGPUBackend;
   const made = createWebGPU({ ...opts, name });
   registerBackend(name, () => made as Promise<Backend>, opts.priority ?? 1);
   try {

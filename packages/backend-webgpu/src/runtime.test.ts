@@ -26,6 +26,10 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
   beforeAll(async () => { b = await initWebGPU({ name: device }); });
   afterAll(() => removeBackend(device));
 
+  it('initWebGPU again returns the backend already registered under the name', async () => {
+    expect(await initWebGPU({ name: device })).toBe(b);
+  });
+
   it('refuses float64 with a DTypeError that points to the CPU backend', () => {
     expect(() => tensor([1, 2], { dtype: 'float64', device })).toThrow(DTypeError);
     expect(() => tensor([1, 2], { dtype: 'float64', device })).toThrow(/float64.*CPU backend/);
@@ -185,6 +189,13 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
       await lost.device.lost;
       expect(() => full([4], 1, { device: lost.name })).toThrow(/device was lost/);
       await expect(x.data()).rejects.toThrow(BackendError);
+      expect(lost.lost).toBe(true);
+      // a lost device is replaced by the next initWebGPU under its name
+      const again = await initWebGPU({ name: lost.name });
+      expect(again).not.toBe(lost);
+      const five = full([2], 5, { device: lost.name });
+      expect(list(await five.data())).toEqual([5, 5]);
+      five.dispose();
     } finally {
       removeBackend(lost.name);
     }

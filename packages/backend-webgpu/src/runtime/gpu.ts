@@ -76,6 +76,9 @@ export class Gpu {
     device.queue.writeBuffer(this.faultBuf.gpu, 0, new Uint32Array(4));
   }
 
+  /** Whether the device is gone. */
+  get isLost(): boolean { return this.lost !== undefined; }
+
   /** Throws when the device is gone. */
   alive(): void {
     if (this.lost !== undefined) throw new BackendError(`webgpu: the device was lost (${this.lost}); its tensors are gone. Call initWebGPU() again to get a new device`);
