@@ -12,6 +12,9 @@ import { WINDOW_PARAMS, padRowsBody, windowBody } from './wasm-im2col.js';
 
 /** The register tile: MR rows of A by NR columns of B (NR/4 SIMD vectors per row). */
 export interface TileShape { mr: number; nr: number }
+
+/** f32x4.relaxed_madd (relaxed SIMD): a*b + c, with one rounding where the hardware fuses it. */
+const F32X4_RELAXED_MADD = 0x105;
 const DEFAULT_TILE: TileShape = { mr: 3, nr: 16 };
 
 /**
@@ -22,7 +25,7 @@ const DEFAULT_TILE: TileShape = { mr: 3, nr: 16 };
  * are re-read from L1 for each row. Unrolling K made TurboFan hoist all loads of the unrolled steps and
  * spill, so the loop does one k per trip.
  */
-function microKernelBody(mr: number, nr: number): number[] {
+function microKernelBody(mr: number, nr: number, fma: boolean): number[] {
   const nv = nr / 4;
   const KC = 0, AP = 1, BP = 2, CP = 3, LDC = 4, LOAD = 5;
   const acc = (r: number, v: number): number => 6 + r * nv + v;
@@ -45,10 +48,10 @@ function microKernelBody(mr: number, nr: number): number[] {
   for (let r = 0; r < mr; r++) {
     code.push(GET, AP, ...load(LOAD32_SPLAT, 4 * r), SET, aReg);
     for (let v = 0; v < nv; v++) {
-      code.push(GET, acc(r, v), GET, aReg);
-      if (v === 0) code.push(GET, b0);
-      else code.push(GET, BP, ...load(V128_LOAD, 16 * v));
-      code.push(...simd(F32X4_MUL), ...simd(F32X4_ADD), SET, acc(r, v));
+      const b = v === 0 ? [GET, b0] : [GET, BP, ...load(V128_LOAD, 16 * v)];
+      // relaxed_madd(a, b, acc) = a*b + acc, fused where the machine has FMA; else a multiply and an add
+      if (fma) code.push(GET, aReg, ...b, GET, acc(r, v), ...simd(F32X4_RELAXED_MADD), SET, acc(r, v));
+      else code.push(GET, acc(r, v), GET, aReg, ...b, ...simd(F32X4_MUL), ...simd(F32X4_ADD), SET, acc(r, v));
     }
   }
   code.push(...addConst(AP, 4 * mr), ...addConst(BP, 4 * nr), ...addConst(KC, -1), BR, 0, END, END);
@@ -87,7 +90,7 @@ function macroKernelBody({ mr, nr }: TileShape): number[] {
 /** Pages of a shared memory's declared maximum (4 GiB, wasm32's whole range: shared memories must declare one). */
 const SHARED_MAX_PAGES = 65536;
 
-function moduleBytes(tile: TileShape, shared: boolean): Uint8Array<ArrayBuffer> {
+function moduleBytes(tile: TileShape, shared: boolean, fma: boolean): Uint8Array<ArrayBuffer> {
   const i32s = (n: number): number[][] => Array.from({ length: n }, () => [I32]);
   const exp = (name: string, index: number): number[] => [...str(name), 0x00, index];
   const bytes = [
@@ -96,7 +99,7 @@ function moduleBytes(tile: TileShape, shared: boolean): Uint8Array<ArrayBuffer> 
     ...section(2, vec([[...str('e'), ...str('m'), 0x02, ...(shared ? [0x03, 0x01, ...leb(SHARED_MAX_PAGES)] : [0x00, 0x01])]])),
     ...section(3, vec([[0], [1], [0], [2], [2], [2], [2]])),
     ...section(7, vec([exp('gebp', 1), exp('padRows', 2), exp('gather1', 3), exp('gather4', 4), exp('scatter1', 5), exp('scatter4', 6)])),
-    ...section(10, vec([microKernelBody(tile.mr, tile.nr), macroKernelBody(tile), padRowsBody(),
+    ...section(10, vec([microKernelBody(tile.mr, tile.nr, fma), macroKernelBody(tile), padRowsBody(),
       windowBody(1, false), windowBody(4, false), windowBody(1, true), windowBody(4, true)])),
   ];
   return new Uint8Array(bytes);
@@ -110,6 +113,8 @@ export interface WasmGemm extends TileShape {
   /** A shared memory where kernel threads are available (then `module` is what workers instantiate over it). */
   readonly memory: WebAssembly.Memory;
   readonly module: WebAssembly.Module;
+  /** Whether the micro-kernel uses relaxed-SIMD fused multiply-add. */
+  readonly fma: boolean;
   readonly gebp: (mc: number, nc: number, kc: number, ap: number, bp: number, cp: number, ldcBytes: number, load: number) => void;
   readonly padRows: (src: number, dst: number, rows: number, bytes: number, srcStride: number, dstStride: number) => void;
   readonly gather1: WindowFn;
@@ -120,36 +125,39 @@ export interface WasmGemm extends TileShape {
   f32: Float32Array;
 }
 
+/** Kernel variants: `fma` uses relaxed-SIMD fused multiply-add, where the engine validates it. */
+export interface KernelOptions { shared?: boolean; fma?: boolean }
+
 /**
- * Instantiate a kernel with the given tile, or null where the engine lacks WebAssembly SIMD. Its memory is
- * shared (so kernel threads can work in it) when `shared` and the engine allows, else an ordinary one.
+ * Instantiate a kernel with the given tile, or null where the engine lacks WebAssembly SIMD. By default
+ * its memory is shared (so kernel threads can work in it) where threads are available, and its micro-kernel
+ * uses relaxed-SIMD FMA where the engine has it; each falls back on its own (ordinary memory, mul + add).
  */
-export function buildWasmGemm(tile: TileShape = DEFAULT_TILE, shared = threadEnv() !== null): WasmGemm | null {
+export function buildWasmGemm(tile: TileShape = DEFAULT_TILE, opts: KernelOptions = {}): WasmGemm | null {
   const g = globalThis as { WebAssembly?: typeof WebAssembly };
   if (!g.WebAssembly) return null;
-  if (shared) {
-    try {
-      const k = instantiate(tile, true);
-      if (k) return k;
-    } catch {
-      // no threads proposal, or no room for the maximum: an ordinary memory still runs on one thread
+  const shared = opts.shared ?? threadEnv() !== null, fmas = opts.fma === false ? [false] : [true, false];
+  for (const fma of fmas) {
+    for (const sh of shared ? [true, false] : [false]) {
+      try {
+        const k = instantiate(tile, sh, fma);
+        if (k) return k;
+      } catch {
+        // no threads proposal, or no room for a shared memory's maximum: try the next variant
+      }
     }
   }
-  try {
-    return instantiate(tile, false);
-  } catch {
-    return null;
-  }
+  return null;
 }
 
-function instantiate(tile: TileShape, shared: boolean): WasmGemm | null {
-  const bytes = moduleBytes(tile, shared);
+function instantiate(tile: TileShape, shared: boolean, fma: boolean): WasmGemm | null {
+  const bytes = moduleBytes(tile, shared, fma);
   if (!WebAssembly.validate(bytes)) return null;
   const memory = shared ? new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAX_PAGES, shared: true }) : new WebAssembly.Memory({ initial: 1 });
   const module = new WebAssembly.Module(bytes);
   const e = new WebAssembly.Instance(module, { e: { m: memory } }).exports;
   return {
-    memory, module, mr: tile.mr, nr: tile.nr, f32: new Float32Array(memory.buffer),
+    memory, module, fma, mr: tile.mr, nr: tile.nr, f32: new Float32Array(memory.buffer),
     gebp: e.gebp as WasmGemm['gebp'], padRows: e.padRows as WasmGemm['padRows'],
     gather1: e.gather1 as WindowFn, gather4: e.gather4 as WindowFn, scatter1: e.scatter1 as WindowFn, scatter4: e.scatter4 as WindowFn,
   };

@@ -1,12 +1,8 @@
-import { availableParallelism, tmpdir } from 'node:os';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
 import { ValueError } from '@flint/core';
-import { buildSync } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectClose, randn, run, t } from '../testing.js';
+import { runBundled } from '../testing-bundle.js';
 import { wasmGemm } from '../kernels/wasm-gemm.js';
 import { disposeThreads, getNumThreads, liveWorkers, setNumThreads } from './pool.js';
 
@@ -103,11 +99,7 @@ describe('kernel threads', () => {
   });
 
   it('lets a process that used kernel threads exit on its own, also when it ends with an error', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'flint-threads-'));
-    try {
-      const src = fileURLToPath(new URL('..', import.meta.url)), core = fileURLToPath(new URL('../../../core/src/index.ts', import.meta.url));
-      const entry = join(dir, 'entry.ts');
-      writeFileSync(entry, `import { createCpuBackend, setNumThreads, getNumThreads } from ${JSON.stringify(join(src, 'index.ts'))};
+    const code = `import { createCpuBackend, setNumThreads, getNumThreads } from '$src/index.ts';
 setNumThreads(3);
 const b = createCpuBackend(), n = 256, mk = () => ({ buffer: new Float32Array(n * n).fill(1), dtype: 'float32' as const, shape: [n, n], strides: [n, 1], offset: 0 });
 const out = mk();
@@ -118,18 +110,10 @@ const y = { ...img, buffer: new Float32Array(4 * 16 * 20 * 20), shape: [4, 16, 2
 b.kernels.conv2d!([img, wt], [y], { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 });
 console.log('threads', getNumThreads(), 'c00', out.buffer[0], 'y', y.buffer[21]);
 if (process.argv[2] === 'fail') throw new Error('ended early');
-`);
-      const bundle = join(dir, 'entry.mjs');
-      buildSync({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'node', outfile: bundle, alias: { '@flint/core': core }, logLevel: 'silent',
-        keepNames: true }); // as tsx and vitest compile: the workers' source must survive esbuild's name helper
-      expect(execFileSync(process.execPath, [bundle], { encoding: 'utf8', timeout: 30_000 })).toContain('threads 3 c00 256 y 72');
-      let status: number | null = null;
-      try { execFileSync(process.execPath, [bundle, 'fail'], { encoding: 'utf8', timeout: 30_000, stdio: 'pipe' }); } catch (e) {
-        status = (e as { status: number | null }).status;
-      }
-      expect(status).toBe(1);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+`;
+    // keepNames as tsx and vitest compile: the workers' source must survive esbuild's name helper
+    const ok = runBundled(code);
+    expect(ok).toEqual({ stdout: 'threads 3 c00 256 y 72\n', status: 0 });
+    expect(runBundled(code, [], ['fail']).status).toBe(1);
   });
 });
