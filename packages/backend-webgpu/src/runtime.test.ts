@@ -2,7 +2,7 @@
 // pool, deferred faults, and tensors past maxStorageBufferBindingSize. Skipped with the reason without WebGPU.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostArray, Tensor } from '@flint/core';
-import { BackendError, DTypeError, IndexError, adamStep, arange, avgPool2d, batchNorm, batchNormBackward, conv2d, conv2dBackwardInput, conv2dBackwardWeight, crossEntropy, full, gather, layerNorm, logSoftmax, matmul, maxPool2d, memory, ones, removeBackend, sgdStep, softmax, tensor } from '@flint/core';
+import { BackendError, DTypeError, IndexError, adamStep, arange, avgPool2d, batchNorm, batchNormBackward, conv2d, conv2dBackwardInput, conv2dBackwardWeight, crossEntropy, full, gather, layerNorm, logSoftmax, matmul, maxPool2d, memory, ones, removeBackend, scaledDotProductAttention, sgdStep, softmax, tensor } from '@flint/core';
 import '@flint/backend-cpu';
 import type { WebGPUBackend } from './index.js';
 import { initWebGPU } from './index.js';
@@ -90,7 +90,7 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
     for (const v of [x, y, tail, src, idx, g]) v.dispose();
   }, 60_000);
 
-  it('splits matmul, strided copies, casts, convolutions, pooling, reductions, norms and optimizer steps into windows when operands pass the binding limit', async () => {
+  it('splits matmul, strided copies, casts, convolutions, pooling, reductions, norms, attention and optimizer steps into windows when operands pass the binding limit', async () => {
     // a 4 KiB limit makes these small operands take the chunked paths that large tensors take
     const small = await initWebGPU({ name: `${device}-small`, maxBindingBytes: 4096 });
     try {
@@ -131,6 +131,9 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
         [gImg.sum([2, 3]), img.sum([2, 3])], [gImg.cumsum(-1), img.cumsum(-1)], [softmax(gImg, -1), softmax(img, -1)], [logSoftmax(gImg.reshape([12, 400]), 1), logSoftmax(img.reshape([12, 400]), 1)],
         [layerNorm(gImg, [20]), layerNorm(img, [20])],
         [crossEntropy(gImg.reshape([240, 20]), gCls), crossEntropy(img.reshape([240, 20]), cls)],
+        // attention: scores [3, 80, 20] pass the limit (rows in chunks; causal by the global query row)
+        [scaledDotProductAttention(gImg.reshape([3, 80, 20]), gImg.reshape([3, 80, 20]).narrow(1, 0, 20), gImg.reshape([3, 80, 20]).narrow(1, 20, 20), { isCausal: true }),
+          scaledDotProductAttention(img.reshape([3, 80, 20]), img.reshape([3, 80, 20]).narrow(1, 0, 20), img.reshape([3, 80, 20]).narrow(1, 20, 20), { isCausal: true })],
         [crossEntropy(gImg.reshape([240, 20]), gCls, { reduction: 'none' }), crossEntropy(img.reshape([240, 20]), cls, { reduction: 'none' })], [gImg.amax(-1), img.amax(-1)], [gImg.sum(), img.sum()], [gImg.argmax(-1), img.argmax(-1)],
       ];
       for (const [s, c] of pairs) {

@@ -7,6 +7,7 @@ import type { Gpu } from '../runtime/gpu.js';
 import type { WgBuffer } from '../runtime/pool.js';
 import type { T } from './common.js';
 import { PRELUDE, Params, describe, grid, numel } from './common.js';
+import { encodeMatmul } from './matmul.js';
 import { batchNormBackwardChunked, batchNormChunked } from './norm-chunked.js';
 import { windowOf } from './strided.js';
 
@@ -25,7 +26,7 @@ fn bmax(v: f32, lid: u32) -> f32 {
   let r = red[0]; workgroupBarrier(); return r;
 }`;
 const HEAD = (fieldsIn: string, bindings: string): string => `${PRELUDE}${BLOCK}
-struct P { rows: u32, len: u32, xo: u32, ro: u32, r2o: u32${fieldsIn ? `, ${fieldsIn}` : ''} }
+struct P { rows: u32, len: u32, xo: u32, ro: u32, r2o: u32, r0: u32${fieldsIn ? `, ${fieldsIn}` : ''} }
 @group(0) @binding(0) var<uniform> p: P;
 ${bindings}
 @compute @workgroup_size(${WGR}) fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -58,7 +59,7 @@ export function rowKernels(gpu: Gpu): KernelTable<WgBuffer> {
       const r2w = whole ? { offset: 0, size: 0, base: 0 } : windowOf(2 * r0, 2 * r1 - 1, 4, align);
       const win = { x: xw, r: rw, r2: r2w, f: xw };
       const bindings = bufs.map(([buf, k]) => (whole || k === 'f' ? { buf } : { buf, offset: win[k].offset, size: Math.max(4, win[k].size) }));
-      gpu.run({ kernel, key, wgsl, params: new Params().u32(r1 - r0, L, r0 * L - xw.base, r0 - rw.base, 2 * r0 - r2w.base, ...extra).done(), groups: grid(r1 - r0, gpu, 1), bindings, describe: describe(ins, outs) });
+      gpu.run({ kernel, key, wgsl, params: new Params().u32(r1 - r0, L, r0 * L - xw.base, r0 - rw.base, 2 * r0 - r2w.base, r0, ...extra).done(), groups: grid(r1 - r0, gpu, 1), bindings, describe: describe(ins, outs) });
     }
   };
   const softmax = (log: boolean) => ([x]: T[], [out]: T[]): void => {
@@ -72,7 +73,42 @@ export function rowKernels(gpu: Gpu): KernelTable<WgBuffer> {
 }`;
     run(log ? 'logSoftmax' : 'softmax', log ? 'logSoftmax' : 'softmax', wgsl, R, L, [], [[x!.buffer, 'x'], [out!.buffer, 'x']], [x!], [out!]);
   };
+  /**
+   * The attention row kernel, in place on scores [B·L, S]: scale, add the mask, mask keys after the query
+   * (causal), then a softmax in which a row of -inf gives zeros (torch's safe softmax).
+   */
+  const attention = (scores: T, mask: T | undefined, causal: boolean, scale: number, L: number): void => {
+    const [R, S] = rows(scores);
+    const wgsl = (): string => `${HEAD('scale: f32, L: u32', `@group(0) @binding(1) var<storage, read_write> x: array<f32>;
+${mask ? '@group(0) @binding(2) var<storage, read> mk: array<f32>;' : ''}`)}
+  let base = p.xo + row * p.len; let qi = (p.r0 + row) % p.L;
+  var m = -inf();
+  for (var j = lid; j < p.len; j += ${WGR}u) {
+    var v = x[base + j] * p.scale${mask ? ' + mk[base + j]' : ''};
+    ${causal ? 'if (j > qi) { v = -inf(); }' : ''}
+    x[base + j] = v; m = fmaximum(m, v);
+  }
+  m = bmax(m, lid);
+  // no branch around the barriers: a dead row (all -inf) computes with a shift of 0 and writes zeros
+  let dead = m == -inf(); let mm = select(m, 0.0, dead);
+  var s = 0.0; for (var j = lid; j < p.len; j += ${WGR}u) { s += fexp(x[base + j] - mm); }
+  s = bsum(s, lid);
+  for (var j = lid; j < p.len; j += ${WGR}u) { x[base + j] = select(fexp(x[base + j] - mm) / s, 0.0, dead); }
+}`;
+    const f = new Uint32Array(new Float32Array([scale]).buffer)[0]!;
+    run('scaledDotProductAttention', `attention:${mask ? 'm' : ''}${causal ? 'c' : ''}`, wgsl, R, S, [f, L], mask ? [[scores.buffer, 'x'], [mask.buffer, 'x']] : [[scores.buffer, 'x']], mask ? [scores, mask] : [scores], [scores]);
+  };
   return {
+    scaledDotProductAttention: ([q, k, v, mask], [out], { isCausal, scale }) => {
+      const [B, L, E] = q!.shape as [number, number, number], S = k!.shape[1]!;
+      const buf = gpu.allocate(Math.max(1, B * L * S) * 4, () => `attention scores [${B}, ${L}, ${S}]`);
+      const scores: T = { buffer: buf, dtype: 'float32', shape: [B, L, S], strides: [L * S, S, 1], offset: 0 };
+      // kᵀ as a view: the matmul folds the transpose into its indexing
+      encodeMatmul(gpu, q!, { ...k!, shape: [B, E, S], strides: [k!.strides[0]!, k!.strides[2]!, k!.strides[1]!] }, scores);
+      attention(scores, mask, isCausal, scale, L);
+      encodeMatmul(gpu, scores, v!, out!);
+      gpu.release(buf);
+    },
     softmax: softmax(false),
     logSoftmax: softmax(true),
     crossEntropy: ([logits, target], [loss], { ignoreIndex, reduction }) => {
@@ -103,7 +139,7 @@ export function rowKernels(gpu: Gpu): KernelTable<WgBuffer> {
   s = bsum(s, lid); c = bsum(c, lid);
   if (lid == 0u) { out[0] = select(s, s / c, p.mean == 1u); }
 }`;
-      gpu.run({ kernel: 'crossEntropy', key: 'crossEntropy:total', wgsl: total, params: new Params().u32(1, R, 0, 0, 0, reduction === 'mean' ? 1 : 0).done(), groups: [1, 1, 1], bindings: [{ buf: tmp }, { buf: loss!.buffer }], describe: describe([logits!, target!], [loss!]) });
+      gpu.run({ kernel: 'crossEntropy', key: 'crossEntropy:total', wgsl: total, params: new Params().u32(1, R, 0, 0, 0, 0, reduction === 'mean' ? 1 : 0).done(), groups: [1, 1, 1], bindings: [{ buf: tmp }, { buf: loss!.buffer }], describe: describe([logits!, target!], [loss!]) });
       gpu.release(tmp);
     },
     layerNorm: ([x, w, b], [y, mean, rstd], { eps }) => {
