@@ -32,7 +32,7 @@ export function createCpuBackend(): Backend<CpuArray> {
     dtypes,
     syncRead: true,
     limits: { maxBufferBytes: 2 ** 31 - 1 },
-    vendor: { wasmSimd: wasmGemm() ? 'yes' : 'no', wasmFma: wasmGemm()?.fma ? 'yes' : 'no', sharedMemory: wasmGemm()?.memory.buffer instanceof SharedArrayBuffer ? 'yes' : 'no' },
+    vendor: { wasmSimd: wasmGemm() ? 'yes' : 'no', wasmFma: wasmGemm()?.fma ? 'yes' : 'no', sharedMemory: typeof SharedArrayBuffer !== 'undefined' && wasmGemm()?.memory.buffer instanceof SharedArrayBuffer ? 'yes' : 'no' },
     allocate: (dtype, numel) => track(allocArray(dtype, numel)),
     write: (buffer, dtype, data, offset = 0) => writeHost(buffer, dtype, data, offset),
     read: async (buffer, dtype, offset, numel) => readSync(buffer, dtype, offset, numel),
