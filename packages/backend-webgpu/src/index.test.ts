@@ -6,9 +6,6 @@ import { createWebGPUBackend } from './index.js';
 
 /** Optional kernels left to core's composite on WebGPU, and why. */
 const COMPOSITE_ON_WEBGPU: Record<string, string> = {
-  // contract 2.1, inference only: the composite's loop is native matmul + gruCell/lstmCell kernels already
-  gruSequence: 'runs as the per-step loop of native matmul and gruCell kernels',
-  lstmSequence: 'runs as the per-step loop of native matmul and lstmCell kernels',
 };
 
 describe('@flint/backend-webgpu kernel table', () => {

@@ -2,7 +2,7 @@
 // pool, deferred faults, and tensors past maxStorageBufferBindingSize. Skipped with the reason without WebGPU.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostArray, Tensor } from '@flint/core';
-import { BackendError, DTypeError, IndexError, adamStep, arange, avgPool2d, batchNorm, batchNormBackward, conv2d, conv2dBackwardInput, conv2dBackwardWeight, crossEntropy, full, gather, layerNorm, logSoftmax, matmul, maxPool2d, memory, ones, removeBackend, scaledDotProductAttention, sgdStep, softmax, tensor } from '@flint/core';
+import { BackendError, DTypeError, IndexError, adamStep, arange, avgPool2d, batchNorm, batchNormBackward, conv2d, conv2dBackwardInput, conv2dBackwardWeight, crossEntropy, full, gather, gruSequence, layerNorm, lstmSequence, logSoftmax, matmul, maxPool2d, memory, ones, removeBackend, scaledDotProductAttention, sgdStep, softmax, tensor } from '@flint/core';
 import '@flint/backend-cpu';
 import type { WebGPUBackend } from './index.js';
 import { initWebGPU } from './index.js';
@@ -176,6 +176,28 @@ describe.skipIf(why !== undefined)('webgpu runtime', () => {
     } finally {
       removeBackend(small.name);
     }
+  });
+
+  it('runs whole GRU and LSTM layers (gruSequence, lstmSequence) as the CPU does, forward and reverse', async () => {
+    const host = (shape: number[], m: number) => arange(0, shape.reduce((p, q) => p * q), 1, { device: 'cpu', dtype: 'float32' }).remainder(m).sub(m / 2).mul(0.1).reshape(shape);
+    const [T, B, I, H] = [5, 3, 4, 6];
+    for (const lstm of [false, true]) {
+      for (const reverse of [false, true]) {
+        for (const bias of [true, false]) {
+          const G = (lstm ? 4 : 3) * H;
+          const cpu = { x: host([T, B, I], 7), h0: host([B, H], 5), c0: host([B, H], 3), wIh: host([G, I], 11), wHh: host([G, H], 13), bIh: host([G], 3), bHh: host([G], 4) };
+          const gpu = Object.fromEntries(Object.entries(cpu).map(([k, t]) => [k, t.to(device)])) as typeof cpu;
+          const layer = (a: typeof cpu) => {
+            const w = { wIh: a.wIh, wHh: a.wHh, bIh: bias ? a.bIh : null, bHh: bias ? a.bHh : null, reverse };
+            return lstm ? lstmSequence(a.x, a.h0, a.c0, w) : gruSequence(a.x, a.h0, w);
+          };
+          const [want, got] = [layer(cpu), layer(gpu)];
+          for (const k of Object.keys(want) as (keyof typeof want)[]) expect(await close(got[k], want[k], 1e-5), `${lstm ? 'lstm' : 'gru'} ${k}`).toBe(true);
+          for (const t of [...Object.values(cpu), ...Object.values(gpu), ...Object.values(want), ...Object.values(got)]) t.dispose();
+        }
+      }
+    }
+    expect(b.kernels.gruSequence).toBeTypeOf('function');
   });
 
   it('gives back every buffer: memory() returns to where it started', () => {

@@ -11,8 +11,9 @@ import { matmulKernels } from './matmul.js';
 import { poolKernels } from './pool.js';
 import { reduceKernels } from './reduce.js';
 import { rowKernels } from './rows.js';
+import { sequenceKernels } from './sequence.js';
 
 /** Every kernel this backend implements. */
 export function kernelTable(gpu: Gpu): KernelTable<WgBuffer> {
-  return { ...elementwiseKernels(gpu), ...creationKernels(gpu), ...reduceKernels(gpu), ...indexingKernels(gpu), ...matmulKernels(gpu), ...convKernels(gpu), ...fusedKernels(gpu), ...rowKernels(gpu), ...poolKernels(gpu) };
+  return { ...elementwiseKernels(gpu), ...creationKernels(gpu), ...reduceKernels(gpu), ...indexingKernels(gpu), ...matmulKernels(gpu), ...convKernels(gpu), ...fusedKernels(gpu), ...rowKernels(gpu), ...poolKernels(gpu), ...sequenceKernels(gpu) };
 }
