@@ -39,7 +39,7 @@ async function run(): Promise<void> {
   const banner = $<HTMLElement>('backend');
   if (choice.device === 'webgpu') banner.textContent = 'Training on WebGPU (@flint/backend-webgpu).';
   else {
-    banner.textContent = `Training on the CPU backend: ${choice.fallbackReason}.`;
+    banner.textContent = `Training on the CPU backend: ${choice.fallbackReason!.replace(/\.$/, '')}.`;
     banner.classList.add('fallback');
   }
   setStatus('Loading the Fashion-MNIST subset…');

@@ -35,10 +35,10 @@ export async function serve(root: string): Promise<{ server: Server; url: string
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
 }
 
-/** Headless Chromium with WebGPU on (SwiftShader when there is no GPU) and no attempts to reach the network. */
-export function launchChromium(): Promise<Browser> {
+/** Headless Chromium making no attempts to reach the network, with WebGPU on (SwiftShader without a GPU) unless `webgpu` is false. */
+export function launchChromium(webgpu = true): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM, headless: true, chromiumSandbox: false,
-    args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [...(webgpu ? ['--enable-unsafe-webgpu'] : ['--disable-gpu']), '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }

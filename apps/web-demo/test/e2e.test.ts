@@ -1,7 +1,8 @@
 // End to end: build the demo with Vite, serve it from 127.0.0.1 and, in headless Chromium, train 300 steps on
 // the CPU (test accuracy, predictions, the safetensors download, the README's screenshot), then a few steps on
 // the default backend: WebGPU (SwiftShader) when Chromium offers an adapter, checked against the CPU's losses,
-// and the page must name the device it really used. Skipped, saying why, when Chromium is not installed.
+// and the page must name the device it really used; and in a Chromium without WebGPU, the CPU with the reason
+// on the page. Skipped, saying why, when Chromium is not installed.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,7 @@ import { APP_DIR, CHROMIUM, buildDemo, launchChromium, serve } from './browser.j
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`web-demo end-to-end test skipped: ${CHROMIUM} is missing (apt-get install chromium, or set CHROMIUM)`);
 
-/** Chance is 10%; 300 steps reach 84.6% on the CPU backend (measured), so 70% leaves room for changes in the packages. */
+/** Chance is 10%; 300 steps reach 84.6-85.0% on the CPU backend (measured), so 70% leaves room for changes in the packages. */
 const MIN_ACCURACY = 70;
 const STATUS_END = /test accuracy (\d+\.\d)% on (webgpu|cpu)$/;
 
@@ -99,5 +100,20 @@ describe.skipIf(!hasChromium)('web demo in headless Chromium', () => {
       expect(worst).toBeLessThan(1e-4);
     }
     await page.close();
+  });
+
+  it('falls back to the CPU, and says why on the page, in a Chromium without WebGPU', async () => {
+    const plain = await launchChromium(false);
+    try {
+      const page = await plain.newPage();
+      const run = await runPage(page, `${base}?steps=2&batch=8&eval=2&test=50`, 40_000);
+      console.log(`web demo without WebGPU: ${run.banner}`);
+      expect(run.device).toBe('cpu');
+      expect(run.result.parameterDevice).toBe('cpu');
+      expect(run.result.fallbackReason).toMatch(/WebGPU/);
+      expect(run.banner).toContain(run.result.fallbackReason!);
+    } finally {
+      await plain.close();
+    }
   });
 });
