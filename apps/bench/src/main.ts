@@ -4,7 +4,7 @@ import { intFlag, lineChartSvg, parseFlags, useBackend, writeAtomic } from '@fli
 import { setNumThreads } from '@flint/backend-cpu';
 import { manualSeed } from '@flint/core';
 import { join } from 'node:path';
-import { measure, type Figures } from './measure.js';
+import { measure, type CaptureStep, type Figures } from './measure.js';
 import { workload, type ModelName } from './models.js';
 import { torchAvailable, torchMeasure, type TorchFigures } from './torch.js';
 
@@ -22,12 +22,18 @@ const app = {
     threads: { type: 'string' as const, help: 'threads for Flint\'s CPU kernels (setNumThreads) and for PyTorch', default: '1' },
     'torch-threads': { type: 'string' as const, help: 'PyTorch threads, when not --threads' },
     'no-torch': { type: 'boolean' as const, help: 'skip the PyTorch side' },
+    graph: { type: 'boolean' as const, help: 'capture each training step once as a CUDA graph and replay it (--backend cuda)' },
     out: { type: 'string' as const, help: 'folder for bench.json and bench.svg', default: 'runs/bench' },
   },
 };
 
 const f = parseFlags(app);
 const backend = await useBackend(String(f.backend));
+let capture: CaptureStep | undefined;
+if (f.graph) {
+  if (backend !== 'cuda') throw new Error(`--graph captures the training step as a CUDA graph: it needs --backend cuda, not ${backend}`);
+  capture = (await import(/* @vite-ignore */ '@flint/backend-cuda' as string) as { captureStep: CaptureStep }).captureStep;
+}
 const models = String(f.models).split(',').map((m) => m.trim()) as ModelName[];
 for (const m of models) if (!['vgg', 'gru', 'densenet'].includes(m)) throw new Error(`--models: unknown model '${m}' (vgg, gru, densenet)`);
 const flintThreads = intFlag(f, 'threads')!, threads = intFlag(f, 'torch-threads') ?? flintThreads;
@@ -43,7 +49,7 @@ for (const m of models) {
   const batch = m === 'densenet' ? intFlag(f, 'densenet-batch')! : intFlag(f, 'batch')!;
   const w = workload(m, { imageSize });
   process.stderr.write(`${w.title}: Flint (${backend}) ${steps} train + ${inferSteps} inference steps at batch ${batch}...\n`);
-  const flint = await measure(w, batch, steps, inferSteps);
+  const flint = await measure(w, batch, steps, inferSteps, capture);
   w.model.dispose();
   let torch: TorchFigures | undefined;
   if (!torchMissing) {

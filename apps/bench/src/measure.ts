@@ -8,8 +8,15 @@ import type { Workload } from './models.js';
 
 export interface Figures { trainSamplesPerSec: number; inferSamplesPerSec: number; lastLoss: number }
 
-/** Warm up once, then time `steps` train steps and `inferSteps` inference steps at batch `batch`. */
-export async function measure(w: Workload, batch: number, steps: number, inferSteps: number): Promise<Figures> {
+/** Captures a whole training step once and replays it (`captureStep` of @flint/backend-cuda, like torch.cuda.graph). */
+export type CaptureStep = <R>(step: () => R, opts: { warmup: number }) => { outputs: R; replay: () => void };
+
+/**
+ * Warm up once, then time `steps` train steps and `inferSteps` inference steps at batch `batch`. With
+ * `capture`, the training step (forward, loss, backward, optimizer) is captured once on its static batch and
+ * the timed loop replays it, as `--graph` asks.
+ */
+export async function measure(w: Workload, batch: number, steps: number, inferSteps: number, capture?: CaptureStep): Promise<Figures> {
   const [x, y] = w.batch(batch);
   const device = x.device;
   // each step in a scope; the loss (detached) is the one tensor that outlives it
@@ -30,8 +37,17 @@ export async function measure(w: Workload, batch: number, steps: number, inferSt
     return start.elapsedTime(end);
   };
   w.model.train();
-  let loss: Tensor | undefined;
-  const trainMs = await timed(steps, () => { loss?.dispose(); loss = trainStep(); });
+  let loss: Tensor | undefined, trainMs: number;
+  if (capture) {
+    // warm up here (freeing each loss), then capture; the captured step's loss is a static tensor that every
+    // replay overwrites
+    for (let i = 0; i < 3; i++) trainStep().dispose();
+    const graph = capture(trainStep, { warmup: 0 });
+    trainMs = await timed(steps, graph.replay);
+    loss = graph.outputs;
+  } else {
+    trainMs = await timed(steps, () => { loss?.dispose(); loss = trainStep(); });
+  }
   const lastLoss = Number(await loss!.item());
   loss!.dispose();
   w.model.eval();
