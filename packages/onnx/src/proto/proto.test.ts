@@ -33,7 +33,7 @@ describe('onnx proto', () => {
     });
     expect(Object.getPrototypeOf(bytes)).toBe(Uint8Array.prototype);
     expect(bytes.byteLength).toBe(bytes.buffer.byteLength);
-    const m = decodeModel(bytes.buffer);
+    const m = decodeModel(bytes.buffer as ArrayBuffer);
     expect(m.ir_version).toBe(8);
     expect(m.opset_import![0]!.version).toBe(17);
     const g = m.graph!;
