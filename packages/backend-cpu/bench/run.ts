@@ -1,13 +1,21 @@
-// Benchmarks Flint's CPU kernels (single-threaded) against PyTorch with torch.set_num_threads(1):
-// float32 GEMM and the VGG-CIFAR conv layers, forward and both backward kernels. `pnpm bench`.
+// Benchmarks Flint's CPU kernels against PyTorch at the same thread count (`pnpm bench [threads]`, default 1):
+// float32 GEMM and the VGG-CIFAR conv layers, forward and both backward kernels, with each one's share of
+// the WebAssembly SIMD peak (the roofline: 128-bit vectors, 16 FLOP per cycle per core at the clock given
+// by FLINT_GHZ, default 2.6).
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { KernelTensor } from '@flint/core';
 import { createCpuBackend } from '../src/backend.js';
+import { wasmGemm } from '../src/kernels/wasm-gemm.js';
+import { setNumThreads } from '../src/threads/pool.js';
 import type { CpuArray } from '../src/storage.js';
 
 interface Case { key: string; kind: 'gemm' | 'fwd' | 'bwdInput' | 'bwdWeight'; reps: number; flops: number; n?: number; N?: number; C?: number; O?: number; H?: number }
 
+const threads = Number(process.argv[2] ?? 1), ghz = Number(process.env.FLINT_GHZ ?? 2.6);
+setNumThreads(threads);
+// Zen 4 and most x86 cores issue two 128-bit multiplies and two adds (or two FMAs) per cycle: 8 lanes of a*b+c
+const peak = 16 * ghz * threads;
 const backend = createCpuBackend();
 const tensor = (shape: number[]): KernelTensor<CpuArray> => {
   const n = shape.reduce((a, b) => a * b, 1), buffer = new Float32Array(n);
@@ -47,7 +55,7 @@ function timeFlint(c: Case): number {
 function timeTorch(): { version: string; times: Record<string, number> } | null {
   try {
     const script = fileURLToPath(new URL('./torch_bench.py', import.meta.url));
-    const out = execFileSync('/usr/bin/python3', [script], { input: JSON.stringify(cases), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+    const out = execFileSync('/usr/bin/python3', [script, String(threads)], { input: JSON.stringify(cases), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
     return JSON.parse(out.trim().split('\n').pop()!) as { version: string; times: Record<string, number> };
   } catch {
     return null;
@@ -55,12 +63,14 @@ function timeTorch(): { version: string; times: Record<string, number> } | null 
 }
 
 const torch = timeTorch();
-console.log(torch ? `PyTorch ${torch.version}, 1 thread` : 'PyTorch was not found (/usr/bin/python3 -c "import torch" failed): Flint figures only');
-const rows: string[][] = [['case', 'Flint ms', 'Flint GFLOP/s', 'PyTorch ms', 'PyTorch GFLOP/s', 'Flint/PyTorch']];
+console.log(`${threads} thread(s); WebAssembly SIMD peak ${peak.toFixed(0)} GFLOP/s (16 FLOP/cycle/core at ${ghz} GHz, FLINT_GHZ); FMA ${wasmGemm()?.fma ? 'on' : 'off'}`);
+console.log(torch ? `PyTorch ${torch.version}, ${threads} thread(s)` : 'PyTorch was not found (/usr/bin/python3 -c "import torch" failed): Flint figures only');
+const rows: string[][] = [['case', 'Flint ms', 'Flint GFLOP/s', '% of peak', 'PyTorch ms', 'PyTorch GFLOP/s', 'PyTorch/Flint time']];
 for (const c of cases) {
   const ms = timeFlint(c), tms = torch?.times[c.key];
   const gf = (m: number): string => (c.flops / m / 1e6).toFixed(1);
-  rows.push([c.key, ms.toFixed(1), gf(ms), tms === undefined ? '-' : tms.toFixed(1), tms === undefined ? '-' : gf(tms), tms === undefined ? '-' : (ms / tms).toFixed(2)]);
+  rows.push([c.key, ms.toFixed(1), gf(ms), ((c.flops / ms / 1e6 / peak) * 100).toFixed(0), tms === undefined ? '-' : tms.toFixed(1), tms === undefined ? '-' : gf(tms),
+    tms === undefined ? '-' : (tms / ms).toFixed(2)]);
 }
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
 for (const r of rows) console.log(r.map((s, i) => (i === 0 ? s.padEnd(widths[i]!) : s.padStart(widths[i]!))).join('  '));

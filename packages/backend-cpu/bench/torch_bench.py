@@ -1,9 +1,9 @@
-# PyTorch side of bench/run.ts: times the same ops, single-threaded; reads cases as JSON on stdin.
+# PyTorch side of bench/run.ts: times the same ops at the thread count in argv[1] (default 1); reads cases as JSON on stdin.
 import json, sys, time
 import torch
 import torch.nn.functional as F
 
-torch.set_num_threads(1)
+torch.set_num_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 1)
 
 def timeit(fn, reps):
     fn()

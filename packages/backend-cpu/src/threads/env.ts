@@ -26,14 +26,15 @@ interface NodeGlobals {
 function nodeEnv(g: NodeGlobals): ThreadEnv | null {
   const get = g.process?.getBuiltinModule;
   if (!get) return null;
-  const wt = get('node:worker_threads') as { Worker: new (code: string, opts: { eval: true; workerData: unknown }) => NodeWorker } | undefined;
+  const wt = get('node:worker_threads') as { Worker: new (code: string, opts: { eval: true; workerData: unknown; execArgv: string[] }) => NodeWorker } | undefined;
   const os = get('node:os') as { availableParallelism?: () => number; cpus: () => unknown[] } | undefined;
   if (!wt || !os) return null;
   return {
     cores: os.availableParallelism ? os.availableParallelism() : os.cpus().length,
     start(source, module, memory, ctrl) {
-      const code = `const { workerData: d } = require('node:worker_threads');\n(${source})(d.module, d.memory, d.ctrl);`;
-      const w = new wt.Worker(code, { eval: true, workerData: { module, memory, ctrl } });
+      // valid as a script and as a module; no inherited flags (a parent's --input-type=module or loader hooks)
+      const code = `const { workerData: d } = process.getBuiltinModule('node:worker_threads');\n(${source})(d.module, d.memory, d.ctrl);`;
+      const w = new wt.Worker(code, { eval: true, workerData: { module, memory, ctrl }, execArgv: [] });
       w.unref(); // an idle kernel worker never keeps a process alive
       return w;
     },

@@ -30,7 +30,7 @@ export function gebpPart(x: Pick<KernelExports, 'gebp'>, a: ArrayLike<number>, o
 /**
  * A worker's life: instantiate the kernel over the shared memory, then for each job (control word 0
  * bumped) run part [c[4], c[5]) of kind parts[c[6]] on the arguments at c[8...], set c[2] to 0 (done)
- * or 1 (failed), and publish the job's number in c[1]. c[3] != 0 asks it to end.
+ * or 1 (failed), and publish the job's number in c[1]. c[3] != 0 asks it to end; c[7] = 1 once it runs.
  */
 export function workerLoop(module: WebAssembly.Module, memory: WebAssembly.Memory, ctrl: SharedArrayBuffer, parts: Part[]): void {
   const c = new Int32Array(ctrl);
@@ -45,6 +45,8 @@ export function workerLoop(module: WebAssembly.Module, memory: WebAssembly.Memor
   } catch {
     x = null;
   }
+  // started: the caller gives up on a worker that never gets here (see pool.ts)
+  Atomics.store(c, 7, 1);
   let seq = 0;
   for (;;) {
     Atomics.wait(c, 0, seq);

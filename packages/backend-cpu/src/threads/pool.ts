@@ -13,7 +13,10 @@ import { ARGS, NARGS, gebpPart, workerLoop } from './gebp-part.js';
 /** Multiply-adds below which one more thread costs more in hand-over than it saves. */
 const MIN_MACS_PER_THREAD = 1 << 18;
 
-interface Slot { worker: WorkerHandle; ctrl: Int32Array; seq: number }
+interface Slot { worker: WorkerHandle; ctrl: Int32Array; seq: number; born: number }
+
+/** How long a new worker may take to start before its parts run here instead (and threads are turned off). */
+const STARTUP_LIMIT_MS = 20_000;
 
 let wanted: number | undefined;
 let slots: Slot[] = [];
@@ -67,7 +70,7 @@ function workers(w: WasmGemm, count: number): Slot[] | null {
   while (slots.length < count) {
     const ctrl = new SharedArrayBuffer(4 * (ARGS + NARGS));
     try {
-      slots.push({ worker: env.start(SOURCE, w.module, w.memory, ctrl), ctrl: new Int32Array(ctrl), seq: 0 });
+      slots.push({ worker: env.start(SOURCE, w.module, w.memory, ctrl), ctrl: new Int32Array(ctrl), seq: 0, born: performance.now() });
     } catch {
       return slots.length > 0 ? slots : null;
     }
@@ -110,8 +113,13 @@ export function runParts(w: WasmGemm, kind: number, a: Int32Array, ranges: reado
   const failed: number[] = [];
   for (let i = 0; i < pool.length; i++) {
     const s = pool[i]!;
-    for (let v = Atomics.load(s.ctrl, 1); v !== s.seq; v = Atomics.load(s.ctrl, 1)) Atomics.wait(s.ctrl, 1, v, 1000);
-    if (s.ctrl[2] !== 0) failed.push(i);
+    let lost = false;
+    for (let v = Atomics.load(s.ctrl, 1); v !== s.seq; v = Atomics.load(s.ctrl, 1)) {
+      Atomics.wait(s.ctrl, 1, v, 200);
+      // a worker that never started (it could not load its code) would be waited on forever
+      if (Atomics.load(s.ctrl, 7) === 0 && performance.now() - s.born > STARTUP_LIMIT_MS) { lost = true; break; }
+    }
+    if (lost || s.ctrl[2] !== 0) failed.push(i);
   }
   if (failed.length === 0) return;
   // a worker that could not run its part (it failed to instantiate the kernel): stay on one thread from now on

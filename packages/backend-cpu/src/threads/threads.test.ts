@@ -109,11 +109,13 @@ const wt = { buffer: new Float32Array(16 * 8 * 9).fill(1), dtype: 'float32' as c
 const y = { ...img, buffer: new Float32Array(4 * 16 * 20 * 20), shape: [4, 16, 20, 20], strides: [6400, 400, 20, 1] };
 b.kernels.conv2d!([img, wt], [y], { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 });
 console.log('threads', getNumThreads(), 'c00', out.buffer[0], 'y', y.buffer[21]);
-if (process.argv[2] === 'fail') throw new Error('ended early');
+if (process.argv.includes('fail')) throw new Error('ended early');
 `;
     // keepNames as tsx and vitest compile: the workers' source must survive esbuild's name helper
     const ok = runBundled(code);
     expect(ok).toEqual({ stdout: 'threads 3 c00 256 y 72\n', status: 0 });
     expect(runBundled(code, [], ['fail']).status).toBe(1);
+    // from `node --input-type=module -e`: the workers must not inherit that flag (their code is a script)
+    expect(runBundled(code, [], [], { evalModule: true })).toEqual({ stdout: 'threads 3 c00 256 y 72\n', status: 0 });
   });
 });
