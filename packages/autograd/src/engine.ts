@@ -66,10 +66,26 @@ export function runBackward(roots: readonly { edge: Edge; grad: Tensor }[], opts
   const captured = scope(() => {
     const deps = collect(roots.map((r) => r.edge));
     const buffers = new Map<Node, (Tensor | null)[]>();
+    // Without createGraph, a gradient is freed as soon as the last buffer slot holding it is consumed (as
+    // PyTorch's reference counts free it), and each rule's temporaries when the rule returns: the backward
+    // pass's peak memory is then the live gradients, not every gradient and temporary it ever made.
+    const early = !createGraph && !retainGraph, uses = new Map<Tensor, number>(), pinned = new Set<Tensor>(roots.map((r) => r.grad));
+    const hold = (t: Tensor): void => { uses.set(t, (uses.get(t) ?? 0) + 1); };
+    const drop = (t: Tensor | null | undefined): void => {
+      if (!t || !early) return;
+      const n = (uses.get(t) ?? 0) - 1;
+      if (n > 0) { uses.set(t, n); return; }
+      uses.delete(t);
+      if (!pinned.has(t) && !t.isDisposed) t.dispose();
+    };
     const add = (e: Edge, g: Tensor): void => {
       let b = buffers.get(e.node);
       if (!b) buffers.set(e.node, (b = []));
-      b[e.nr] = sumGrad(b[e.nr] ?? null, g);
+      const old = b[e.nr] ?? null, sum = sumGrad(old, g);
+      hold(sum);
+      if (sum !== g) hold(g);
+      b[e.nr] = sum;
+      if (old) { drop(old); drop(g); }
     };
     for (const r of roots) add(r.edge, r.grad);
     const capture = new Map<string, number>();
@@ -82,24 +98,33 @@ export function runBackward(roots: readonly { edge: Edge; grad: Tensor }[], opts
         const node = ready.pop()!;
         const grads = buffers.get(node) ?? [];
         buffers.delete(node);
+        const incoming = [...grads];
         for (let nr = 0; nr < grads.length; nr++) {
           let g = grads[nr];
           if (!g) continue;
+          // a hook may keep the gradient it was given
+          if (node.preHooks.get(nr)?.length) pinned.add(g);
           g = grads[nr] = runHooks(node.preHooks.get(nr), g);
+          if (g !== incoming[nr]) { hold(g); incoming.push(g); }
           const retained = node.retained.get(nr);
           if (retained && !retained.isDisposed) { meta(retained).grad = createGraph ? g : g.detach().clone(); newGrads.push(meta(retained).grad!); }
           const slot = capture.get(keyOf({ node, nr }));
-          if (slot !== undefined) results[slot] = g;
+          if (slot !== undefined) { results[slot] = g; pinned.add(g); }
         }
         if (node instanceof AccumulateGrad) {
+          if (node.hooks.length && grads[0]) pinned.add(grads[0]);
           if (!opts.capture && grads[0]) accumulate(node, grads[0], createGraph, newGrads);
         } else if (grads.some((g) => g)) {
-          const inGrads = node.apply(grads);
+          // the rule's temporaries end with it (only what it returns survives)
+          const inGrads = early ? scope(() => node.apply(grads)) : node.apply(grads);
           node.edges.forEach((e, i) => {
             const g = inGrads[i];
             if (e && g) add(e, g);
           });
+          // a returned gradient no edge takes (an input that needs none) is garbage unless it is an incoming one
+          for (const g of inGrads) if (g && early && !uses.has(g) && !incoming.includes(g) && !pinned.has(g) && !g.isDisposed) g.dispose();
         }
+        for (const g of incoming) drop(g);
         if (!retainGraph) node.releaseSaved();
         for (const e of node.edges) {
           if (!e) continue;
