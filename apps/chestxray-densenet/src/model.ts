@@ -3,7 +3,6 @@
 // torchvision.models.densenet121 and its weights load with loadStateDict. The benchmark puts a
 // 14-way multi-label head on it (Linear(1024, 14)) for ChestX-ray14.
 import { adaptiveAvgPool2d, cat, relu, type Tensor } from '@flint/core';
-import { isGradEnabled } from '@flint/autograd';
 import { AvgPool2d, BatchNorm2d, Conv2d, Linear, MaxPool2d, Module, ReLU, init } from '@flint/nn';
 
 export interface DenseNetOptions {
@@ -15,6 +14,21 @@ export interface DenseNetOptions {
   numClasses?: number;
 }
 
+/**
+ * Runs x through `modules` in turn, freeing each intermediate result as soon as the next module has made
+ * its own: autograd holds (by reference to the storage) only what its rules saved, as PyTorch's reference
+ * counts do, so a training step's forward keeps the saved activations and not every intermediate.
+ */
+function chain(x: Tensor, modules: Iterable<Module>): Tensor {
+  let cur = x;
+  for (const m of modules) {
+    const next = m.call(cur) as Tensor;
+    if (cur !== x && next !== cur) cur.dispose();
+    cur = next;
+  }
+  return cur;
+}
+
 /** Children run in the order they were added; their names are the state-dict keys (torch's OrderedDict Sequential). */
 class NamedSequential extends Module {
   constructor(entries: [string, Module][]) {
@@ -22,8 +36,7 @@ class NamedSequential extends Module {
     for (const [k, m] of entries) this.addModule(k, m);
   }
   override forward(x: Tensor): Tensor {
-    for (const m of this.children()) x = m.forward(x) as Tensor;
-    return x;
+    return chain(x, this.children());
   }
 }
 
@@ -44,8 +57,7 @@ export class DenseLayer extends Module {
   }
   /** x: every earlier feature map of the block, already concatenated along channels. */
   override forward(x: Tensor): Tensor {
-    const b = this.conv1.call(this.relu1.call(this.norm1.call(x)));
-    return this.conv2.call(this.relu2.call(this.norm2.call(b)));
+    return chain(x, [this.norm1, this.relu1, this.conv1, this.norm2, this.relu2, this.conv2]);
   }
 }
 
@@ -56,13 +68,14 @@ export class DenseBlock extends Module {
     for (let i = 0; i < numLayers; i++) this.addModule(`denselayer${i + 1}`, new DenseLayer(inFeatures + i * growthRate, growthRate, bnSize));
   }
   override forward(x: Tensor): Tensor {
-    // without a graph to keep them for backward, each concatenation and new feature map is freed as soon as
-    // the next concatenation holds it: peak memory grows with the block's width, not with its square
-    const free = !isGradEnabled();
+    // each concatenation and new feature map is freed as soon as the next concatenation holds it: without a
+    // graph, peak memory grows with the block's width, not with its square; with one, what remains is what
+    // the layers' batch norms saved (their inputs), as in PyTorch
     let features = x;
     for (const layer of this.children()) {
-      const out = layer.forward(features) as Tensor, next = cat([features, out], 1);
-      if (free) { out.dispose(); if (features !== x) features.dispose(); }
+      const out = layer.call(features) as Tensor, next = cat([features, out], 1);
+      out.dispose();
+      if (features !== x) features.dispose();
       features = next;
     }
     return features;
@@ -81,7 +94,7 @@ export class Transition extends Module {
     this.conv = new Conv2d(inFeatures, outFeatures, 1, { bias: false });
   }
   override forward(x: Tensor): Tensor {
-    return this.pool.call(this.conv.call(this.relu.call(this.norm.call(x))));
+    return chain(x, [this.norm, this.relu, this.conv, this.pool]);
   }
 }
 
