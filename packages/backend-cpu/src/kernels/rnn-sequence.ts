@@ -4,7 +4,8 @@
 // The arithmetic is the composite's (gruCell/lstmCell after matmul), in the same order, so results match it.
 import type { Kernel, KernelTensor } from '@flint/core';
 import type { NumArray } from '../storage.js';
-import { gemm, gemmCore, packCols, packRows, storeRows } from './gemm.js';
+import type { Sink } from './gemm.js';
+import { gemmCore, packCols, packRows, storeRows } from './gemm.js';
 import { activate } from './rnn.js';
 import { finish } from './util.js';
 
@@ -13,20 +14,34 @@ const like = (a: NumArray, n: number): NumArray => (a instanceof Float32Array ? 
 
 /**
  * xp [T*B, G] = x wIhᵀ + biases (each added in turn, rounded as the composite's adds), and a stepper whose
- * step(h, hOff) leaves hgᵀ [G, B] = wHh hᵀ in `hg`: the transposed product keeps the weights as GEMM's A,
- * packed on the first step and reused by every later one.
+ * step(h, hOff) leaves hg [B, G] = h wHhᵀ in `hg`, computed as wHh hᵀ so the weights are GEMM's A, packed on
+ * the first step and reused by every later one.
  */
 function projections(x: T, wIh: T, wHh: T, biases: (T | undefined)[], out: NumArray) {
   const [Tn, B, I] = x.shape as [number, number, number], G = wIh.shape[0]!, H = wHh.shape[1]!;
-  const xp = like(out, Tn * B * G), hg = like(out, G * B);
-  gemm(Tn * B, G, I, { data: x.buffer, off: x.offset, rs: I, cs: 1 }, { data: wIh.buffer, off: wIh.offset, rs: 1, cs: I }, xp, 0, G);
-  for (const b of biases) {
-    if (!b) continue;
-    for (let r = 0; r < Tn * B; r++) for (let j = 0; j < G; j++) xp[r * G + j] += b.buffer[b.offset + j]!;
-  }
-  const aKey = {}, packA = packRows({ data: wHh.buffer, off: wHh.offset, rs: H, cs: 1 }), sink = storeRows(G, hg, 0, B);
+  const xp = like(out, Tn * B * G), hg = like(out, G * B), useWasm = out instanceof Float32Array;
+  // the biases are added as each block of x wIhᵀ leaves GEMM scratch (one pass, not one per bias), rounded
+  // to the storage type after each add as the composite's separate adds are
+  const bs = biases.filter((b): b is T => !!b), round = useWasm ? Math.fround : (v: number): number => v;
+  gemmCore({
+    M: Tn * B, N: G, K: I, useWasm,
+    packA: packRows({ data: x.buffer, off: x.offset, rs: I, cs: 1 }), packB: packCols({ data: wIh.buffer, off: wIh.offset, rs: 1, cs: I }),
+    sink: bs.length === 0 ? storeRows(Tn * B, xp, 0, G) : (buf, cb, ldcb, j0, nc) => {
+      const b0 = bs[0]!.buffer, o0 = bs[0]!.offset + j0, b1 = bs[1]?.buffer, o1 = (bs[1]?.offset ?? 0) + j0;
+      for (let r = 0; r < Tn * B; r++) {
+        const src = cb + r * ldcb, dst = r * G + j0;
+        if (b1) for (let j = 0; j < nc; j++) xp[dst + j] = round(buf[src + j]! + b0[o0 + j]!) + b1[o1 + j]!;
+        else for (let j = 0; j < nc; j++) xp[dst + j] = buf[src + j]! + b0[o0 + j]!;
+      }
+    },
+  });
+  // hgᵀ leaves GEMM scratch transposed, as hg [B, G], so the gate loops read every array in order
+  const aKey = {}, packA = packRows({ data: wHh.buffer, off: wHh.offset, rs: H, cs: 1 });
+  const sink: Sink = (buf, cb, ldcb, j0, nc) => {
+    for (let i = 0; i < G; i++) for (let j = 0, src = cb + i * ldcb; j < nc; j++) hg[(j0 + j) * G + i] = buf[src + j]!;
+  };
   const step = (h: NumArray, hOff: number): void =>
-    gemmCore({ M: G, N: B, K: H, aKey, packA, packB: packCols({ data: h, off: hOff, rs: 1, cs: H }), sink, useWasm: out instanceof Float32Array });
+    gemmCore({ M: G, N: B, K: H, aKey, packA, packB: packCols({ data: h, off: hOff, rs: 1, cs: H }), sink, useWasm });
   return { Tn, B, H, xp, hg, step };
 }
 
@@ -42,9 +57,10 @@ export const gruSequence: Kernel<NumArray> = ([x, h0, wIh, wHh, bIh, bHh], [out,
     // gruCell's planes: r, z (sigmoid together), n, h_n
     for (let b = 0; b < B; b++) {
       for (let j = 0, g = xt + b * G, e = b * H; j < H; j++, g++, e++) {
-        W[e] = xp[g]! + (hg[j * B + b]! + C[c0 + j]!);
-        W[N + e] = xp[g + H]! + (hg[(H + j) * B + b]! + C[c0 + H + j]!);
-        W[3 * N + e] = hg[(2 * H + j) * B + b]! + C[c0 + 2 * H + j]!;
+        const q = g - xt;
+        W[e] = xp[g]! + (hg[q]! + C[c0 + j]!);
+        W[N + e] = xp[g + H]! + (hg[q + H]! + C[c0 + H + j]!);
+        W[3 * N + e] = hg[q + 2 * H]! + C[c0 + 2 * H + j]!;
       }
     }
     activate('sigmoid', W, 0, 2 * N);
@@ -73,7 +89,7 @@ export const lstmSequence: Kernel<NumArray> = ([x, h0, c0, wIh, wHh, bIh, bHh], 
     // lstmCell's planes: i, f (sigmoid), g (tanh), o (sigmoid), tanh(c')
     for (let b = 0; b < B; b++) {
       for (let j = 0, g = xt + b * G, e = b * H; j < H; j++, g++, e++) {
-        for (let q = 0; q < 4; q++) W[q * N + e] = xp[g + q * H]! + hg[(q * H + j) * B + b]!;
+        for (let q = 0; q < 4; q++) W[q * N + e] = xp[g + q * H]! + hg[g - xt + q * H]!;
       }
     }
     activate('sigmoid', W, 0, 2 * N);
