@@ -45,6 +45,11 @@ describe('kernel threads', () => {
     setNumThreads(4);
     run('matmul', [t('float32', [64, 512], randn(64 * 512)), t('float32', [512, 64], randn(512 * 64))], [['float32', [64, 64]]]);
     expect(liveWorkers()).toBe(3);
+    // fewer threads end the extra workers at once
+    setNumThreads(2);
+    expect(liveWorkers()).toBe(1);
+    setNumThreads(1);
+    expect(liveWorkers()).toBe(0);
   });
 
   it('conv2d and gradInput at 2 threads equal one thread exactly, gradWeight within float32 reordering; each the same run to run', () => {
