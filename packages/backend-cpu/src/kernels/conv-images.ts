@@ -62,7 +62,9 @@ export function convImages(w: WasmGemm, job: ImageJob): void {
   // one region per thread: [padded stage][compact image][gradOut (backward)][B block][C block or whole image]
   const compact = up4(g.C * hp * wp), gyOff = compact + up4(chw), bOff = backward ? gyOff + up4(K * hw) : gyOff;
   const cOff = bOff + kcB * ncMax, regSize = up4(cOff + mPad * (backward ? ncMax : hwPad));
-  const biasAt = up4(mPad * K), reg0 = biasAt + up4(M), threads = Math.max(1, Math.min(getNumThreads(), job.images));
+  // fewer images than threads: the forward gives each thread a range of an image's columns instead
+  const T = getNumThreads(), panels = hwPad / NR, byCols = !backward && job.images < T && panels > 1;
+  const biasAt = up4(mPad * K), reg0 = biasAt + up4(M), threads = byCols ? Math.min(T, panels) : Math.max(1, Math.min(T, job.images));
   ensureWasmFloats(w, reg0 + threads * regSize);
   for (let pc = 0, kc = 0; pc < K; pc += kc) {
     kc = Math.min(kcB, K - pc);
@@ -71,6 +73,20 @@ export function convImages(w: WasmGemm, job: ImageJob): void {
   if (job.bias) for (let r = 0; r < M; r++) w.f32[biasAt + r] = job.bias[r]!;
   putGeometry(g, { mPad, K, kcB, aBase: 0, reg0, regSize, MR, NR, MC, NC, mode: backward ? 1 : 0, compact, bOff, cOff, gyOff,
     bias: job.bias ? biasAt : -1, M });
+  if (byCols) {
+    const chunk = Math.ceil(panels / threads), ranges: [number, number][] = [];
+    for (let p = 0; p < panels; p += chunk) ranges.push([p, Math.min(p + chunk, panels)]);
+    args[ARGS + CONV_ARGS.mode] = 3; args[ARGS + CONV_ARGS.chunk] = chunk;
+    for (let n = 0; n < job.images; n++) {
+      // stage the image here once (zero border, rows into place); the parts only read it
+      job.load(n, w.f32, reg0 + compact);
+      w.f32.fill(0, reg0, reg0 + g.C * hp * wp);
+      for (let c = 0; c < g.C; c++) w.padRows(4 * (reg0 + compact + c * g.H * g.W), 4 * (reg0 + (c * hp + g.ph) * wp + g.pw), g.H, 4 * g.W, 4 * g.W, 4 * wp);
+      runParts(w, CONV_IMAGE, args, ranges);
+      job.store(n, w.f32, reg0 + cOff, hwPad);
+    }
+    return;
+  }
   rounds(w, job.images, threads, () => {}, (n, s) => job.load(n, w.f32, reg0 + s * regSize + (backward ? gyOff : compact)),
     (n, s) => job.store(n, w.f32, reg0 + s * regSize + (backward ? compact : cOff), hwPad));
 }

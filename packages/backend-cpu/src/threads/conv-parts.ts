@@ -17,7 +17,7 @@ export interface KernelExports {
 export const CONV_ARGS = {
   C: 0, H: 1, W: 2, kh: 3, kw: 4, Ho: 5, Wo: 6, sh: 7, sw: 8, ph: 9, pw: 10, dh: 11, dw: 12,
   mPad: 13, K: 14, kcB: 15, aBase: 16, reg0: 17, regSize: 18, MR: 19, NR: 20, MC: 21, NC: 22, mode: 23,
-  compact: 24, bOff: 25, cOff: 26, gyOff: 27, bias: 28, M: 29, accumulate: 30, aOff: 31,
+  compact: 24, bOff: 25, cOff: 26, gyOff: 27, bias: 28, M: 29, accumulate: 30, aOff: 31, chunk: 32,
 } as const;
 
 /**
@@ -28,13 +28,17 @@ export const CONV_ARGS = {
  * the forward's bias (M floats) at `bias` (-1: none): C starts from it, so the copy out is a plain copy.
  * Weight gradient (mode 2): stages the image and adds gradOut (region+gyOff) x col^T into the
  * slot's C (M x ckk padded, row stride ckkPad; `accumulate` 0 starts it), packing A at region+aOff too.
+ * Modes 0-2 run image slot `lo`; mode 3 is a column range of a forward (below).
  */
-export function convImagePart(x: KernelExports, a: ArrayLike<number>, o: number, slot: number): void {
+export function convImagePart(x: KernelExports, a: ArrayLike<number>, o: number, lo: number, hi: number): void {
+  // mode 3: the forward of one image already staged in region 0, over column panels [lo, hi) only, with
+  // the B block of part lo / chunk (so threads share one image when there are fewer images than threads)
+  const split = a[o + 23]! === 3, slot = split ? 0 : lo, part = split ? Math.floor(lo / a[o + 32]!) : slot;
   const C = a[o]!, H = a[o + 1]!, W = a[o + 2]!, kh = a[o + 3]!, kw = a[o + 4]!, Ho = a[o + 5]!, Wo = a[o + 6]!;
   const sh = a[o + 7]!, sw = a[o + 8]!, ph = a[o + 9]!, pw = a[o + 10]!, dh = a[o + 11]!, dw = a[o + 12]!;
   const mPad = a[o + 13]!, K = a[o + 14]!, kcB = a[o + 15]!, aBase = a[o + 16]!, MR = a[o + 19]!, NR = a[o + 20]!, MC = a[o + 21]!, NC = a[o + 22]!;
   const backward = a[o + 23]! === 1, reg = a[o + 17]! + slot * a[o + 18]!;
-  const stage = reg, compact = reg + a[o + 24]!, bB = reg + a[o + 25]!, cB = reg + a[o + 26]!, gy = reg + a[o + 27]!;
+  const stage = reg, compact = reg + a[o + 24]!, bB = a[o + 17]! + part * a[o + 18]! + a[o + 25]!, cB = reg + a[o + 26]!, gy = reg + a[o + 27]!;
   const hp = H + 2 * ph, wp = W + 2 * pw, hw = Ho * Wo, hwPad = Math.ceil(hw / NR) * NR, bias = a[o + 28]!;
   // a window walk (wasm-im2col.ts's windowBody) over the col rows of an image at `base` with this geometry
   const walk = (base: number, rowsP: number, colsP: number, kH: number, kW: number, sH: number, sW: number, dH: number, dW: number,
@@ -47,7 +51,7 @@ export function convImagePart(x: KernelExports, a: ArrayLike<number>, o: number,
     fn(rowAt, rowAt + 4 * ow * sW, dst, n, Wo, Wo - ow, 4 * sH * colsP, quad ? 16 : 4 * sW, quad ? 16 : li, le, step);
   };
   let f32 = x.f32();
-  f32.fill(0, stage, stage + C * hp * wp);
+  if (!split) f32.fill(0, stage, stage + C * hp * wp);
   if (a[o + 23]! === 2) {
     // weight gradient: C[o, j] (+)= sum over positions q of gradOut[o, q] * col[j, q], K blocks along q
     const ckk = C * kh * kw, ckkPad = Math.ceil(ckk / NR) * NR, M = a[o + 29]!, acc = a[o + 30]!;
@@ -72,10 +76,11 @@ export function convImagePart(x: KernelExports, a: ArrayLike<number>, o: number,
     }
     return;
   }
-  if (bias >= 0) for (let r = 0; r < mPad; r++) f32.fill(r < a[o + 29]! ? f32[bias + r]! : 0, cB + r * hwPad, cB + (r + 1) * hwPad);
-  if (!backward) for (let c = 0; c < C; c++) x.padRows(4 * (compact + c * H * W), 4 * (stage + (c * hp + ph) * wp + pw), H, 4 * W, 4 * W, 4 * wp);
-  for (let jc = 0; jc < hw; jc += NC) {
-    const nc = Math.min(NC, hw - jc), ncPad = Math.ceil(nc / NR) * NR, tail = nc % NR;
+  const q0 = split ? lo * NR : 0, q1 = split ? Math.min(hw, hi * NR) : hw, qPad = split ? Math.min(hwPad, hi * NR) : hwPad;
+  if (bias >= 0) for (let r = 0; r < mPad; r++) f32.fill(r < a[o + 29]! ? f32[bias + r]! : 0, cB + r * hwPad + q0, cB + r * hwPad + qPad);
+  if (!backward && !split) for (let c = 0; c < C; c++) x.padRows(4 * (compact + c * H * W), 4 * (stage + (c * hp + ph) * wp + pw), H, 4 * W, 4 * W, 4 * wp);
+  for (let jc = q0; jc < q1; jc += NC) {
+    const nc = Math.min(NC, q1 - jc), ncPad = Math.ceil(nc / NR) * NR, tail = nc % NR;
     // forward: C block in place in the whole-image output; backward: one block, scattered after its K loop
     const cAt = backward ? cB : cB + jc, ldc = backward ? ncPad : hwPad;
     for (let pc = 0, kc = 0; pc < K; pc += kc) {

@@ -6,7 +6,7 @@ import type { KernelExports } from './conv-parts.js';
 export type Part = (x: KernelExports, a: ArrayLike<number>, o: number, lo: number, hi: number) => void;
 
 /** Where a job's arguments start in a control array, and the most a job has. */
-export const ARGS = 8, NARGS = 32;
+export const ARGS = 8, NARGS = 40;
 
 /**
  * Runs part [lo, hi) of one packed GEMM block; a = [mode, mPad, MC, kc, ap, bp, cp, ncPad, load, MR, NR]

@@ -17,6 +17,8 @@ const matmulShapes: [number, number, number][] = [[200, 300, 260], [301, 5, 400]
 const convCases = [
   { N: 3, C: 16, H: 20, W: 20, O: 24, k: 3, s: 1, p: 1 },
   { N: 2, C: 8, H: 17, W: 15, O: 40, k: 3, s: 2, p: 0 },
+  // one image: the forward splits its columns across threads
+  { N: 1, C: 8, H: 70, W: 66, O: 12, k: 3, s: 1, p: 1 },
 ];
 
 describe('kernel threads', () => {
@@ -52,7 +54,7 @@ describe('kernel threads', () => {
     expect(liveWorkers()).toBe(0);
   });
 
-  it('conv2d and gradInput at 2 threads equal one thread exactly, gradWeight within float32 reordering; each the same run to run', () => {
+  it('conv2d and gradInput at 2 and 3 threads equal one thread exactly, gradWeight within float32 reordering; each the same run to run', () => {
     for (const c of convCases) {
       const Ho = Math.floor((c.H + 2 * c.p - c.k) / c.s) + 1, Wo = Math.floor((c.W + 2 * c.p - c.k) / c.s) + 1;
       const xs = [c.N, c.C, c.H, c.W], ws = [c.O, c.C, c.k, c.k], ys = [c.N, c.O, Ho, Wo];
@@ -64,7 +66,9 @@ describe('kernel threads', () => {
         ...run('conv2dBackwardInput', [gy, w], [['float32', xs]], attrs),
         ...run('conv2dBackwardWeight', [gy, x], [['float32', ws]], attrs),
       ];
-      const [one, two, again] = atThreads([1, 2, 2], all);
+      const [one, two, again, three] = atThreads([1, 2, 2, 3], all);
+      expect(three!.slice(0, 2)).toEqual(one!.slice(0, 2));
+      expectClose(three![2]!, one![2]!, 1e-4);
       expect(one!.every((r) => r.some((v) => v !== 0))).toBe(true);
       // forward and gradInput: each image is computed whole by one thread, the same way at any count
       expect(two!.slice(0, 2)).toEqual(one!.slice(0, 2));
