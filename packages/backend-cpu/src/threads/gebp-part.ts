@@ -49,6 +49,9 @@ export function workerLoop(module: WebAssembly.Module, memory: WebAssembly.Memor
   Atomics.store(c, 7, 1);
   let seq = 0;
   for (;;) {
+    // spin a little before sleeping: small GEMMs (a recurrent step's) come back to back, and waking a
+    // sleeping thread costs more than their work
+    for (let i = 0; i < 20000 && Atomics.load(c, 0) === seq; i++);
     Atomics.wait(c, 0, seq);
     seq = Atomics.load(c, 0);
     if (c[3] !== 0) return;

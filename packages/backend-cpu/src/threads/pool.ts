@@ -10,8 +10,11 @@ import { convImagePart } from './conv-parts.js';
 import type { Part } from './gebp-part.js';
 import { ARGS, NARGS, gebpPart, workerLoop } from './gebp-part.js';
 
-/** Multiply-adds below which one more thread costs more in hand-over than it saves. */
-const MIN_MACS_PER_THREAD = 1 << 18;
+/**
+ * Multiply-adds below which one more thread costs more than it saves: measured on 2 cores, a 64x100x300
+ * product (a GRU step's, 2M) ran slower on two threads (the serial packing and the hand-over), 256^3 faster.
+ */
+const MIN_MACS_PER_THREAD = 1 << 21;
 
 interface Slot { worker: WorkerHandle; ctrl: Int32Array; seq: number; born: number }
 
@@ -114,6 +117,8 @@ export function runParts(w: WasmGemm, kind: number, a: Int32Array, ranges: reado
   for (let i = 0; i < pool.length; i++) {
     const s = pool[i]!;
     let lost = false;
+    // the worker's part usually ends about when ours does: spin briefly before sleeping
+    for (let k = 0; k < 20000 && Atomics.load(s.ctrl, 1) !== s.seq; k++);
     for (let v = Atomics.load(s.ctrl, 1); v !== s.seq; v = Atomics.load(s.ctrl, 1)) {
       Atomics.wait(s.ctrl, 1, v, 200);
       // a worker that never started (it could not load its code) would be waited on forever

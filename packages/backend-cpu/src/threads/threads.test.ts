@@ -13,7 +13,7 @@ afterAll(() => setNumThreads(defaultThreads));
 const atThreads = (counts: number[], fn: () => number[][]): number[][][] => counts.map((n) => { setNumThreads(n); return fn(); });
 
 // shapes that split by column panels, by row panels (fewer panels than threads), and one too small to split
-const matmulShapes: [number, number, number][] = [[200, 300, 260], [301, 5, 400], [97, 33, 700], [4, 4, 4]];
+const matmulShapes: [number, number, number][] = [[200, 300, 260], [1500, 5, 600], [97, 33, 700], [4, 4, 4]];
 const convCases = [
   { N: 3, C: 16, H: 20, W: 20, O: 24, k: 3, s: 1, p: 1 },
   { N: 2, C: 8, H: 17, W: 15, O: 40, k: 3, s: 2, p: 0 },
@@ -49,7 +49,7 @@ describe.skipIf(!supported)('kernel threads', () => {
       for (const r of rest) expect(r).toEqual(one);
     }
     setNumThreads(4);
-    run('matmul', [t('float32', [64, 512], randn(64 * 512)), t('float32', [512, 64], randn(512 * 64))], [['float32', [64, 64]]]);
+    run('matmul', [t('float32', [128, 512], randn(128 * 512)), t('float32', [512, 256], randn(512 * 256))], [['float32', [128, 256]]]);
     expect(liveWorkers()).toBe(3);
     // fewer threads end the extra workers at once
     setNumThreads(2);
