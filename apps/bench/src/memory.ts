@@ -14,7 +14,7 @@ registerBackend('cpu-counted', () => {
   return {
     ...b, name: 'cpu-counted',
     allocate: (dtype, n) => { const a = b.allocate(dtype, n); sizes.set(a, a.byteLength); now += a.byteLength; peak = Math.max(peak, now); return a; },
-    release: (a) => { now -= sizes.get(a) ?? 0; sizes.delete(a); b.release(a); },
+    release: (a) => { now -= sizes.get(a) ?? 0; sizes.delete(a); b.release(a as Parameters<typeof b.release>[0]); },
   };
 }, -1);
 setDefaultDevice('cpu-counted');
