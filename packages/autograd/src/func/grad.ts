@@ -6,7 +6,7 @@ import { AutogradError, tracks } from '../graph.js';
 import { setGradEnabled } from '../mode.js';
 import { adopt, detached, flatten, argIndices, asList, checkSameShape, checkTensors, differentiable, inReverse, splitAux, type Argnums } from './util.js';
 
-/** Options of {@link grad}, as torch.func.grad's keyword arguments. */
+/** Options of `func.grad`, as torch.func.grad's keyword arguments. */
 export interface FuncGradOptions {
   /** Which positional arguments to differentiate (default 0); a list gives a list of gradients. */
   argnums?: Argnums;
@@ -57,7 +57,7 @@ export function grad<A extends unknown[]>(fn: (...args: A) => unknown, opts: Fun
   };
 }
 
-/** torch.func.grad_and_value: like {@link grad}, returning [gradient, value] (with hasAux, [gradient, [value, aux]]). */
+/** torch.func.grad_and_value: like `func.grad`, returning [gradient, value] (with hasAux, [gradient, [value, aux]]). */
 export function gradAndValue<A extends unknown[]>(fn: (...args: A) => unknown, opts: FuncGradOptions = {}): (...args: A) => [Gradients, Tensor | [Tensor, unknown]] {
   return (...args: A) => {
     const r = gradAndValueAt('func.gradAndValue', fn as (...a: never[]) => unknown, args, opts);
@@ -65,7 +65,7 @@ export function gradAndValue<A extends unknown[]>(fn: (...args: A) => unknown, o
   };
 }
 
-/** Options of {@link vjp}. */
+/** Options of `func.vjp`. */
 export interface VjpOptions {
   /** The function returns [output, aux]; aux is returned third. */
   hasAux?: boolean;

@@ -7,7 +7,7 @@ import { jvp } from './jvp.js';
 import { argIndices, splitAux, type Argnums } from './util.js';
 import { vjp } from './grad.js';
 
-/** Options of {@link jacrev} and {@link jacfwd}. */
+/** Options of `func.jacrev` and `func.jacfwd`. */
 export interface JacobianOptions {
   /** Which positional arguments to differentiate (default 0); a list gives a list of Jacobians. */
   argnums?: Argnums;

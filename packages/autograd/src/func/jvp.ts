@@ -5,7 +5,7 @@ import { withDualLevel } from '../forward/dual.js';
 import { AutogradError } from '../graph.js';
 import { adopt, alias, asList, checkSameShape, checkTensors, splitAux } from './util.js';
 
-/** Options of {@link jvp}. */
+/** Options of `func.jvp`. */
 export interface JvpOptions {
   /** The function returns [output, aux]; aux is returned third. */
   hasAux?: boolean;

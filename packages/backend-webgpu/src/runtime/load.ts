@@ -9,7 +9,7 @@ export type DeviceSource = 'caller' | 'navigator.gpu' | 'webgpu (Dawn)';
 /** A device and what was learnt while acquiring it. */
 export interface Acquired { device: GPUDevice; adapter?: GPUAdapter; source: DeviceSource; description: string }
 
-/** How {@link acquireDevice} finds a device. */
+/** How `initWebGPU` finds a device: a caller's GPUDevice, `navigator.gpu`, or the `webgpu` package in Node. */
 export interface AcquireOptions {
   /** Use this device (an app that already owns one shares it); nothing is requested. */
   device?: GPUDevice;

@@ -1,7 +1,7 @@
 // Rank script for ddp.test.ts: the Fashion-MNIST CNN of apps/fashion-mnist under DistributedDataParallel,
 // each rank training on its half (32) of the same 64-sample batches with Adam. Rank 1 starts from other
 // weights, which DDP replaces with rank 0's. Prints the global mean loss of each step and the final weights.
-import '@flint/backend-cpu';
+import { setNumThreads } from '@flint/backend-cpu';
 import '@flint/autograd';
 import { manualSeed, tensor } from '@flint/core';
 import { Adam } from '@flint/optim';
@@ -10,6 +10,8 @@ import { DistributedDataParallel, allReduce, destroyProcessGroup, getRank, getWo
 import { report } from './launch.js';
 import { batch, loadImages, step } from './fashion.js';
 
+// one kernel thread, as in the single-process reference (threads sum conv weight gradients per image block)
+setNumThreads(1);
 const steps = Number(process.argv[2] ?? 50), perRank = Number(process.argv[3] ?? 32);
 await initProcessGroup({ backend: 'mpi', timeout: 60 });
 const rank = getRank(), size = getWorldSize();

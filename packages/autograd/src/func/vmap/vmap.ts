@@ -10,7 +10,7 @@ import { ensureBatchRules } from './registry.js';
 /** Where each argument's batch dim is: one dim for all, or one per argument; null: not batched. */
 export type InDims = number | null | readonly (number | null)[];
 
-/** Options of {@link vmap}, as torch.func.vmap's keyword arguments. */
+/** Options of `func.vmap`, as torch.func.vmap's keyword arguments. */
 export interface VmapOptions {
   /** The batch dim of each argument (default 0); tensors inside an array or object argument share its entry. */
   inDims?: InDims;
