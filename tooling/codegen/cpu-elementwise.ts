@@ -15,8 +15,10 @@ interface Op {
 }
 
 // int64 bodies (words are int32: lo as signed, `>>> 0` reads it unsigned); every one wraps like torch's int64
-const LT = '(xh < yh || (xh === yh && (xl >>> 0) < (yl >>> 0)))';
-const GT = '(xh > yh || (xh === yh && (xl >>> 0) > (yl >>> 0)))';
+// Comparisons yield 0/1 through +(a < b), which V8 compiles without a branch: a `? 1 : 0` on random data
+// mispredicts about half the time and runs ~6x slower (activations compared to 0, masks of dropout).
+const LT = '(+(xh < yh) | (+(xh === yh) & +((xl >>> 0) < (yl >>> 0))))';
+const GT = '(+(xh > yh) | (+(xh === yh) & +((xl >>> 0) > (yl >>> 0))))';
 const viaR = (call: string): string => `${call}; const rl = R[0]!, rh = R[1]!;`;
 
 const binary: Op[] = [
@@ -29,12 +31,12 @@ const binary: Op[] = [
   { name: 'maximum', expr: 'x !== x || y !== y ? NaN : x > y ? x : y', i64: `const m = ${LT}, rl = m ? yl : xl, rh = m ? yh : xh;` },
   { name: 'minimum', expr: 'x !== x || y !== y ? NaN : x < y ? x : y', i64: `const m = ${GT}, rl = m ? yl : xl, rh = m ? yh : xh;` },
   { name: 'remainder', expr: 'pyMod(x, y)', i64: viaR('rem64(xl, xh, yl, yh)') },
-  { name: 'eq', expr: 'x === y ? 1 : 0', boolean: true, i64: 'xl === yl && xh === yh ? 1 : 0' },
-  { name: 'ne', expr: 'x !== y ? 1 : 0', boolean: true, i64: 'xl !== yl || xh !== yh ? 1 : 0' },
-  { name: 'lt', expr: 'x < y ? 1 : 0', boolean: true, i64: `${LT} ? 1 : 0` },
-  { name: 'le', expr: 'x <= y ? 1 : 0', boolean: true, i64: `${GT} ? 0 : 1` },
-  { name: 'gt', expr: 'x > y ? 1 : 0', boolean: true, i64: `${GT} ? 1 : 0` },
-  { name: 'ge', expr: 'x >= y ? 1 : 0', boolean: true, i64: `${LT} ? 0 : 1` },
+  { name: 'eq', expr: '+(x === y)', boolean: true, i64: '(+(xl === yl) & +(xh === yh))' },
+  { name: 'ne', expr: '+(x !== y)', boolean: true, i64: '(+(xl !== yl) | +(xh !== yh))' },
+  { name: 'lt', expr: '+(x < y)', boolean: true, i64: LT },
+  { name: 'le', expr: '+(x <= y)', boolean: true, i64: `(${GT} ^ 1)` },
+  { name: 'gt', expr: '+(x > y)', boolean: true, i64: GT },
+  { name: 'ge', expr: '+(x >= y)', boolean: true, i64: `(${LT} ^ 1)` },
 ];
 
 const unary: Op[] = [

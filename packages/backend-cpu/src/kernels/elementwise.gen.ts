@@ -349,16 +349,16 @@ const maximumI64: Kernel<CpuArray> = ([a, b], [out]) => {
   const A = words(a!.buffer), B = words(b!.buffer), D = words(out!.buffer), n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = 2 * a!.offset, ib = 2 * b!.offset; i < n; i++, ia += 2, ib += 2) { const xl = A[ia]!, xh = A[ia + 1]!, yl = B[ib]!, yh = B[ib + 1]!; const m = (xh < yh || (xh === yh && (xl >>> 0) < (yl >>> 0))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (i)] = rl; D[2 * (i) + 1] = rh; }
+    for (let i = 0, ia = 2 * a!.offset, ib = 2 * b!.offset; i < n; i++, ia += 2, ib += 2) { const xl = A[ia]!, xh = A[ia + 1]!, yl = B[ib]!, yh = B[ib + 1]!; const m = (+(xh < yh) | (+(xh === yh) & +((xl >>> 0) < (yl >>> 0)))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (i)] = rl; D[2 * (i) + 1] = rh; }
   } else if (layout === B_SCALAR) {
     const yl = B[2 * b!.offset]!, yh = B[2 * b!.offset + 1]!;
-    for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; const m = (xh < yh || (xh === yh && (xl >>> 0) < (yl >>> 0))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (i)] = rl; D[2 * (i) + 1] = rh; }
+    for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; const m = (+(xh < yh) | (+(xh === yh) & +((xl >>> 0) < (yl >>> 0)))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (i)] = rl; D[2 * (i) + 1] = rh; }
   } else if (layout === A_SCALAR) {
     const xl = A[2 * a!.offset]!, xh = A[2 * a!.offset + 1]!;
-    for (let i = 0, ib = 2 * b!.offset; i < n; i++, ib += 2) { const yl = B[ib]!, yh = B[ib + 1]!; const m = (xh < yh || (xh === yh && (xl >>> 0) < (yl >>> 0))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (i)] = rl; D[2 * (i) + 1] = rh; }
+    for (let i = 0, ib = 2 * b!.offset; i < n; i++, ib += 2) { const yl = B[ib]!, yh = B[ib + 1]!; const m = (+(xh < yh) | (+(xh === yh) & +((xl >>> 0) < (yl >>> 0)))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (i)] = rl; D[2 * (i) + 1] = rh; }
   } else {
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!, yl = B[2 * ib]!, yh = B[2 * ib + 1]!; const m = (xh < yh || (xh === yh && (xl >>> 0) < (yl >>> 0))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (o + j)] = rl; D[2 * (o + j) + 1] = rh; }
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!, yl = B[2 * ib]!, yh = B[2 * ib + 1]!; const m = (+(xh < yh) | (+(xh === yh) & +((xl >>> 0) < (yl >>> 0)))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (o + j)] = rl; D[2 * (o + j) + 1] = rh; }
     });
   }
 };
@@ -407,16 +407,16 @@ const minimumI64: Kernel<CpuArray> = ([a, b], [out]) => {
   const A = words(a!.buffer), B = words(b!.buffer), D = words(out!.buffer), n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = 2 * a!.offset, ib = 2 * b!.offset; i < n; i++, ia += 2, ib += 2) { const xl = A[ia]!, xh = A[ia + 1]!, yl = B[ib]!, yh = B[ib + 1]!; const m = (xh > yh || (xh === yh && (xl >>> 0) > (yl >>> 0))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (i)] = rl; D[2 * (i) + 1] = rh; }
+    for (let i = 0, ia = 2 * a!.offset, ib = 2 * b!.offset; i < n; i++, ia += 2, ib += 2) { const xl = A[ia]!, xh = A[ia + 1]!, yl = B[ib]!, yh = B[ib + 1]!; const m = (+(xh > yh) | (+(xh === yh) & +((xl >>> 0) > (yl >>> 0)))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (i)] = rl; D[2 * (i) + 1] = rh; }
   } else if (layout === B_SCALAR) {
     const yl = B[2 * b!.offset]!, yh = B[2 * b!.offset + 1]!;
-    for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; const m = (xh > yh || (xh === yh && (xl >>> 0) > (yl >>> 0))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (i)] = rl; D[2 * (i) + 1] = rh; }
+    for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; const m = (+(xh > yh) | (+(xh === yh) & +((xl >>> 0) > (yl >>> 0)))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (i)] = rl; D[2 * (i) + 1] = rh; }
   } else if (layout === A_SCALAR) {
     const xl = A[2 * a!.offset]!, xh = A[2 * a!.offset + 1]!;
-    for (let i = 0, ib = 2 * b!.offset; i < n; i++, ib += 2) { const yl = B[ib]!, yh = B[ib + 1]!; const m = (xh > yh || (xh === yh && (xl >>> 0) > (yl >>> 0))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (i)] = rl; D[2 * (i) + 1] = rh; }
+    for (let i = 0, ib = 2 * b!.offset; i < n; i++, ib += 2) { const yl = B[ib]!, yh = B[ib + 1]!; const m = (+(xh > yh) | (+(xh === yh) & +((xl >>> 0) > (yl >>> 0)))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (i)] = rl; D[2 * (i) + 1] = rh; }
   } else {
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!, yl = B[2 * ib]!, yh = B[2 * ib + 1]!; const m = (xh > yh || (xh === yh && (xl >>> 0) > (yl >>> 0))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (o + j)] = rl; D[2 * (o + j) + 1] = rh; }
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!, yl = B[2 * ib]!, yh = B[2 * ib + 1]!; const m = (+(xh > yh) | (+(xh === yh) & +((xl >>> 0) > (yl >>> 0)))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (o + j)] = rl; D[2 * (o + j) + 1] = rh; }
     });
   }
 };
@@ -485,16 +485,16 @@ const eqF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x === y ? 1 : 0; }
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x === y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x === y ? 1 : 0; }
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x === y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x === y ? 1 : 0; }
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = +(x === y); }
   } else {
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x === y ? 1 : 0; }
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x === y); }
     });
   }
   
@@ -505,16 +505,16 @@ const eqAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x === y ? 1 : 0; }
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x === y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x === y ? 1 : 0; }
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x === y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x === y ? 1 : 0; }
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = +(x === y); }
   } else {
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x === y ? 1 : 0; }
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x === y); }
     });
   }
   
@@ -523,16 +523,16 @@ const eqI64: Kernel<CpuArray> = ([a, b], [out]) => {
   const A = words(a!.buffer), B = words(b!.buffer), D = out!.buffer as Uint8Array, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = 2 * a!.offset, ib = 2 * b!.offset; i < n; i++, ia += 2, ib += 2) { const xl = A[ia]!, xh = A[ia + 1]!, yl = B[ib]!, yh = B[ib + 1]!; D[i] = xl === yl && xh === yh ? 1 : 0; }
+    for (let i = 0, ia = 2 * a!.offset, ib = 2 * b!.offset; i < n; i++, ia += 2, ib += 2) { const xl = A[ia]!, xh = A[ia + 1]!, yl = B[ib]!, yh = B[ib + 1]!; D[i] = (+(xl === yl) & +(xh === yh)); }
   } else if (layout === B_SCALAR) {
     const yl = B[2 * b!.offset]!, yh = B[2 * b!.offset + 1]!;
-    for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; D[i] = xl === yl && xh === yh ? 1 : 0; }
+    for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; D[i] = (+(xl === yl) & +(xh === yh)); }
   } else if (layout === A_SCALAR) {
     const xl = A[2 * a!.offset]!, xh = A[2 * a!.offset + 1]!;
-    for (let i = 0, ib = 2 * b!.offset; i < n; i++, ib += 2) { const yl = B[ib]!, yh = B[ib + 1]!; D[i] = xl === yl && xh === yh ? 1 : 0; }
+    for (let i = 0, ib = 2 * b!.offset; i < n; i++, ib += 2) { const yl = B[ib]!, yh = B[ib + 1]!; D[i] = (+(xl === yl) & +(xh === yh)); }
   } else {
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!, yl = B[2 * ib]!, yh = B[2 * ib + 1]!; D[o + j] = xl === yl && xh === yh ? 1 : 0; }
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!, yl = B[2 * ib]!, yh = B[2 * ib + 1]!; D[o + j] = (+(xl === yl) & +(xh === yh)); }
     });
   }
 };
@@ -543,16 +543,16 @@ const neF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x !== y ? 1 : 0; }
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x !== y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x !== y ? 1 : 0; }
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x !== y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x !== y ? 1 : 0; }
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = +(x !== y); }
   } else {
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x !== y ? 1 : 0; }
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x !== y); }
     });
   }
   
@@ -563,16 +563,16 @@ const neAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x !== y ? 1 : 0; }
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x !== y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x !== y ? 1 : 0; }
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x !== y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x !== y ? 1 : 0; }
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = +(x !== y); }
   } else {
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x !== y ? 1 : 0; }
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x !== y); }
     });
   }
   
@@ -581,16 +581,16 @@ const neI64: Kernel<CpuArray> = ([a, b], [out]) => {
   const A = words(a!.buffer), B = words(b!.buffer), D = out!.buffer as Uint8Array, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = 2 * a!.offset, ib = 2 * b!.offset; i < n; i++, ia += 2, ib += 2) { const xl = A[ia]!, xh = A[ia + 1]!, yl = B[ib]!, yh = B[ib + 1]!; D[i] = xl !== yl || xh !== yh ? 1 : 0; }
+    for (let i = 0, ia = 2 * a!.offset, ib = 2 * b!.offset; i < n; i++, ia += 2, ib += 2) { const xl = A[ia]!, xh = A[ia + 1]!, yl = B[ib]!, yh = B[ib + 1]!; D[i] = (+(xl !== yl) | +(xh !== yh)); }
   } else if (layout === B_SCALAR) {
     const yl = B[2 * b!.offset]!, yh = B[2 * b!.offset + 1]!;
-    for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; D[i] = xl !== yl || xh !== yh ? 1 : 0; }
+    for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; D[i] = (+(xl !== yl) | +(xh !== yh)); }
   } else if (layout === A_SCALAR) {
     const xl = A[2 * a!.offset]!, xh = A[2 * a!.offset + 1]!;
-    for (let i = 0, ib = 2 * b!.offset; i < n; i++, ib += 2) { const yl = B[ib]!, yh = B[ib + 1]!; D[i] = xl !== yl || xh !== yh ? 1 : 0; }
+    for (let i = 0, ib = 2 * b!.offset; i < n; i++, ib += 2) { const yl = B[ib]!, yh = B[ib + 1]!; D[i] = (+(xl !== yl) | +(xh !== yh)); }
   } else {
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!, yl = B[2 * ib]!, yh = B[2 * ib + 1]!; D[o + j] = xl !== yl || xh !== yh ? 1 : 0; }
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!, yl = B[2 * ib]!, yh = B[2 * ib + 1]!; D[o + j] = (+(xl !== yl) | +(xh !== yh)); }
     });
   }
 };
@@ -601,16 +601,16 @@ const ltF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x < y ? 1 : 0; }
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x < y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x < y ? 1 : 0; }
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x < y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x < y ? 1 : 0; }
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = +(x < y); }
   } else {
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x < y ? 1 : 0; }
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x < y); }
     });
   }
   
@@ -621,16 +621,16 @@ const ltAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x < y ? 1 : 0; }
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x < y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x < y ? 1 : 0; }
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x < y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x < y ? 1 : 0; }
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = +(x < y); }
   } else {
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x < y ? 1 : 0; }
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x < y); }
     });
   }
   
@@ -639,16 +639,16 @@ const ltI64: Kernel<CpuArray> = ([a, b], [out]) => {
   const A = words(a!.buffer), B = words(b!.buffer), D = out!.buffer as Uint8Array, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = 2 * a!.offset, ib = 2 * b!.offset; i < n; i++, ia += 2, ib += 2) { const xl = A[ia]!, xh = A[ia + 1]!, yl = B[ib]!, yh = B[ib + 1]!; D[i] = (xh < yh || (xh === yh && (xl >>> 0) < (yl >>> 0))) ? 1 : 0; }
+    for (let i = 0, ia = 2 * a!.offset, ib = 2 * b!.offset; i < n; i++, ia += 2, ib += 2) { const xl = A[ia]!, xh = A[ia + 1]!, yl = B[ib]!, yh = B[ib + 1]!; D[i] = (+(xh < yh) | (+(xh === yh) & +((xl >>> 0) < (yl >>> 0)))); }
   } else if (layout === B_SCALAR) {
     const yl = B[2 * b!.offset]!, yh = B[2 * b!.offset + 1]!;
-    for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; D[i] = (xh < yh || (xh === yh && (xl >>> 0) < (yl >>> 0))) ? 1 : 0; }
+    for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; D[i] = (+(xh < yh) | (+(xh === yh) & +((xl >>> 0) < (yl >>> 0)))); }
   } else if (layout === A_SCALAR) {
     const xl = A[2 * a!.offset]!, xh = A[2 * a!.offset + 1]!;
-    for (let i = 0, ib = 2 * b!.offset; i < n; i++, ib += 2) { const yl = B[ib]!, yh = B[ib + 1]!; D[i] = (xh < yh || (xh === yh && (xl >>> 0) < (yl >>> 0))) ? 1 : 0; }
+    for (let i = 0, ib = 2 * b!.offset; i < n; i++, ib += 2) { const yl = B[ib]!, yh = B[ib + 1]!; D[i] = (+(xh < yh) | (+(xh === yh) & +((xl >>> 0) < (yl >>> 0)))); }
   } else {
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!, yl = B[2 * ib]!, yh = B[2 * ib + 1]!; D[o + j] = (xh < yh || (xh === yh && (xl >>> 0) < (yl >>> 0))) ? 1 : 0; }
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!, yl = B[2 * ib]!, yh = B[2 * ib + 1]!; D[o + j] = (+(xh < yh) | (+(xh === yh) & +((xl >>> 0) < (yl >>> 0)))); }
     });
   }
 };
@@ -659,16 +659,16 @@ const leF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x <= y ? 1 : 0; }
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x <= y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x <= y ? 1 : 0; }
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x <= y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x <= y ? 1 : 0; }
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = +(x <= y); }
   } else {
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x <= y ? 1 : 0; }
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x <= y); }
     });
   }
   
@@ -679,16 +679,16 @@ const leAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x <= y ? 1 : 0; }
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x <= y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x <= y ? 1 : 0; }
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x <= y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x <= y ? 1 : 0; }
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = +(x <= y); }
   } else {
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x <= y ? 1 : 0; }
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x <= y); }
     });
   }
   
@@ -697,16 +697,16 @@ const leI64: Kernel<CpuArray> = ([a, b], [out]) => {
   const A = words(a!.buffer), B = words(b!.buffer), D = out!.buffer as Uint8Array, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = 2 * a!.offset, ib = 2 * b!.offset; i < n; i++, ia += 2, ib += 2) { const xl = A[ia]!, xh = A[ia + 1]!, yl = B[ib]!, yh = B[ib + 1]!; D[i] = (xh > yh || (xh === yh && (xl >>> 0) > (yl >>> 0))) ? 0 : 1; }
+    for (let i = 0, ia = 2 * a!.offset, ib = 2 * b!.offset; i < n; i++, ia += 2, ib += 2) { const xl = A[ia]!, xh = A[ia + 1]!, yl = B[ib]!, yh = B[ib + 1]!; D[i] = ((+(xh > yh) | (+(xh === yh) & +((xl >>> 0) > (yl >>> 0)))) ^ 1); }
   } else if (layout === B_SCALAR) {
     const yl = B[2 * b!.offset]!, yh = B[2 * b!.offset + 1]!;
-    for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; D[i] = (xh > yh || (xh === yh && (xl >>> 0) > (yl >>> 0))) ? 0 : 1; }
+    for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; D[i] = ((+(xh > yh) | (+(xh === yh) & +((xl >>> 0) > (yl >>> 0)))) ^ 1); }
   } else if (layout === A_SCALAR) {
     const xl = A[2 * a!.offset]!, xh = A[2 * a!.offset + 1]!;
-    for (let i = 0, ib = 2 * b!.offset; i < n; i++, ib += 2) { const yl = B[ib]!, yh = B[ib + 1]!; D[i] = (xh > yh || (xh === yh && (xl >>> 0) > (yl >>> 0))) ? 0 : 1; }
+    for (let i = 0, ib = 2 * b!.offset; i < n; i++, ib += 2) { const yl = B[ib]!, yh = B[ib + 1]!; D[i] = ((+(xh > yh) | (+(xh === yh) & +((xl >>> 0) > (yl >>> 0)))) ^ 1); }
   } else {
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!, yl = B[2 * ib]!, yh = B[2 * ib + 1]!; D[o + j] = (xh > yh || (xh === yh && (xl >>> 0) > (yl >>> 0))) ? 0 : 1; }
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!, yl = B[2 * ib]!, yh = B[2 * ib + 1]!; D[o + j] = ((+(xh > yh) | (+(xh === yh) & +((xl >>> 0) > (yl >>> 0)))) ^ 1); }
     });
   }
 };
@@ -717,16 +717,16 @@ const gtF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x > y ? 1 : 0; }
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x > y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x > y ? 1 : 0; }
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x > y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x > y ? 1 : 0; }
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = +(x > y); }
   } else {
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x > y ? 1 : 0; }
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x > y); }
     });
   }
   
@@ -737,16 +737,16 @@ const gtAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x > y ? 1 : 0; }
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x > y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x > y ? 1 : 0; }
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x > y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x > y ? 1 : 0; }
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = +(x > y); }
   } else {
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x > y ? 1 : 0; }
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x > y); }
     });
   }
   
@@ -755,16 +755,16 @@ const gtI64: Kernel<CpuArray> = ([a, b], [out]) => {
   const A = words(a!.buffer), B = words(b!.buffer), D = out!.buffer as Uint8Array, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = 2 * a!.offset, ib = 2 * b!.offset; i < n; i++, ia += 2, ib += 2) { const xl = A[ia]!, xh = A[ia + 1]!, yl = B[ib]!, yh = B[ib + 1]!; D[i] = (xh > yh || (xh === yh && (xl >>> 0) > (yl >>> 0))) ? 1 : 0; }
+    for (let i = 0, ia = 2 * a!.offset, ib = 2 * b!.offset; i < n; i++, ia += 2, ib += 2) { const xl = A[ia]!, xh = A[ia + 1]!, yl = B[ib]!, yh = B[ib + 1]!; D[i] = (+(xh > yh) | (+(xh === yh) & +((xl >>> 0) > (yl >>> 0)))); }
   } else if (layout === B_SCALAR) {
     const yl = B[2 * b!.offset]!, yh = B[2 * b!.offset + 1]!;
-    for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; D[i] = (xh > yh || (xh === yh && (xl >>> 0) > (yl >>> 0))) ? 1 : 0; }
+    for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; D[i] = (+(xh > yh) | (+(xh === yh) & +((xl >>> 0) > (yl >>> 0)))); }
   } else if (layout === A_SCALAR) {
     const xl = A[2 * a!.offset]!, xh = A[2 * a!.offset + 1]!;
-    for (let i = 0, ib = 2 * b!.offset; i < n; i++, ib += 2) { const yl = B[ib]!, yh = B[ib + 1]!; D[i] = (xh > yh || (xh === yh && (xl >>> 0) > (yl >>> 0))) ? 1 : 0; }
+    for (let i = 0, ib = 2 * b!.offset; i < n; i++, ib += 2) { const yl = B[ib]!, yh = B[ib + 1]!; D[i] = (+(xh > yh) | (+(xh === yh) & +((xl >>> 0) > (yl >>> 0)))); }
   } else {
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!, yl = B[2 * ib]!, yh = B[2 * ib + 1]!; D[o + j] = (xh > yh || (xh === yh && (xl >>> 0) > (yl >>> 0))) ? 1 : 0; }
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!, yl = B[2 * ib]!, yh = B[2 * ib + 1]!; D[o + j] = (+(xh > yh) | (+(xh === yh) & +((xl >>> 0) > (yl >>> 0)))); }
     });
   }
 };
@@ -775,16 +775,16 @@ const geF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x >= y ? 1 : 0; }
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x >= y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x >= y ? 1 : 0; }
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x >= y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x >= y ? 1 : 0; }
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = +(x >= y); }
   } else {
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x >= y ? 1 : 0; }
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x >= y); }
     });
   }
   
@@ -795,16 +795,16 @@ const geAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x >= y ? 1 : 0; }
+    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x >= y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x >= y ? 1 : 0; }
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x >= y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x >= y ? 1 : 0; }
+    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = +(x >= y); }
   } else {
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x >= y ? 1 : 0; }
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x >= y); }
     });
   }
   
@@ -813,16 +813,16 @@ const geI64: Kernel<CpuArray> = ([a, b], [out]) => {
   const A = words(a!.buffer), B = words(b!.buffer), D = out!.buffer as Uint8Array, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = 2 * a!.offset, ib = 2 * b!.offset; i < n; i++, ia += 2, ib += 2) { const xl = A[ia]!, xh = A[ia + 1]!, yl = B[ib]!, yh = B[ib + 1]!; D[i] = (xh < yh || (xh === yh && (xl >>> 0) < (yl >>> 0))) ? 0 : 1; }
+    for (let i = 0, ia = 2 * a!.offset, ib = 2 * b!.offset; i < n; i++, ia += 2, ib += 2) { const xl = A[ia]!, xh = A[ia + 1]!, yl = B[ib]!, yh = B[ib + 1]!; D[i] = ((+(xh < yh) | (+(xh === yh) & +((xl >>> 0) < (yl >>> 0)))) ^ 1); }
   } else if (layout === B_SCALAR) {
     const yl = B[2 * b!.offset]!, yh = B[2 * b!.offset + 1]!;
-    for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; D[i] = (xh < yh || (xh === yh && (xl >>> 0) < (yl >>> 0))) ? 0 : 1; }
+    for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; D[i] = ((+(xh < yh) | (+(xh === yh) & +((xl >>> 0) < (yl >>> 0)))) ^ 1); }
   } else if (layout === A_SCALAR) {
     const xl = A[2 * a!.offset]!, xh = A[2 * a!.offset + 1]!;
-    for (let i = 0, ib = 2 * b!.offset; i < n; i++, ib += 2) { const yl = B[ib]!, yh = B[ib + 1]!; D[i] = (xh < yh || (xh === yh && (xl >>> 0) < (yl >>> 0))) ? 0 : 1; }
+    for (let i = 0, ib = 2 * b!.offset; i < n; i++, ib += 2) { const yl = B[ib]!, yh = B[ib + 1]!; D[i] = ((+(xh < yh) | (+(xh === yh) & +((xl >>> 0) < (yl >>> 0)))) ^ 1); }
   } else {
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!, yl = B[2 * ib]!, yh = B[2 * ib + 1]!; D[o + j] = (xh < yh || (xh === yh && (xl >>> 0) < (yl >>> 0))) ? 0 : 1; }
+      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!, yl = B[2 * ib]!, yh = B[2 * ib + 1]!; D[o + j] = ((+(xh < yh) | (+(xh === yh) & +((xl >>> 0) < (yl >>> 0)))) ^ 1); }
     });
   }
 };
@@ -1081,12 +1081,12 @@ const maximumScalarI64: Kernel<CpuArray> = ([a], [out], attrs) => {
   const sl = R[0]!, sh = R[1]!;
   const A = words(a!.buffer), D = words(out!.buffer), n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const xl = sl, xh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const yl = A[ia]!, yh = A[ia + 1]!; const m = (xh < yh || (xh === yh && (xl >>> 0) < (yl >>> 0))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (i)] = rl; D[2 * (i) + 1] = rh; } }
-    else { const yl = sl, yh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; const m = (xh < yh || (xh === yh && (xl >>> 0) < (yl >>> 0))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (i)] = rl; D[2 * (i) + 1] = rh; } }
+    if (reverse) { const xl = sl, xh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const yl = A[ia]!, yh = A[ia + 1]!; const m = (+(xh < yh) | (+(xh === yh) & +((xl >>> 0) < (yl >>> 0)))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (i)] = rl; D[2 * (i) + 1] = rh; } }
+    else { const yl = sl, yh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; const m = (+(xh < yh) | (+(xh === yh) & +((xl >>> 0) < (yl >>> 0)))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (i)] = rl; D[2 * (i) + 1] = rh; } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
-      if (reverse) { const xl = sl, xh = sh; for (let j = 0; j < len; j++, ia += sa) { const yl = A[2 * ia]!, yh = A[2 * ia + 1]!; const m = (xh < yh || (xh === yh && (xl >>> 0) < (yl >>> 0))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (o + j)] = rl; D[2 * (o + j) + 1] = rh; } }
-      else { const yl = sl, yh = sh; for (let j = 0; j < len; j++, ia += sa) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!; const m = (xh < yh || (xh === yh && (xl >>> 0) < (yl >>> 0))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (o + j)] = rl; D[2 * (o + j) + 1] = rh; } }
+      if (reverse) { const xl = sl, xh = sh; for (let j = 0; j < len; j++, ia += sa) { const yl = A[2 * ia]!, yh = A[2 * ia + 1]!; const m = (+(xh < yh) | (+(xh === yh) & +((xl >>> 0) < (yl >>> 0)))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (o + j)] = rl; D[2 * (o + j) + 1] = rh; } }
+      else { const yl = sl, yh = sh; for (let j = 0; j < len; j++, ia += sa) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!; const m = (+(xh < yh) | (+(xh === yh) & +((xl >>> 0) < (yl >>> 0)))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (o + j)] = rl; D[2 * (o + j) + 1] = rh; } }
     });
   }
 };
@@ -1125,12 +1125,12 @@ const minimumScalarI64: Kernel<CpuArray> = ([a], [out], attrs) => {
   const sl = R[0]!, sh = R[1]!;
   const A = words(a!.buffer), D = words(out!.buffer), n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const xl = sl, xh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const yl = A[ia]!, yh = A[ia + 1]!; const m = (xh > yh || (xh === yh && (xl >>> 0) > (yl >>> 0))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (i)] = rl; D[2 * (i) + 1] = rh; } }
-    else { const yl = sl, yh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; const m = (xh > yh || (xh === yh && (xl >>> 0) > (yl >>> 0))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (i)] = rl; D[2 * (i) + 1] = rh; } }
+    if (reverse) { const xl = sl, xh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const yl = A[ia]!, yh = A[ia + 1]!; const m = (+(xh > yh) | (+(xh === yh) & +((xl >>> 0) > (yl >>> 0)))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (i)] = rl; D[2 * (i) + 1] = rh; } }
+    else { const yl = sl, yh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; const m = (+(xh > yh) | (+(xh === yh) & +((xl >>> 0) > (yl >>> 0)))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (i)] = rl; D[2 * (i) + 1] = rh; } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
-      if (reverse) { const xl = sl, xh = sh; for (let j = 0; j < len; j++, ia += sa) { const yl = A[2 * ia]!, yh = A[2 * ia + 1]!; const m = (xh > yh || (xh === yh && (xl >>> 0) > (yl >>> 0))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (o + j)] = rl; D[2 * (o + j) + 1] = rh; } }
-      else { const yl = sl, yh = sh; for (let j = 0; j < len; j++, ia += sa) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!; const m = (xh > yh || (xh === yh && (xl >>> 0) > (yl >>> 0))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (o + j)] = rl; D[2 * (o + j) + 1] = rh; } }
+      if (reverse) { const xl = sl, xh = sh; for (let j = 0; j < len; j++, ia += sa) { const yl = A[2 * ia]!, yh = A[2 * ia + 1]!; const m = (+(xh > yh) | (+(xh === yh) & +((xl >>> 0) > (yl >>> 0)))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (o + j)] = rl; D[2 * (o + j) + 1] = rh; } }
+      else { const yl = sl, yh = sh; for (let j = 0; j < len; j++, ia += sa) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!; const m = (+(xh > yh) | (+(xh === yh) & +((xl >>> 0) > (yl >>> 0)))), rl = m ? yl : xl, rh = m ? yh : xh; D[2 * (o + j)] = rl; D[2 * (o + j) + 1] = rh; } }
     });
   }
 };
@@ -1183,12 +1183,12 @@ const eqScalarF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = x === y ? 1 : 0; } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x === y ? 1 : 0; } }
+    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = +(x === y); } }
+    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x === y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
-      if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = x === y ? 1 : 0; } }
-      else { const y = s; for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x === y ? 1 : 0; } }
+      if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = +(x === y); } }
+      else { const y = s; for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = +(x === y); } }
     });
   }
   
@@ -1197,12 +1197,12 @@ const eqScalarAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = x === y ? 1 : 0; } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x === y ? 1 : 0; } }
+    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = +(x === y); } }
+    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x === y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
-      if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = x === y ? 1 : 0; } }
-      else { const y = s; for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x === y ? 1 : 0; } }
+      if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = +(x === y); } }
+      else { const y = s; for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = +(x === y); } }
     });
   }
   
@@ -1213,12 +1213,12 @@ const eqScalarI64: Kernel<CpuArray> = ([a], [out], attrs) => {
   const sl = R[0]!, sh = R[1]!;
   const A = words(a!.buffer), D = out!.buffer as Uint8Array, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const xl = sl, xh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const yl = A[ia]!, yh = A[ia + 1]!; D[i] = xl === yl && xh === yh ? 1 : 0; } }
-    else { const yl = sl, yh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; D[i] = xl === yl && xh === yh ? 1 : 0; } }
+    if (reverse) { const xl = sl, xh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const yl = A[ia]!, yh = A[ia + 1]!; D[i] = (+(xl === yl) & +(xh === yh)); } }
+    else { const yl = sl, yh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; D[i] = (+(xl === yl) & +(xh === yh)); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
-      if (reverse) { const xl = sl, xh = sh; for (let j = 0; j < len; j++, ia += sa) { const yl = A[2 * ia]!, yh = A[2 * ia + 1]!; D[o + j] = xl === yl && xh === yh ? 1 : 0; } }
-      else { const yl = sl, yh = sh; for (let j = 0; j < len; j++, ia += sa) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!; D[o + j] = xl === yl && xh === yh ? 1 : 0; } }
+      if (reverse) { const xl = sl, xh = sh; for (let j = 0; j < len; j++, ia += sa) { const yl = A[2 * ia]!, yh = A[2 * ia + 1]!; D[o + j] = (+(xl === yl) & +(xh === yh)); } }
+      else { const yl = sl, yh = sh; for (let j = 0; j < len; j++, ia += sa) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!; D[o + j] = (+(xl === yl) & +(xh === yh)); } }
     });
   }
 };
@@ -1227,12 +1227,12 @@ const neScalarF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = x !== y ? 1 : 0; } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x !== y ? 1 : 0; } }
+    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = +(x !== y); } }
+    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x !== y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
-      if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = x !== y ? 1 : 0; } }
-      else { const y = s; for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x !== y ? 1 : 0; } }
+      if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = +(x !== y); } }
+      else { const y = s; for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = +(x !== y); } }
     });
   }
   
@@ -1241,12 +1241,12 @@ const neScalarAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = x !== y ? 1 : 0; } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x !== y ? 1 : 0; } }
+    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = +(x !== y); } }
+    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x !== y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
-      if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = x !== y ? 1 : 0; } }
-      else { const y = s; for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x !== y ? 1 : 0; } }
+      if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = +(x !== y); } }
+      else { const y = s; for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = +(x !== y); } }
     });
   }
   
@@ -1257,12 +1257,12 @@ const neScalarI64: Kernel<CpuArray> = ([a], [out], attrs) => {
   const sl = R[0]!, sh = R[1]!;
   const A = words(a!.buffer), D = out!.buffer as Uint8Array, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const xl = sl, xh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const yl = A[ia]!, yh = A[ia + 1]!; D[i] = xl !== yl || xh !== yh ? 1 : 0; } }
-    else { const yl = sl, yh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; D[i] = xl !== yl || xh !== yh ? 1 : 0; } }
+    if (reverse) { const xl = sl, xh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const yl = A[ia]!, yh = A[ia + 1]!; D[i] = (+(xl !== yl) | +(xh !== yh)); } }
+    else { const yl = sl, yh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; D[i] = (+(xl !== yl) | +(xh !== yh)); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
-      if (reverse) { const xl = sl, xh = sh; for (let j = 0; j < len; j++, ia += sa) { const yl = A[2 * ia]!, yh = A[2 * ia + 1]!; D[o + j] = xl !== yl || xh !== yh ? 1 : 0; } }
-      else { const yl = sl, yh = sh; for (let j = 0; j < len; j++, ia += sa) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!; D[o + j] = xl !== yl || xh !== yh ? 1 : 0; } }
+      if (reverse) { const xl = sl, xh = sh; for (let j = 0; j < len; j++, ia += sa) { const yl = A[2 * ia]!, yh = A[2 * ia + 1]!; D[o + j] = (+(xl !== yl) | +(xh !== yh)); } }
+      else { const yl = sl, yh = sh; for (let j = 0; j < len; j++, ia += sa) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!; D[o + j] = (+(xl !== yl) | +(xh !== yh)); } }
     });
   }
 };
@@ -1271,12 +1271,12 @@ const ltScalarF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = x < y ? 1 : 0; } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x < y ? 1 : 0; } }
+    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = +(x < y); } }
+    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x < y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
-      if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = x < y ? 1 : 0; } }
-      else { const y = s; for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x < y ? 1 : 0; } }
+      if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = +(x < y); } }
+      else { const y = s; for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = +(x < y); } }
     });
   }
   
@@ -1285,12 +1285,12 @@ const ltScalarAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = x < y ? 1 : 0; } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x < y ? 1 : 0; } }
+    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = +(x < y); } }
+    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x < y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
-      if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = x < y ? 1 : 0; } }
-      else { const y = s; for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x < y ? 1 : 0; } }
+      if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = +(x < y); } }
+      else { const y = s; for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = +(x < y); } }
     });
   }
   
@@ -1301,12 +1301,12 @@ const ltScalarI64: Kernel<CpuArray> = ([a], [out], attrs) => {
   const sl = R[0]!, sh = R[1]!;
   const A = words(a!.buffer), D = out!.buffer as Uint8Array, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const xl = sl, xh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const yl = A[ia]!, yh = A[ia + 1]!; D[i] = (xh < yh || (xh === yh && (xl >>> 0) < (yl >>> 0))) ? 1 : 0; } }
-    else { const yl = sl, yh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; D[i] = (xh < yh || (xh === yh && (xl >>> 0) < (yl >>> 0))) ? 1 : 0; } }
+    if (reverse) { const xl = sl, xh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const yl = A[ia]!, yh = A[ia + 1]!; D[i] = (+(xh < yh) | (+(xh === yh) & +((xl >>> 0) < (yl >>> 0)))); } }
+    else { const yl = sl, yh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; D[i] = (+(xh < yh) | (+(xh === yh) & +((xl >>> 0) < (yl >>> 0)))); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
-      if (reverse) { const xl = sl, xh = sh; for (let j = 0; j < len; j++, ia += sa) { const yl = A[2 * ia]!, yh = A[2 * ia + 1]!; D[o + j] = (xh < yh || (xh === yh && (xl >>> 0) < (yl >>> 0))) ? 1 : 0; } }
-      else { const yl = sl, yh = sh; for (let j = 0; j < len; j++, ia += sa) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!; D[o + j] = (xh < yh || (xh === yh && (xl >>> 0) < (yl >>> 0))) ? 1 : 0; } }
+      if (reverse) { const xl = sl, xh = sh; for (let j = 0; j < len; j++, ia += sa) { const yl = A[2 * ia]!, yh = A[2 * ia + 1]!; D[o + j] = (+(xh < yh) | (+(xh === yh) & +((xl >>> 0) < (yl >>> 0)))); } }
+      else { const yl = sl, yh = sh; for (let j = 0; j < len; j++, ia += sa) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!; D[o + j] = (+(xh < yh) | (+(xh === yh) & +((xl >>> 0) < (yl >>> 0)))); } }
     });
   }
 };
@@ -1315,12 +1315,12 @@ const leScalarF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = x <= y ? 1 : 0; } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x <= y ? 1 : 0; } }
+    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = +(x <= y); } }
+    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x <= y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
-      if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = x <= y ? 1 : 0; } }
-      else { const y = s; for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x <= y ? 1 : 0; } }
+      if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = +(x <= y); } }
+      else { const y = s; for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = +(x <= y); } }
     });
   }
   
@@ -1329,12 +1329,12 @@ const leScalarAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = x <= y ? 1 : 0; } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x <= y ? 1 : 0; } }
+    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = +(x <= y); } }
+    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x <= y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
-      if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = x <= y ? 1 : 0; } }
-      else { const y = s; for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x <= y ? 1 : 0; } }
+      if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = +(x <= y); } }
+      else { const y = s; for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = +(x <= y); } }
     });
   }
   
@@ -1345,12 +1345,12 @@ const leScalarI64: Kernel<CpuArray> = ([a], [out], attrs) => {
   const sl = R[0]!, sh = R[1]!;
   const A = words(a!.buffer), D = out!.buffer as Uint8Array, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const xl = sl, xh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const yl = A[ia]!, yh = A[ia + 1]!; D[i] = (xh > yh || (xh === yh && (xl >>> 0) > (yl >>> 0))) ? 0 : 1; } }
-    else { const yl = sl, yh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; D[i] = (xh > yh || (xh === yh && (xl >>> 0) > (yl >>> 0))) ? 0 : 1; } }
+    if (reverse) { const xl = sl, xh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const yl = A[ia]!, yh = A[ia + 1]!; D[i] = ((+(xh > yh) | (+(xh === yh) & +((xl >>> 0) > (yl >>> 0)))) ^ 1); } }
+    else { const yl = sl, yh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; D[i] = ((+(xh > yh) | (+(xh === yh) & +((xl >>> 0) > (yl >>> 0)))) ^ 1); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
-      if (reverse) { const xl = sl, xh = sh; for (let j = 0; j < len; j++, ia += sa) { const yl = A[2 * ia]!, yh = A[2 * ia + 1]!; D[o + j] = (xh > yh || (xh === yh && (xl >>> 0) > (yl >>> 0))) ? 0 : 1; } }
-      else { const yl = sl, yh = sh; for (let j = 0; j < len; j++, ia += sa) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!; D[o + j] = (xh > yh || (xh === yh && (xl >>> 0) > (yl >>> 0))) ? 0 : 1; } }
+      if (reverse) { const xl = sl, xh = sh; for (let j = 0; j < len; j++, ia += sa) { const yl = A[2 * ia]!, yh = A[2 * ia + 1]!; D[o + j] = ((+(xh > yh) | (+(xh === yh) & +((xl >>> 0) > (yl >>> 0)))) ^ 1); } }
+      else { const yl = sl, yh = sh; for (let j = 0; j < len; j++, ia += sa) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!; D[o + j] = ((+(xh > yh) | (+(xh === yh) & +((xl >>> 0) > (yl >>> 0)))) ^ 1); } }
     });
   }
 };
@@ -1359,12 +1359,12 @@ const gtScalarF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = x > y ? 1 : 0; } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x > y ? 1 : 0; } }
+    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = +(x > y); } }
+    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x > y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
-      if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = x > y ? 1 : 0; } }
-      else { const y = s; for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x > y ? 1 : 0; } }
+      if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = +(x > y); } }
+      else { const y = s; for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = +(x > y); } }
     });
   }
   
@@ -1373,12 +1373,12 @@ const gtScalarAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = x > y ? 1 : 0; } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x > y ? 1 : 0; } }
+    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = +(x > y); } }
+    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x > y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
-      if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = x > y ? 1 : 0; } }
-      else { const y = s; for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x > y ? 1 : 0; } }
+      if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = +(x > y); } }
+      else { const y = s; for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = +(x > y); } }
     });
   }
   
@@ -1389,12 +1389,12 @@ const gtScalarI64: Kernel<CpuArray> = ([a], [out], attrs) => {
   const sl = R[0]!, sh = R[1]!;
   const A = words(a!.buffer), D = out!.buffer as Uint8Array, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const xl = sl, xh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const yl = A[ia]!, yh = A[ia + 1]!; D[i] = (xh > yh || (xh === yh && (xl >>> 0) > (yl >>> 0))) ? 1 : 0; } }
-    else { const yl = sl, yh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; D[i] = (xh > yh || (xh === yh && (xl >>> 0) > (yl >>> 0))) ? 1 : 0; } }
+    if (reverse) { const xl = sl, xh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const yl = A[ia]!, yh = A[ia + 1]!; D[i] = (+(xh > yh) | (+(xh === yh) & +((xl >>> 0) > (yl >>> 0)))); } }
+    else { const yl = sl, yh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; D[i] = (+(xh > yh) | (+(xh === yh) & +((xl >>> 0) > (yl >>> 0)))); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
-      if (reverse) { const xl = sl, xh = sh; for (let j = 0; j < len; j++, ia += sa) { const yl = A[2 * ia]!, yh = A[2 * ia + 1]!; D[o + j] = (xh > yh || (xh === yh && (xl >>> 0) > (yl >>> 0))) ? 1 : 0; } }
-      else { const yl = sl, yh = sh; for (let j = 0; j < len; j++, ia += sa) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!; D[o + j] = (xh > yh || (xh === yh && (xl >>> 0) > (yl >>> 0))) ? 1 : 0; } }
+      if (reverse) { const xl = sl, xh = sh; for (let j = 0; j < len; j++, ia += sa) { const yl = A[2 * ia]!, yh = A[2 * ia + 1]!; D[o + j] = (+(xh > yh) | (+(xh === yh) & +((xl >>> 0) > (yl >>> 0)))); } }
+      else { const yl = sl, yh = sh; for (let j = 0; j < len; j++, ia += sa) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!; D[o + j] = (+(xh > yh) | (+(xh === yh) & +((xl >>> 0) > (yl >>> 0)))); } }
     });
   }
 };
@@ -1403,12 +1403,12 @@ const geScalarF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = x >= y ? 1 : 0; } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x >= y ? 1 : 0; } }
+    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = +(x >= y); } }
+    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x >= y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
-      if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = x >= y ? 1 : 0; } }
-      else { const y = s; for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x >= y ? 1 : 0; } }
+      if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = +(x >= y); } }
+      else { const y = s; for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = +(x >= y); } }
     });
   }
   
@@ -1417,12 +1417,12 @@ const geScalarAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = x >= y ? 1 : 0; } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x >= y ? 1 : 0; } }
+    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = +(x >= y); } }
+    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x >= y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
-      if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = x >= y ? 1 : 0; } }
-      else { const y = s; for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x >= y ? 1 : 0; } }
+      if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = +(x >= y); } }
+      else { const y = s; for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = +(x >= y); } }
     });
   }
   
@@ -1433,12 +1433,12 @@ const geScalarI64: Kernel<CpuArray> = ([a], [out], attrs) => {
   const sl = R[0]!, sh = R[1]!;
   const A = words(a!.buffer), D = out!.buffer as Uint8Array, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const xl = sl, xh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const yl = A[ia]!, yh = A[ia + 1]!; D[i] = (xh < yh || (xh === yh && (xl >>> 0) < (yl >>> 0))) ? 0 : 1; } }
-    else { const yl = sl, yh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; D[i] = (xh < yh || (xh === yh && (xl >>> 0) < (yl >>> 0))) ? 0 : 1; } }
+    if (reverse) { const xl = sl, xh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const yl = A[ia]!, yh = A[ia + 1]!; D[i] = ((+(xh < yh) | (+(xh === yh) & +((xl >>> 0) < (yl >>> 0)))) ^ 1); } }
+    else { const yl = sl, yh = sh; for (let i = 0, ia = 2 * a!.offset; i < n; i++, ia += 2) { const xl = A[ia]!, xh = A[ia + 1]!; D[i] = ((+(xh < yh) | (+(xh === yh) & +((xl >>> 0) < (yl >>> 0)))) ^ 1); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
-      if (reverse) { const xl = sl, xh = sh; for (let j = 0; j < len; j++, ia += sa) { const yl = A[2 * ia]!, yh = A[2 * ia + 1]!; D[o + j] = (xh < yh || (xh === yh && (xl >>> 0) < (yl >>> 0))) ? 0 : 1; } }
-      else { const yl = sl, yh = sh; for (let j = 0; j < len; j++, ia += sa) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!; D[o + j] = (xh < yh || (xh === yh && (xl >>> 0) < (yl >>> 0))) ? 0 : 1; } }
+      if (reverse) { const xl = sl, xh = sh; for (let j = 0; j < len; j++, ia += sa) { const yl = A[2 * ia]!, yh = A[2 * ia + 1]!; D[o + j] = ((+(xh < yh) | (+(xh === yh) & +((xl >>> 0) < (yl >>> 0)))) ^ 1); } }
+      else { const yl = sl, yh = sh; for (let j = 0; j < len; j++, ia += sa) { const xl = A[2 * ia]!, xh = A[2 * ia + 1]!; D[o + j] = ((+(xh < yh) | (+(xh === yh) & +((xl >>> 0) < (yl >>> 0)))) ^ 1); } }
     });
   }
 };
