@@ -12,6 +12,11 @@ interface Op {
    * words rl, rh, or for boolean ops an expression of 0 or 1. Ops without it never see int64.
    */
   i64?: string;
+  /**
+   * A branch-free float32 form for dense inputs: an expression of the input's bits v (read through an
+   * Int32Array view) giving the output's bits, equal bit for bit to what `expr` stores.
+   */
+  bits32?: string;
 }
 
 // int64 bodies (words are int32: lo as signed, `>>> 0` reads it unsigned); every one wraps like torch's int64
@@ -53,13 +58,16 @@ const unary: Op[] = [
   { name: 'floor', expr: 'Math.floor(x)' },
   { name: 'ceil', expr: 'Math.ceil(x)' },
   { name: 'round', expr: 'roundHalfEven(x)' },
-  { name: 'sign', expr: 'x > 0 ? 1 : x < 0 ? -1 : 0', i64: 'const rh = xh < 0 ? -1 : 0, rl = xh < 0 ? -1 : (xh | xl) !== 0 ? 1 : 0;' },
+  { name: 'sign', expr: '+(x > 0) - +(x < 0)', i64: 'const rh = xh < 0 ? -1 : 0, rl = xh < 0 ? -1 : (xh | xl) !== 0 ? 1 : 0;' },
   { name: 'rsqrt', expr: '1 / Math.sqrt(x)' },
   { name: 'reciprocal', expr: '1 / x' },
   { name: 'sigmoid', expr: 'sigmoid(x)', wasm: "'sigmoid'" },
-  { name: 'relu', expr: 'x > 0 ? x : x === x ? 0 : x', i64: 'const rl = xh < 0 ? 0 : xl, rh = xh < 0 ? 0 : xh;' },
+  // bits: negative numbers (and -0, -inf) to +0 by masking with ~sign, NaN kept and quieted (bit 22),
+  // as V8's double round trip of the expression form stores it
+  { name: 'relu', expr: 'x > 0 ? x : x === x ? 0 : x', bits32: '(v & (~(v >> 31) | -nan)) | (nan << 22)', i64: 'const rl = xh < 0 ? 0 : xl, rh = xh < 0 ? 0 : xh;' },
   { name: 'gelu', prelude: "const tanhForm = attrs.approximate === 'tanh';", expr: 'tanhForm ? 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x))) : 0.5 * x * (1 + erf(x * Math.SQRT1_2))', wasm: "tanhForm ? 'geluTanh' : 'geluErf'" },
-  { name: 'leakyRelu', prelude: "const slope = num(attrs, 'negativeSlope', 0.01);", expr: 'x > 0 ? x : x * slope' },
+  // x times slope or 1 picked by index (x * 1 is x exactly): no branch on x
+  { name: 'leakyRelu', prelude: "const slope = num(attrs, 'negativeSlope', 0.01), S = new Float64Array([slope, 1]);", expr: 'x * S[+(x > 0)]!' },
   { name: 'softplus', prelude: "const beta = num(attrs, 'beta', 1), threshold = num(attrs, 'threshold', 20);", expr: 'x * beta > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta' },
 ];
 
@@ -104,14 +112,18 @@ const ${op.name}Scalar${suffix}: Kernel<CpuArray> = ([a], [out], attrs) => {
   ${op.boolean ? '' : 'settle(out!);'}
 };`;
 
+// v: the element's bits; nan: 1 when it is a NaN
+const denseBits32 = (bits: string): string => `const X = new Int32Array(A.buffer, A.byteOffset, A.length), DI = new Int32Array(D.buffer, D.byteOffset, D.length);
+    for (let i = 0, ia = a!.offset; i < n; i++) { const v = X[ia + i]!, nan = +((v & 0x7fffffff) > 0x7f800000); DI[i] = ${bits}; }`;
+
 const unaryKernel = (op: Op, suffix: string): string => `
 const ${op.name}${suffix}: Kernel<CpuArray> = ([a], [out], attrs) => {
   void attrs;
   ${op.prelude ?? ''}
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    ${op.wasm && suffix === 'F32' ? `if (!wasmUnary(${op.wasm}, A, a!.offset, D, n))` : ''}
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = ${op.expr}; }
+    ${op.bits32 && suffix === 'F32' ? denseBits32(op.bits32) : `${op.wasm && suffix === 'F32' ? `if (!wasmUnary(${op.wasm}, A, a!.offset, D, n))` : ''}
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = ${op.expr}; }`}
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = ${op.expr}; }

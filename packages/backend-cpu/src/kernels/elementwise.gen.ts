@@ -1846,10 +1846,10 @@ const signF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
     
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x > 0 ? 1 : x < 0 ? -1 : 0; }
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x > 0) - +(x < 0); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
-      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x > 0 ? 1 : x < 0 ? -1 : 0; }
+      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = +(x > 0) - +(x < 0); }
     });
   }
   settle(out!);
@@ -1860,10 +1860,10 @@ const signAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
     
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x > 0 ? 1 : x < 0 ? -1 : 0; }
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x > 0) - +(x < 0); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
-      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x > 0 ? 1 : x < 0 ? -1 : 0; }
+      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = +(x > 0) - +(x < 0); }
     });
   }
   settle(out!);
@@ -1971,8 +1971,8 @@ const reluF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x > 0 ? x : x === x ? 0 : x; }
+    const X = new Int32Array(A.buffer, A.byteOffset, A.length), DI = new Int32Array(D.buffer, D.byteOffset, D.length);
+    for (let i = 0, ia = a!.offset; i < n; i++) { const v = X[ia + i]!, nan = +((v & 0x7fffffff) > 0x7f800000); DI[i] = (v & (~(v >> 31) | -nan)) | (nan << 22); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x > 0 ? x : x === x ? 0 : x; }
@@ -2036,28 +2036,28 @@ const geluAny: Kernel<CpuArray> = ([a], [out], attrs) => {
 
 const leakyReluF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   void attrs;
-  const slope = num(attrs, 'negativeSlope', 0.01);
+  const slope = num(attrs, 'negativeSlope', 0.01), S = new Float64Array([slope, 1]);
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
     
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x > 0 ? x : x * slope; }
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x * S[+(x > 0)]!; }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
-      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x > 0 ? x : x * slope; }
+      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x * S[+(x > 0)]!; }
     });
   }
   settle(out!);
 };
 const leakyReluAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   void attrs;
-  const slope = num(attrs, 'negativeSlope', 0.01);
+  const slope = num(attrs, 'negativeSlope', 0.01), S = new Float64Array([slope, 1]);
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
     
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x > 0 ? x : x * slope; }
+    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x * S[+(x > 0)]!; }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
-      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x > 0 ? x : x * slope; }
+      for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x * S[+(x > 0)]!; }
     });
   }
   settle(out!);

@@ -39,3 +39,34 @@ describe('comparisons on special values', () => {
     }
   });
 });
+
+/** Run a unary float32 kernel on raw bit patterns and return the output's bits. */
+function bits32(op: string, input: number[], attrs = {}): number[] {
+  const x = t('float32', [input.length], new Float32Array(new Uint32Array(input).buffer)), out = empty('float32', [input.length]);
+  (backend.kernels as Readonly<Record<string, Kernel<CpuArray>>>)[op]!([x], [out], attrs);
+  return Array.from(new Uint32Array((out.buffer as Float32Array).buffer));
+}
+
+describe('relu, leakyRelu and sign on special values', () => {
+  // NaN (signalling ones quieted, payload and sign kept), ±inf, ±0, smallest subnormals, ±1
+  const IN = [0x7f800001, 0xff800001, 0x7fc01234, 0xffc01234, 0x7fbfffff, 0x7f800000, 0xff800000, 0x00000000, 0x80000000, 0x00000001, 0x80000001, 0x3f800000, 0xbf800000];
+  it('relu keeps NaN (quieted), maps -0, -inf and negatives to +0, bit for bit', () => {
+    expect(bits32('relu', IN)).toEqual([0x7fc00001, 0xffc00001, 0x7fc01234, 0xffc01234, 0x7fffffff, 0x7f800000, 0, 0, 0, 1, 0, 0x3f800000, 0]);
+  });
+  it('relu on a strided float32 view and on float64 takes the same rule', () => {
+    expect(run('relu', [t('float32', [3], [-1, 5, NaN, 7, -0, 9], [2])], [['float32', [3]]])[0]).toEqual([0, NaN, 0]);
+    const r = run('relu', [t('float64', [5], [-Infinity, -0, NaN, 2, -3])], [['float64', [5]]])[0]!;
+    expect(r).toEqual([0, 0, NaN, 2, 0]);
+    expect(Object.is(r[1], 0)).toBe(true);
+  });
+  it('sign is +1/-1/+0 with sign(NaN) = sign(-0) = +0', () => {
+    expect(bits32('sign', IN)).toEqual([0, 0, 0, 0, 0, 0x3f800000, 0xbf800000, 0, 0, 0x3f800000, 0xbf800000, 0x3f800000, 0xbf800000]);
+  });
+  it('leakyRelu multiplies the non-positive side by the slope (any slope, even NaN or inf) and keeps the positive side', () => {
+    for (const slope of [0.01, -2, 0, Infinity, NaN]) {
+      const f = new Float32Array(new Uint32Array(IN).buffer), want = new Float32Array(IN.length);
+      for (let i = 0; i < IN.length; i++) { const x = f[i]!; want[i] = x > 0 ? x : x * slope; }
+      expect(bits32('leakyRelu', IN, { negativeSlope: slope }), String(slope)).toEqual(Array.from(new Uint32Array(want.buffer)));
+    }
+  });
+});
