@@ -70,3 +70,49 @@ describe('relu, leakyRelu and sign on special values', () => {
     }
   });
 });
+
+describe('where as a bit select', () => {
+  const kern = (backend.kernels as Readonly<Record<string, Kernel<CpuArray>>>).where!;
+  const bcast = (dtype: 'float32' | 'float64', v: number, n: number): KernelTensor<CpuArray> => t(dtype, [n], [v], [0]);
+  // 9 elements: more than one unrolled block of 4 plus a tail
+  const cond = t('bool', [9], [1, 0, 0, 1, 1, 0, 1, 0, 0]);
+  const IN = [0x7fc01234, 0xffc01234, 0x80000000, 0xff800000, 0x7f800000, 0x00000001, 0x3f800000, 0xbf800000, 0];
+  const g32 = (): KernelTensor<CpuArray> => t('float32', [9], new Float32Array(new Uint32Array(IN).buffer));
+  const bits = (o: KernelTensor<CpuArray>): number[] => Array.from(new Uint32Array((o.buffer as Float32Array).buffer));
+  it('where(mask, scalar, g) on float32 (autograd relu) passes payloads, -0 and inf of either side untouched', () => {
+    for (const s of [0, -0, NaN, -Infinity]) {
+      const out = empty('float32', [9]);
+      kern([cond, bcast('float32', s, 9), g32()], [out], {});
+      const sb = new Uint32Array(new Float32Array([s]).buffer)[0]!;
+      expect(bits(out), String(s)).toEqual(IN.map((v, i) => ((cond.buffer as Uint8Array)[i] ? sb : v)));
+      const out2 = empty('float32', [9]);
+      kern([cond, g32(), bcast('float32', s, 9)], [out2], {});
+      expect(bits(out2), String(s)).toEqual(IN.map((v, i) => ((cond.buffer as Uint8Array)[i] ? v : sb)));
+    }
+  });
+  it('where on dense float32 and on a strided (broadcast) condition', () => {
+    const out = empty('float32', [9]);
+    kern([cond, g32(), t('float32', [9], [1, 2, 3, 4, 5, 6, 7, 8, 9])], [out], {});
+    expect(bits(out)).toEqual(IN.map((v, i) => ((cond.buffer as Uint8Array)[i] ? v : new Uint32Array(new Float32Array([i + 1]).buffer)[0]!)));
+    // cond [3,1] broadcast over [3,3], a transposed view
+    const r = run('where', [t('bool', [3, 3], [1, 0, 1], [1, 0]), t('float32', [3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3]), t('float32', [3, 3], [-0], [0, 0])], [['float32', [3, 3]]])[0]!;
+    expect(r).toEqual([1, 4, 7, -0, -0, -0, 3, 6, 9]);
+    expect(Object.is(r[3], -0)).toBe(true);
+  });
+  it('where on float64 and int64 moves both words of the chosen element', () => {
+    const xs = [NaN, -0, Infinity, -Infinity, 1e-310, -2.5, 2 ** 60, 0, 5];
+    const r = run('where', [cond, t('float64', [9], xs), t('float64', [9], [-0], [0])], [['float64', [9]]])[0]!;
+    r.forEach((v, i) => expect(Object.is(v, (cond.buffer as Uint8Array)[i] ? xs[i] : -0), String(i)).toBe(true));
+    const big = [2n ** 62n + 7n, -(2n ** 63n), -1n, 4294967296n, 4294967295n, 0n, 1n, -5n, 2n ** 40n];
+    const a: KernelTensor<CpuArray> = { buffer: BigInt64Array.from(big), dtype: 'int64', shape: [9], strides: [1], offset: 0 };
+    const b: KernelTensor<CpuArray> = { buffer: BigInt64Array.from([-123456789012345n]), dtype: 'int64', shape: [9], strides: [0], offset: 0 };
+    const out = empty('int64', [9]);
+    kern([cond, a, b], [out], {});
+    expect(Array.from(out.buffer as BigInt64Array)).toEqual(big.map((v, i) => ((cond.buffer as Uint8Array)[i] ? v : -123456789012345n)));
+  });
+  it('where on int32 and bool', () => {
+    expect(run('where', [cond, t('int32', [9], [-1, -2, -3, -4, -5, -6, -7, -8, 2 ** 31 - 1]), t('int32', [9], [7], [0])], [['int32', [9]]])[0])
+      .toEqual([-1, 7, 7, -4, -5, 7, -7, 7, 7]);
+    expect(run('where', [cond, t('bool', [9], [1], [0]), t('bool', [9], [0], [0])], [['bool', [9]]])[0]).toEqual([1, 0, 0, 1, 1, 0, 1, 0, 0]);
+  });
+});
