@@ -10,6 +10,7 @@ import './rules/views.js';
 import './rules/linalg.js';
 import './rules/indexing.js';
 import './rules/nn.js';
+import './rules/rnn-sequence.js';
 import './rules/slicing.js';
 import './rules/vector-norm.js';
 import './rules/activations.js';

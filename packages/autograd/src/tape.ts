@@ -90,6 +90,7 @@ function publicNode(n: Node): GradFn {
 
 export const extension: AutogradExtension = {
   getRequiresGrad: tracks,
+  isGradEnabled,
   setRequiresGrad(t, v) {
     const m = meta(t);
     if (m.gradFn) {

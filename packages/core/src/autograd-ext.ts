@@ -39,6 +39,8 @@ export interface AutogradExtension {
   onInPlace(op: string, target: Tensor, result: Tensor): void;
   /** A tensor was disposed: the graph behind it may be freed. */
   onDispose(t: Tensor): void;
+  /** Whether grad mode is on (ops on tensors that require grad are recorded); extensions before contract 2.2 lack it. */
+  isGradEnabled?(): boolean;
 }
 
 let ext: AutogradExtension | undefined;
@@ -60,3 +62,14 @@ export function autograd(member: string): AutogradExtension {
 /** The extension if installed (core itself never requires it). */
 export const autogradIfInstalled = (): AutogradExtension | undefined =>
   ext ?? (globalThis as unknown as Record<symbol, AutogradExtension | undefined>)[KEY];
+
+/**
+ * Whether autograd will record an op on these inputs (grad mode on and one of them requires grad), so an op
+ * can keep what its gradient rule reads (a fused kernel's workspace) only when a gradient can be asked for.
+ */
+export function gradWillRecord(inputs: readonly Tensor[]): boolean {
+  const e = autogradIfInstalled();
+  if (!e) return false;
+  if (e.isGradEnabled && !e.isGradEnabled()) return false;
+  return inputs.some((t) => e.getRequiresGrad(t));
+}

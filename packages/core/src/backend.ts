@@ -15,7 +15,7 @@ export interface ApiVersion { readonly major: number; readonly minor: number }
  * The contract this core speaks. A backend of the same major and a minor up to this one is accepted;
  * kernels added in later minors are optional, so core feature-detects them in `kernels`.
  */
-export const API_VERSION = { major: 2, minor: 1 } as const satisfies ApiVersion;
+export const API_VERSION = { major: 2, minor: 2 } as const satisfies ApiVersion;
 
 /** A view of a backend buffer, as kernels receive it. */
 export interface KernelTensor<B = unknown> {

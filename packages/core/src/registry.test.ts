@@ -27,14 +27,14 @@ describe('the backend registry', () => {
   });
   it('rejects at registration a backend of contract v1, pointing to the migration notes', () => {
     expect(() => F.registerBackend('old', () => ({ ...createCpuBackend(), apiVersion: 1 as unknown as F.ApiVersion })))
-      .toThrow(/backend 'old' does not meet the backend contract:[\s\S]*contract 1\.x, but this @flint\/core speaks 2\.1; see "Migrating a v1 backend"/);
+      .toThrow(/backend 'old' does not meet the backend contract:[\s\S]*contract 1\.x, but this @flint\/core speaks 2\.2; see "Migrating a v1 backend"/);
     expect(F.listBackends()).not.toContain('old');
   });
   it('accepts an older minor of the same major, and rejects a newer minor', () => {
     F.registerBackend('same', () => ({ ...createCpuBackend(), apiVersion: { major: 2, minor: 0 } }));
     F.removeBackend('same');
     expect(() => F.registerBackend('newer', () => ({ ...createCpuBackend(), apiVersion: { major: 2, minor: F.API_VERSION.minor + 1 } })))
-      .toThrow(/newer than this @flint\/core's 2\.1; upgrade @flint\/core/);
+      .toThrow(/newer than this @flint\/core's 2\.2; upgrade @flint\/core/);
   });
   it('a misspelt kernel fails at registration, naming the nearest valid names', () => {
     const b = createCpuBackend();

@@ -37,42 +37,89 @@ function projections(x: T, wIh: T, wHh: T, biases: (T | undefined)[], out: NumAr
   });
   // hgᵀ leaves GEMM scratch transposed, as hg [B, G], so the gate loops read every array in order
   const aKey = {}, packA = packRows({ data: wHh.buffer, off: wHh.offset, rs: H, cs: 1 });
+  // written row by row of hg (reads stride through the block, writes stay sequential)
   const sink: Sink = (buf, cb, ldcb, j0, nc) => {
-    for (let i = 0; i < G; i++) for (let j = 0, src = cb + i * ldcb; j < nc; j++) hg[(j0 + j) * G + i] = buf[src + j]!;
+    for (let j = 0; j < nc; j++) for (let i = 0, src = cb + j, dst = (j0 + j) * G; i < G; i++, src += ldcb) hg[dst + i] = buf[src]!;
   };
   const step = (h: NumArray, hOff: number): void =>
     gemmCore({ M: G, N: B, K: H, aKey, packA, packB: packCols({ data: h, off: hOff, rs: 1, cs: H }), sink, useWasm });
   return { Tn, B, H, xp, hg, step };
 }
 
-/** [x [T,B,I], h0 [B,H], wIh [3H,I], wHh [3H,H], bIh?, bHh?] → [output [T,B,H], hN [B,H]]. */
-export const gruSequence: Kernel<NumArray> = ([x, h0, wIh, wHh, bIh, bHh], [out, hN], attrs) => {
-  const O = out!.buffer, o0 = out!.offset;
+/**
+ * The GRU layer loop: output [T,B,H] and hN, and (training) each step's gruCell planes r, z, n, h_n into
+ * `ws` [T,4,B,H]; without `ws` one step's planes are reused.
+ */
+function gruLayer([x, h0, wIh, wHh, bIh, bHh]: (T | undefined)[], out: T, hN: T, reverse: boolean, ws?: T): void {
+  const O = out.buffer, o0 = out.offset;
   const { Tn, B, H, xp, hg, step } = projections(x!, wIh!, wHh!, [bIh], O);
-  const N = B * H, G = 3 * H, W = like(O, 4 * N), C = bHh ? bHh.buffer : like(O, G), c0 = bHh ? bHh.offset : 0;
+  const N = B * H, G = 3 * H, C = bHh ? bHh.buffer : like(O, G), c0 = bHh ? bHh.offset : 0;
+  const W = ws ? ws.buffer : like(O, 4 * N);
   let P = h0!.buffer, p0 = h0!.offset;
   for (let s = 0; s < Tn; s++) {
-    const t = attrs.reverse ? Tn - 1 - s : s, xt = t * B * G, ot = o0 + t * N;
+    const t = reverse ? Tn - 1 - s : s, xt = t * B * G, ot = o0 + t * N, w0 = ws ? ws.offset + t * 4 * N : 0;
     step(P, p0);
     // gruCell's planes: r, z (sigmoid together), n, h_n
     for (let b = 0; b < B; b++) {
-      for (let j = 0, g = xt + b * G, e = b * H; j < H; j++, g++, e++) {
+      for (let j = 0, g = xt + b * G, e = w0 + b * H; j < H; j++, g++, e++) {
         const q = g - xt;
         W[e] = xp[g]! + (hg[q]! + C[c0 + j]!);
         W[N + e] = xp[g + H]! + (hg[q + H]! + C[c0 + H + j]!);
         W[3 * N + e] = hg[q + 2 * H]! + C[c0 + 2 * H + j]!;
       }
     }
-    activate('sigmoid', W, 0, 2 * N);
+    activate('sigmoid', W, w0, 2 * N);
     for (let b = 0; b < B; b++) {
-      for (let j = 0, g = xt + b * G + 2 * H, e = b * H; j < H; j++, g++, e++) W[2 * N + e] = xp[g]! + W[e]! * W[3 * N + e]!;
+      for (let j = 0, g = xt + b * G + 2 * H, e = w0 + b * H; j < H; j++, g++, e++) W[2 * N + e] = xp[g]! + W[e]! * W[3 * N + e]!;
     }
-    activate('tanh', W, 2 * N, N);
-    for (let e = 0; e < N; e++) { const z = W[N + e]!, n = W[2 * N + e]!; O[ot + e] = n + z * (P[p0 + e]! - n); }
+    activate('tanh', W, w0 + 2 * N, N);
+    for (let e = 0; e < N; e++) { const z = W[w0 + N + e]!, n = W[w0 + 2 * N + e]!; O[ot + e] = n + z * (P[p0 + e]! - n); }
     P = O; p0 = ot;
   }
-  hN!.buffer.set(P.subarray(p0, p0 + N), hN!.offset);
-  finish(out!); finish(hN!);
+  hN.buffer.set(P.subarray(p0, p0 + N), hN.offset);
+  finish(out); finish(hN);
+  if (ws) finish(ws);
+}
+
+/** [x [T,B,I], h0 [B,H], wIh [3H,I], wHh [3H,H], bIh?, bHh?] → [output [T,B,H], hN [B,H]]. */
+export const gruSequence: Kernel<NumArray> = (ins, [out, hN], attrs) => gruLayer(ins, out!, hN!, !!attrs.reverse);
+
+/** gruSequence, and every step's gruCell planes: → [output, hN, workspace [T,4,B,H]]. */
+export const gruSequenceTrain: Kernel<NumArray> = (ins, [out, hN, ws], attrs) => gruLayer(ins, out!, hN!, !!attrs.reverse, ws!);
+
+/**
+ * [gradOutput [T,B,H], hPrev [T,B,H], wHh [3H,H], workspace [T,4,B,H]] → [gradXGates [T,B,3H],
+ * gradHGates [T,B,3H], gradH0 [B,H]]: gruCellBackward's arithmetic per step, and the carried state gradient
+ * dh·z + gradHGates wHh as one GEMM against wHh packed once for the whole sequence.
+ */
+export const gruSequenceBackward: Kernel<NumArray> = ([gy, hp, wHh, ws], [gx, gh, g0], attrs) => {
+  const [Tn, B, H] = gy!.shape as [number, number, number], N = B * H, G = 3 * H;
+  const Y = gy!.buffer, P = hp!.buffer, W = ws!.buffer, DX = gx!.buffer, DH = gh!.buffer;
+  const useWasm = DX instanceof Float32Array, carry = like(DX, N), dh = like(DX, N);
+  // carryᵀ [H, B] = wHhᵀ [H, 3H] · gradHGates_tᵀ [3H, B]; wHhᵀ is GEMM's A, packed on the first step only
+  const aKey = {}, packA = packRows({ data: wHh!.buffer, off: wHh!.offset, rs: 1, cs: H });
+  const sink: Sink = (buf, cb, ldcb, j0, nc) => {
+    for (let j = 0; j < nc; j++) for (let i = 0, src = cb + j, dst = (j0 + j) * H; i < H; i++, src += ldcb) carry[dst + i] += buf[src]!;
+  };
+  for (let s = 0; s < Tn; s++) {
+    const t = attrs.reverse ? s : Tn - 1 - s, yt = gy!.offset + t * N, pt = hp!.offset + t * N, w0 = ws!.offset + t * 4 * N;
+    const dt = t * B * G;
+    for (let e = 0; e < N; e++) dh[e] = s === 0 ? Y[yt + e]! : Y[yt + e]! + carry[e]!;
+    for (let b = 0; b < B; b++) {
+      for (let j = 0, g = dt + b * G, e = b * H; j < H; j++, g++, e++) {
+        const r = W[w0 + e]!, z = W[w0 + N + e]!, n = W[w0 + 2 * N + e]!, hn = W[w0 + 3 * N + e]!, d = dh[e]!;
+        const dn = d * (1 - z) * (1 - n * n);
+        const dz = d * (P[pt + e]! - n) * z * (1 - z);
+        const dr = dn * hn * r * (1 - r);
+        DX[g] = dr; DX[g + H] = dz; DX[g + 2 * H] = dn;
+        DH[g] = dr; DH[g + H] = dz; DH[g + 2 * H] = dn * r;
+        carry[e] = d * z;
+      }
+    }
+    gemmCore({ M: H, N: B, K: G, aKey, packA, packB: packCols({ data: DH, off: dt, rs: 1, cs: G }), sink, useWasm });
+  }
+  g0!.buffer.set(carry, g0!.offset);
+  finish(gx!); finish(gh!); finish(g0!);
 };
 
 /** [x [T,B,I], h0 [B,H], c0 [B,H], wIh [4H,I], wHh [4H,H], bIh?, bHh?] → [output [T,B,H], hN, cN [B,H]]. */

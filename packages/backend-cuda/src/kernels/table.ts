@@ -15,6 +15,10 @@ import type { CudaBuffer, DeviceContext } from './util.js';
 /** Optional kernels the CUDA backend leaves to core's composite, and why. */
 export const COMPOSITE_ON_CUDA: Readonly<Partial<Record<KernelName, string>>> = {
   scaledDotProductAttention: 'composite runs as two cuBLAS matmuls around the softmax kernel',
+  // contract 2.2's training pair (cuDNN's training forward and backward data) is not bound yet: training runs
+  // the cuDNN gruSequence forward, and core's gradient loops gruCellBackward kernels
+  gruSequenceTrain: 'not bound yet: training runs the cuDNN gruSequence forward kernel',
+  gruSequenceBackward: 'not bound yet: a gruCellBackward kernel and a cuBLAS matmul per step',
 };
 
 /** Kernels that need cuDNN: without it they are left out and core's composites run. */

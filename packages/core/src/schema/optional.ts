@@ -179,7 +179,7 @@ export const OPTIONAL = {
 
   gruSequence: spec({
     tier: 'optional', family: 'rnn', since: 1, strided: false, composite: 'the cell loop: one matmul for every step\'s input projection, then per step a matmul and gruCell',
-    doc: "one GRU layer in one direction over a whole sequence (torch.nn.GRU's per-layer loop; cuDNN's RNN forward). Core runs the composite whenever autograd records the op (the kernel has no backward yet), so the kernel serves inference and no-grad runs.",
+    doc: "one GRU layer in one direction over a whole sequence (torch.nn.GRU's per-layer loop; cuDNN's RNN forward). When autograd records the op, core runs gruSequenceTrain and gruSequenceBackward where the backend has both, else this kernel and a gradient that rebuilds the workspace from its outputs.",
     attrs: { reverse: bool('run from the last step to the first; the output stays in time order') },
     inputs: [
       { name: 'x', dtype: 'float', shape: '[T, B, I]' }, { name: 'h0', dtype: 'same', shape: '[B, H]' },
@@ -198,6 +198,34 @@ export const OPTIONAL = {
       { name: 'bIh', dtype: 'same', shape: '[4H]', optional: true }, { name: 'bHh', dtype: 'same', shape: '[4H] (given exactly when bIh is)', optional: true },
     ],
     outputs: [{ name: 'output', dtype: 'same', shape: '[T, B, H]' }, { name: 'hN', dtype: 'same', shape: '[B, H]' }, { name: 'cN', dtype: 'same', shape: '[B, H]' }],
+  }),
+
+  gruSequenceTrain: spec({
+    tier: 'optional', family: 'rnn', since: 2, strided: false, composite: 'gruSequence (or its cell loop); the gradient then rebuilds the workspace from the outputs',
+    doc: "gruSequence for training (cuDNN's training forward): the same outputs, bit for bit, plus every step's gruCell workspace, which gruSequenceBackward reads so the gradient recomputes nothing. Core runs it when autograd records the op and the backend also has gruSequenceBackward.",
+    attrs: { reverse: bool('run from the last step to the first; the output stays in time order') },
+    inputs: [
+      { name: 'x', dtype: 'float', shape: '[T, B, I]' }, { name: 'h0', dtype: 'same', shape: '[B, H]' },
+      { name: 'wIh', dtype: 'same', shape: '[3H, I] (gates r, z, n)' }, { name: 'wHh', dtype: 'same', shape: '[3H, H]' },
+      { name: 'bIh', dtype: 'same', shape: '[3H]', optional: true }, { name: 'bHh', dtype: 'same', shape: '[3H] (given exactly when bIh is)', optional: true },
+    ],
+    outputs: [
+      { name: 'output', dtype: 'same', shape: '[T, B, H]' }, { name: 'hN', dtype: 'same', shape: '[B, H]' },
+      { name: 'workspace', dtype: 'same', shape: '[T, 4, B, H]: gruCell\'s planes r, z, n, h_n at each time index t' },
+    ],
+  }),
+  gruSequenceBackward: spec({
+    tier: 'optional', family: 'rnn', since: 2, strided: false, composite: 'a loop of gruCellBackward and a matmul per step, from the last step processed to the first',
+    doc: "the recurrent part of gruSequence's gradient (cuDNN's RNN backward data): from the gradient of every step's h (hN's gradient already added to the last step processed), each step's gruCell gradients in one call; core turns them into the weight, bias and input gradients with one matmul or sum each",
+    attrs: { reverse: bool('the forward ran from the last step to the first') },
+    inputs: [
+      { name: 'gradOutput', dtype: 'float', shape: '[T, B, H]' }, { name: 'hPrev', dtype: 'same', shape: '[T, B, H]: the state each step started from' },
+      { name: 'wHh', dtype: 'same', shape: '[3H, H]' }, { name: 'workspace', dtype: 'same', shape: '[T, 4, B, H]' },
+    ],
+    outputs: [
+      { name: 'gradXGates', dtype: 'same', shape: '[T, B, 3H]' }, { name: 'gradHGates', dtype: 'same', shape: '[T, B, 3H]' },
+      { name: 'gradH0', dtype: 'same', shape: '[B, H]' },
+    ],
   }),
 
   sgdStep: spec({

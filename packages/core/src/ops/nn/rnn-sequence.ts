@@ -1,13 +1,15 @@
 // One GRU or LSTM layer in one direction over a whole sequence: what nn.GRU/nn.LSTM call per layer, so a
 // backend with a whole-sequence kernel (cuDNN's RNN API) runs a layer as one call. The composite is the
 // cell loop: one matmul projects every step's input, then each step is one matmul and one gruCell/lstmCell.
+import { gradWillRecord } from '../../autograd-ext.js';
 import { apply, hasKernel, recordingParts, runKernel } from '../../dispatch.js';
 import { ShapeError, fmtShape } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import { add } from '../binary.js';
 import { stack } from '../join.js';
+import { zeros } from '../creation.js';
 import { matmul } from '../linalg.js';
-import { gruCell, lstmCell } from './rnn.js';
+import { gruCell, gruCellBackward, lstmCell } from './rnn.js';
 import { requireSameFloat } from './util.js';
 
 /**
@@ -78,25 +80,87 @@ function cellLoop(x: Tensor, w: RnnLayerWeights, foldHBias: boolean, cell: (xt: 
 }
 
 /**
- * One GRU layer over x [T, B, I] from h0 [B, H] (torch.nn.GRU's per-layer loop, gates r, z, n):
- * a backend's `gruSequence` kernel when it has one and no gradient is being recorded through the op's
- * parts; otherwise the cell loop of gruCell steps.
+ * One GRU layer over x [T, B, I] from h0 [B, H] (torch.nn.GRU's per-layer loop, gates r, z, n). Autograd
+ * differentiates it as one op (its rule calls {@link gruSequenceBackward}), so a backend's fused kernels run
+ * in training too: `gruSequenceTrain` (which keeps each step's gate workspace) where the backend also has
+ * `gruSequenceBackward`, else its `gruSequence` kernel, else the cell loop of gruCell steps.
  */
 export function gruSequence(x0: Tensor, h00: Tensor, w0: RnnLayerWeights): GruSequenceResult {
   const op = 'gruSequence';
   const [T, B, H] = checkLayer(op, 3, x0, h00, w0);
   const biases = w0.bIh && w0.bHh ? [w0.bIh, w0.bHh] : [];
-  return apply(op, [x0, h00, w0.wIh, w0.wHh, ...biases], { reverse: !!w0.reverse }, (ins) => {
+  const r = apply(op, [x0, h00, w0.wIh, w0.wHh, ...biases], { reverse: !!w0.reverse }, (ins): GruSequenceResult & { workspace?: Tensor } => {
     const [x, [h0], w] = layerInputs(op, ins, 1, w0);
-    if (hasKernel(op, x.device) && !recordingParts()) {
-      const spec = (shape: number[]) => ({ shape, dtype: x.dtype });
-      const [output, h] = runKernel(op, x.device, ins, [spec([T, B, H]), spec([B, H])], { reverse: !!w.reverse });
-      return { output: output!, h: h! };
+    const attrs = { reverse: !!w.reverse }, spec = (shape: number[]) => ({ shape, dtype: x.dtype });
+    // not recording the op's parts: inside the recorded op (its rule differentiates it) or with no grad
+    if (!recordingParts()) {
+      if (hasKernel('gruSequenceTrain', x.device) && hasKernel('gruSequenceBackward', x.device) && gradWillRecord(ins)) {
+        const [output, h, workspace] = runKernel('gruSequenceTrain', x.device, ins, [spec([T, B, H]), spec([B, H]), spec([T, 4, B, H])], attrs);
+        return { output: output!, h: h!, workspace: workspace! };
+      }
+      if (hasKernel(op, x.device)) {
+        const [output, h] = runKernel(op, x.device, ins, [spec([T, B, H]), spec([B, H])], attrs);
+        return { output: output!, h: h! };
+      }
     }
     let h = h0!;
     // b_hh stays out of the projection: the GRU cell needs it inside r ∘ (h W_hhᵀ + b_hh)
     const output = cellLoop(x, w, false, (xt, whhT) => (h = gruCell(xt, matmul(h, whhT), h, w.bHh ?? null)));
     return { output, h };
+  });
+  // the tape keeps its own view of the workspace; the caller never sees it
+  r.workspace?.dispose();
+  return { output: r.output, h: r.h };
+}
+
+/**
+ * The recurrent part of a GRU layer's gradient: each step's gruCell gradients, from the last step processed
+ * to the first.
+ * @property gradXGates - of each step's input projection x W_ihᵀ + b_ih [T, B, 3H]
+ * @property gradHGates - of each step's h W_hhᵀ + b_hh [T, B, 3H]
+ * @property gradH0 - of the initial state [B, H]
+ */
+export interface GruSequenceGrads { gradXGates: Tensor; gradHGates: Tensor; gradH0: Tensor }
+
+/**
+ * gruSequence's backward through time (what its gradient rule calls): from gradOutput [T, B, H] (the
+ * gradient of each step's h, the last state's gradient already added to the last step processed), hPrev
+ * [T, B, H] (the state each step started from), wHh [3H, H] and the gate workspace [T, 4, B, H] (planes r,
+ * z, n, h_n per step, as gruSequenceTrain or gruCell write them). The weight, bias and input gradients are
+ * then one matmul or sum each over all steps.
+ */
+export function gruSequenceBackward(gradOutput: Tensor, hPrev: Tensor, wHh: Tensor, workspace: Tensor, options: { reverse?: boolean } = {}): GruSequenceGrads {
+  const op = 'gruSequenceBackward';
+  if (gradOutput.ndim !== 3) throw new ShapeError(`${op}: expected gradOutput of shape [T, B, H], got ${fmtShape(gradOutput.shape)}`);
+  const [T, B, H] = gradOutput.shape as [number, number, number];
+  const want = (what: string, t: Tensor, shape: number[]) => {
+    if (t.ndim !== shape.length || t.shape.some((d, i) => d !== shape[i])) throw new ShapeError(`${op}: ${what} ${fmtShape(t.shape)} must have shape ${fmtShape(shape)} for gradOutput ${fmtShape(gradOutput.shape)}`);
+  };
+  want('hPrev', hPrev, [T, B, H]);
+  want('wHh', wHh, [3 * H, H]);
+  want('workspace', workspace, [T, 4, B, H]);
+  requireSameFloat(op, gradOutput, hPrev, wHh, workspace);
+  const reverse = !!options.reverse;
+  return apply(op, [gradOutput, hPrev, wHh, workspace], { reverse }, (ins) => {
+    const [g, hp, w, ws] = ins as [Tensor, Tensor, Tensor, Tensor];
+    if (hasKernel(op, g.device)) {
+      const spec = (shape: number[]) => ({ shape, dtype: g.dtype });
+      const [gx, gh, g0] = runKernel(op, g.device, ins, [spec([T, B, 3 * H]), spec([T, B, 3 * H]), spec([B, H])], { reverse });
+      return { gradXGates: gx!, gradHGates: gh!, gradH0: g0! };
+    }
+    const gxs: Tensor[] = new Array(T), ghs: Tensor[] = new Array(T);
+    let carry: Tensor | null = null;
+    for (let s = 0; s < T; s++) {
+      const t = reverse ? s : T - 1 - s, dh = carry ? add(g.select(0, t), carry) : g.select(0, t);
+      const c = gruCellBackward(dh, hp.select(0, t), ws.select(0, t));
+      gxs[t] = c.gradXGates; ghs[t] = c.gradHGates;
+      carry = add(c.gradH, matmul(c.gradHGates, w));
+    }
+    const empty = () => zeros([0, B, 3 * H], { dtype: g.dtype, device: g.device });
+    return {
+      gradXGates: T ? stack(gxs, 0) : empty(), gradHGates: T ? stack(ghs, 0) : empty(),
+      gradH0: carry ?? zeros([B, H], { dtype: g.dtype, device: g.device }),
+    };
   });
 }
 

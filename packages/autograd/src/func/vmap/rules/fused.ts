@@ -123,4 +123,5 @@ export function registerFused(): void {
   // op takes the composite, as when autograd records its parts)
   defineBatchRule('gruSequence', () => RUN_PARTS);
   defineBatchRule('lstmSequence', () => RUN_PARTS);
+  defineBatchRule('gruSequenceBackward', () => RUN_PARTS);
 }
