@@ -5,6 +5,8 @@ import type { CpuArray, NumArray } from '../storage.js';
 import { indexSink } from './int64.js';
 import { finish, pair } from './util.js';
 
+const SEL = new Float64Array(2);
+
 interface Pool { planes: number; H: number; W: number; Ho: number; Wo: number; kh: number; kw: number; sh: number; sw: number; ph: number; pw: number; dh: number; dw: number }
 
 function geometry(attrs: KernelAttrs, inShape: readonly number[], outShape: readonly number[]): Pool {
@@ -20,29 +22,42 @@ function geometry(attrs: KernelAttrs, inShape: readonly number[], outShape: read
  * are int32 or int64 as core asks (int32 when only autograd keeps them); int64 takes the low words.
  */
 export const maxPool2d: Kernel<CpuArray> = ([x], [out, idx], attrs) => {
-  const g = geometry(attrs, x!.shape, out!.shape);
+  const { planes, H, W, Ho, Wo, kh, kw, sh, sw, ph, pw, dh, dw } = geometry(attrs, x!.shape, out!.shape);
   const X = x!.buffer as NumArray, Y = out!.buffer as NumArray, { I, step } = indexSink(idx!);
-  if (step === 2) I.fill(0, 2 * idx!.offset, 2 * (idx!.offset + g.planes * g.Ho * g.Wo));
-  let o = 0;
-  for (let p = 0; p < g.planes; p++) {
-    const xBase = x!.offset + p * g.H * g.W;
-    for (let oh = 0; oh < g.Ho; oh++) {
-      let hs = oh * g.sh - g.ph;
-      const he = Math.min(hs + (g.kh - 1) * g.dh + 1, g.H);
-      while (hs < 0) hs += g.dh;
-      for (let ow = 0; ow < g.Wo; ow++, o++) {
-        let ws = ow * g.sw - g.pw;
-        const we = Math.min(ws + (g.kw - 1) * g.dw + 1, g.W);
-        while (ws < 0) ws += g.dw;
-        let best = -Infinity, bi = hs * g.W + ws;
-        for (let h = hs; h < he; h += g.dh) {
-          for (let w = ws; w < we; w += g.dw) {
-            const v = X[xBase + h * g.W + w]!;
-            if (v > best || v !== v) { best = v; bi = h * g.W + w; if (v !== v) { h = he; break; } }
+  if (step === 2) I.fill(0, 2 * idx!.offset, 2 * (idx!.offset + planes * Ho * Wo));
+  // window bounds per output row and column, computed once (they repeat in every plane)
+  const hS = new Int32Array(Ho), hE = new Int32Array(Ho), wS = new Int32Array(Wo), wE = new Int32Array(Wo);
+  for (let oh = 0; oh < Ho; oh++) {
+    let hs = oh * sh - ph;
+    hE[oh] = Math.min(hs + (kh - 1) * dh + 1, H);
+    while (hs < 0) hs += dh;
+    hS[oh] = hs;
+  }
+  for (let ow = 0; ow < Wo; ow++) {
+    let ws = ow * sw - pw;
+    wE[ow] = Math.min(ws + (kw - 1) * dw + 1, W);
+    while (ws < 0) ws += dw;
+    wS[ow] = ws;
+  }
+  const yo = out!.offset, io = idx!.offset;
+  for (let p = 0, o = 0; p < planes; p++) {
+    const xBase = x!.offset + p * H * W;
+    for (let oh = 0; oh < Ho; oh++) {
+      const hs = hS[oh]!, he = hE[oh]!;
+      for (let ow = 0; ow < Wo; ow++, o++) {
+        const ws = wS[ow]!, we = wE[ow]!;
+        // branch-free running max: take v when it is larger, or the first NaN (later ones never win);
+        // the pick goes through SEL, as a data-dependent `? :` mispredicts about half the time
+        let best = -Infinity, bi = hs * W + ws;
+        for (let h = hs; h < he; h += dh) {
+          for (let w = ws, r = h * W; w < we; w += dw) {
+            const v = X[xBase + r + w]!, take = +(v > best) | (+(v !== v) & +(best === best));
+            SEL[0] = best; SEL[1] = v; best = SEL[take]!;
+            bi ^= (bi ^ (r + w)) & -take;
           }
         }
-        Y[out!.offset + o] = best;
-        I[(idx!.offset + o) * step] = bi;
+        Y[yo + o] = best;
+        I[(io + o) * step] = bi;
       }
     }
   }
@@ -53,10 +68,12 @@ export const maxPool2d: Kernel<CpuArray> = ([x], [out, idx], attrs) => {
 export const maxPool2dBackward: Kernel<CpuArray> = ([gy, idx], [gx], attrs) => {
   const [N, C, H, W] = attrs.inputShape as [number, number, number, number];
   const hw = gy!.shape[2]! * gy!.shape[3]!, D = gx!.buffer as NumArray, G = gy!.buffer as NumArray, { I, step } = indexSink(idx!);
-  D.fill(0, gx!.offset, gx!.offset + N * C * H * W);
-  for (let p = 0; p < N * C; p++) {
-    const base = gx!.offset + p * H * W;
-    for (let s = 0; s < hw; s++) D[base + I[(idx!.offset + p * hw + s) * step]!] += G[gy!.offset + p * hw + s]!;
+  const planes = N * C, go = gy!.offset, io = idx!.offset;
+  D.fill(0, gx!.offset, gx!.offset + planes * H * W);
+  for (let p = 0; p < planes; p++) {
+    const base = gx!.offset + p * H * W, k = p * hw;
+    if (step === 1) for (let s = 0; s < hw; s++) D[base + I[io + k + s]!] += G[go + k + s]!;
+    else for (let s = 0; s < hw; s++) D[base + I[2 * (io + k + s)]!] += G[go + k + s]!;
   }
   finish(gx!);
 };

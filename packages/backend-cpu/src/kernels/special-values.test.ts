@@ -116,3 +116,14 @@ describe('where as a bit select', () => {
     expect(run('where', [cond, t('bool', [9], [1], [0]), t('bool', [9], [0], [0])], [['bool', [9]]])[0]).toEqual([1, 0, 0, 1, 1, 0, 1, 0, 0]);
   });
 });
+
+describe('maxPool2d branch-free running max', () => {
+  it('takes the first of equal maxima (-0 before +0), the first NaN, and -inf windows keep their first index', () => {
+    const x = t('float32', [1, 1, 2, 6], [-0, 0, NaN, 5, -Infinity, -Infinity, 0, -0, 7, NaN, -Infinity, -Infinity]);
+    const [v, i] = run('maxPool2d', [x], [['float32', [1, 1, 1, 3]], ['int32', [1, 1, 1, 3]]],
+      { kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false });
+    expect(v).toEqual([-0, NaN, -Infinity]);
+    expect(Object.is(v![0], -0)).toBe(true);
+    expect(i).toEqual([0, 2, 4]);
+  });
+});
