@@ -1,8 +1,10 @@
 // Kernels that move or make data: strided copy, dtype cast, fill, arange.
 // int64 moves as its two int32 words (int64.ts), so copies and casts of it allocate no BigInts.
 import type { Kernel } from '@flint/core';
+import { isDense } from '@flint/core';
 import type { CpuArray, NumArray } from '../storage.js';
 import * as int64 from './int64.js';
+import { coalesce } from './scalar.js';
 import { finish, num, numel, offsets, offsetsOrNull, storeFn } from './util.js';
 import type { T } from './util.js';
 
@@ -15,17 +17,59 @@ function copy64(src: T, dst: T, n: number): void {
   for (let i = 0; i < n; i++) { const a = 2 * so[i]!, b = 2 * dof[i]!; d[b] = s[a]!; d[b + 1] = s[a + 1]!; }
 }
 
-/** copy: src → dst of the same dtype and shape; dst may be any strided view (writes into slices). */
+/**
+ * copy: src → dst of the same dtype and shape; dst may be any strided view (writes into slices). Dims both
+ * walk as one are merged first; then runs contiguous on both sides move with set() (a memcpy: cat into a
+ * channel slice, a slice made contiguous), a transposed 2-D walk goes in 32x32 tiles so both sides stay in
+ * cache, and anything else row by row with strides.
+ */
 export const copy: Kernel<CpuArray> = ([src], [dst]) => {
-  const n = numel(dst!.shape), so = offsetsOrNull(src!), dof = offsetsOrNull(dst!);
+  const n = numel(dst!.shape);
+  if (n === 0) return;
+  const s = src!, d = dst!;
   // same-typed set() is a memcpy for every dtype, BigInt64Array included
-  if (!so && !dof) { (dst!.buffer as Float32Array).set(src!.buffer.subarray(src!.offset, src!.offset + n) as Float32Array, dst!.offset); return; }
-  if (dst!.dtype === 'int64') { copy64(src!, dst!, n); return; }
-  const s = src!.buffer as NumArray, d = dst!.buffer as NumArray;
-  if (!dof) { for (let i = 0, o = dst!.offset; i < n; i++) d[o + i] = s[so![i]!]!; return; }
-  if (!so) { for (let i = 0, o = src!.offset; i < n; i++) d[dof[i]!] = s[o + i]!; return; }
-  for (let i = 0; i < n; i++) d[dof[i]!] = s[so[i]!]!;
+  if (isDense(s.shape, s.strides) && isDense(d.shape, d.strides)) { (d.buffer as Float32Array).set(s.buffer.subarray(s.offset, s.offset + n) as Float32Array, d.offset); return; }
+  const c = coalesce(d.shape, [s.strides, d.strides]), nd = c.shape.length, ss = c.strides[0]!, ds = c.strides[1]!;
+  if (nd === 0) { c.shape.push(1); ss.push(1); ds.push(1); } // one element, every dim of size 1
+  const len = c.shape[nd - 1]!, outer = n / len;
+  if (ss[nd - 1] === 1 && ds[nd - 1] === 1 && len >= 16) {
+    const S = s.buffer as Float32Array, D = d.buffer as Float32Array;
+    walkOuter(c.shape, ss, ds, s.offset, d.offset, outer, (a, b) => D.set(S.subarray(a, a + len), b));
+    return;
+  }
+  if (d.dtype === 'int64') { copy64(s, d, n); return; }
+  const S = s.buffer as NumArray, D = d.buffer as NumArray;
+  if (nd >= 2 && ds[nd - 1] === 1 && ss[nd - 2] === 1 && len >= 32 && c.shape[nd - 2]! >= 32) {
+    const rows = c.shape[nd - 2]!, sr = ss[nd - 2]!, sc = ss[nd - 1]!, dr = ds[nd - 2]!;
+    walkOuter(c.shape.slice(0, -1), ss.slice(0, -1), ds.slice(0, -1), s.offset, d.offset, outer / rows, (a, b) => {
+      for (let i0 = 0; i0 < rows; i0 += 32) {
+        const i1 = Math.min(i0 + 32, rows);
+        for (let j0 = 0; j0 < len; j0 += 32) {
+          const j1 = Math.min(j0 + 32, len);
+          for (let i = i0; i < i1; i++) for (let j = j0, ia = a + i * sr + j0 * sc, ib = b + i * dr + j0; j < j1; j++, ia += sc, ib++) D[ib] = S[ia]!;
+        }
+      }
+    });
+    return;
+  }
+  const sl = ss[nd - 1]!, dl = ds[nd - 1]!;
+  walkOuter(c.shape, ss, ds, s.offset, d.offset, outer, (a, b) => { for (let j = 0; j < len; j++, a += sl, b += dl) D[b] = S[a]!; });
 };
+
+/** Calls fn(srcStart, dstStart) for each of the `count` positions of every dim of `shape` but the last. */
+function walkOuter(shape: readonly number[], ss: readonly number[], ds: readonly number[], so: number, dof: number, count: number, fn: (a: number, b: number) => void): void {
+  const nd = shape.length, idx = new Array<number>(nd).fill(0);
+  let a = so, b = dof;
+  for (let r = 0; r < count; r++) {
+    fn(a, b);
+    for (let k = nd - 2; k >= 0; k--) {
+      a += ss[k]!; b += ds[k]!;
+      if (++idx[k]! < shape[k]!) break;
+      a -= ss[k]! * shape[k]!; b -= ds[k]! * shape[k]!;
+      idx[k] = 0;
+    }
+  }
+}
 
 /**
  * int64 → any dtype: float64 rounds once from the words, float32 (and so float16/bfloat16, which torch
