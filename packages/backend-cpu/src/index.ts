@@ -10,3 +10,5 @@ export type { CpuArray } from './backend.js';
 
 registerBackend('cpu', createCpuBackend, 0);
 export { disposeThreads, getNumThreads, setNumThreads } from './threads/pool.js';
+export { getBlas, setBlas } from './blas/native.js';
+export type { BlasInfo } from './blas/native.js';

@@ -1,6 +1,7 @@
 // conv2d and its two backward kernels as GEMMs whose packers run im2col (see im2col.ts), per channel group.
 import type { Kernel, KernelAttrs } from '@flint/core';
 import type { NumArray } from '../storage.js';
+import { blasConv2d, blasConv2dBackwardInput, blasConv2dBackwardWeight } from './conv-blas.js';
 import { convImages, convWeightImages } from './conv-images.js';
 import { gemmCore, packCols, packRows, storeRows } from './gemm.js';
 import type { ConvGeom } from './im2col.js';
@@ -32,6 +33,7 @@ const simdFor = (a: NumArray, b: NumArray): WasmGemm | null =>
 /** conv2d: [x [N,C,H,W], w [O,C/groups,kh,kw], bias [O]?] → [N,O,Ho,Wo]. */
 export const conv2d: Kernel<NumArray> = ([x, w, bias], [out], attrs) => {
   const g = geometry(attrs, x!.shape, w!.shape), X = x!.buffer, Y = out!.buffer, simd = simdFor(X, Y);
+  if (blasConv2d(g, x!, w!, bias, out!)) { finish(out!); return; }
   for (let gr = 0; gr < g.groups; gr++) {
     // groups outermost, and one key per group, so each group's packed weights serve every image
     const aKey = {}, packA = packRows({ data: w!.buffer, off: w!.offset + gr * g.Og * g.ckk, rs: g.ckk, cs: 1 });
@@ -66,6 +68,7 @@ export const conv2d: Kernel<NumArray> = ([x, w, bias], [out], attrs) => {
 /** gradInput = col2im(W^T · gradOut) per image and group, col2im reading GEMM's output block in place. */
 export const conv2dBackwardInput: Kernel<NumArray> = ([gy, w], [gx], attrs) => {
   const g = geometry(attrs, attrs.inputShape as number[], w!.shape), DX = gx!.buffer, GY = gy!.buffer, simd = simdFor(GY, DX);
+  if (blasConv2dBackwardInput(g, gy!, w!, gx!)) { finish(gx!); return; }
   if (!simd) DX.fill(0, gx!.offset, gx!.offset + g.N * g.groups * g.Cg * g.H * g.W);
   for (let gr = 0; gr < g.groups; gr++) {
     const aKey = {}, packA = packRows({ data: w!.buffer, off: w!.offset + gr * g.Og * g.ckk, rs: 1, cs: g.ckk });
@@ -97,6 +100,7 @@ export const conv2dBackwardInput: Kernel<NumArray> = ([gy, w], [gx], attrs) => {
 export const conv2dBackwardWeight: Kernel<NumArray> = ([gy, x], [gw], attrs) => {
   const g = geometry(attrs, x!.shape, attrs.weightShape as number[]), GW = gw!.buffer, X = x!.buffer, GY = gy!.buffer;
   const simd = simdFor(X, GW) && simdFor(GY, GW);
+  if (blasConv2dBackwardWeight(g, gy!, x!, gw!)) { finish(gw!); return; }
   for (let gr = 0; gr < g.groups; gr++) {
     const xOff = (n: number): number => at(x!.offset, g, n, gr, g.Cg, g.H * g.W);
     const gyOff = (n: number): number => at(gy!.offset, g, n, gr, g.Og, g.hw);

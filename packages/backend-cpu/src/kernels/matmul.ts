@@ -3,6 +3,7 @@
 import type { Kernel } from '@flint/core';
 import { stridedOffsets } from '@flint/core';
 import type { CpuArray, NumArray } from '../storage.js';
+import { nativeGemm } from '../blas/native.js';
 import { gemm } from './gemm.js';
 import * as int64 from './int64.js';
 import { finish } from './util.js';
@@ -63,14 +64,27 @@ function matmul64(A: T, B: T, C: T): void {
   }
 }
 
+/** A rows x cols operand with strides (rs, cs) as BLAS reads it: row-major, or transposed; null if neither. */
+function lead(rows: number, cols: number, rs: number, cs: number): { t: boolean; ld: number } | null {
+  if ((cs === 1 || cols === 1) && (rows === 1 || rs >= Math.max(1, cols))) return { t: false, ld: rows === 1 ? Math.max(1, cols) : rs };
+  if ((rs === 1 || rows === 1) && (cols === 1 || cs >= Math.max(1, rows))) return { t: true, ld: cols === 1 ? Math.max(1, rows) : cs };
+  return null;
+}
+
 export const matmul: Kernel<CpuArray> = ([a, b], [out]) => {
   const A = a!, B = b!, C = out!;
   if (C.dtype === 'int64') { matmul64(A, B, C); return; }
   const { M, K, N, aBase, bBase, ars, acs, brs, bcs } = batchOf(A, B);
-  const cb = C.buffer as NumArray;
+  const cb = C.buffer as NumArray, blas = K > 0 && M > 0 && N > 0 ? nativeGemm(cb) : null;
+  // a system BLAS takes operands whose rows or columns are contiguous (a transpose is its flag)
+  const la = blas && lead(M, K, ars, acs), lb = blas && lead(K, N, brs, bcs);
   for (let i = 0; i < aBase.length; i++) {
     const cOff = C.offset + i * M * N;
     if (K === 0) { cb.fill(0, cOff, cOff + M * N); continue; }
+    if (blas && la && lb) {
+      blas(la.t, lb.t, M, N, K, 1, A.buffer as NumArray, aBase[i]!, la.ld, B.buffer as NumArray, bBase[i]!, lb.ld, 0, cb, cOff, N);
+      continue;
+    }
     gemm(M, N, K, { data: A.buffer as NumArray, off: aBase[i]!, rs: ars, cs: acs }, { data: B.buffer as NumArray, off: bBase[i]!, rs: brs, cs: bcs },
       cb, cOff, N);
   }

@@ -1,7 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gruSequence, lstmSequence, manualSeed, randn, registerBackend, type Tensor } from '@flint/core';
 import '../index.js';
 import { createCpuBackend } from '../backend.js';
+import { setBlas } from '../blas/native.js';
+
+// the fused kernels run the WebAssembly GEMM; so must the cell loop's matmuls, for the results to match bit for bit
+beforeAll(() => setBlas('wasm'));
+afterAll(() => setBlas('auto'));
 
 // the same CPU backend without the whole-sequence kernels: core runs its cell-loop composite there
 registerBackend('cpu-cells', () => {

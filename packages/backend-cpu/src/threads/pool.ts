@@ -2,6 +2,7 @@
 // the GEMM kernel's WebAssembly memory. The calling thread packs panels, then it and the workers each run a
 // fixed slice of the macro-kernel and it blocks (Atomics.wait) until all are done, so kernels stay synchronous.
 import { BackendError, ValueError } from '@flint/core';
+import { setBlasThreads } from '../blas/native.js';
 import type { WasmGemm } from '../kernels/wasm-gemm.js';
 import type { WorkerHandle } from './env.js';
 import { threadEnv } from './env.js';
@@ -44,6 +45,7 @@ export function getNumThreads(): number {
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new ValueError(`setNumThreads: expected a positive integer, got ${String(n)}`);
   wanted = n;
+  setBlasThreads(n);
   if (slots.length > n - 1) closeSlots(slots.splice(n - 1));
 }
 

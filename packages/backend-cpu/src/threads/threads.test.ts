@@ -1,13 +1,16 @@
 import { availableParallelism } from 'node:os';
 import { ValueError } from '@flint/core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectClose, randn, run, t } from '../testing.js';
 import { runBundled } from '../testing-bundle.js';
 import { wasmGemm } from '../kernels/wasm-gemm.js';
 import { disposeThreads, getNumThreads, liveWorkers, setNumThreads, threadsSupported } from './pool.js';
+import { setBlas } from '../blas/native.js';
 
 const defaultThreads = getNumThreads();
-afterAll(() => setNumThreads(defaultThreads));
+// these tests are about the WebAssembly kernels' own threads; a native BLAS (blas/native.test.ts) splits its own way
+beforeAll(() => setBlas('wasm'));
+afterAll(() => { setNumThreads(defaultThreads); setBlas('auto'); });
 
 /** Runs `fn` at each thread count and returns its results. */
 const atThreads = (counts: number[], fn: () => number[][]): number[][][] => counts.map((n) => { setNumThreads(n); return fn(); });

@@ -1,0 +1,105 @@
+// The optional native GEMM: matmul and convolution on a system BLAS equal the WebAssembly kernels within
+// float32 reordering, and every way of not having one falls back to them silently.
+import { afterAll, describe, expect, it } from 'vitest';
+import { ValueError, conv2d, conv2dBackwardInput, conv2dBackwardWeight, manualSeed, matmul, randn, type Tensor } from '@flint/core';
+import { getBlas, setBlas, setNumThreads, getNumThreads } from '../index.js';
+
+afterAll(() => setBlas('auto'));
+
+// CI installs OpenBLAS (libopenblas0); elsewhere these cases say why they did not run
+const LIB = process.platform === 'linux' ? 'libopenblas.so.0' : process.platform === 'darwin' ? '/System/Library/Frameworks/Accelerate.framework/Accelerate' : 'libopenblas.dll';
+const available = setBlas({ path: LIB });
+setBlas('auto');
+const withLib = available.kind === 'native' ? it : it.skip;
+if (available.kind !== 'native') console.log(`native BLAS cases skipped: ${available.reason}`);
+
+const values = (t: Tensor): number[] => Array.from(t.dataSync() as ArrayLike<number>);
+
+/** Runs `make` on the native GEMM and on the WebAssembly one (same random inputs) and compares the results. */
+function compare(make: () => Tensor[], tol: number): void {
+  setBlas({ path: LIB });
+  expect(getBlas().kind).toBe('native');
+  manualSeed(3);
+  const native = make().map(values);
+  setBlas('wasm');
+  manualSeed(3);
+  const wasm = make().map(values);
+  expect(native.map((v) => v.length)).toEqual(wasm.map((v) => v.length));
+  native.forEach((v, i) => v.forEach((x, j) => {
+    const y = wasm[i]![j]!;
+    if (Math.abs(x - y) > tol * (1 + Math.abs(y))) throw new Error(`output ${i}[${j}]: native ${x} vs wasm ${y}`);
+  }));
+}
+
+describe('native BLAS', () => {
+  withLib(`reports the library it uses (${LIB})`, () => {
+    const info = setBlas({ path: LIB });
+    expect(info).toMatchObject({ kind: 'native', library: LIB });
+  });
+
+  for (const dtype of ['float32', 'float64'] as const) {
+    withLib(`matmul (${dtype}): plain, transposed either side, strided rows, batched with broadcast, vectors`, () => {
+      const tol = dtype === 'float32' ? 2e-5 : 1e-12, o = { dtype };
+      compare(() => [
+        matmul(randn([37, 53], o), randn([53, 29], o)),
+        matmul(randn([53, 37], o).t(), randn([29, 53], o).t()),
+        matmul(randn([37, 80], o).narrow(1, 5, 53), randn([53, 40], o).narrow(1, 3, 29)),
+        matmul(randn([4, 1, 6, 7], o), randn([3, 7, 5], o)),
+        matmul(randn([1, 7], o), randn([7, 1], o)),
+        matmul(randn([5, 0], o), randn([0, 3], o)),
+      ], tol);
+    });
+
+    withLib(`conv2d and both backward kernels (${dtype}): padding, stride, dilation, groups, 1x1`, () => {
+      const tol = dtype === 'float32' ? 5e-5 : 1e-12, o = { dtype };
+      const cases: [number[], number[], { stride?: number[]; padding?: number[]; dilation?: number[]; groups?: number }][] = [
+        [[3, 4, 9, 8], [6, 2, 3, 2], { stride: [2, 1], padding: [1, 2], dilation: [1, 2], groups: 2 }],
+        [[2, 5, 7, 7], [8, 5, 3, 3], { padding: [1, 1] }],
+        [[2, 6, 5, 6], [4, 6, 1, 1], {}],
+        [[2, 6, 6, 6], [4, 6, 1, 1], { stride: [2, 2] }],
+        [[1, 3, 4, 4], [2, 3, 5, 5], { padding: [2, 2] }],
+        [[2, 3, 6, 5], [4, 3, 3, 3], { padding: [2, 2], dilation: [2, 2] }],
+      ];
+      compare(() => cases.flatMap(([xs, ws, opts]) => {
+        const x = randn(xs, o), w = randn(ws, o), b = randn([ws[0]!], o);
+        const y = conv2d(x, w, b, opts as never), gy = randn(y.shape, o);
+        return [y, conv2d(x, w, null, opts as never), conv2dBackwardInput(gy, w, x.shape, opts as never), conv2dBackwardWeight(gy, x, w.shape, opts as never)];
+      }), tol);
+    });
+  }
+
+  withLib('at 2 threads gives the same bits run after run', () => {
+    const before = getNumThreads();
+    try {
+      setNumThreads(2);
+      setBlas({ path: LIB });
+      manualSeed(9);
+      const a = randn([300, 400]), b = randn([400, 300]);
+      expect(values(matmul(a, b))).toEqual(values(matmul(a, b)));
+    } finally { setNumThreads(before); }
+  });
+
+  it('falls back to the WebAssembly GEMM when the library is missing, saying why in getBlas()', () => {
+    const info = setBlas({ path: '/nonexistent/libnoblas.so' });
+    expect(info.kind).toBe('wasm');
+    expect(info.reason).toContain('/nonexistent/libnoblas.so');
+    manualSeed(1);
+    const a = randn([3, 4]), b = randn([4, 2]);
+    const A = a.dataSync() as Float32Array, B = b.dataSync() as Float32Array;
+    const want = [0, 1, 2].map((i) => [0, 1].map((j) => [0, 1, 2, 3].reduce((s, k) => s + A[i * 4 + k]! * B[k * 2 + j]!, 0)));
+    values(matmul(a, b)).forEach((v, k) => expect(v).toBeCloseTo(want[Math.floor(k / 2)]![k % 2]!, 5));
+  });
+
+  it("FLINT_BLAS=off and setBlas('wasm') keep the WebAssembly GEMM; a bad choice is a ValueError", () => {
+    const env = process.env.FLINT_BLAS;
+    try {
+      process.env.FLINT_BLAS = 'off';
+      expect(setBlas('auto')).toEqual({ kind: 'wasm', reason: 'FLINT_BLAS=off' });
+    } finally {
+      if (env === undefined) delete process.env.FLINT_BLAS; else process.env.FLINT_BLAS = env;
+    }
+    expect(setBlas('wasm')).toEqual({ kind: 'wasm', reason: "setBlas('wasm')" });
+    expect(() => setBlas('mkl' as never)).toThrow(ValueError);
+    expect(() => setBlas('mkl' as never)).toThrow(/setBlas: expected 'auto', 'wasm' or \{ path: string \}/);
+  });
+});

@@ -1,0 +1,153 @@
+// The optional native GEMM: in Node, a system BLAS (OpenBLAS, BLIS, MKL, Apple Accelerate) bound at run time
+// through koffi when both are present, used by matmul and convolution in place of the WebAssembly GEMM. It is
+// an acceleration only: anything missing (koffi, the library, a symbol, Node's getBuiltinModule) or a library
+// slower than the WebAssembly kernel (the netlib reference BLAS) leaves the pure path, without a word.
+import { ValueError } from '@flint/core';
+import { gemm } from '../kernels/gemm.js';
+import type { NumArray } from '../storage.js';
+import { getNumThreads } from '../threads/pool.js';
+
+/** Which GEMM float32/float64 matmul and convolution run on. */
+export interface BlasInfo {
+  /** 'native': a system BLAS; 'wasm': the built-in WebAssembly SIMD kernel (everywhere else). */
+  readonly kind: 'native' | 'wasm';
+  /** The library's file, for 'native'. */
+  readonly library?: string;
+  /** What the library says of itself (OpenBLAS's build config), for 'native'. */
+  readonly config?: string;
+  /** Why the native path is not in use, for 'wasm'. */
+  readonly reason?: string;
+}
+
+/** C[M,N] = alpha op(A) op(B) + beta C, row-major, each operand at its offset with its leading dimension (the arrays are float32 or float64 alike). */
+type Gemm = (transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+  a: NumArray, aOff: number, lda: number, b: NumArray, bOff: number, ldb: number, beta: number, c: NumArray, cOff: number, ldc: number) => void;
+
+interface Native { info: BlasInfo; sgemm: Gemm; dgemm: Gemm; setThreads: ((n: number) => void) | null }
+
+interface NodeProcess { versions?: { node?: string }; env?: Record<string, string | undefined>; platform?: string; getBuiltinModule?: (id: string) => unknown }
+interface KoffiLib { func(decl: string): (...args: unknown[]) => unknown }
+interface Koffi { load(path: string): KoffiLib }
+
+/** Libraries tried in order (by the dynamic loader's search path): optimised BLAS builds only, never a bare libblas. */
+const CANDIDATES: Readonly<Record<string, readonly string[]>> = {
+  linux: ['libopenblas.so.0', 'libopenblas.so', 'libopenblas64_.so.0', 'libblis.so.4', 'libblis.so', 'libmkl_rt.so.2', 'libmkl_rt.so'],
+  darwin: ['/System/Library/Frameworks/Accelerate.framework/Accelerate', 'libopenblas.dylib', '/opt/homebrew/opt/openblas/lib/libopenblas.dylib'],
+  win32: ['libopenblas.dll', 'openblas.dll', 'mkl_rt.2.dll'],
+};
+
+const ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112;
+let choice: 'auto' | 'wasm' | { path: string } = 'auto';
+let state: Native | BlasInfo | undefined;
+let threads = 0;
+
+/** koffi, required from this package's location, or null (browsers, older Node, not installed). */
+function loadKoffi(p: NodeProcess): Koffi | null {
+  const mod = p.getBuiltinModule?.('node:module') as { createRequire(from: string): (id: string) => unknown } | undefined;
+  if (!mod) return null;
+  // the ESM build has import.meta.url; the CommonJS build has __filename instead
+  const from = typeof __filename === 'string' ? __filename : import.meta.url;
+  try { return mod.createRequire(from)('koffi') as Koffi; } catch { return null; }
+}
+
+/** Binds one library, or says why not. */
+function bind(koffi: Koffi, path: string): Native | string {
+  let lib: KoffiLib;
+  try { lib = koffi.load(path); } catch (e) { return `cannot load ${path}: ${(e as Error).message.split('\n')[0]}`; }
+  const fn = (decl: string): ((...args: unknown[]) => unknown) | null => { try { return lib.func(decl); } catch { return null; } };
+  const s = fn('void cblas_sgemm(int, int, int, int, int, int, float, const float *, int, const float *, int, float, _Inout_ float *, int)');
+  const d = fn('void cblas_dgemm(int, int, int, int, int, int, double, const double *, int, const double *, int, double, _Inout_ double *, int)');
+  if (!s || !d) return `${path} has no cblas_sgemm/cblas_dgemm`;
+  const cfg = fn('const char *openblas_get_config()');
+  const set = fn('void openblas_set_num_threads(int)') ?? fn('void bli_thread_set_num_threads(long)') ?? fn('void MKL_Set_Num_Threads(int)');
+  const wrap = (f: (...args: unknown[]) => unknown): Gemm => (ta, tb, M, N, K, alpha, a, ao, lda, b, bo, ldb, beta, c, co, ldc) =>
+    void f(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, M, N, K, alpha, a.subarray(ao), lda, b.subarray(bo), ldb, beta, c.subarray(co), ldc);
+  return {
+    info: { kind: 'native', library: path, ...(cfg ? { config: String(cfg()) } : {}) },
+    sgemm: wrap(s), dgemm: wrap(d), setThreads: set ? (n) => void set(n) : null,
+  };
+}
+
+/** Milliseconds per call of `run`, best of a few. */
+function timeIt(run: () => void): number {
+  run();
+  let best = Infinity;
+  for (let r = 0; r < 3; r++) { const t = performance.now(); run(); best = Math.min(best, performance.now() - t); }
+  return best;
+}
+
+/**
+ * The native library is kept only where it beats the WebAssembly GEMM on a 160³ product, both on one thread
+ * (small enough that the WebAssembly kernel does not split it across its workers).
+ */
+function fasterThanWasm(n: Native): boolean {
+  const S = 160, a = new Float32Array(S * S).fill(0.5), b = new Float32Array(S * S).fill(0.25), c = new Float32Array(S * S);
+  n.setThreads?.(1);
+  const native = timeIt(() => n.sgemm(false, false, S, S, S, 1, a, 0, S, b, 0, S, 0, c, 0, S));
+  const ok = c[0] === 0.125 * S;
+  const wasm = timeIt(() => gemm(S, S, S, { data: a, off: 0, rs: S, cs: 1 }, { data: b, off: 0, rs: S, cs: 1 }, c, 0, S));
+  return ok && native * 1.2 < wasm;
+}
+
+function detect(): Native | BlasInfo {
+  const p = (globalThis as { process?: NodeProcess }).process;
+  if (!p?.versions?.node) return { kind: 'wasm', reason: 'a native BLAS is used in Node only' };
+  const env = p.env?.FLINT_BLAS;
+  const want = choice !== 'auto' ? choice : env === 'off' || env === '0' || env === 'wasm' ? 'wasm' : env ? { path: env } : 'auto';
+  if (want === 'wasm') return { kind: 'wasm', reason: choice === 'wasm' ? "setBlas('wasm')" : `FLINT_BLAS=${env}` };
+  const koffi = loadKoffi(p);
+  if (!koffi) return { kind: 'wasm', reason: 'koffi is not installed (npm install koffi), or this Node lacks process.getBuiltinModule' };
+  const paths = want === 'auto' ? CANDIDATES[p.platform ?? ''] ?? [] : [want.path];
+  const missing: string[] = [];
+  for (const path of paths) {
+    const n = bind(koffi, path);
+    if (typeof n === 'string') { missing.push(n); continue; }
+    if (want === 'auto' && !fasterThanWasm(n)) return { kind: 'wasm', reason: `${path} is slower than the WebAssembly GEMM here` };
+    // the native library runs as many threads as the WebAssembly kernels would (setNumThreads, else the cores)
+    n.setThreads?.(threads > 0 ? threads : getNumThreads());
+    return n;
+  }
+  if (want !== 'auto') return { kind: 'wasm', reason: missing[0]! };
+  return { kind: 'wasm', reason: paths.length ? `no optimised BLAS found (tried ${paths.join(', ')})` : `no BLAS is known for platform ${p.platform}` };
+}
+
+function native(): Native | null {
+  state ??= detect();
+  return 'sgemm' in state ? state : null;
+}
+
+/**
+ * Chooses the GEMM of float32/float64 matmul and convolution: 'auto' (the default) uses a system BLAS in Node
+ * when koffi and an optimised BLAS (OpenBLAS, BLIS, MKL, Accelerate) are installed and it beats the
+ * WebAssembly kernel; 'wasm' always runs the built-in kernel; `{ path }` loads that library. The environment
+ * variable FLINT_BLAS (off, or a library path) sets the default. Returns what is in use.
+ */
+export function setBlas(c: 'auto' | 'wasm' | { path: string }): BlasInfo {
+  if (c !== 'auto' && c !== 'wasm' && (typeof c !== 'object' || typeof c.path !== 'string')) {
+    throw new ValueError(`setBlas: expected 'auto', 'wasm' or { path: string }, got ${JSON.stringify(c)}`);
+  }
+  choice = c;
+  state = undefined;
+  return getBlas();
+}
+
+/** The GEMM float32/float64 matmul and convolution run on (see {@link setBlas}). */
+export function getBlas(): BlasInfo {
+  const n = native();
+  return n ? n.info : (state as BlasInfo);
+}
+
+/** Tells the native library how many threads to use (setNumThreads calls this). */
+export function setBlasThreads(n: number): void {
+  threads = n;
+  if (state && 'sgemm' in state) state.setThreads?.(n);
+}
+
+/** The native GEMM for arrays of this kind, or null (then the caller runs the WebAssembly one). */
+export function nativeGemm(c: NumArray | BigInt64Array): Gemm | null {
+  if (!(c instanceof Float32Array) && !(c instanceof Float64Array)) return null;
+  const n = native();
+  return n ? (c instanceof Float32Array ? n.sgemm : n.dgemm) : null;
+}
+
+declare const __filename: string | undefined;
