@@ -1,7 +1,7 @@
 // gather and scatterAdd along attrs.dim, with bounds checks that raise IndexError. Index tensors (int32 or
 // int64) are read into numbers once (int64.ts indexValues); int64 data moves and adds as words.
 import type { Kernel } from '@flint/core';
-import { IndexError, stridedOffsets } from '@flint/core';
+import { IndexError, isDense, stridedOffsets } from '@flint/core';
 import type { CpuArray, NumArray } from '../storage.js';
 import * as int64 from './int64.js';
 import { finish, num, numel, offsets } from './util.js';
@@ -29,8 +29,36 @@ const dimOf = (attrs: Readonly<Record<string, unknown>>, nd: number): number => 
   return d < 0 ? d + nd : d;
 };
 
+/**
+ * The row pattern of indexSelect/embedding (and their backward): dim 0, the index constant along every other
+ * dim (strides 0) over whole rows of `data`, whose rows are contiguous. Returns the row indices (bounds
+ * checked) and the row length, or null for any other layout.
+ */
+function wholeRows(op: string, ix: T, data: T, size: number): { I: NumArray; R: number } | null {
+  const nd = ix.shape.length;
+  if (nd < 2 || data.shape.length !== nd) return null;
+  for (let d = 1; d < nd; d++) if (ix.strides[d] !== 0 || ix.shape[d] !== data.shape[d]) return null;
+  const tail = data.shape.slice(1);
+  if (!isDense(tail, data.strides.slice(1))) return null;
+  const I = indexValues({ ...ix, shape: [ix.shape[0]!], strides: [ix.strides[0]!] });
+  for (let r = 0; r < I.length; r++) checkIndex(op, I[r]!, size, 0);
+  return { I, R: numel(tail) };
+}
+
 export const gather: Kernel<CpuArray> = ([src, index], [out], attrs) => {
   const s = src!, ix = index!, dim = dimOf(attrs, s.shape.length);
+  const rows = dim === 0 && s.dtype !== 'int64' ? wholeRows('gather', ix, s, s.shape[0]!) : null;
+  if (rows) {
+    // embedding: each output row is a copy of a source row
+    const { I, R } = rows, S = s.buffer as NumArray, d = out!.buffer as NumArray, stride = s.strides[0]!;
+    for (let r = 0, o = out!.offset; r < I.length; r++, o += R) {
+      const a = s.offset + I[r]! * stride;
+      if (R >= 64) d.set(S.subarray(a, a + R) as Float32Array, o);
+      else for (let j = 0; j < R; j++) d[o + j] = S[a + j]!;
+    }
+    finish(out!);
+    return;
+  }
   const base = baseOffsets(ix.shape, s.strides, s.offset, dim), I = indexValues(ix);
   const size = s.shape[dim]!, stride = s.strides[dim]!, o = out!.offset;
   for (let i = 0; i < base.length; i++) checkIndex('gather', I[i]!, size, dim);
@@ -46,6 +74,18 @@ export const gather: Kernel<CpuArray> = ([src, index], [out], attrs) => {
 
 export const scatterAdd: Kernel<CpuArray> = ([self, index, src], [out], attrs) => {
   const o = out! as T, ix = index!, dim = dimOf(attrs, o.shape.length);
+  const rows = dim === 0 && o.dtype !== 'int64' && isDense(self!.shape, self!.strides) ? wholeRows('scatterAdd', ix, src!, o.shape[0]!) : null;
+  if (rows && rows.R === numel(o.shape.slice(1))) {
+    // embedding backward: add whole rows of src into rows of a copy of self, in index order as below
+    const { I, R } = rows, d = o.buffer as NumArray, S = src!.buffer as NumArray, ss = src!.strides[0]!;
+    d.set((self!.buffer as NumArray).subarray(self!.offset, self!.offset + numel(o.shape)) as Float32Array, o.offset);
+    for (let r = 0; r < I.length; r++) {
+      const k = o.offset + I[r]! * R, a = src!.offset + r * ss;
+      for (let j = 0; j < R; j++) d[k + j] += S[a + j]!;
+    }
+    finish(o);
+    return;
+  }
   const n = numel(o.shape), so = offsets(self!);
   const outStrides: number[] = [];
   for (let k = o.shape.length - 1, acc = 1; k >= 0; k--) { outStrides[k] = acc; acc *= o.shape[k]!; }
