@@ -37,6 +37,25 @@ export const sgdStep: Kernel<NumArray> = ([param, grad, buf], _outputs, attrs) =
   const nesterov = flag(attrs, 'nesterov'), maximize = flag(attrs, 'maximize'), first = flag(attrs, 'firstStep');
   const B = buf?.buffer, bo = buf?.offset ?? 0;
   if (momentum !== 0 && !B) throw new TypeError('cpu sgdStep: momentum != 0 needs a momentumBuffer input');
+  if (param!.dtype === 'float32') {
+    // the same steps with Math.fround written in place: a call through q is not inlined once two dtypes
+    // have passed, and costs more than the arithmetic
+    const f = Math.fround;
+    for (let i = 0; i < n; i++) {
+      let g = G[go + i]!;
+      if (maximize) g = -g;
+      const p = P[po + i]!;
+      if (wdRaw !== 0) g = f(g + f(p * WD));
+      let d = g;
+      if (B) {
+        const b = first ? g : f(f(B[bo + i]! * M) + f(g * D));
+        B[bo + i] = b;
+        d = nesterov ? f(g + f(b * M)) : b;
+      }
+      P[po + i] = f(p + f(d * NLR));
+    }
+    return;
+  }
   for (let i = 0; i < n; i++) {
     let g = G[go + i]!;
     if (maximize) g = -g;
@@ -64,6 +83,26 @@ export const adamStep: Kernel<NumArray> = ([param, grad, expAvg, expAvgSq, maxSq
   const EPS = q(num(attrs, 'eps')), NSS = q(-stepSize), WD = q(wd), DECAY = q(1 - lr * wd);
   const P = param!.buffer, G = grad!.buffer, M = expAvg!.buffer, V = expAvgSq!.buffer, X = maxSq?.buffer;
   const po = param!.offset, go = grad!.offset, mo = expAvg!.offset, vo = expAvgSq!.offset, xo = maxSq?.offset ?? 0;
+  if (param!.dtype === 'float32') {
+    const f = Math.fround; // as in sgdStep
+    for (let i = 0; i < n; i++) {
+      let g = G[go + i]!;
+      if (maximize) g = -g;
+      let p = P[po + i]!;
+      if (wd !== 0) {
+        if (decoupled) p = f(p * DECAY);
+        else g = f(g + f(p * WD));
+      }
+      const m = f(f(M[mo + i]! * B1) + f(g * OB1));
+      M[mo + i] = m;
+      let v = f(f(V[vo + i]! * B2) + f(f(g * OB2) * g));
+      V[vo + i] = v;
+      if (X) { v = maximum(X[xo + i]!, v); X[xo + i] = v; }
+      const denom = f(f(f(Math.sqrt(v)) / BC2) + EPS);
+      P[po + i] = f(p + f(f(m * NSS) / denom));
+    }
+    return;
+  }
   for (let i = 0; i < n; i++) {
     let g = G[go + i]!;
     if (maximize) g = -g;
