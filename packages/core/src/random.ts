@@ -8,7 +8,7 @@ const M0 = 0xd2511f53, M1 = 0xcd9e8d57, W0 = 0x9e3779b9, W1 = 0xbb67ae85;
  * >>> 0): lo = the product mod 2^32 (Math.imul), and the double product a*b is within 2^11 of the true one
  * (it is below 2^64, where a double's spacing is at most 2^12); subtracting lo rounds once more by at most
  * 2^11, so (a*b - lo) * 2^-32 is within 2^-20 of the integer hi, and adding 1/2 then truncating (| 0)
- * recovers it (mod 2^32). Twice as fast as multiplying 16-bit halves.
+ * recovers it (mod 2^32), in fewer operations than multiplying 16-bit halves.
  */
 function mulhi(a: number, b: number): number {
   return ((a * b - (Math.imul(a, b) >>> 0)) * 2.3283064365386963e-10 + 0.5) | 0;
