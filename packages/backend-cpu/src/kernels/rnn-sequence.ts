@@ -7,10 +7,21 @@ import type { NumArray } from '../storage.js';
 import type { Sink } from './gemm.js';
 import { gemmCore, packCols, packRows, storeRows } from './gemm.js';
 import { activate } from './rnn.js';
+import { nativeGemm } from '../blas/native.js';
 import { finish } from './util.js';
 
 type T = KernelTensor<NumArray>;
 const like = (a: NumArray, n: number): NumArray => (a instanceof Float32Array ? new Float32Array(n) : new Float64Array(n));
+
+/** xp [rows, G] += each bias in turn, rounded after each add as the composite's separate adds are. */
+function addBiases(xp: NumArray, rows: number, G: number, bs: T[], round: (v: number) => number): void {
+  if (bs.length === 0) return;
+  const b0 = bs[0]!.buffer, o0 = bs[0]!.offset, b1 = bs[1]?.buffer, o1 = bs[1]?.offset ?? 0;
+  for (let r = 0, d = 0; r < rows; r++, d += G) {
+    if (b1) for (let j = 0; j < G; j++) xp[d + j] = round(xp[d + j]! + b0[o0 + j]!) + b1[o1 + j]!;
+    else for (let j = 0; j < G; j++) xp[d + j] = xp[d + j]! + b0[o0 + j]!;
+  }
+}
 
 /**
  * xp [T*B, G] = x wIhᵀ + biases (each added in turn, rounded as the composite's adds), and a stepper whose
@@ -23,6 +34,15 @@ function projections(x: T, wIh: T, wHh: T, biases: (T | undefined)[], out: NumAr
   // the biases are added as each block of x wIhᵀ leaves GEMM scratch (one pass, not one per bias), rounded
   // to the storage type after each add as the composite's separate adds are
   const bs = biases.filter((b): b is T => !!b), round = useWasm ? Math.fround : (v: number): number => v;
+  // (BLAS rejects empty dimensions: those stay on the WebAssembly path)
+  const blas = Tn * B * G * I * H > 0 ? nativeGemm(out) : null;
+  if (blas) {
+    // a system BLAS takes the transposed weights as they are: xp = x wIhᵀ, then hg = h wHhᵀ per step
+    blas(false, true, Tn * B, G, I, 1, x.buffer, x.offset, I, wIh.buffer, wIh.offset, I, 0, xp, 0, G);
+    addBiases(xp, Tn * B, G, bs, round);
+    const step = (h: NumArray, hOff: number): void => blas(false, true, B, G, H, 1, h, hOff, H, wHh.buffer, wHh.offset, H, 0, hg, 0, G);
+    return { Tn, B, H, xp, hg, step };
+  }
   gemmCore({
     M: Tn * B, N: G, K: I, useWasm,
     packA: packRows({ data: x.buffer, off: x.offset, rs: I, cs: 1 }), packB: packCols({ data: wIh.buffer, off: wIh.offset, rs: 1, cs: I }),
@@ -95,7 +115,7 @@ export const gruSequenceTrain: Kernel<NumArray> = (ins, [out, hN, ws], attrs) =>
 export const gruSequenceBackward: Kernel<NumArray> = ([gy, hp, wHh, ws], [gx, gh, g0], attrs) => {
   const [Tn, B, H] = gy!.shape as [number, number, number], N = B * H, G = 3 * H;
   const Y = gy!.buffer, P = hp!.buffer, W = ws!.buffer, DX = gx!.buffer, DH = gh!.buffer;
-  const useWasm = DX instanceof Float32Array, carry = like(DX, N), dh = like(DX, N);
+  const useWasm = DX instanceof Float32Array, carry = like(DX, N), dh = like(DX, N), blas = N > 0 ? nativeGemm(DX) : null;
   // carryᵀ [H, B] = wHhᵀ [H, 3H] · gradHGates_tᵀ [3H, B]; wHhᵀ is GEMM's A, packed on the first step only
   const aKey = {}, packA = packRows({ data: wHh!.buffer, off: wHh!.offset, rs: 1, cs: H });
   const sink: Sink = (buf, cb, ldcb, j0, nc) => {
@@ -116,7 +136,8 @@ export const gruSequenceBackward: Kernel<NumArray> = ([gy, hp, wHh, ws], [gx, gh
         carry[e] = d * z;
       }
     }
-    gemmCore({ M: H, N: B, K: G, aKey, packA, packB: packCols({ data: DH, off: dt, rs: 1, cs: G }), sink, useWasm });
+    if (blas) blas(false, false, B, H, G, 1, DH, dt, G, wHh!.buffer, wHh!.offset, H, 1, carry, 0, H);
+    else gemmCore({ M: H, N: B, K: G, aKey, packA, packB: packCols({ data: DH, off: dt, rs: 1, cs: G }), sink, useWasm });
   }
   g0!.buffer.set(carry, g0!.offset);
   finish(gx!); finish(gh!); finish(g0!);
