@@ -1,7 +1,7 @@
 // apps/bench: the three benchmark models for a fixed number of steps on a Flint backend, and — where
 // Debian's python3-torch is installed — the same models in PyTorch in the same run, as one table.
 import { intFlag, lineChartSvg, parseFlags, useBackend, writeAtomic } from '@flint/app-kit';
-import { setNumThreads } from '@flint/backend-cpu';
+import { getBlas, setNumThreads } from '@flint/backend-cpu';
 import { manualSeed } from '@flint/core';
 import { join } from 'node:path';
 import { measure, type CaptureStep, type Figures } from './measure.js';
@@ -68,14 +68,15 @@ const table = rows.map((r) => [r.title, String(r.batch), fmt(r.flint.trainSample
   epoch(r.epochSize, r.flint.trainSamplesPerSec), epoch(r.epochSize, r.torch?.train)]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-console.log(`\nFlint backend: ${backend} (${backend === 'cpu' ? `${flintThreads} thread(s)` : 'device'}). PyTorch: ${torchMissing ?? `${threads} thread(s), BLAS ${rows[0]?.torch?.blas ?? '?'}`}`);
+const blas = getBlas(), gemm = blas.kind === 'native' ? `native BLAS ${blas.library}` : `WebAssembly GEMM (${blas.reason})`;
+console.log(`\nFlint backend: ${backend} (${backend === 'cpu' ? `${flintThreads} thread(s), ${gemm}` : 'device'}). PyTorch: ${torchMissing ?? `${threads} thread(s), BLAS ${rows[0]?.torch?.blas ?? '?'}`}`);
 console.log('samples/s (ratio = Flint / PyTorch; epoch = time per training epoch at the data set\'s size)\n');
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const row of table) console.log(line(row));
 
 const out = String(f.out);
-writeAtomic(join(out, 'bench.json'), `${JSON.stringify({ backend, threads: flintThreads, torch: torchMissing ?? { threads }, rows }, null, 2)}\n`);
+writeAtomic(join(out, 'bench.json'), `${JSON.stringify({ backend, threads: flintThreads, blas, torch: torchMissing ?? { threads }, rows }, null, 2)}\n`);
 writeAtomic(join(out, 'bench.svg'), await lineChartSvg(
   [{ name: 'Flint train', points: rows.map((r, i) => [i + 1, r.flint.trainSamplesPerSec]) },
     ...(torchMissing ? [] : [{ name: 'PyTorch train', points: rows.map((r, i): [number, number] => [i + 1, r.torch!.train]) }])],

@@ -1,13 +1,14 @@
 // Benchmarks Flint's CPU kernels against PyTorch at the same thread count (`pnpm bench [threads]`, default 1):
 // float32 GEMM and the VGG-CIFAR conv layers, forward and both backward kernels, with each one's share of
 // the WebAssembly SIMD peak (the roofline: 128-bit vectors, 16 FLOP per cycle per core at the clock given
-// by FLINT_GHZ, default 2.6).
+// by FLINT_GHZ, default 2.6), and the same kernels on the optional native BLAS where one is in use.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { KernelTensor } from '@flint/core';
 import { createCpuBackend } from '../src/backend.js';
 import { wasmGemm } from '../src/kernels/wasm-gemm.js';
 import { setNumThreads } from '../src/threads/pool.js';
+import { setBlas } from '../src/blas/native.js';
 import type { CpuArray } from '../src/storage.js';
 
 interface Case { key: string; kind: 'gemm' | 'fwd' | 'bwdInput' | 'bwdWeight'; reps: number; flops: number; n?: number; N?: number; C?: number; O?: number; H?: number }
@@ -40,7 +41,7 @@ function timeFlint(c: Case): number {
   } else {
     const { N, C, O, H } = c as Required<Case>;
     const x = tensor([N, C, H, H]), w = tensor([O, C, 3, 3]), y = tensor([N, O, H, H]);
-    const attrs = { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1, inputShape: [N, C, H, H], weightShape: [O, C, 3, 3] };
+    const attrs = { stride: [1, 1] as const, padding: [1, 1] as const, dilation: [1, 1] as const, groups: 1, inputShape: [N, C, H, H], weightShape: [O, C, 3, 3] };
     if (c.kind === 'fwd') fn = () => backend.kernels.conv2d!([x, w], [y], attrs);
     else if (c.kind === 'bwdInput') fn = () => backend.kernels.conv2dBackwardInput!([y, w], [tensor([N, C, H, H])], attrs);
     else fn = () => backend.kernels.conv2dBackwardWeight!([y, x], [tensor([O, C, 3, 3])], attrs);
@@ -63,14 +64,21 @@ function timeTorch(): { version: string; times: Record<string, number> } | null 
 }
 
 const torch = timeTorch();
+const native = setBlas('auto');
 console.log(`${threads} thread(s); WebAssembly SIMD peak ${peak.toFixed(0)} GFLOP/s (16 FLOP/cycle/core at ${ghz} GHz, FLINT_GHZ); FMA ${wasmGemm()?.fma ? 'on' : 'off'}`);
+console.log(native.kind === 'native' ? `native BLAS: ${native.library}${native.config ? ` (${native.config})` : ''}` : `native BLAS: none (${native.reason})`);
 console.log(torch ? `PyTorch ${torch.version}, ${threads} thread(s)` : 'PyTorch was not found (/usr/bin/python3 -c "import torch" failed): Flint figures only');
-const rows: string[][] = [['case', 'Flint ms', 'Flint GFLOP/s', '% of peak', 'PyTorch ms', 'PyTorch GFLOP/s', 'PyTorch/Flint time']];
+const head = ['case', 'wasm ms', 'GFLOP/s', '% of peak', 'BLAS ms', 'GFLOP/s', 'PyTorch ms', 'GFLOP/s', 'PyTorch/wasm', 'PyTorch/BLAS'];
+const rows: string[][] = [head];
 for (const c of cases) {
-  const ms = timeFlint(c), tms = torch?.times[c.key];
-  const gf = (m: number): string => (c.flops / m / 1e6).toFixed(1);
-  rows.push([c.key, ms.toFixed(1), gf(ms), ((c.flops / ms / 1e6 / peak) * 100).toFixed(0), tms === undefined ? '-' : tms.toFixed(1), tms === undefined ? '-' : gf(tms),
-    tms === undefined ? '-' : (tms / ms).toFixed(2)]);
+  setBlas('wasm');
+  const ms = timeFlint(c);
+  setBlas('auto');
+  const bms = native.kind === 'native' ? timeFlint(c) : undefined, tms = torch?.times[c.key];
+  const gf = (m: number | undefined): string => (m === undefined ? '-' : (c.flops / m / 1e6).toFixed(1));
+  const f = (m: number | undefined): string => (m === undefined ? '-' : m.toFixed(1));
+  const r = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? '-' : (a / b).toFixed(2));
+  rows.push([c.key, f(ms), gf(ms), ((c.flops / ms / 1e6 / peak) * 100).toFixed(0), f(bms), gf(bms), f(tms), gf(tms), r(tms, ms), r(tms, bms)]);
 }
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
 for (const r of rows) console.log(r.map((s, i) => (i === 0 ? s.padEnd(widths[i]!) : s.padStart(widths[i]!))).join('  '));

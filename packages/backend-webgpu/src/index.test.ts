@@ -10,6 +10,7 @@ const COMPOSITE_ON_WEBGPU: Record<string, string> = {
   // core's gradient rebuilds the gate workspace and loops gruCellBackward kernels
   gruSequenceTrain: 'not written yet: the forward runs the gruSequence kernel',
   gruSequenceBackward: 'not written yet: a gruCellBackward kernel and a matmul per step',
+  batchNormStats: "not written yet: the composite's reductions run as WGSL kernels",
 };
 
 describe('@flint/backend-webgpu kernel table', () => {

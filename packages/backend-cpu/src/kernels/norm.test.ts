@@ -12,6 +12,21 @@ function bnForward(x: number[]): number[] {
 }
 
 describe('normalisation', () => {
+  it("batchNormStats gives batchNorm's training statistics bit for bit (float32 and float64)", () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const x = t(dtype, [N, C, S], xs), eps = 1e-3;
+      const [, mean, invstd] = run('batchNorm', [x, t(dtype, [C], w), t(dtype, [C], b)], [[dtype, [N, C, S]], [dtype, [C]], [dtype, [C]]], { training: true, eps });
+      const stats = run('batchNormStats', [x], [[dtype, [C]], [dtype, [C]]], { eps });
+      expect(stats).toEqual([mean, invstd]);
+      for (let c = 0; c < C; c++) {
+        const vals = [...Array(N).keys()].flatMap((n) => xs.slice((n * C + c) * S, (n * C + c + 1) * S));
+        const m = vals.reduce((a, v) => a + v, 0) / vals.length, v = vals.reduce((a, u) => a + (u - m) ** 2, 0) / vals.length;
+        expect(stats[0]![c]).toBeCloseTo(m, 5);
+        expect(stats[1]![c]).toBeCloseTo(1 / Math.sqrt(v + eps), 4);
+      }
+    }
+  });
+
   it('batchNorm (training) normalises each channel with biased batch variance', () => {
     const [y, mean, invstd] = run('batchNorm', [t('float64', [N, C, S], xs), t('float64', [C], w), t('float64', [C], b)],
       [['float64', [N, C, S]], ['float64', [C]], ['float64', [C]]], { training: true, eps: 1e-5 });

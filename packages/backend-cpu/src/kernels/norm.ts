@@ -7,20 +7,69 @@ import type { T } from './util.js';
 
 const at = (t: T | undefined, i: number, fallback: number): number => (t ? (t.buffer as NumArray)[t.offset + i]! : fallback);
 
+/**
+ * Per-channel sums over [N, C, S] (of x, or of (x - mean[c])^2 when `mean` is given), in double, each channel
+ * in the order n, i as a plain loop would add them. Four channels go at once: each sum is a chain of
+ * dependent adds, and four independent chains run in about the time of one.
+ */
+function channelSums(X: NumArray, xo: number, N: number, C: number, S: number, out: Float64Array, mean?: Float64Array): void {
+  let c = 0;
+  for (; c + 4 <= C; c += 4) {
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    const m0 = mean ? mean[c]! : 0, m1 = mean ? mean[c + 1]! : 0, m2 = mean ? mean[c + 2]! : 0, m3 = mean ? mean[c + 3]! : 0;
+    for (let n = 0; n < N; n++) {
+      const b0 = xo + (n * C + c) * S, b1 = b0 + S, b2 = b1 + S, b3 = b2 + S;
+      if (mean) {
+        for (let i = 0; i < S; i++) {
+          const d0 = X[b0 + i]! - m0, d1 = X[b1 + i]! - m1, d2 = X[b2 + i]! - m2, d3 = X[b3 + i]! - m3;
+          s0 += d0 * d0; s1 += d1 * d1; s2 += d2 * d2; s3 += d3 * d3;
+        }
+      } else for (let i = 0; i < S; i++) { s0 += X[b0 + i]!; s1 += X[b1 + i]!; s2 += X[b2 + i]!; s3 += X[b3 + i]!; }
+    }
+    out[c] = s0; out[c + 1] = s1; out[c + 2] = s2; out[c + 3] = s3;
+  }
+  for (; c < C; c++) {
+    let s0 = 0;
+    const m0 = mean ? mean[c]! : 0;
+    for (let n = 0; n < N; n++) {
+      const b = xo + (n * C + c) * S;
+      if (mean) for (let i = 0; i < S; i++) { const d = X[b + i]! - m0; s0 += d * d; }
+      else for (let i = 0; i < S; i++) s0 += X[b + i]!;
+    }
+    out[c] = s0;
+  }
+}
+
+/** batchNormStats: [x [N,C,S]] → [mean [C], invstd [C]], the statistics batchNorm computes in training (the same bits). */
+export const batchNormStats: Kernel<NumArray> = ([x], [mean, invstd], attrs) => {
+  const [N, C, S] = x!.shape as [number, number, number], m = N * S, eps = num(attrs, 'eps', 1e-5);
+  const means = new Float64Array(C), vars = new Float64Array(C);
+  channelSums(x!.buffer, x!.offset, N, C, S, means);
+  for (let c = 0; c < C; c++) means[c] = means[c]! / m;
+  channelSums(x!.buffer, x!.offset, N, C, S, vars, means);
+  for (let c = 0; c < C; c++) {
+    mean!.buffer[mean!.offset + c] = means[c]!;
+    invstd!.buffer[invstd!.offset + c] = 1 / Math.sqrt(vars[c]! / m + eps);
+  }
+  finish(mean!); finish(invstd!);
+};
+
 /** batchNorm: [x [N,C,S], weight?, bias?, runningMean?, runningVar?] → [y, saveMean [C], saveInvstd [C]]. */
 export const batchNorm: Kernel<NumArray> = ([x, weight, bias, rMean, rVar], [y, sMean, sInvstd], attrs) => {
   const [N, C, S] = x!.shape as [number, number, number];
   const eps = num(attrs, 'eps', 1e-5), training = attrs.training !== false;
   const X = x!.buffer, Y = y!.buffer, xo = x!.offset, yo = y!.offset, m = N * S;
+  const means = new Float64Array(C), vars = new Float64Array(C);
+  if (training) {
+    channelSums(X, xo, N, C, S, means);
+    for (let c = 0; c < C; c++) means[c] = means[c]! / m;
+    channelSums(X, xo, N, C, S, vars, means);
+  }
   for (let c = 0; c < C; c++) {
     let mean: number, invstd: number;
     if (training) {
-      let s = 0;
-      for (let n = 0; n < N; n++) for (let i = 0, b = xo + (n * C + c) * S; i < S; i++) s += X[b + i]!;
-      mean = s / m;
-      let v = 0;
-      for (let n = 0; n < N; n++) for (let i = 0, b = xo + (n * C + c) * S; i < S; i++) { const d = X[b + i]! - mean; v += d * d; }
-      invstd = 1 / Math.sqrt(v / m + eps);
+      mean = means[c]!;
+      invstd = 1 / Math.sqrt(vars[c]! / m + eps);
     } else {
       mean = at(rMean, c, 0);
       invstd = 1 / Math.sqrt(at(rVar, c, 1) + eps);
@@ -40,13 +89,34 @@ export const batchNorm: Kernel<NumArray> = ([x, weight, bias, rMean, rVar], [y, 
 export const batchNormBackward: Kernel<NumArray> = ([gy, x, weight, sMean, sInvstd], [gx, gw, gb]) => {
   const [N, C, S] = x!.shape as [number, number, number];
   const X = x!.buffer, G = gy!.buffer, D = gx!.buffer, xo = x!.offset, go = gy!.offset, m = N * S;
-  for (let c = 0; c < C; c++) {
-    const mean = at(sMean, c, 0), invstd = at(sInvstd, c, 1), w = at(weight, c, 1);
+  // sums of g and g * (x - mean) per channel, two channels at once (four independent chains), each in n, i order
+  const SG = new Float64Array(C), SGX = new Float64Array(C);
+  let c = 0;
+  for (; c + 2 <= C; c += 2) {
+    const m0 = at(sMean, c, 0), m1 = at(sMean, c + 1, 0);
+    let sg0 = 0, sgx0 = 0, sg1 = 0, sgx1 = 0;
+    for (let n = 0; n < N; n++) {
+      const b0 = (n * C + c) * S, b1 = b0 + S;
+      for (let i = 0; i < S; i++) {
+        const g0 = G[go + b0 + i]!, g1 = G[go + b1 + i]!;
+        sg0 += g0; sgx0 += g0 * (X[xo + b0 + i]! - m0);
+        sg1 += g1; sgx1 += g1 * (X[xo + b1 + i]! - m1);
+      }
+    }
+    SG[c] = sg0; SGX[c] = sgx0; SG[c + 1] = sg1; SGX[c + 1] = sgx1;
+  }
+  for (; c < C; c++) {
+    const mean = at(sMean, c, 0);
     let sg = 0, sgx = 0;
     for (let n = 0; n < N; n++) {
       const b = (n * C + c) * S;
       for (let i = 0; i < S; i++) { const g = G[go + b + i]!; sg += g; sgx += g * (X[xo + b + i]! - mean); }
     }
+    SG[c] = sg; SGX[c] = sgx;
+  }
+  for (let c = 0; c < C; c++) {
+    const mean = at(sMean, c, 0), invstd = at(sInvstd, c, 1), w = at(weight, c, 1);
+    const sg = SG[c]!, sgx = SGX[c]!;
     const gWeight = sgx * invstd;
     if (gw) gw.buffer[gw.offset + c] = gWeight;
     if (gb) gb.buffer[gb.offset + c] = sg;

@@ -19,6 +19,7 @@ export const COMPOSITE_ON_CUDA: Readonly<Partial<Record<KernelName, string>>> = 
   // the cuDNN gruSequence forward, and core's gradient loops gruCellBackward kernels
   gruSequenceTrain: 'not bound yet: training runs the cuDNN gruSequence forward kernel',
   gruSequenceBackward: 'not bound yet: a gruCellBackward kernel and a cuBLAS matmul per step',
+  batchNormStats: "not written yet: the composite's reductions run as CUDA kernels",
 };
 
 /** Kernels that need cuDNN: without it they are left out and core's composites run. */

@@ -141,6 +141,13 @@ export const OPTIONAL = {
     ],
     outputs: [{ name: 'gradInput', dtype: 'same', shape: '[N, C, S]' }, { name: 'gradWeight', dtype: 'same', shape: '[C]' }, { name: 'gradBias', dtype: 'same', shape: '[C]' }],
   }),
+  batchNormStats: spec({
+    tier: 'optional', family: 'norm', since: 2, strided: false, composite: 'mean and biased variance over N and S (four passes)',
+    doc: "the per-channel statistics training-mode batchNorm normalizes with, as its saveMean and saveInvstd: what batchNorm's gradient reads (torch's batch_norm_stats)",
+    attrs: { eps: num('added to the variance before the square root') },
+    inputs: [{ name: 'x', dtype: 'float', shape: '[N, C, S]' }],
+    outputs: [{ name: 'mean', dtype: 'same', shape: '[C]' }, { name: 'invstd', dtype: 'same', shape: '[C]: 1/sqrt(biased var + eps)' }],
+  }),
   layerNorm: spec({
     tier: 'optional', family: 'norm', since: 0, strided: false, composite: 'mean and biased variance over D',
     doc: 'layer normalization of each row of x [M, D]; also returns each row\'s mean and 1/sqrt(var + eps)',

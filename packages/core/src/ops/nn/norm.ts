@@ -1,6 +1,6 @@
 // Batch and layer normalization. batchNorm updates the running statistics in place in training mode
 // (core owns that update; kernels only read them), with torch's unbiased variance for runningVar.
-import { apply, hasKernel, runKernel } from '../../dispatch.js';
+import { apply, hasKernel, recordingParts, runKernel } from '../../dispatch.js';
 import { ShapeError, fmtShape } from '../../errors.js';
 import { numel } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
@@ -114,6 +114,11 @@ export function batchNormStats(x: Tensor, opts: BatchNormStatsOptions = {}): { m
   const eps = opts.eps ?? 1e-5;
   return apply(op, [x], { eps }, () => {
     const x3 = x.reshape([N, C, S]);
+    // the kernel where nothing differentiates through the statistics (a double backward runs the composite)
+    if (N * S > 0 && hasKernel(op, x.device) && !recordingParts()) {
+      const [mean, invstd] = runKernel(op, x.device, [x3], [{ shape: [C], dtype: x.dtype }, { shape: [C], dtype: x.dtype }], { eps });
+      return { mean: mean!, invstd: invstd! };
+    }
     return { mean: meanOf(x3, [0, 2]), invstd: rsqrt(add(variance(x3, [0, 2], false, { correction: 0 }), eps)) };
   });
 }
