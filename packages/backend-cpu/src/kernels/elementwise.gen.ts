@@ -17,16 +17,32 @@ const addF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x + y; }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x + y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = x + y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = x + y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = x + y; } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x + y; }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x + y; }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x + y; } { const x = A[ia + i + 1]!; D[i + 1] = x + y; } { const x = A[ia + i + 2]!; D[i + 2] = x + y; } { const x = A[ia + i + 3]!; D[i + 3] = x + y; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x + y; }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x + y; }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = x + y; } { const y = B[ib + i + 1]!; D[i + 1] = x + y; } { const y = B[ib + i + 2]!; D[i + 2] = x + y; } { const y = B[ib + i + 3]!; D[i + 3] = x + y; } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = x + y; }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x + y; }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = x + y; } { const x = A[ia + i + 1]!; D[o + i + 1] = x + y; } { const x = A[ia + i + 2]!; D[o + i + 2] = x + y; } { const x = A[ia + i + 3]!; D[o + i + 3] = x + y; } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = x + y; } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x + y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x + y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x + y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x + y; } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x + y; } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x + y; }
     });
   }
   settle(out!);
@@ -37,16 +53,32 @@ const addAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x + y; }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x + y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = x + y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = x + y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = x + y; } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x + y; }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x + y; }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x + y; } { const x = A[ia + i + 1]!; D[i + 1] = x + y; } { const x = A[ia + i + 2]!; D[i + 2] = x + y; } { const x = A[ia + i + 3]!; D[i + 3] = x + y; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x + y; }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x + y; }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = x + y; } { const y = B[ib + i + 1]!; D[i + 1] = x + y; } { const y = B[ib + i + 2]!; D[i + 2] = x + y; } { const y = B[ib + i + 3]!; D[i + 3] = x + y; } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = x + y; }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x + y; }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = x + y; } { const x = A[ia + i + 1]!; D[o + i + 1] = x + y; } { const x = A[ia + i + 2]!; D[o + i + 2] = x + y; } { const x = A[ia + i + 3]!; D[o + i + 3] = x + y; } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = x + y; } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x + y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x + y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x + y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x + y; } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x + y; } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x + y; }
     });
   }
   settle(out!);
@@ -75,16 +107,32 @@ const subF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x - y; }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x - y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = x - y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = x - y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = x - y; } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x - y; }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x - y; }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x - y; } { const x = A[ia + i + 1]!; D[i + 1] = x - y; } { const x = A[ia + i + 2]!; D[i + 2] = x - y; } { const x = A[ia + i + 3]!; D[i + 3] = x - y; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x - y; }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x - y; }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = x - y; } { const y = B[ib + i + 1]!; D[i + 1] = x - y; } { const y = B[ib + i + 2]!; D[i + 2] = x - y; } { const y = B[ib + i + 3]!; D[i + 3] = x - y; } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = x - y; }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x - y; }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = x - y; } { const x = A[ia + i + 1]!; D[o + i + 1] = x - y; } { const x = A[ia + i + 2]!; D[o + i + 2] = x - y; } { const x = A[ia + i + 3]!; D[o + i + 3] = x - y; } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = x - y; } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x - y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x - y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x - y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x - y; } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x - y; } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x - y; }
     });
   }
   settle(out!);
@@ -95,16 +143,32 @@ const subAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x - y; }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x - y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = x - y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = x - y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = x - y; } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x - y; }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x - y; }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x - y; } { const x = A[ia + i + 1]!; D[i + 1] = x - y; } { const x = A[ia + i + 2]!; D[i + 2] = x - y; } { const x = A[ia + i + 3]!; D[i + 3] = x - y; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x - y; }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x - y; }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = x - y; } { const y = B[ib + i + 1]!; D[i + 1] = x - y; } { const y = B[ib + i + 2]!; D[i + 2] = x - y; } { const y = B[ib + i + 3]!; D[i + 3] = x - y; } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = x - y; }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x - y; }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = x - y; } { const x = A[ia + i + 1]!; D[o + i + 1] = x - y; } { const x = A[ia + i + 2]!; D[o + i + 2] = x - y; } { const x = A[ia + i + 3]!; D[o + i + 3] = x - y; } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = x - y; } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x - y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x - y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x - y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x - y; } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x - y; } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x - y; }
     });
   }
   settle(out!);
@@ -133,16 +197,32 @@ const mulF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x * y; }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x * y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = x * y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = x * y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = x * y; } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x * y; }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x * y; }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x * y; } { const x = A[ia + i + 1]!; D[i + 1] = x * y; } { const x = A[ia + i + 2]!; D[i + 2] = x * y; } { const x = A[ia + i + 3]!; D[i + 3] = x * y; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x * y; }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x * y; }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = x * y; } { const y = B[ib + i + 1]!; D[i + 1] = x * y; } { const y = B[ib + i + 2]!; D[i + 2] = x * y; } { const y = B[ib + i + 3]!; D[i + 3] = x * y; } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = x * y; }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x * y; }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = x * y; } { const x = A[ia + i + 1]!; D[o + i + 1] = x * y; } { const x = A[ia + i + 2]!; D[o + i + 2] = x * y; } { const x = A[ia + i + 3]!; D[o + i + 3] = x * y; } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = x * y; } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x * y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x * y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x * y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x * y; } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x * y; } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x * y; }
     });
   }
   settle(out!);
@@ -153,16 +233,32 @@ const mulAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x * y; }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x * y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = x * y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = x * y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = x * y; } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x * y; }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x * y; }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x * y; } { const x = A[ia + i + 1]!; D[i + 1] = x * y; } { const x = A[ia + i + 2]!; D[i + 2] = x * y; } { const x = A[ia + i + 3]!; D[i + 3] = x * y; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x * y; }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x * y; }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = x * y; } { const y = B[ib + i + 1]!; D[i + 1] = x * y; } { const y = B[ib + i + 2]!; D[i + 2] = x * y; } { const y = B[ib + i + 3]!; D[i + 3] = x * y; } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = x * y; }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x * y; }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = x * y; } { const x = A[ia + i + 1]!; D[o + i + 1] = x * y; } { const x = A[ia + i + 2]!; D[o + i + 2] = x * y; } { const x = A[ia + i + 3]!; D[o + i + 3] = x * y; } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = x * y; } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x * y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x * y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x * y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x * y; } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x * y; } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x * y; }
     });
   }
   settle(out!);
@@ -191,16 +287,32 @@ const mulInt32Any: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = Math.imul(x, y); }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = Math.imul(x, y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = Math.imul(x, y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = Math.imul(x, y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = Math.imul(x, y); } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = Math.imul(x, y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.imul(x, y); }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.imul(x, y); } { const x = A[ia + i + 1]!; D[i + 1] = Math.imul(x, y); } { const x = A[ia + i + 2]!; D[i + 2] = Math.imul(x, y); } { const x = A[ia + i + 3]!; D[i + 3] = Math.imul(x, y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.imul(x, y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = Math.imul(x, y); }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = Math.imul(x, y); } { const y = B[ib + i + 1]!; D[i + 1] = Math.imul(x, y); } { const y = B[ib + i + 2]!; D[i + 2] = Math.imul(x, y); } { const y = B[ib + i + 3]!; D[i + 3] = Math.imul(x, y); } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = Math.imul(x, y); }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = Math.imul(x, y); }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = Math.imul(x, y); } { const x = A[ia + i + 1]!; D[o + i + 1] = Math.imul(x, y); } { const x = A[ia + i + 2]!; D[o + i + 2] = Math.imul(x, y); } { const x = A[ia + i + 3]!; D[o + i + 3] = Math.imul(x, y); } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = Math.imul(x, y); } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = Math.imul(x, y); } { const y = B[ib + i + 1]!; D[o + i + 1] = Math.imul(x, y); } { const y = B[ib + i + 2]!; D[o + i + 2] = Math.imul(x, y); } { const y = B[ib + i + 3]!; D[o + i + 3] = Math.imul(x, y); } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = Math.imul(x, y); } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = Math.imul(x, y); }
     });
   }
   settle(out!);
@@ -212,16 +324,32 @@ const divF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x / y; }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x / y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = x / y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = x / y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = x / y; } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x / y; }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x / y; }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x / y; } { const x = A[ia + i + 1]!; D[i + 1] = x / y; } { const x = A[ia + i + 2]!; D[i + 2] = x / y; } { const x = A[ia + i + 3]!; D[i + 3] = x / y; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x / y; }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x / y; }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = x / y; } { const y = B[ib + i + 1]!; D[i + 1] = x / y; } { const y = B[ib + i + 2]!; D[i + 2] = x / y; } { const y = B[ib + i + 3]!; D[i + 3] = x / y; } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = x / y; }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x / y; }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = x / y; } { const x = A[ia + i + 1]!; D[o + i + 1] = x / y; } { const x = A[ia + i + 2]!; D[o + i + 2] = x / y; } { const x = A[ia + i + 3]!; D[o + i + 3] = x / y; } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = x / y; } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x / y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x / y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x / y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x / y; } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x / y; } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x / y; }
     });
   }
   settle(out!);
@@ -232,16 +360,32 @@ const divAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x / y; }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x / y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = x / y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = x / y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = x / y; } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x / y; }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x / y; }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x / y; } { const x = A[ia + i + 1]!; D[i + 1] = x / y; } { const x = A[ia + i + 2]!; D[i + 2] = x / y; } { const x = A[ia + i + 3]!; D[i + 3] = x / y; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x / y; }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x / y; }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = x / y; } { const y = B[ib + i + 1]!; D[i + 1] = x / y; } { const y = B[ib + i + 2]!; D[i + 2] = x / y; } { const y = B[ib + i + 3]!; D[i + 3] = x / y; } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = x / y; }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x / y; }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = x / y; } { const x = A[ia + i + 1]!; D[o + i + 1] = x / y; } { const x = A[ia + i + 2]!; D[o + i + 2] = x / y; } { const x = A[ia + i + 3]!; D[o + i + 3] = x / y; } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = x / y; } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x / y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x / y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x / y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x / y; } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x / y; } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x / y; }
     });
   }
   settle(out!);
@@ -253,16 +397,32 @@ const powF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = Math.pow(x, y); }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = Math.pow(x, y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = Math.pow(x, y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = Math.pow(x, y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = Math.pow(x, y); } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = Math.pow(x, y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.pow(x, y); }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.pow(x, y); } { const x = A[ia + i + 1]!; D[i + 1] = Math.pow(x, y); } { const x = A[ia + i + 2]!; D[i + 2] = Math.pow(x, y); } { const x = A[ia + i + 3]!; D[i + 3] = Math.pow(x, y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.pow(x, y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = Math.pow(x, y); }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = Math.pow(x, y); } { const y = B[ib + i + 1]!; D[i + 1] = Math.pow(x, y); } { const y = B[ib + i + 2]!; D[i + 2] = Math.pow(x, y); } { const y = B[ib + i + 3]!; D[i + 3] = Math.pow(x, y); } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = Math.pow(x, y); }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = Math.pow(x, y); }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = Math.pow(x, y); } { const x = A[ia + i + 1]!; D[o + i + 1] = Math.pow(x, y); } { const x = A[ia + i + 2]!; D[o + i + 2] = Math.pow(x, y); } { const x = A[ia + i + 3]!; D[o + i + 3] = Math.pow(x, y); } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = Math.pow(x, y); } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = Math.pow(x, y); } { const y = B[ib + i + 1]!; D[o + i + 1] = Math.pow(x, y); } { const y = B[ib + i + 2]!; D[o + i + 2] = Math.pow(x, y); } { const y = B[ib + i + 3]!; D[o + i + 3] = Math.pow(x, y); } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = Math.pow(x, y); } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = Math.pow(x, y); }
     });
   }
   settle(out!);
@@ -273,16 +433,32 @@ const powAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = Math.pow(x, y); }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = Math.pow(x, y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = Math.pow(x, y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = Math.pow(x, y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = Math.pow(x, y); } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = Math.pow(x, y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.pow(x, y); }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.pow(x, y); } { const x = A[ia + i + 1]!; D[i + 1] = Math.pow(x, y); } { const x = A[ia + i + 2]!; D[i + 2] = Math.pow(x, y); } { const x = A[ia + i + 3]!; D[i + 3] = Math.pow(x, y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.pow(x, y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = Math.pow(x, y); }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = Math.pow(x, y); } { const y = B[ib + i + 1]!; D[i + 1] = Math.pow(x, y); } { const y = B[ib + i + 2]!; D[i + 2] = Math.pow(x, y); } { const y = B[ib + i + 3]!; D[i + 3] = Math.pow(x, y); } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = Math.pow(x, y); }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = Math.pow(x, y); }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = Math.pow(x, y); } { const x = A[ia + i + 1]!; D[o + i + 1] = Math.pow(x, y); } { const x = A[ia + i + 2]!; D[o + i + 2] = Math.pow(x, y); } { const x = A[ia + i + 3]!; D[o + i + 3] = Math.pow(x, y); } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = Math.pow(x, y); } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = Math.pow(x, y); } { const y = B[ib + i + 1]!; D[o + i + 1] = Math.pow(x, y); } { const y = B[ib + i + 2]!; D[o + i + 2] = Math.pow(x, y); } { const y = B[ib + i + 3]!; D[o + i + 3] = Math.pow(x, y); } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = Math.pow(x, y); } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = Math.pow(x, y); }
     });
   }
   settle(out!);
@@ -311,16 +487,32 @@ const maximumF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x !== x || y !== y ? NaN : x > y ? x : y; }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x !== x || y !== y ? NaN : x > y ? x : y; }
     });
   }
   settle(out!);
@@ -331,16 +523,32 @@ const maximumAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x !== x || y !== y ? NaN : x > y ? x : y; }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x !== x || y !== y ? NaN : x > y ? x : y; }
     });
   }
   settle(out!);
@@ -369,16 +577,32 @@ const minimumF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x !== x || y !== y ? NaN : x < y ? x : y; }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x !== x || y !== y ? NaN : x < y ? x : y; }
     });
   }
   settle(out!);
@@ -389,16 +613,32 @@ const minimumAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x !== x || y !== y ? NaN : x < y ? x : y; }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x !== x || y !== y ? NaN : x < y ? x : y; }
     });
   }
   settle(out!);
@@ -427,16 +667,32 @@ const remainderF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = pyMod(x, y); }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = pyMod(x, y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = pyMod(x, y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = pyMod(x, y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = pyMod(x, y); } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = pyMod(x, y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = pyMod(x, y); }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = pyMod(x, y); } { const x = A[ia + i + 1]!; D[i + 1] = pyMod(x, y); } { const x = A[ia + i + 2]!; D[i + 2] = pyMod(x, y); } { const x = A[ia + i + 3]!; D[i + 3] = pyMod(x, y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = pyMod(x, y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = pyMod(x, y); }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = pyMod(x, y); } { const y = B[ib + i + 1]!; D[i + 1] = pyMod(x, y); } { const y = B[ib + i + 2]!; D[i + 2] = pyMod(x, y); } { const y = B[ib + i + 3]!; D[i + 3] = pyMod(x, y); } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = pyMod(x, y); }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = pyMod(x, y); }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = pyMod(x, y); } { const x = A[ia + i + 1]!; D[o + i + 1] = pyMod(x, y); } { const x = A[ia + i + 2]!; D[o + i + 2] = pyMod(x, y); } { const x = A[ia + i + 3]!; D[o + i + 3] = pyMod(x, y); } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = pyMod(x, y); } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = pyMod(x, y); } { const y = B[ib + i + 1]!; D[o + i + 1] = pyMod(x, y); } { const y = B[ib + i + 2]!; D[o + i + 2] = pyMod(x, y); } { const y = B[ib + i + 3]!; D[o + i + 3] = pyMod(x, y); } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = pyMod(x, y); } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = pyMod(x, y); }
     });
   }
   settle(out!);
@@ -447,16 +703,32 @@ const remainderAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = pyMod(x, y); }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = pyMod(x, y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = pyMod(x, y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = pyMod(x, y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = pyMod(x, y); } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = pyMod(x, y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = pyMod(x, y); }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = pyMod(x, y); } { const x = A[ia + i + 1]!; D[i + 1] = pyMod(x, y); } { const x = A[ia + i + 2]!; D[i + 2] = pyMod(x, y); } { const x = A[ia + i + 3]!; D[i + 3] = pyMod(x, y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = pyMod(x, y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = pyMod(x, y); }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = pyMod(x, y); } { const y = B[ib + i + 1]!; D[i + 1] = pyMod(x, y); } { const y = B[ib + i + 2]!; D[i + 2] = pyMod(x, y); } { const y = B[ib + i + 3]!; D[i + 3] = pyMod(x, y); } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = pyMod(x, y); }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = pyMod(x, y); }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = pyMod(x, y); } { const x = A[ia + i + 1]!; D[o + i + 1] = pyMod(x, y); } { const x = A[ia + i + 2]!; D[o + i + 2] = pyMod(x, y); } { const x = A[ia + i + 3]!; D[o + i + 3] = pyMod(x, y); } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = pyMod(x, y); } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = pyMod(x, y); } { const y = B[ib + i + 1]!; D[o + i + 1] = pyMod(x, y); } { const y = B[ib + i + 2]!; D[o + i + 2] = pyMod(x, y); } { const y = B[ib + i + 3]!; D[o + i + 3] = pyMod(x, y); } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = pyMod(x, y); } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = pyMod(x, y); }
     });
   }
   settle(out!);
@@ -485,16 +757,32 @@ const eqF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x === y); }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x === y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = +(x === y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = +(x === y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = +(x === y); } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x === y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x === y); }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = +(x === y); } { const x = A[ia + i + 1]!; D[i + 1] = +(x === y); } { const x = A[ia + i + 2]!; D[i + 2] = +(x === y); } { const x = A[ia + i + 3]!; D[i + 3] = +(x === y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = +(x === y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = +(x === y); }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = +(x === y); } { const y = B[ib + i + 1]!; D[i + 1] = +(x === y); } { const y = B[ib + i + 2]!; D[i + 2] = +(x === y); } { const y = B[ib + i + 3]!; D[i + 3] = +(x === y); } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = +(x === y); }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x === y); }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = +(x === y); } { const x = A[ia + i + 1]!; D[o + i + 1] = +(x === y); } { const x = A[ia + i + 2]!; D[o + i + 2] = +(x === y); } { const x = A[ia + i + 3]!; D[o + i + 3] = +(x === y); } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = +(x === y); } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x === y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x === y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x === y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x === y); } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x === y); } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x === y); }
     });
   }
   
@@ -505,16 +793,32 @@ const eqAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x === y); }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x === y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = +(x === y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = +(x === y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = +(x === y); } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x === y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x === y); }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = +(x === y); } { const x = A[ia + i + 1]!; D[i + 1] = +(x === y); } { const x = A[ia + i + 2]!; D[i + 2] = +(x === y); } { const x = A[ia + i + 3]!; D[i + 3] = +(x === y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = +(x === y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = +(x === y); }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = +(x === y); } { const y = B[ib + i + 1]!; D[i + 1] = +(x === y); } { const y = B[ib + i + 2]!; D[i + 2] = +(x === y); } { const y = B[ib + i + 3]!; D[i + 3] = +(x === y); } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = +(x === y); }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x === y); }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = +(x === y); } { const x = A[ia + i + 1]!; D[o + i + 1] = +(x === y); } { const x = A[ia + i + 2]!; D[o + i + 2] = +(x === y); } { const x = A[ia + i + 3]!; D[o + i + 3] = +(x === y); } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = +(x === y); } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x === y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x === y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x === y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x === y); } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x === y); } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x === y); }
     });
   }
   
@@ -543,16 +847,32 @@ const neF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x !== y); }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x !== y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = +(x !== y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = +(x !== y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = +(x !== y); } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x !== y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x !== y); }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = +(x !== y); } { const x = A[ia + i + 1]!; D[i + 1] = +(x !== y); } { const x = A[ia + i + 2]!; D[i + 2] = +(x !== y); } { const x = A[ia + i + 3]!; D[i + 3] = +(x !== y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = +(x !== y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = +(x !== y); }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = +(x !== y); } { const y = B[ib + i + 1]!; D[i + 1] = +(x !== y); } { const y = B[ib + i + 2]!; D[i + 2] = +(x !== y); } { const y = B[ib + i + 3]!; D[i + 3] = +(x !== y); } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = +(x !== y); }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x !== y); }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = +(x !== y); } { const x = A[ia + i + 1]!; D[o + i + 1] = +(x !== y); } { const x = A[ia + i + 2]!; D[o + i + 2] = +(x !== y); } { const x = A[ia + i + 3]!; D[o + i + 3] = +(x !== y); } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = +(x !== y); } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x !== y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x !== y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x !== y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x !== y); } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x !== y); } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x !== y); }
     });
   }
   
@@ -563,16 +883,32 @@ const neAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x !== y); }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x !== y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = +(x !== y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = +(x !== y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = +(x !== y); } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x !== y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x !== y); }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = +(x !== y); } { const x = A[ia + i + 1]!; D[i + 1] = +(x !== y); } { const x = A[ia + i + 2]!; D[i + 2] = +(x !== y); } { const x = A[ia + i + 3]!; D[i + 3] = +(x !== y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = +(x !== y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = +(x !== y); }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = +(x !== y); } { const y = B[ib + i + 1]!; D[i + 1] = +(x !== y); } { const y = B[ib + i + 2]!; D[i + 2] = +(x !== y); } { const y = B[ib + i + 3]!; D[i + 3] = +(x !== y); } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = +(x !== y); }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x !== y); }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = +(x !== y); } { const x = A[ia + i + 1]!; D[o + i + 1] = +(x !== y); } { const x = A[ia + i + 2]!; D[o + i + 2] = +(x !== y); } { const x = A[ia + i + 3]!; D[o + i + 3] = +(x !== y); } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = +(x !== y); } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x !== y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x !== y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x !== y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x !== y); } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x !== y); } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x !== y); }
     });
   }
   
@@ -601,16 +937,32 @@ const ltF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x < y); }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x < y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = +(x < y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = +(x < y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = +(x < y); } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x < y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x < y); }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = +(x < y); } { const x = A[ia + i + 1]!; D[i + 1] = +(x < y); } { const x = A[ia + i + 2]!; D[i + 2] = +(x < y); } { const x = A[ia + i + 3]!; D[i + 3] = +(x < y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = +(x < y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = +(x < y); }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = +(x < y); } { const y = B[ib + i + 1]!; D[i + 1] = +(x < y); } { const y = B[ib + i + 2]!; D[i + 2] = +(x < y); } { const y = B[ib + i + 3]!; D[i + 3] = +(x < y); } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = +(x < y); }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x < y); }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = +(x < y); } { const x = A[ia + i + 1]!; D[o + i + 1] = +(x < y); } { const x = A[ia + i + 2]!; D[o + i + 2] = +(x < y); } { const x = A[ia + i + 3]!; D[o + i + 3] = +(x < y); } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = +(x < y); } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x < y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x < y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x < y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x < y); } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x < y); } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x < y); }
     });
   }
   
@@ -621,16 +973,32 @@ const ltAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x < y); }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x < y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = +(x < y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = +(x < y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = +(x < y); } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x < y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x < y); }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = +(x < y); } { const x = A[ia + i + 1]!; D[i + 1] = +(x < y); } { const x = A[ia + i + 2]!; D[i + 2] = +(x < y); } { const x = A[ia + i + 3]!; D[i + 3] = +(x < y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = +(x < y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = +(x < y); }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = +(x < y); } { const y = B[ib + i + 1]!; D[i + 1] = +(x < y); } { const y = B[ib + i + 2]!; D[i + 2] = +(x < y); } { const y = B[ib + i + 3]!; D[i + 3] = +(x < y); } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = +(x < y); }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x < y); }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = +(x < y); } { const x = A[ia + i + 1]!; D[o + i + 1] = +(x < y); } { const x = A[ia + i + 2]!; D[o + i + 2] = +(x < y); } { const x = A[ia + i + 3]!; D[o + i + 3] = +(x < y); } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = +(x < y); } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x < y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x < y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x < y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x < y); } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x < y); } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x < y); }
     });
   }
   
@@ -659,16 +1027,32 @@ const leF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x <= y); }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x <= y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = +(x <= y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = +(x <= y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = +(x <= y); } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x <= y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x <= y); }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = +(x <= y); } { const x = A[ia + i + 1]!; D[i + 1] = +(x <= y); } { const x = A[ia + i + 2]!; D[i + 2] = +(x <= y); } { const x = A[ia + i + 3]!; D[i + 3] = +(x <= y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = +(x <= y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = +(x <= y); }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = +(x <= y); } { const y = B[ib + i + 1]!; D[i + 1] = +(x <= y); } { const y = B[ib + i + 2]!; D[i + 2] = +(x <= y); } { const y = B[ib + i + 3]!; D[i + 3] = +(x <= y); } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = +(x <= y); }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x <= y); }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = +(x <= y); } { const x = A[ia + i + 1]!; D[o + i + 1] = +(x <= y); } { const x = A[ia + i + 2]!; D[o + i + 2] = +(x <= y); } { const x = A[ia + i + 3]!; D[o + i + 3] = +(x <= y); } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = +(x <= y); } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x <= y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x <= y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x <= y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x <= y); } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x <= y); } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x <= y); }
     });
   }
   
@@ -679,16 +1063,32 @@ const leAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x <= y); }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x <= y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = +(x <= y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = +(x <= y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = +(x <= y); } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x <= y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x <= y); }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = +(x <= y); } { const x = A[ia + i + 1]!; D[i + 1] = +(x <= y); } { const x = A[ia + i + 2]!; D[i + 2] = +(x <= y); } { const x = A[ia + i + 3]!; D[i + 3] = +(x <= y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = +(x <= y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = +(x <= y); }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = +(x <= y); } { const y = B[ib + i + 1]!; D[i + 1] = +(x <= y); } { const y = B[ib + i + 2]!; D[i + 2] = +(x <= y); } { const y = B[ib + i + 3]!; D[i + 3] = +(x <= y); } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = +(x <= y); }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x <= y); }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = +(x <= y); } { const x = A[ia + i + 1]!; D[o + i + 1] = +(x <= y); } { const x = A[ia + i + 2]!; D[o + i + 2] = +(x <= y); } { const x = A[ia + i + 3]!; D[o + i + 3] = +(x <= y); } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = +(x <= y); } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x <= y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x <= y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x <= y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x <= y); } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x <= y); } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x <= y); }
     });
   }
   
@@ -717,16 +1117,32 @@ const gtF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x > y); }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x > y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = +(x > y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = +(x > y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = +(x > y); } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x > y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x > y); }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = +(x > y); } { const x = A[ia + i + 1]!; D[i + 1] = +(x > y); } { const x = A[ia + i + 2]!; D[i + 2] = +(x > y); } { const x = A[ia + i + 3]!; D[i + 3] = +(x > y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = +(x > y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = +(x > y); }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = +(x > y); } { const y = B[ib + i + 1]!; D[i + 1] = +(x > y); } { const y = B[ib + i + 2]!; D[i + 2] = +(x > y); } { const y = B[ib + i + 3]!; D[i + 3] = +(x > y); } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = +(x > y); }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x > y); }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = +(x > y); } { const x = A[ia + i + 1]!; D[o + i + 1] = +(x > y); } { const x = A[ia + i + 2]!; D[o + i + 2] = +(x > y); } { const x = A[ia + i + 3]!; D[o + i + 3] = +(x > y); } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = +(x > y); } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x > y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x > y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x > y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x > y); } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x > y); } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x > y); }
     });
   }
   
@@ -737,16 +1153,32 @@ const gtAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x > y); }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x > y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = +(x > y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = +(x > y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = +(x > y); } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x > y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x > y); }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = +(x > y); } { const x = A[ia + i + 1]!; D[i + 1] = +(x > y); } { const x = A[ia + i + 2]!; D[i + 2] = +(x > y); } { const x = A[ia + i + 3]!; D[i + 3] = +(x > y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = +(x > y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = +(x > y); }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = +(x > y); } { const y = B[ib + i + 1]!; D[i + 1] = +(x > y); } { const y = B[ib + i + 2]!; D[i + 2] = +(x > y); } { const y = B[ib + i + 3]!; D[i + 3] = +(x > y); } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = +(x > y); }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x > y); }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = +(x > y); } { const x = A[ia + i + 1]!; D[o + i + 1] = +(x > y); } { const x = A[ia + i + 2]!; D[o + i + 2] = +(x > y); } { const x = A[ia + i + 3]!; D[o + i + 3] = +(x > y); } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = +(x > y); } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x > y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x > y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x > y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x > y); } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x > y); } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x > y); }
     });
   }
   
@@ -775,16 +1207,32 @@ const geF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x >= y); }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x >= y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = +(x >= y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = +(x >= y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = +(x >= y); } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x >= y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x >= y); }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = +(x >= y); } { const x = A[ia + i + 1]!; D[i + 1] = +(x >= y); } { const x = A[ia + i + 2]!; D[i + 2] = +(x >= y); } { const x = A[ia + i + 3]!; D[i + 3] = +(x >= y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = +(x >= y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = +(x >= y); }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = +(x >= y); } { const y = B[ib + i + 1]!; D[i + 1] = +(x >= y); } { const y = B[ib + i + 2]!; D[i + 2] = +(x >= y); } { const y = B[ib + i + 3]!; D[i + 3] = +(x >= y); } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = +(x >= y); }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x >= y); }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = +(x >= y); } { const x = A[ia + i + 1]!; D[o + i + 1] = +(x >= y); } { const x = A[ia + i + 2]!; D[o + i + 2] = +(x >= y); } { const x = A[ia + i + 3]!; D[o + i + 3] = +(x >= y); } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = +(x >= y); } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x >= y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x >= y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x >= y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x >= y); } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x >= y); } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x >= y); }
     });
   }
   
@@ -795,16 +1243,32 @@ const geAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const A = a!.buffer as NumArray, B = b!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
-    for (let i = 0, ia = a!.offset, ib = b!.offset; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x >= y); }
+    const ia = a!.offset, ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x >= y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = +(x >= y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = +(x >= y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = +(x >= y); } }
+    for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x >= y); }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x >= y); }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = +(x >= y); } { const x = A[ia + i + 1]!; D[i + 1] = +(x >= y); } { const x = A[ia + i + 2]!; D[i + 2] = +(x >= y); } { const x = A[ia + i + 3]!; D[i + 3] = +(x >= y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = +(x >= y); }
   } else if (layout === A_SCALAR) {
     const x = A[a!.offset]!;
-    for (let i = 0, ib = b!.offset; i < n; i++) { const y = B[ib + i]!; D[i] = +(x >= y); }
+    const ib = b!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = +(x >= y); } { const y = B[ib + i + 1]!; D[i + 1] = +(x >= y); } { const y = B[ib + i + 2]!; D[i + 2] = +(x >= y); } { const y = B[ib + i + 3]!; D[i + 3] = +(x >= y); } }
+    for (; i < n; i++) { const y = B[ib + i]!; D[i] = +(x >= y); }
   } else {
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
-      for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x >= y); }
+      if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = +(x >= y); } { const x = A[ia + i + 1]!; D[o + i + 1] = +(x >= y); } { const x = A[ia + i + 2]!; D[o + i + 2] = +(x >= y); } { const x = A[ia + i + 3]!; D[o + i + 3] = +(x >= y); } }
+    for (; i < len; i++) { const x = A[ia + i]!; D[o + i] = +(x >= y); } }
+      else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
+    for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x >= y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x >= y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x >= y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x >= y); } }
+    for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x >= y); } }
+      else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x >= y); }
     });
   }
   
@@ -831,8 +1295,13 @@ const addScalarF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = x + y; } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x + y; } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = x + y; } { const y = A[ia + i + 1]!; D[i + 1] = x + y; } { const y = A[ia + i + 2]!; D[i + 2] = x + y; } { const y = A[ia + i + 3]!; D[i + 3] = x + y; } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = x + y; } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x + y; } { const x = A[ia + i + 1]!; D[i + 1] = x + y; } { const x = A[ia + i + 2]!; D[i + 2] = x + y; } { const x = A[ia + i + 3]!; D[i + 3] = x + y; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x + y; } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = x + y; } }
@@ -845,8 +1314,13 @@ const addScalarAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = x + y; } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x + y; } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = x + y; } { const y = A[ia + i + 1]!; D[i + 1] = x + y; } { const y = A[ia + i + 2]!; D[i + 2] = x + y; } { const y = A[ia + i + 3]!; D[i + 3] = x + y; } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = x + y; } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x + y; } { const x = A[ia + i + 1]!; D[i + 1] = x + y; } { const x = A[ia + i + 2]!; D[i + 2] = x + y; } { const x = A[ia + i + 3]!; D[i + 3] = x + y; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x + y; } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = x + y; } }
@@ -875,8 +1349,13 @@ const subScalarF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = x - y; } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x - y; } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = x - y; } { const y = A[ia + i + 1]!; D[i + 1] = x - y; } { const y = A[ia + i + 2]!; D[i + 2] = x - y; } { const y = A[ia + i + 3]!; D[i + 3] = x - y; } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = x - y; } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x - y; } { const x = A[ia + i + 1]!; D[i + 1] = x - y; } { const x = A[ia + i + 2]!; D[i + 2] = x - y; } { const x = A[ia + i + 3]!; D[i + 3] = x - y; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x - y; } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = x - y; } }
@@ -889,8 +1368,13 @@ const subScalarAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = x - y; } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x - y; } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = x - y; } { const y = A[ia + i + 1]!; D[i + 1] = x - y; } { const y = A[ia + i + 2]!; D[i + 2] = x - y; } { const y = A[ia + i + 3]!; D[i + 3] = x - y; } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = x - y; } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x - y; } { const x = A[ia + i + 1]!; D[i + 1] = x - y; } { const x = A[ia + i + 2]!; D[i + 2] = x - y; } { const x = A[ia + i + 3]!; D[i + 3] = x - y; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x - y; } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = x - y; } }
@@ -919,8 +1403,13 @@ const mulScalarF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = x * y; } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x * y; } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = x * y; } { const y = A[ia + i + 1]!; D[i + 1] = x * y; } { const y = A[ia + i + 2]!; D[i + 2] = x * y; } { const y = A[ia + i + 3]!; D[i + 3] = x * y; } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = x * y; } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x * y; } { const x = A[ia + i + 1]!; D[i + 1] = x * y; } { const x = A[ia + i + 2]!; D[i + 2] = x * y; } { const x = A[ia + i + 3]!; D[i + 3] = x * y; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x * y; } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = x * y; } }
@@ -933,8 +1422,13 @@ const mulScalarAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = x * y; } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x * y; } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = x * y; } { const y = A[ia + i + 1]!; D[i + 1] = x * y; } { const y = A[ia + i + 2]!; D[i + 2] = x * y; } { const y = A[ia + i + 3]!; D[i + 3] = x * y; } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = x * y; } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x * y; } { const x = A[ia + i + 1]!; D[i + 1] = x * y; } { const x = A[ia + i + 2]!; D[i + 2] = x * y; } { const x = A[ia + i + 3]!; D[i + 3] = x * y; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x * y; } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = x * y; } }
@@ -963,8 +1457,13 @@ const mulInt32ScalarAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = Math.imul(x, y); } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.imul(x, y); } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = Math.imul(x, y); } { const y = A[ia + i + 1]!; D[i + 1] = Math.imul(x, y); } { const y = A[ia + i + 2]!; D[i + 2] = Math.imul(x, y); } { const y = A[ia + i + 3]!; D[i + 3] = Math.imul(x, y); } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = Math.imul(x, y); } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.imul(x, y); } { const x = A[ia + i + 1]!; D[i + 1] = Math.imul(x, y); } { const x = A[ia + i + 2]!; D[i + 2] = Math.imul(x, y); } { const x = A[ia + i + 3]!; D[i + 3] = Math.imul(x, y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.imul(x, y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = Math.imul(x, y); } }
@@ -978,8 +1477,13 @@ const divScalarF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = x / y; } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x / y; } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = x / y; } { const y = A[ia + i + 1]!; D[i + 1] = x / y; } { const y = A[ia + i + 2]!; D[i + 2] = x / y; } { const y = A[ia + i + 3]!; D[i + 3] = x / y; } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = x / y; } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x / y; } { const x = A[ia + i + 1]!; D[i + 1] = x / y; } { const x = A[ia + i + 2]!; D[i + 2] = x / y; } { const x = A[ia + i + 3]!; D[i + 3] = x / y; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x / y; } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = x / y; } }
@@ -992,8 +1496,13 @@ const divScalarAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = x / y; } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x / y; } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = x / y; } { const y = A[ia + i + 1]!; D[i + 1] = x / y; } { const y = A[ia + i + 2]!; D[i + 2] = x / y; } { const y = A[ia + i + 3]!; D[i + 3] = x / y; } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = x / y; } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x / y; } { const x = A[ia + i + 1]!; D[i + 1] = x / y; } { const x = A[ia + i + 2]!; D[i + 2] = x / y; } { const x = A[ia + i + 3]!; D[i + 3] = x / y; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x / y; } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = x / y; } }
@@ -1007,8 +1516,13 @@ const powScalarF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = Math.pow(x, y); } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.pow(x, y); } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = Math.pow(x, y); } { const y = A[ia + i + 1]!; D[i + 1] = Math.pow(x, y); } { const y = A[ia + i + 2]!; D[i + 2] = Math.pow(x, y); } { const y = A[ia + i + 3]!; D[i + 3] = Math.pow(x, y); } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = Math.pow(x, y); } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.pow(x, y); } { const x = A[ia + i + 1]!; D[i + 1] = Math.pow(x, y); } { const x = A[ia + i + 2]!; D[i + 2] = Math.pow(x, y); } { const x = A[ia + i + 3]!; D[i + 3] = Math.pow(x, y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.pow(x, y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = Math.pow(x, y); } }
@@ -1021,8 +1535,13 @@ const powScalarAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = Math.pow(x, y); } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.pow(x, y); } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = Math.pow(x, y); } { const y = A[ia + i + 1]!; D[i + 1] = Math.pow(x, y); } { const y = A[ia + i + 2]!; D[i + 2] = Math.pow(x, y); } { const y = A[ia + i + 3]!; D[i + 3] = Math.pow(x, y); } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = Math.pow(x, y); } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.pow(x, y); } { const x = A[ia + i + 1]!; D[i + 1] = Math.pow(x, y); } { const x = A[ia + i + 2]!; D[i + 2] = Math.pow(x, y); } { const x = A[ia + i + 3]!; D[i + 3] = Math.pow(x, y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.pow(x, y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = Math.pow(x, y); } }
@@ -1051,8 +1570,13 @@ const maximumScalarF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = A[ia + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = A[ia + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = A[ia + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = x !== x || y !== y ? NaN : x > y ? x : y; } }
@@ -1065,8 +1589,13 @@ const maximumScalarAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = A[ia + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = A[ia + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = A[ia + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = x !== x || y !== y ? NaN : x > y ? x : y; } }
@@ -1095,8 +1624,13 @@ const minimumScalarF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = A[ia + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = A[ia + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = A[ia + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = x !== x || y !== y ? NaN : x < y ? x : y; } }
@@ -1109,8 +1643,13 @@ const minimumScalarAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = A[ia + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = A[ia + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = A[ia + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = x !== x || y !== y ? NaN : x < y ? x : y; } }
@@ -1139,8 +1678,13 @@ const remainderScalarF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = pyMod(x, y); } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = pyMod(x, y); } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = pyMod(x, y); } { const y = A[ia + i + 1]!; D[i + 1] = pyMod(x, y); } { const y = A[ia + i + 2]!; D[i + 2] = pyMod(x, y); } { const y = A[ia + i + 3]!; D[i + 3] = pyMod(x, y); } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = pyMod(x, y); } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = pyMod(x, y); } { const x = A[ia + i + 1]!; D[i + 1] = pyMod(x, y); } { const x = A[ia + i + 2]!; D[i + 2] = pyMod(x, y); } { const x = A[ia + i + 3]!; D[i + 3] = pyMod(x, y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = pyMod(x, y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = pyMod(x, y); } }
@@ -1153,8 +1697,13 @@ const remainderScalarAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = pyMod(x, y); } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = pyMod(x, y); } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = pyMod(x, y); } { const y = A[ia + i + 1]!; D[i + 1] = pyMod(x, y); } { const y = A[ia + i + 2]!; D[i + 2] = pyMod(x, y); } { const y = A[ia + i + 3]!; D[i + 3] = pyMod(x, y); } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = pyMod(x, y); } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = pyMod(x, y); } { const x = A[ia + i + 1]!; D[i + 1] = pyMod(x, y); } { const x = A[ia + i + 2]!; D[i + 2] = pyMod(x, y); } { const x = A[ia + i + 3]!; D[i + 3] = pyMod(x, y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = pyMod(x, y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = pyMod(x, y); } }
@@ -1183,8 +1732,13 @@ const eqScalarF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = +(x === y); } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x === y); } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = +(x === y); } { const y = A[ia + i + 1]!; D[i + 1] = +(x === y); } { const y = A[ia + i + 2]!; D[i + 2] = +(x === y); } { const y = A[ia + i + 3]!; D[i + 3] = +(x === y); } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = +(x === y); } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = +(x === y); } { const x = A[ia + i + 1]!; D[i + 1] = +(x === y); } { const x = A[ia + i + 2]!; D[i + 2] = +(x === y); } { const x = A[ia + i + 3]!; D[i + 3] = +(x === y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = +(x === y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = +(x === y); } }
@@ -1197,8 +1751,13 @@ const eqScalarAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = +(x === y); } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x === y); } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = +(x === y); } { const y = A[ia + i + 1]!; D[i + 1] = +(x === y); } { const y = A[ia + i + 2]!; D[i + 2] = +(x === y); } { const y = A[ia + i + 3]!; D[i + 3] = +(x === y); } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = +(x === y); } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = +(x === y); } { const x = A[ia + i + 1]!; D[i + 1] = +(x === y); } { const x = A[ia + i + 2]!; D[i + 2] = +(x === y); } { const x = A[ia + i + 3]!; D[i + 3] = +(x === y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = +(x === y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = +(x === y); } }
@@ -1227,8 +1786,13 @@ const neScalarF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = +(x !== y); } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x !== y); } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = +(x !== y); } { const y = A[ia + i + 1]!; D[i + 1] = +(x !== y); } { const y = A[ia + i + 2]!; D[i + 2] = +(x !== y); } { const y = A[ia + i + 3]!; D[i + 3] = +(x !== y); } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = +(x !== y); } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = +(x !== y); } { const x = A[ia + i + 1]!; D[i + 1] = +(x !== y); } { const x = A[ia + i + 2]!; D[i + 2] = +(x !== y); } { const x = A[ia + i + 3]!; D[i + 3] = +(x !== y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = +(x !== y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = +(x !== y); } }
@@ -1241,8 +1805,13 @@ const neScalarAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = +(x !== y); } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x !== y); } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = +(x !== y); } { const y = A[ia + i + 1]!; D[i + 1] = +(x !== y); } { const y = A[ia + i + 2]!; D[i + 2] = +(x !== y); } { const y = A[ia + i + 3]!; D[i + 3] = +(x !== y); } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = +(x !== y); } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = +(x !== y); } { const x = A[ia + i + 1]!; D[i + 1] = +(x !== y); } { const x = A[ia + i + 2]!; D[i + 2] = +(x !== y); } { const x = A[ia + i + 3]!; D[i + 3] = +(x !== y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = +(x !== y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = +(x !== y); } }
@@ -1271,8 +1840,13 @@ const ltScalarF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = +(x < y); } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x < y); } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = +(x < y); } { const y = A[ia + i + 1]!; D[i + 1] = +(x < y); } { const y = A[ia + i + 2]!; D[i + 2] = +(x < y); } { const y = A[ia + i + 3]!; D[i + 3] = +(x < y); } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = +(x < y); } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = +(x < y); } { const x = A[ia + i + 1]!; D[i + 1] = +(x < y); } { const x = A[ia + i + 2]!; D[i + 2] = +(x < y); } { const x = A[ia + i + 3]!; D[i + 3] = +(x < y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = +(x < y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = +(x < y); } }
@@ -1285,8 +1859,13 @@ const ltScalarAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = +(x < y); } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x < y); } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = +(x < y); } { const y = A[ia + i + 1]!; D[i + 1] = +(x < y); } { const y = A[ia + i + 2]!; D[i + 2] = +(x < y); } { const y = A[ia + i + 3]!; D[i + 3] = +(x < y); } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = +(x < y); } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = +(x < y); } { const x = A[ia + i + 1]!; D[i + 1] = +(x < y); } { const x = A[ia + i + 2]!; D[i + 2] = +(x < y); } { const x = A[ia + i + 3]!; D[i + 3] = +(x < y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = +(x < y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = +(x < y); } }
@@ -1315,8 +1894,13 @@ const leScalarF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = +(x <= y); } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x <= y); } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = +(x <= y); } { const y = A[ia + i + 1]!; D[i + 1] = +(x <= y); } { const y = A[ia + i + 2]!; D[i + 2] = +(x <= y); } { const y = A[ia + i + 3]!; D[i + 3] = +(x <= y); } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = +(x <= y); } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = +(x <= y); } { const x = A[ia + i + 1]!; D[i + 1] = +(x <= y); } { const x = A[ia + i + 2]!; D[i + 2] = +(x <= y); } { const x = A[ia + i + 3]!; D[i + 3] = +(x <= y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = +(x <= y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = +(x <= y); } }
@@ -1329,8 +1913,13 @@ const leScalarAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = +(x <= y); } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x <= y); } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = +(x <= y); } { const y = A[ia + i + 1]!; D[i + 1] = +(x <= y); } { const y = A[ia + i + 2]!; D[i + 2] = +(x <= y); } { const y = A[ia + i + 3]!; D[i + 3] = +(x <= y); } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = +(x <= y); } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = +(x <= y); } { const x = A[ia + i + 1]!; D[i + 1] = +(x <= y); } { const x = A[ia + i + 2]!; D[i + 2] = +(x <= y); } { const x = A[ia + i + 3]!; D[i + 3] = +(x <= y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = +(x <= y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = +(x <= y); } }
@@ -1359,8 +1948,13 @@ const gtScalarF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = +(x > y); } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x > y); } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = +(x > y); } { const y = A[ia + i + 1]!; D[i + 1] = +(x > y); } { const y = A[ia + i + 2]!; D[i + 2] = +(x > y); } { const y = A[ia + i + 3]!; D[i + 3] = +(x > y); } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = +(x > y); } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = +(x > y); } { const x = A[ia + i + 1]!; D[i + 1] = +(x > y); } { const x = A[ia + i + 2]!; D[i + 2] = +(x > y); } { const x = A[ia + i + 3]!; D[i + 3] = +(x > y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = +(x > y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = +(x > y); } }
@@ -1373,8 +1967,13 @@ const gtScalarAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = +(x > y); } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x > y); } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = +(x > y); } { const y = A[ia + i + 1]!; D[i + 1] = +(x > y); } { const y = A[ia + i + 2]!; D[i + 2] = +(x > y); } { const y = A[ia + i + 3]!; D[i + 3] = +(x > y); } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = +(x > y); } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = +(x > y); } { const x = A[ia + i + 1]!; D[i + 1] = +(x > y); } { const x = A[ia + i + 2]!; D[i + 2] = +(x > y); } { const x = A[ia + i + 3]!; D[i + 3] = +(x > y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = +(x > y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = +(x > y); } }
@@ -1403,8 +2002,13 @@ const geScalarF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = +(x >= y); } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x >= y); } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = +(x >= y); } { const y = A[ia + i + 1]!; D[i + 1] = +(x >= y); } { const y = A[ia + i + 2]!; D[i + 2] = +(x >= y); } { const y = A[ia + i + 3]!; D[i + 3] = +(x >= y); } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = +(x >= y); } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = +(x >= y); } { const x = A[ia + i + 1]!; D[i + 1] = +(x >= y); } { const x = A[ia + i + 2]!; D[i + 2] = +(x >= y); } { const x = A[ia + i + 3]!; D[i + 3] = +(x >= y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = +(x >= y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = +(x >= y); } }
@@ -1417,8 +2021,13 @@ const geScalarAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const s = attrs.scalar as number, reverse = attrs.reverse === true;
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (reverse) { const x = s; for (let i = 0, ia = a!.offset; i < n; i++) { const y = A[ia + i]!; D[i] = +(x >= y); } }
-    else { const y = s; for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x >= y); } }
+    const ia = a!.offset;
+    if (reverse) { const x = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const y = A[ia + i]!; D[i] = +(x >= y); } { const y = A[ia + i + 1]!; D[i + 1] = +(x >= y); } { const y = A[ia + i + 2]!; D[i + 2] = +(x >= y); } { const y = A[ia + i + 3]!; D[i + 3] = +(x >= y); } }
+    for (; i < n; i++) { const y = A[ia + i]!; D[i] = +(x >= y); } }
+    else { const y = s; let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = +(x >= y); } { const x = A[ia + i + 1]!; D[i + 1] = +(x >= y); } { const x = A[ia + i + 2]!; D[i + 2] = +(x >= y); } { const x = A[ia + i + 3]!; D[i + 3] = +(x >= y); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = +(x >= y); } }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       if (reverse) { const x = s; for (let j = 0; j < len; j++, ia += sa) { const y = A[ia]!; D[o + j] = +(x >= y); } }
@@ -1448,8 +2057,12 @@ const negF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = -x; }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = -x; } { const x = A[ia + i + 1]!; D[i + 1] = -x; } { const x = A[ia + i + 2]!; D[i + 2] = -x; } { const x = A[ia + i + 3]!; D[i + 3] = -x; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = -x; }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = -x; }
@@ -1462,8 +2075,12 @@ const negAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = -x; }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = -x; } { const x = A[ia + i + 1]!; D[i + 1] = -x; } { const x = A[ia + i + 2]!; D[i + 2] = -x; } { const x = A[ia + i + 3]!; D[i + 3] = -x; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = -x; }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = -x; }
@@ -1487,8 +2104,12 @@ const absF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.abs(x); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.abs(x); } { const x = A[ia + i + 1]!; D[i + 1] = Math.abs(x); } { const x = A[ia + i + 2]!; D[i + 2] = Math.abs(x); } { const x = A[ia + i + 3]!; D[i + 3] = Math.abs(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.abs(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.abs(x); }
@@ -1501,8 +2122,12 @@ const absAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.abs(x); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.abs(x); } { const x = A[ia + i + 1]!; D[i + 1] = Math.abs(x); } { const x = A[ia + i + 2]!; D[i + 2] = Math.abs(x); } { const x = A[ia + i + 3]!; D[i + 3] = Math.abs(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.abs(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.abs(x); }
@@ -1526,8 +2151,12 @@ const expF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (!wasmUnary('exp', A, a!.offset, D, n))
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.exp(x); }
+    if (!wasmUnary('exp', A, a!.offset, D, n)) {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.exp(x); } { const x = A[ia + i + 1]!; D[i + 1] = Math.exp(x); } { const x = A[ia + i + 2]!; D[i + 2] = Math.exp(x); } { const x = A[ia + i + 3]!; D[i + 3] = Math.exp(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.exp(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.exp(x); }
@@ -1540,8 +2169,12 @@ const expAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.exp(x); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.exp(x); } { const x = A[ia + i + 1]!; D[i + 1] = Math.exp(x); } { const x = A[ia + i + 2]!; D[i + 2] = Math.exp(x); } { const x = A[ia + i + 3]!; D[i + 3] = Math.exp(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.exp(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.exp(x); }
@@ -1555,8 +2188,12 @@ const logF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (!wasmUnary('log', A, a!.offset, D, n))
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.log(x); }
+    if (!wasmUnary('log', A, a!.offset, D, n)) {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.log(x); } { const x = A[ia + i + 1]!; D[i + 1] = Math.log(x); } { const x = A[ia + i + 2]!; D[i + 2] = Math.log(x); } { const x = A[ia + i + 3]!; D[i + 3] = Math.log(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.log(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.log(x); }
@@ -1569,8 +2206,12 @@ const logAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.log(x); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.log(x); } { const x = A[ia + i + 1]!; D[i + 1] = Math.log(x); } { const x = A[ia + i + 2]!; D[i + 2] = Math.log(x); } { const x = A[ia + i + 3]!; D[i + 3] = Math.log(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.log(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.log(x); }
@@ -1584,8 +2225,12 @@ const log1pF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.log1p(x); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.log1p(x); } { const x = A[ia + i + 1]!; D[i + 1] = Math.log1p(x); } { const x = A[ia + i + 2]!; D[i + 2] = Math.log1p(x); } { const x = A[ia + i + 3]!; D[i + 3] = Math.log1p(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.log1p(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.log1p(x); }
@@ -1598,8 +2243,12 @@ const log1pAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.log1p(x); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.log1p(x); } { const x = A[ia + i + 1]!; D[i + 1] = Math.log1p(x); } { const x = A[ia + i + 2]!; D[i + 2] = Math.log1p(x); } { const x = A[ia + i + 3]!; D[i + 3] = Math.log1p(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.log1p(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.log1p(x); }
@@ -1613,8 +2262,12 @@ const expm1F32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.expm1(x); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.expm1(x); } { const x = A[ia + i + 1]!; D[i + 1] = Math.expm1(x); } { const x = A[ia + i + 2]!; D[i + 2] = Math.expm1(x); } { const x = A[ia + i + 3]!; D[i + 3] = Math.expm1(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.expm1(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.expm1(x); }
@@ -1627,8 +2280,12 @@ const expm1Any: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.expm1(x); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.expm1(x); } { const x = A[ia + i + 1]!; D[i + 1] = Math.expm1(x); } { const x = A[ia + i + 2]!; D[i + 2] = Math.expm1(x); } { const x = A[ia + i + 3]!; D[i + 3] = Math.expm1(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.expm1(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.expm1(x); }
@@ -1642,8 +2299,12 @@ const sqrtF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.sqrt(x); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.sqrt(x); } { const x = A[ia + i + 1]!; D[i + 1] = Math.sqrt(x); } { const x = A[ia + i + 2]!; D[i + 2] = Math.sqrt(x); } { const x = A[ia + i + 3]!; D[i + 3] = Math.sqrt(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.sqrt(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.sqrt(x); }
@@ -1656,8 +2317,12 @@ const sqrtAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.sqrt(x); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.sqrt(x); } { const x = A[ia + i + 1]!; D[i + 1] = Math.sqrt(x); } { const x = A[ia + i + 2]!; D[i + 2] = Math.sqrt(x); } { const x = A[ia + i + 3]!; D[i + 3] = Math.sqrt(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.sqrt(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.sqrt(x); }
@@ -1671,8 +2336,12 @@ const sinF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.sin(x); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.sin(x); } { const x = A[ia + i + 1]!; D[i + 1] = Math.sin(x); } { const x = A[ia + i + 2]!; D[i + 2] = Math.sin(x); } { const x = A[ia + i + 3]!; D[i + 3] = Math.sin(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.sin(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.sin(x); }
@@ -1685,8 +2354,12 @@ const sinAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.sin(x); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.sin(x); } { const x = A[ia + i + 1]!; D[i + 1] = Math.sin(x); } { const x = A[ia + i + 2]!; D[i + 2] = Math.sin(x); } { const x = A[ia + i + 3]!; D[i + 3] = Math.sin(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.sin(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.sin(x); }
@@ -1700,8 +2373,12 @@ const cosF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.cos(x); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.cos(x); } { const x = A[ia + i + 1]!; D[i + 1] = Math.cos(x); } { const x = A[ia + i + 2]!; D[i + 2] = Math.cos(x); } { const x = A[ia + i + 3]!; D[i + 3] = Math.cos(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.cos(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.cos(x); }
@@ -1714,8 +2391,12 @@ const cosAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.cos(x); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.cos(x); } { const x = A[ia + i + 1]!; D[i + 1] = Math.cos(x); } { const x = A[ia + i + 2]!; D[i + 2] = Math.cos(x); } { const x = A[ia + i + 3]!; D[i + 3] = Math.cos(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.cos(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.cos(x); }
@@ -1729,8 +2410,12 @@ const tanhF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (!wasmUnary('tanh', A, a!.offset, D, n))
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.tanh(x); }
+    if (!wasmUnary('tanh', A, a!.offset, D, n)) {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.tanh(x); } { const x = A[ia + i + 1]!; D[i + 1] = Math.tanh(x); } { const x = A[ia + i + 2]!; D[i + 2] = Math.tanh(x); } { const x = A[ia + i + 3]!; D[i + 3] = Math.tanh(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.tanh(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.tanh(x); }
@@ -1743,8 +2428,12 @@ const tanhAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.tanh(x); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.tanh(x); } { const x = A[ia + i + 1]!; D[i + 1] = Math.tanh(x); } { const x = A[ia + i + 2]!; D[i + 2] = Math.tanh(x); } { const x = A[ia + i + 3]!; D[i + 3] = Math.tanh(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.tanh(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.tanh(x); }
@@ -1758,8 +2447,12 @@ const floorF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.floor(x); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.floor(x); } { const x = A[ia + i + 1]!; D[i + 1] = Math.floor(x); } { const x = A[ia + i + 2]!; D[i + 2] = Math.floor(x); } { const x = A[ia + i + 3]!; D[i + 3] = Math.floor(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.floor(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.floor(x); }
@@ -1772,8 +2465,12 @@ const floorAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.floor(x); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.floor(x); } { const x = A[ia + i + 1]!; D[i + 1] = Math.floor(x); } { const x = A[ia + i + 2]!; D[i + 2] = Math.floor(x); } { const x = A[ia + i + 3]!; D[i + 3] = Math.floor(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.floor(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.floor(x); }
@@ -1787,8 +2484,12 @@ const ceilF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.ceil(x); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.ceil(x); } { const x = A[ia + i + 1]!; D[i + 1] = Math.ceil(x); } { const x = A[ia + i + 2]!; D[i + 2] = Math.ceil(x); } { const x = A[ia + i + 3]!; D[i + 3] = Math.ceil(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.ceil(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.ceil(x); }
@@ -1801,8 +2502,12 @@ const ceilAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = Math.ceil(x); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = Math.ceil(x); } { const x = A[ia + i + 1]!; D[i + 1] = Math.ceil(x); } { const x = A[ia + i + 2]!; D[i + 2] = Math.ceil(x); } { const x = A[ia + i + 3]!; D[i + 3] = Math.ceil(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = Math.ceil(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = Math.ceil(x); }
@@ -1816,8 +2521,12 @@ const roundF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = roundHalfEven(x); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = roundHalfEven(x); } { const x = A[ia + i + 1]!; D[i + 1] = roundHalfEven(x); } { const x = A[ia + i + 2]!; D[i + 2] = roundHalfEven(x); } { const x = A[ia + i + 3]!; D[i + 3] = roundHalfEven(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = roundHalfEven(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = roundHalfEven(x); }
@@ -1830,8 +2539,12 @@ const roundAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = roundHalfEven(x); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = roundHalfEven(x); } { const x = A[ia + i + 1]!; D[i + 1] = roundHalfEven(x); } { const x = A[ia + i + 2]!; D[i + 2] = roundHalfEven(x); } { const x = A[ia + i + 3]!; D[i + 3] = roundHalfEven(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = roundHalfEven(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = roundHalfEven(x); }
@@ -1845,8 +2558,12 @@ const signF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x > 0) - +(x < 0); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = +(x > 0) - +(x < 0); } { const x = A[ia + i + 1]!; D[i + 1] = +(x > 0) - +(x < 0); } { const x = A[ia + i + 2]!; D[i + 2] = +(x > 0) - +(x < 0); } { const x = A[ia + i + 3]!; D[i + 3] = +(x > 0) - +(x < 0); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = +(x > 0) - +(x < 0); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = +(x > 0) - +(x < 0); }
@@ -1859,8 +2576,12 @@ const signAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = +(x > 0) - +(x < 0); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = +(x > 0) - +(x < 0); } { const x = A[ia + i + 1]!; D[i + 1] = +(x > 0) - +(x < 0); } { const x = A[ia + i + 2]!; D[i + 2] = +(x > 0) - +(x < 0); } { const x = A[ia + i + 3]!; D[i + 3] = +(x > 0) - +(x < 0); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = +(x > 0) - +(x < 0); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = +(x > 0) - +(x < 0); }
@@ -1884,8 +2605,12 @@ const rsqrtF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = 1 / Math.sqrt(x); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = 1 / Math.sqrt(x); } { const x = A[ia + i + 1]!; D[i + 1] = 1 / Math.sqrt(x); } { const x = A[ia + i + 2]!; D[i + 2] = 1 / Math.sqrt(x); } { const x = A[ia + i + 3]!; D[i + 3] = 1 / Math.sqrt(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = 1 / Math.sqrt(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = 1 / Math.sqrt(x); }
@@ -1898,8 +2623,12 @@ const rsqrtAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = 1 / Math.sqrt(x); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = 1 / Math.sqrt(x); } { const x = A[ia + i + 1]!; D[i + 1] = 1 / Math.sqrt(x); } { const x = A[ia + i + 2]!; D[i + 2] = 1 / Math.sqrt(x); } { const x = A[ia + i + 3]!; D[i + 3] = 1 / Math.sqrt(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = 1 / Math.sqrt(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = 1 / Math.sqrt(x); }
@@ -1913,8 +2642,12 @@ const reciprocalF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = 1 / x; }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = 1 / x; } { const x = A[ia + i + 1]!; D[i + 1] = 1 / x; } { const x = A[ia + i + 2]!; D[i + 2] = 1 / x; } { const x = A[ia + i + 3]!; D[i + 3] = 1 / x; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = 1 / x; }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = 1 / x; }
@@ -1927,8 +2660,12 @@ const reciprocalAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = 1 / x; }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = 1 / x; } { const x = A[ia + i + 1]!; D[i + 1] = 1 / x; } { const x = A[ia + i + 2]!; D[i + 2] = 1 / x; } { const x = A[ia + i + 3]!; D[i + 3] = 1 / x; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = 1 / x; }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = 1 / x; }
@@ -1942,8 +2679,12 @@ const sigmoidF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (!wasmUnary('sigmoid', A, a!.offset, D, n))
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = sigmoid(x); }
+    if (!wasmUnary('sigmoid', A, a!.offset, D, n)) {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = sigmoid(x); } { const x = A[ia + i + 1]!; D[i + 1] = sigmoid(x); } { const x = A[ia + i + 2]!; D[i + 2] = sigmoid(x); } { const x = A[ia + i + 3]!; D[i + 3] = sigmoid(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = sigmoid(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = sigmoid(x); }
@@ -1956,8 +2697,12 @@ const sigmoidAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = sigmoid(x); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = sigmoid(x); } { const x = A[ia + i + 1]!; D[i + 1] = sigmoid(x); } { const x = A[ia + i + 2]!; D[i + 2] = sigmoid(x); } { const x = A[ia + i + 3]!; D[i + 3] = sigmoid(x); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = sigmoid(x); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = sigmoid(x); }
@@ -1972,7 +2717,10 @@ const reluF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
     const X = new Int32Array(A.buffer, A.byteOffset, A.length), DI = new Int32Array(D.buffer, D.byteOffset, D.length);
-    for (let i = 0, ia = a!.offset; i < n; i++) { const v = X[ia + i]!, nan = +((v & 0x7fffffff) > 0x7f800000); DI[i] = (v & (~(v >> 31) | -nan)) | (nan << 22); }
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const v = X[ia + i]!, nan = +((v & 0x7fffffff) > 0x7f800000); DI[i] = (v & (~(v >> 31) | -nan)) | (nan << 22); } { const v = X[ia + i + 1]!, nan = +((v & 0x7fffffff) > 0x7f800000); DI[i + 1] = (v & (~(v >> 31) | -nan)) | (nan << 22); } { const v = X[ia + i + 2]!, nan = +((v & 0x7fffffff) > 0x7f800000); DI[i + 2] = (v & (~(v >> 31) | -nan)) | (nan << 22); } { const v = X[ia + i + 3]!, nan = +((v & 0x7fffffff) > 0x7f800000); DI[i + 3] = (v & (~(v >> 31) | -nan)) | (nan << 22); } }
+    for (; i < n; i++) { const v = X[ia + i]!, nan = +((v & 0x7fffffff) > 0x7f800000); DI[i] = (v & (~(v >> 31) | -nan)) | (nan << 22); }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x > 0 ? x : x === x ? 0 : x; }
@@ -1985,8 +2733,12 @@ const reluAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x > 0 ? x : x === x ? 0 : x; }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x > 0 ? x : x === x ? 0 : x; } { const x = A[ia + i + 1]!; D[i + 1] = x > 0 ? x : x === x ? 0 : x; } { const x = A[ia + i + 2]!; D[i + 2] = x > 0 ? x : x === x ? 0 : x; } { const x = A[ia + i + 3]!; D[i + 3] = x > 0 ? x : x === x ? 0 : x; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x > 0 ? x : x === x ? 0 : x; }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x > 0 ? x : x === x ? 0 : x; }
@@ -2010,8 +2762,12 @@ const geluF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const tanhForm = attrs.approximate === 'tanh';
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    if (!wasmUnary(tanhForm ? 'geluTanh' : 'geluErf', A, a!.offset, D, n))
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = tanhForm ? 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x))) : 0.5 * x * (1 + erf(x * Math.SQRT1_2)); }
+    if (!wasmUnary(tanhForm ? 'geluTanh' : 'geluErf', A, a!.offset, D, n)) {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = tanhForm ? 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x))) : 0.5 * x * (1 + erf(x * Math.SQRT1_2)); } { const x = A[ia + i + 1]!; D[i + 1] = tanhForm ? 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x))) : 0.5 * x * (1 + erf(x * Math.SQRT1_2)); } { const x = A[ia + i + 2]!; D[i + 2] = tanhForm ? 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x))) : 0.5 * x * (1 + erf(x * Math.SQRT1_2)); } { const x = A[ia + i + 3]!; D[i + 3] = tanhForm ? 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x))) : 0.5 * x * (1 + erf(x * Math.SQRT1_2)); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = tanhForm ? 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x))) : 0.5 * x * (1 + erf(x * Math.SQRT1_2)); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = tanhForm ? 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x))) : 0.5 * x * (1 + erf(x * Math.SQRT1_2)); }
@@ -2024,8 +2780,12 @@ const geluAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const tanhForm = attrs.approximate === 'tanh';
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = tanhForm ? 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x))) : 0.5 * x * (1 + erf(x * Math.SQRT1_2)); }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = tanhForm ? 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x))) : 0.5 * x * (1 + erf(x * Math.SQRT1_2)); } { const x = A[ia + i + 1]!; D[i + 1] = tanhForm ? 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x))) : 0.5 * x * (1 + erf(x * Math.SQRT1_2)); } { const x = A[ia + i + 2]!; D[i + 2] = tanhForm ? 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x))) : 0.5 * x * (1 + erf(x * Math.SQRT1_2)); } { const x = A[ia + i + 3]!; D[i + 3] = tanhForm ? 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x))) : 0.5 * x * (1 + erf(x * Math.SQRT1_2)); } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = tanhForm ? 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x))) : 0.5 * x * (1 + erf(x * Math.SQRT1_2)); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = tanhForm ? 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x))) : 0.5 * x * (1 + erf(x * Math.SQRT1_2)); }
@@ -2039,8 +2799,12 @@ const leakyReluF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const slope = num(attrs, 'negativeSlope', 0.01), S = new Float64Array([slope, 1]);
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x * S[+(x > 0)]!; }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x * S[+(x > 0)]!; } { const x = A[ia + i + 1]!; D[i + 1] = x * S[+(x > 0)]!; } { const x = A[ia + i + 2]!; D[i + 2] = x * S[+(x > 0)]!; } { const x = A[ia + i + 3]!; D[i + 3] = x * S[+(x > 0)]!; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x * S[+(x > 0)]!; }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x * S[+(x > 0)]!; }
@@ -2053,8 +2817,12 @@ const leakyReluAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const slope = num(attrs, 'negativeSlope', 0.01), S = new Float64Array([slope, 1]);
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x * S[+(x > 0)]!; }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x * S[+(x > 0)]!; } { const x = A[ia + i + 1]!; D[i + 1] = x * S[+(x > 0)]!; } { const x = A[ia + i + 2]!; D[i + 2] = x * S[+(x > 0)]!; } { const x = A[ia + i + 3]!; D[i + 3] = x * S[+(x > 0)]!; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x * S[+(x > 0)]!; }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x * S[+(x > 0)]!; }
@@ -2068,8 +2836,12 @@ const softplusF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   const beta = num(attrs, 'beta', 1), threshold = num(attrs, 'threshold', 20);
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x * beta > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta; }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x * beta > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta; } { const x = A[ia + i + 1]!; D[i + 1] = x * beta > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta; } { const x = A[ia + i + 2]!; D[i + 2] = x * beta > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta; } { const x = A[ia + i + 3]!; D[i + 3] = x * beta > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x * beta > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta; }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x * beta > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta; }
@@ -2082,8 +2854,12 @@ const softplusAny: Kernel<CpuArray> = ([a], [out], attrs) => {
   const beta = num(attrs, 'beta', 1), threshold = num(attrs, 'threshold', 20);
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    
-    for (let i = 0, ia = a!.offset; i < n; i++) { const x = A[ia + i]!; D[i] = x * beta > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta; }
+     {
+    const ia = a!.offset;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!; D[i] = x * beta > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta; } { const x = A[ia + i + 1]!; D[i + 1] = x * beta > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta; } { const x = A[ia + i + 2]!; D[i + 2] = x * beta > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta; } { const x = A[ia + i + 3]!; D[i + 3] = x * beta > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta; } }
+    for (; i < n; i++) { const x = A[ia + i]!; D[i] = x * beta > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta; }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x * beta > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta; }
