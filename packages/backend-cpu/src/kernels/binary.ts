@@ -56,9 +56,17 @@ function select(cond: T, a: T, b: T, out: T, w: 1 | 2): void {
   const da = isDense(a.shape, a.strides), db = isDense(b.shape, b.strides), sa = !da && allZero(a.strides), sb = !db && allZero(b.strides);
   if (isDense(cond.shape, cond.strides) && (da || sa) && (db || sb)) {
     if (w === 1) {
-      if (da && db) for (let i = 0; i < n; i++) { const m = -+(C[co + i] !== 0); D[o + i] = (A[ao + i]! & m) | (B[bo + i]! & ~m); }
+      if (da && db) {
+        let i = 0;
+        for (; i + 4 <= n; i += 4) {
+          const m0 = -+(C[co + i] !== 0), m1 = -+(C[co + i + 1] !== 0), m2 = -+(C[co + i + 2] !== 0), m3 = -+(C[co + i + 3] !== 0);
+          D[o + i] = (A[ao + i]! & m0) | (B[bo + i]! & ~m0); D[o + i + 1] = (A[ao + i + 1]! & m1) | (B[bo + i + 1]! & ~m1);
+          D[o + i + 2] = (A[ao + i + 2]! & m2) | (B[bo + i + 2]! & ~m2); D[o + i + 3] = (A[ao + i + 3]! & m3) | (B[bo + i + 3]! & ~m3);
+        }
+        for (; i < n; i++) { const m = -+(C[co + i] !== 0); D[o + i] = (A[ao + i]! & m) | (B[bo + i]! & ~m); }
+      }
       else if (db) {
-        // unrolled by 4: the loop's own per-iteration checks cost about as much as the select
+        // unrolled by 4 (as the generated loops): the loop's own per-iteration checks cost about as much as the select
         const x = A[ao]!;
         let i = 0;
         for (; i + 4 <= n; i += 4) {
@@ -68,7 +76,16 @@ function select(cond: T, a: T, b: T, out: T, w: 1 | 2): void {
         }
         for (; i < n; i++) { const m = -+(C[co + i] !== 0); D[o + i] = (x & m) | (B[bo + i]! & ~m); }
       }
-      else if (da) { const y = B[bo]!; for (let i = 0; i < n; i++) { const m = -+(C[co + i] !== 0); D[o + i] = (A[ao + i]! & m) | (y & ~m); } }
+      else if (da) {
+        const y = B[bo]!;
+        let i = 0;
+        for (; i + 4 <= n; i += 4) {
+          const m0 = -+(C[co + i] !== 0), m1 = -+(C[co + i + 1] !== 0), m2 = -+(C[co + i + 2] !== 0), m3 = -+(C[co + i + 3] !== 0);
+          D[o + i] = (A[ao + i]! & m0) | (y & ~m0); D[o + i + 1] = (A[ao + i + 1]! & m1) | (y & ~m1);
+          D[o + i + 2] = (A[ao + i + 2]! & m2) | (y & ~m2); D[o + i + 3] = (A[ao + i + 3]! & m3) | (y & ~m3);
+        }
+        for (; i < n; i++) { const m = -+(C[co + i] !== 0); D[o + i] = (A[ao + i]! & m) | (y & ~m); }
+      }
       else { const x = A[ao]!, y = B[bo]!; for (let i = 0; i < n; i++) { const m = -+(C[co + i] !== 0); D[o + i] = (x & m) | (y & ~m); } }
       return;
     }
