@@ -1,7 +1,8 @@
-// The gradient of a whole GRU layer (core's gruSequence) as one rule, as cuDNN and PyTorch differentiate
-// RNN layers: backward through time is one gruSequenceBackward call (a backend's fused kernel where it has
-// one), and the weight, bias and input gradients are then one matmul or sum each over every step.
-import { add, cat, gruSequenceBackward, matmul, mul, sigmoid, split, stack, tanh, zeros, zerosLike, type Tensor } from '@flint/core';
+// The gradient of a whole GRU or LSTM layer (core's gruSequence/lstmSequence) as one rule, as cuDNN and
+// PyTorch differentiate RNN layers: backward through time is one gruSequenceBackward/lstmSequenceBackward call
+// (a backend's fused kernel where it has one), and the weight, bias and input gradients are then one matmul
+// or sum each over every step.
+import { add, cat, gruSequenceBackward, lstmSequenceBackward, matmul, mul, sigmoid, split, stack, tanh, zeros, zerosLike, type Tensor } from '@flint/core';
 import { defineRule } from './registry.js';
 import { toInput } from './util.js';
 
@@ -38,12 +39,7 @@ defineRule('gruSequence', {
       return ctx.inputs.map((info, i) => (ctx.needsGrad(i) ? toInput(none[i]!, info) : null));
     }
     // the gradient of every step's h, with hN's (the last step processed) added in
-    let g = gOut ?? zeros([T, B, H], { dtype: x.dtype, device: x.device });
-    if (gH) {
-      const hN = gH.unsqueeze(0);
-      if (T === 1) g = add(g, hN);
-      else g = reverse ? cat([add(g.narrow(0, 0, 1), hN), g.narrow(0, 1, T - 1)], 0) : cat([g.narrow(0, 0, T - 1), add(g.narrow(0, T - 1, 1), hN)], 0);
-    }
+    const g = withLastState(gOut ?? zeros([T, B, H], { dtype: x.dtype, device: x.device }), gH ?? null, reverse);
     const hPrev = previousStates(h0, output, reverse);
     const ws = ctx.outputs.length > 2 ? ctx.saved(n + 1) : rebuildWorkspace(x, hPrev, wIh, wHh, bIh, bHh);
     const r = gruSequenceBackward(g, hPrev, wHh, ws, { reverse });
@@ -55,6 +51,47 @@ defineRule('gruSequence', {
       () => matmul(gh.t(), hPrev.reshape([T * B, H])),
       () => gx.sum(0),
       () => gh.sum(0),
+    ];
+    return ctx.inputs.map((info, i) => (ctx.needsGrad(i) ? toInput(grads[i]!(), info) : null));
+  },
+});
+
+/** g [T,B,H] with hN's gradient added to the last step processed. */
+function withLastState(g: Tensor, gH: Tensor | null, reverse: boolean): Tensor {
+  if (!gH) return g;
+  const T = g.shape[0]!, hN = gH.unsqueeze(0);
+  if (T === 1) return add(g, hN);
+  return reverse ? cat([add(g.narrow(0, 0, 1), hN), g.narrow(0, 1, T - 1)], 0) : cat([g.narrow(0, 0, T - 1), add(g.narrow(0, T - 1, 1), hN)], 0);
+}
+
+// lstmSequence inputs [x, h0, c0, wIh [4H,I], wHh [4H,H], bIh?, bHh?] → [output, hN, cN, workspace [T,6,B,H]].
+// Only calls that ran lstmSequenceTrain (attr train) come here; the others are differentiated through the
+// cell loop.
+defineRule('lstmSequence', {
+  when: (attrs) => attrs.train === true,
+  save: (c) => [...c.inputs, c.outputs[0]!, c.outputs[3]!],
+  backward: (ctx, [gOut, gH, gC]) => {
+    const n = ctx.inputs.length;
+    if (!gOut && !gH && !gC) return ctx.inputs.map(() => null);
+    const x = ctx.saved(0), h0 = ctx.saved(1), c0 = ctx.saved(2), wIh = ctx.saved(3), wHh = ctx.saved(4);
+    const output = ctx.saved(n), ws = ctx.saved(n + 1);
+    const [T, B, I] = x.shape as [number, number, number], H = h0.shape[1]!, reverse = ctx.attrs.reverse === true;
+    const like = { dtype: x.dtype, device: x.device };
+    if (T === 0) {
+      const none = [zerosLike(x), gH ?? zerosLike(h0), gC ?? zerosLike(c0), zerosLike(wIh), zerosLike(wHh), ...(n > 5 ? [zeros([4 * H], like), zeros([4 * H], like)] : [])];
+      return ctx.inputs.map((info, i) => (ctx.needsGrad(i) ? toInput(none[i]!, info) : null));
+    }
+    const g = withLastState(gOut ?? zeros([T, B, H], like), gH ?? null, reverse);
+    const r = lstmSequenceBackward(g, gC ?? zeros([B, H], like), c0, wHh, ws, { reverse });
+    const gg = r.gradGates.reshape([T * B, 4 * H]);
+    const grads: (() => Tensor)[] = [
+      () => matmul(r.gradGates, wIh),
+      () => r.gradH0,
+      () => r.gradC0,
+      () => matmul(gg.t(), x.reshape([T * B, I])),
+      () => matmul(gg.t(), previousStates(h0, output, reverse).reshape([T * B, H])),
+      () => gg.sum(0),
+      () => gg.sum(0),
     ];
     return ctx.inputs.map((info, i) => (ctx.needsGrad(i) ? toInput(grads[i]!(), info) : null));
   },

@@ -1,7 +1,7 @@
 // The optional native GEMM: matmul and convolution on a system BLAS equal the WebAssembly kernels within
 // float32 reordering, and every way of not having one falls back to them silently.
 import { afterAll, describe, expect, it } from 'vitest';
-import { ValueError, conv2d, conv2dBackwardInput, conv2dBackwardWeight, gruSequence, gruSequenceBackward, manualSeed, matmul, rand, randn, runKernel, type Tensor } from '@flint/core';
+import { ValueError, conv2d, conv2dBackwardInput, conv2dBackwardWeight, gruSequence, gruSequenceBackward, lstmSequence, lstmSequenceBackward, manualSeed, matmul, rand, randn, runKernel, type Tensor } from '@flint/core';
 import { getBlas, setBlas, setNumThreads, getNumThreads } from '../index.js';
 
 afterAll(() => setBlas('auto'));
@@ -78,6 +78,17 @@ describe('native BLAS', () => {
         const [out, hN, ws] = runKernel('gruSequenceTrain', 'cpu', [x, h0, wIh, wHh, bIh, bHh], [spec([T, B, H]), spec([B, H]), spec([T, 4, B, H])], { reverse: false });
         const ws2 = rand([T, 4, B, H], o), r = gruSequenceBackward(randn([T, B, H], o), randn([T, B, H], o), wHh, ws2, { reverse: true });
         return [inf.output, inf.h, out!, hN!, ws!, r.gradXGates, r.gradHGates, r.gradH0];
+      }, tol);
+    });
+    withLib(`the LSTM sequence kernels (${dtype}): forward, training forward and backward through time`, () => {
+      const tol = dtype === 'float32' ? 2e-5 : 1e-12, o = { dtype }, T = 6, B = 3, I = 5, H = 4;
+      compare(() => {
+        const x = randn([T, B, I], o), h0 = randn([B, H], o), c0 = randn([B, H], o), wIh = randn([4 * H, I], o), wHh = randn([4 * H, H], o), bIh = randn([4 * H], o), bHh = randn([4 * H], o);
+        const inf = lstmSequence(x, h0, c0, { wIh, wHh, bIh, bHh, reverse: true });
+        const spec = (shape: number[]) => ({ shape, dtype });
+        const outs = runKernel('lstmSequenceTrain', 'cpu', [x, h0, c0, wIh, wHh, bIh, bHh], [spec([T, B, H]), spec([B, H]), spec([B, H]), spec([T, 6, B, H])], { reverse: false });
+        const r = lstmSequenceBackward(randn([T, B, H], o), randn([B, H], o), c0, wHh, rand([T, 6, B, H], o), { reverse: true });
+        return [inf.output, inf.h, inf.c, ...outs, r.gradGates, r.gradH0, r.gradC0];
       }, tol);
     });
   }

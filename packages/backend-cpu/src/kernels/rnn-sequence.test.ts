@@ -11,7 +11,7 @@ afterAll(() => setBlas('auto'));
 // the same CPU backend without the whole-sequence kernels: core runs its cell-loop composite there
 registerBackend('cpu-cells', () => {
   const b = createCpuBackend(), kernels: Record<string, unknown> = { ...b.kernels };
-  delete kernels.gruSequence; delete kernels.lstmSequence;
+  delete kernels.gruSequence; delete kernels.lstmSequence; delete kernels.gruSequenceTrain; delete kernels.lstmSequenceTrain;
   return { ...b, name: 'cpu-cells', kernels: kernels as typeof b.kernels };
 }, -1);
 

@@ -143,33 +143,82 @@ export const gruSequenceBackward: Kernel<NumArray> = ([gy, hp, wHh, ws], [gx, gh
   finish(gx!); finish(gh!); finish(g0!);
 };
 
-/** [x [T,B,I], h0 [B,H], c0 [B,H], wIh [4H,I], wHh [4H,H], bIh?, bHh?] → [output [T,B,H], hN, cN [B,H]]. */
-export const lstmSequence: Kernel<NumArray> = ([x, h0, c0, wIh, wHh, bIh, bHh], [out, hN, cN], attrs) => {
-  const O = out!.buffer, o0 = out!.offset;
+/**
+ * The LSTM layer loop: output [T,B,H], hN, cN, and (training) each step's lstmCell planes σ(i), σ(f),
+ * tanh(g), σ(o), tanh(c') and c' itself into `ws` [T,6,B,H]; without `ws` one step's planes are reused.
+ */
+function lstmLayer([x, h0, c0, wIh, wHh, bIh, bHh]: (T | undefined)[], out: T, hN: T, cN: T, reverse: boolean, ws?: T): void {
+  const O = out.buffer, o0 = out.offset;
   // both biases fold into the projection, as the composite does
   const { Tn, B, H, xp, hg, step } = projections(x!, wIh!, wHh!, [bIh, bHh], O);
-  const N = B * H, G = 4 * H, W = like(O, 5 * N), Cs = like(O, N);
+  const N = B * H, G = 4 * H, W = ws ? ws.buffer : like(O, 5 * N), Cs = like(O, N);
   Cs.set(c0!.buffer.subarray(c0!.offset, c0!.offset + N));
   let P = h0!.buffer, p0 = h0!.offset;
   for (let s = 0; s < Tn; s++) {
-    const t = attrs.reverse ? Tn - 1 - s : s, xt = t * B * G, ot = o0 + t * N;
+    const t = reverse ? Tn - 1 - s : s, xt = t * B * G, ot = o0 + t * N, w0 = ws ? ws.offset + t * 6 * N : 0;
     step(P, p0);
     // lstmCell's planes: i, f (sigmoid), g (tanh), o (sigmoid), tanh(c')
     for (let b = 0; b < B; b++) {
-      for (let j = 0, g = xt + b * G, e = b * H; j < H; j++, g++, e++) {
+      for (let j = 0, g = xt + b * G, e = w0 + b * H; j < H; j++, g++, e++) {
         for (let q = 0; q < 4; q++) W[q * N + e] = xp[g + q * H]! + hg[g - xt + q * H]!;
       }
     }
-    activate('sigmoid', W, 0, 2 * N);
-    activate('tanh', W, 2 * N, N);
-    activate('sigmoid', W, 3 * N, N);
-    for (let e = 0; e < N; e++) Cs[e] = W[N + e]! * Cs[e]! + W[e]! * W[2 * N + e]!;
-    W.set(Cs, 4 * N);
-    activate('tanh', W, 4 * N, N);
-    for (let e = 0; e < N; e++) O[ot + e] = W[3 * N + e]! * W[4 * N + e]!;
+    activate('sigmoid', W, w0, 2 * N);
+    activate('tanh', W, w0 + 2 * N, N);
+    activate('sigmoid', W, w0 + 3 * N, N);
+    for (let e = 0; e < N; e++) Cs[e] = W[w0 + N + e]! * Cs[e]! + W[w0 + e]! * W[w0 + 2 * N + e]!;
+    W.set(Cs, w0 + 4 * N);
+    if (ws) W.set(Cs, w0 + 5 * N);
+    activate('tanh', W, w0 + 4 * N, N);
+    for (let e = 0; e < N; e++) O[ot + e] = W[w0 + 3 * N + e]! * W[w0 + 4 * N + e]!;
     P = O; p0 = ot;
   }
-  hN!.buffer.set(P.subarray(p0, p0 + N), hN!.offset);
-  cN!.buffer.set(Cs, cN!.offset);
-  finish(out!); finish(hN!); finish(cN!);
+  hN.buffer.set(P.subarray(p0, p0 + N), hN.offset);
+  cN.buffer.set(Cs, cN.offset);
+  finish(out); finish(hN); finish(cN);
+  if (ws) finish(ws);
+}
+
+/** [x [T,B,I], h0 [B,H], c0 [B,H], wIh [4H,I], wHh [4H,H], bIh?, bHh?] → [output [T,B,H], hN, cN [B,H]]. */
+export const lstmSequence: Kernel<NumArray> = (ins, [out, hN, cN], attrs) => lstmLayer(ins, out!, hN!, cN!, !!attrs.reverse);
+
+/** lstmSequence, and every step's planes: → [output, hN, cN, workspace [T,6,B,H]]. */
+export const lstmSequenceTrain: Kernel<NumArray> = (ins, [out, hN, cN, ws], attrs) => lstmLayer(ins, out!, hN!, cN!, !!attrs.reverse, ws!);
+
+/**
+ * [gradOutput [T,B,H], gradCN [B,H], c0 [B,H], wHh [4H,H], workspace [T,6,B,H]] → [gradGates [T,B,4H],
+ * gradH0 [B,H], gradC0 [B,H]]: lstmCellBackward's arithmetic per step; the carried h gradient is
+ * gradGates_t wHh (one GEMM per step, wHh packed once), the carried c gradient dc·σ(f).
+ */
+export const lstmSequenceBackward: Kernel<NumArray> = ([gy, gcN, c0, wHh, ws], [gg, gh0, gc0], attrs) => {
+  const [Tn, B, H] = gy!.shape as [number, number, number], N = B * H, G = 4 * H, reverse = !!attrs.reverse;
+  const Y = gy!.buffer, W = ws!.buffer, DG = gg!.buffer, C0 = c0!.buffer;
+  const carryH = like(DG, N), carryC = like(DG, N), blas = N > 0 ? nativeGemm(DG) : null, useWasm = DG instanceof Float32Array;
+  carryC.set(gcN!.buffer.subarray(gcN!.offset, gcN!.offset + N));
+  const aKey = {}, packA = packRows({ data: wHh!.buffer, off: wHh!.offset, rs: 1, cs: H });
+  const sink: Sink = (buf, cb, ldcb, j0, nc) => {
+    for (let j = 0; j < nc; j++) for (let i = 0, src = cb + j, dst = (j0 + j) * H; i < H; i++, src += ldcb) carryH[dst + i] = buf[src]!;
+  };
+  for (let s = 0; s < Tn; s++) {
+    const t = reverse ? s : Tn - 1 - s, yt = gy!.offset + t * N, w0 = ws!.offset + t * 6 * N, dt = t * B * G;
+    // the cell state this step started from: the previous step's c', or c0 for the first step processed
+    const first = s === Tn - 1, P = first ? C0 : W, p0 = first ? c0!.offset : ws!.offset + (reverse ? t + 1 : t - 1) * 6 * N + 5 * N;
+    for (let b = 0; b < B; b++) {
+      for (let j = 0, g = dt + b * G, e = b * H; j < H; j++, g++, e++) {
+        const i = W[w0 + e]!, f = W[w0 + N + e]!, gt = W[w0 + 2 * N + e]!, o = W[w0 + 3 * N + e]!, tc = W[w0 + 4 * N + e]!;
+        const d = s === 0 ? Y[yt + e]! : Y[yt + e]! + carryH[e]!;
+        const dc = carryC[e]! + d * o * (1 - tc * tc);
+        DG[g] = dc * gt * i * (1 - i);
+        DG[g + H] = dc * P[p0 + e]! * f * (1 - f);
+        DG[g + 2 * H] = dc * i * (1 - gt * gt);
+        DG[g + 3 * H] = d * tc * o * (1 - o);
+        carryC[e] = dc * f;
+      }
+    }
+    if (blas) blas(false, false, B, H, G, 1, DG, dt, G, wHh!.buffer, wHh!.offset, H, 0, carryH, 0, H);
+    else gemmCore({ M: H, N: B, K: G, aKey, packA, packB: packCols({ data: DG, off: dt, rs: 1, cs: G }), sink, useWasm });
+  }
+  gh0!.buffer.set(carryH, gh0!.offset);
+  gc0!.buffer.set(carryC, gc0!.offset);
+  finish(gg!); finish(gh0!); finish(gc0!);
 };

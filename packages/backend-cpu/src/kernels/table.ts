@@ -12,7 +12,7 @@ import { batchNorm, batchNormBackward, batchNormStats, layerNorm } from './norm.
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
 import { random } from './random.js';
 import { rnnKernels } from './rnn.js';
-import { gruSequence, gruSequenceBackward, gruSequenceTrain, lstmSequence } from './rnn-sequence.js';
+import { gruSequence, gruSequenceBackward, gruSequenceTrain, lstmSequence, lstmSequenceBackward, lstmSequenceTrain } from './rnn-sequence.js';
 import { cumsum, reduceKernels } from './reduce.js';
 import { crossEntropy, logSoftmax, softmax } from './softmax.js';
 
@@ -29,6 +29,6 @@ export const cpuKernels: KernelTable<CpuArray> = {
   maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward,
   ...floats({
     random, softmax, logSoftmax, conv2d, conv2dBackwardInput, conv2dBackwardWeight,
-    batchNorm, batchNormBackward, batchNormStats, layerNorm, ...optimKernels, ...rnnKernels, gruSequence, gruSequenceTrain, gruSequenceBackward, lstmSequence,
+    batchNorm, batchNormBackward, batchNormStats, layerNorm, ...optimKernels, ...rnnKernels, gruSequence, gruSequenceTrain, gruSequenceBackward, lstmSequence, lstmSequenceTrain, lstmSequenceBackward,
   }),
 };

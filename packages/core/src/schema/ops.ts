@@ -22,7 +22,7 @@ export const OP_NAMES = [
   'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward', 'adaptiveAvgPool2d', 'adaptiveAvgPool2dBackward',
   'batchNorm', 'batchNormStats', 'batchNormBackward', 'layerNorm', 'dropout',
   'nllLoss', 'crossEntropy', 'mseLoss', 'l1Loss', 'smoothL1Loss', 'huberLoss', 'binaryCrossEntropy', 'binaryCrossEntropyWithLogits',
-  'gruCell', 'gruCellBackward', 'lstmCell', 'lstmCellBackward', 'gruSequence', 'lstmSequence', 'gruSequenceBackward',
+  'gruCell', 'gruCellBackward', 'lstmCell', 'lstmCellBackward', 'gruSequence', 'lstmSequence', 'gruSequenceBackward', 'lstmSequenceBackward',
   // optimizer steps (in place)
   'sgdStep', 'adamStep',
   // tensor indexing, sorting, einsum, norms, resampling, attention (ops of the 2026 first-day issue)

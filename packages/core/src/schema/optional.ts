@@ -197,7 +197,7 @@ export const OPTIONAL = {
   }),
   lstmSequence: spec({
     tier: 'optional', family: 'rnn', since: 1, strided: false, composite: 'the cell loop: one matmul for every step\'s input projection, then per step a matmul and lstmCell',
-    doc: "one LSTM layer in one direction over a whole sequence (torch.nn.LSTM's per-layer loop), run by core as gruSequence is.",
+    doc: "one LSTM layer in one direction over a whole sequence (torch.nn.LSTM's per-layer loop). When autograd records the op, core runs lstmSequenceTrain and lstmSequenceBackward where the backend has both, else the cell loop.",
     attrs: { reverse: bool('run from the last step to the first; the output stays in time order') },
     inputs: [
       { name: 'x', dtype: 'float', shape: '[T, B, I]' }, { name: 'h0', dtype: 'same', shape: '[B, H]' }, { name: 'c0', dtype: 'same', shape: '[B, H]' },
@@ -233,6 +233,30 @@ export const OPTIONAL = {
       { name: 'gradXGates', dtype: 'same', shape: '[T, B, 3H]' }, { name: 'gradHGates', dtype: 'same', shape: '[T, B, 3H]' },
       { name: 'gradH0', dtype: 'same', shape: '[B, H]' },
     ],
+  }),
+  lstmSequenceTrain: spec({
+    tier: 'optional', family: 'rnn', since: 2, strided: false, composite: 'the cell loop, differentiated through its cells',
+    doc: "lstmSequence for training: the same outputs, bit for bit, plus every step's lstmCell planes and its new cell state, which lstmSequenceBackward reads. Core runs the pair when autograd records the op and the backend has both.",
+    attrs: { reverse: bool('run from the last step to the first; the output stays in time order') },
+    inputs: [
+      { name: 'x', dtype: 'float', shape: '[T, B, I]' }, { name: 'h0', dtype: 'same', shape: '[B, H]' }, { name: 'c0', dtype: 'same', shape: '[B, H]' },
+      { name: 'wIh', dtype: 'same', shape: '[4H, I] (gates i, f, g, o)' }, { name: 'wHh', dtype: 'same', shape: '[4H, H]' },
+      { name: 'bIh', dtype: 'same', shape: '[4H]', optional: true }, { name: 'bHh', dtype: 'same', shape: '[4H] (given exactly when bIh is)', optional: true },
+    ],
+    outputs: [
+      { name: 'output', dtype: 'same', shape: '[T, B, H]' }, { name: 'hN', dtype: 'same', shape: '[B, H]' }, { name: 'cN', dtype: 'same', shape: '[B, H]' },
+      { name: 'workspace', dtype: 'same', shape: "[T, 6, B, H]: lstmCell's planes σ(i), σ(f), tanh(g), σ(o), tanh(c') and c' at each time index t" },
+    ],
+  }),
+  lstmSequenceBackward: spec({
+    tier: 'optional', family: 'rnn', since: 2, strided: false, composite: 'a loop of lstmCellBackward and a matmul per step, from the last step processed to the first',
+    doc: "the recurrent part of lstmSequence's gradient: from the gradient of every step's h (hN's already added to the last step processed) and of cN, each step's gate gradients in one call; core turns them into the weight, bias and input gradients with one matmul or sum each",
+    attrs: { reverse: bool('the forward ran from the last step to the first') },
+    inputs: [
+      { name: 'gradOutput', dtype: 'float', shape: '[T, B, H]' }, { name: 'gradCN', dtype: 'same', shape: '[B, H]' }, { name: 'c0', dtype: 'same', shape: '[B, H]' },
+      { name: 'wHh', dtype: 'same', shape: '[4H, H]' }, { name: 'workspace', dtype: 'same', shape: '[T, 6, B, H]' },
+    ],
+    outputs: [{ name: 'gradGates', dtype: 'same', shape: '[T, B, 4H]' }, { name: 'gradH0', dtype: 'same', shape: '[B, H]' }, { name: 'gradC0', dtype: 'same', shape: '[B, H]' }],
   }),
 
   sgdStep: spec({

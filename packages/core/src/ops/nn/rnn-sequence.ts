@@ -9,7 +9,7 @@ import { add } from '../binary.js';
 import { stack } from '../join.js';
 import { zeros } from '../creation.js';
 import { matmul } from '../linalg.js';
-import { gruCell, gruCellBackward, lstmCell } from './rnn.js';
+import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './rnn.js';
 import { requireSameFloat } from './util.js';
 
 /**
@@ -165,24 +165,85 @@ export function gruSequenceBackward(gradOutput: Tensor, hPrev: Tensor, wHh: Tens
 }
 
 /**
- * One LSTM layer over x [T, B, I] from h0 and c0 [B, H] (torch.nn.LSTM's per-layer loop, gates i, f, g, o):
- * a backend's `lstmSequence` kernel when it has one and no gradient is being recorded through the op's
- * parts; otherwise the cell loop of lstmCell steps.
+ * One LSTM layer over x [T, B, I] from h0 and c0 [B, H] (torch.nn.LSTM's per-layer loop, gates i, f, g, o).
+ * Recorded for autograd, it runs a backend's `lstmSequenceTrain` and its gradient `lstmSequenceBackward`
+ * where the backend has both (autograd then differentiates the layer as one op); otherwise the gradient goes
+ * through the cell loop of lstmCell steps. Without grad, the backend's `lstmSequence` kernel, else the loop.
  */
 export function lstmSequence(x0: Tensor, h00: Tensor, c00: Tensor, w0: RnnLayerWeights): LstmSequenceResult {
   const op = 'lstmSequence';
   const [T, B, H] = checkLayer(op, 4, x0, h00, w0);
   if (c00.ndim !== 2 || c00.shape[0] !== B || c00.shape[1] !== H) throw new ShapeError(`${op}: expected c0 of shape [${B}, ${H}], got ${fmtShape(c00.shape)}`);
   const biases = w0.bIh && w0.bHh ? [w0.bIh, w0.bHh] : [];
-  return apply(op, [x0, h00, c00, w0.wIh, w0.wHh, ...biases], { reverse: !!w0.reverse }, (ins) => {
+  const inputs = [x0, h00, c00, w0.wIh, w0.wHh, ...biases];
+  // `train` selects autograd's whole-layer rule: only where the backend can run its backward as one kernel
+  const train = hasKernel('lstmSequenceTrain', x0.device) && hasKernel('lstmSequenceBackward', x0.device) && gradWillRecord(inputs);
+  const r = apply(op, inputs, { reverse: !!w0.reverse, train }, (ins): LstmSequenceResult & { workspace?: Tensor } => {
     const [x, [h0, c0], w] = layerInputs(op, ins, 2, w0);
-    const spec = (shape: number[]) => ({ shape, dtype: x.dtype });
-    if (hasKernel(op, x.device) && !recordingParts()) {
-      const [output, h, c] = runKernel(op, x.device, ins, [spec([T, B, H]), spec([B, H]), spec([B, H])], { reverse: !!w.reverse });
-      return { output: output!, h: h!, c: c! };
+    const attrs = { reverse: !!w.reverse }, spec = (shape: number[]) => ({ shape, dtype: x.dtype });
+    if (!recordingParts()) {
+      if (train) {
+        const [output, h, c, workspace] = runKernel('lstmSequenceTrain', x.device, ins, [spec([T, B, H]), spec([B, H]), spec([B, H]), spec([T, 6, B, H])], attrs);
+        return { output: output!, h: h!, c: c!, workspace: workspace! };
+      }
+      if (hasKernel(op, x.device)) {
+        const [output, h, c] = runKernel(op, x.device, ins, [spec([T, B, H]), spec([B, H]), spec([B, H])], attrs);
+        return { output: output!, h: h!, c: c! };
+      }
     }
     let h = h0!, c = c0!;
     const output = cellLoop(x, w, true, (xt, whhT) => ({ h, c } = lstmCell(xt, matmul(h, whhT), c)).h);
     return { output, h, c };
+  });
+  r.workspace?.dispose();
+  return { output: r.output, h: r.h, c: r.c };
+}
+
+/**
+ * The recurrent part of an LSTM layer's gradient: each step's gate gradients [T, B, 4H] (of x W_ihᵀ + b_ih
+ * and of h W_hhᵀ + b_hh alike), and those of h0 and c0.
+ */
+export interface LstmSequenceGrads { gradGates: Tensor; gradH0: Tensor; gradC0: Tensor }
+
+/**
+ * lstmSequence's backward through time (what its gradient rule calls): from gradOutput [T, B, H] (hN's
+ * gradient already added to the last step processed), gradCN [B, H], c0, wHh [4H, H] and the workspace
+ * [T, 6, B, H] that lstmSequenceTrain wrote.
+ */
+export function lstmSequenceBackward(gradOutput: Tensor, gradCN: Tensor, c0: Tensor, wHh: Tensor, workspace: Tensor, options: { reverse?: boolean } = {}): LstmSequenceGrads {
+  const op = 'lstmSequenceBackward';
+  if (gradOutput.ndim !== 3) throw new ShapeError(`${op}: expected gradOutput of shape [T, B, H], got ${fmtShape(gradOutput.shape)}`);
+  const [T, B, H] = gradOutput.shape as [number, number, number];
+  const want = (what: string, t: Tensor, shape: number[]) => {
+    if (t.ndim !== shape.length || t.shape.some((d, i) => d !== shape[i])) throw new ShapeError(`${op}: ${what} ${fmtShape(t.shape)} must have shape ${fmtShape(shape)} for gradOutput ${fmtShape(gradOutput.shape)}`);
+  };
+  want('gradCN', gradCN, [B, H]);
+  want('c0', c0, [B, H]);
+  want('wHh', wHh, [4 * H, H]);
+  want('workspace', workspace, [T, 6, B, H]);
+  requireSameFloat(op, gradOutput, gradCN, c0, wHh, workspace);
+  const reverse = !!options.reverse;
+  return apply(op, [gradOutput, gradCN, c0, wHh, workspace], { reverse }, (ins) => {
+    const [g, gc, c00, w, ws] = ins as [Tensor, Tensor, Tensor, Tensor, Tensor];
+    if (hasKernel(op, g.device)) {
+      const spec = (shape: number[]) => ({ shape, dtype: g.dtype });
+      const [gg, gh, gc0] = runKernel(op, g.device, ins, [spec([T, B, 4 * H]), spec([B, H]), spec([B, H])], { reverse });
+      return { gradGates: gg!, gradH0: gh!, gradC0: gc0! };
+    }
+    const gates: Tensor[] = new Array(T);
+    let carryH: Tensor | null = null, carryC = gc;
+    for (let s = 0; s < T; s++) {
+      const t = reverse ? s : T - 1 - s, planes = ws.select(0, t);
+      const cPrev = s === T - 1 ? c00 : ws.select(0, reverse ? t + 1 : t - 1).select(0, 5);
+      const dh = carryH ? add(g.select(0, t), carryH) : g.select(0, t);
+      const r = lstmCellBackward(dh, carryC, cPrev, planes.narrow(0, 0, 5));
+      gates[t] = r.gradGates;
+      carryC = r.gradC;
+      carryH = matmul(r.gradGates, w);
+    }
+    return {
+      gradGates: T ? stack(gates, 0) : zeros([0, B, 4 * H], { dtype: g.dtype, device: g.device }),
+      gradH0: carryH ?? zeros([B, H], { dtype: g.dtype, device: g.device }), gradC0: carryC,
+    };
   });
 }

@@ -124,4 +124,5 @@ export function registerFused(): void {
   defineBatchRule('gruSequence', () => RUN_PARTS);
   defineBatchRule('lstmSequence', () => RUN_PARTS);
   defineBatchRule('gruSequenceBackward', () => RUN_PARTS);
+  defineBatchRule('lstmSequenceBackward', () => RUN_PARTS);
 }
