@@ -37,6 +37,8 @@ const CANDIDATES: Readonly<Record<string, readonly string[]>> = {
 };
 
 const ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112;
+/** Multiply-adds below which a product runs on one of the library's threads (as the WebAssembly GEMM splits only above 2M per thread). */
+const SMALL_GEMM = 4_000_000;
 let choice: 'auto' | 'wasm' | { path: string } = 'auto';
 let state: Native | BlasInfo | undefined;
 let threads = 0;
@@ -60,11 +62,20 @@ function bind(koffi: Koffi, path: string): Native | string {
   if (!s || !d) return `${path} has no cblas_sgemm/cblas_dgemm`;
   const cfg = fn('const char *openblas_get_config()');
   const set = fn('void openblas_set_num_threads(int)') ?? fn('void bli_thread_set_num_threads(long)') ?? fn('void MKL_Set_Num_Threads(int)');
-  const wrap = (f: (...args: unknown[]) => unknown): Gemm => (ta, tb, M, N, K, alpha, a, ao, lda, b, bo, ldb, beta, c, co, ldc) =>
-    void f(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, M, N, K, alpha, a.subarray(ao), lda, b.subarray(bo), ldb, beta, c.subarray(co), ldc);
+  // small products run on one thread: waking the library's threads for them costs more than it saves, and far
+  // more when other processes hold the cores (an OpenMP barrier then waits for a descheduled thread)
+  let want = 1, now = 0;
+  const threadsFor = (mnk: number): void => {
+    const n = mnk < SMALL_GEMM ? 1 : want;
+    if (set && n !== now) { set(n); now = n; }
+  };
+  const wrap = (f: (...args: unknown[]) => unknown): Gemm => (ta, tb, M, N, K, alpha, a, ao, lda, b, bo, ldb, beta, c, co, ldc) => {
+    threadsFor(M * N * K);
+    f(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, M, N, K, alpha, a.subarray(ao), lda, b.subarray(bo), ldb, beta, c.subarray(co), ldc);
+  };
   return {
     info: { kind: 'native', library: path, ...(cfg ? { config: String(cfg()) } : {}) },
-    sgemm: wrap(s), dgemm: wrap(d), setThreads: set ? (n) => void set(n) : null,
+    sgemm: wrap(s), dgemm: wrap(d), setThreads: set ? (n) => { want = n; now = 0; threadsFor(Infinity); } : null,
   };
 }
 
