@@ -41,6 +41,15 @@ export const sgdStep: Kernel<NumArray> = ([param, grad, buf], _outputs, attrs) =
     // the same steps with Math.fround written in place: a call through q is not inlined once two dtypes
     // have passed, and costs more than the arithmetic
     const f = Math.fround;
+    if (B && !maximize && wdRaw === 0 && !first && !nesterov) {
+      // plain momentum, the common case, without the per-element option tests
+      for (let i = 0; i < n; i++) {
+        const b = f(f(B[bo + i]! * M) + f(G[go + i]! * D));
+        B[bo + i] = b;
+        P[po + i] = f(P[po + i]! + f(b * NLR));
+      }
+      return;
+    }
     for (let i = 0; i < n; i++) {
       let g = G[go + i]!;
       if (maximize) g = -g;
@@ -85,6 +94,19 @@ export const adamStep: Kernel<NumArray> = ([param, grad, expAvg, expAvgSq, maxSq
   const po = param!.offset, go = grad!.offset, mo = expAvg!.offset, vo = expAvgSq!.offset, xo = maxSq?.offset ?? 0;
   if (param!.dtype === 'float32') {
     const f = Math.fround; // as in sgdStep
+    if (!maximize && wd === 0 && !X) {
+      // plain Adam, the common case, without the per-element option tests
+      for (let i = 0; i < n; i++) {
+        const g = G[go + i]!;
+        const m = f(f(M[mo + i]! * B1) + f(g * OB1));
+        M[mo + i] = m;
+        const v = f(f(V[vo + i]! * B2) + f(f(g * OB2) * g));
+        V[vo + i] = v;
+        const denom = f(f(f(Math.sqrt(v)) / BC2) + EPS);
+        P[po + i] = f(P[po + i]! + f(f(m * NSS) / denom));
+      }
+      return;
+    }
     for (let i = 0; i < n; i++) {
       let g = G[go + i]!;
       if (maximize) g = -g;
