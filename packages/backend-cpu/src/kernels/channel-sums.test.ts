@@ -17,6 +17,11 @@ describe('channel sums four at a time', () => {
     const got = run('sum', [t('float32', [C, N, S], xs, [S, C * S, 1])], [['float64', [C]]], { reduceDims: 2 })[0]!;
     expect(got).toEqual(perChannel((k) => xs[k]!));
   });
+  it('sum over the rows of a [A, L] matrix (a bias gradient, viewed as [L, A]) adds the rows in order', () => {
+    const [A, L] = [9, 7], m = randn(A * L, 9).map(Math.fround);
+    const got = run('sum', [t('float32', [L, A], m, [1, L])], [['float64', [L]]], { reduceDims: 1 })[0]!;
+    expect(got).toEqual(Array.from({ length: L }, (_, j) => { let s = 0; for (let a = 0; a < A; a++) s += m[a * L + j]!; return s; }));
+  });
   it('batchNorm statistics and batchNormBackward sums equal the one-channel loops', () => {
     const [, mean, invstd] = run('batchNorm', [t('float64', [N, C, S], xs)], [['float64', [N, C, S]], ['float64', [C]], ['float64', [C]]], { training: true, eps: 1e-5 });
     const m = perChannel((k) => xs[k]!).map((s) => s / (N * S));

@@ -147,13 +147,25 @@ const stridedSum: Kernel<CpuArray> = (inputs, outputs, attrs) => {
 };
 
 /**
- * The batch-norm / bias-gradient layout of stridedSum: in memory order [A, B, L] with contiguous rows of L
- * and one output per b (sum over A and L). Each row's sum is the same chain of adds as the row walk, and
+ * The bias-gradient layouts of stridedSum: in memory order [A, L] summed over A (below), or [A, B, L] with
+ * contiguous rows of L and one output per b (sum over A and L: conv and batch-norm channels). Each row's sum is the same chain of adds as the row walk, and
  * acc[b] gathers the rows in the same order, but four rows (channels) go at once: a chain of dependent adds
  * runs at one add per ~4 cycles, four independent ones in about the same time. False: another layout.
  */
 function channelRows(A: NumArray, offset: number, shape: readonly number[], src: readonly number[], dst: readonly number[], acc: Float64Array): boolean {
   const c = coalesce(shape, [src, dst]);
+  if (c.shape.length === 2 && c.strides[0]![1] === 1 && c.strides[1]![0] === 0 && c.strides[1]![1] === 1) {
+    // [A, L] rows added into acc[0..L) one row after another (a bias gradient of a [batch, features] matrix):
+    // the walk's order, unrolled by 4
+    const [NA, L] = c.shape as [number, number], sa = c.strides[0]![0]!;
+    for (let a = 0; a < NA; a++) {
+      const r = offset + a * sa;
+      let j = 0;
+      for (; j + 4 <= L; j += 4) { acc[j] += A[r + j]!; acc[j + 1] += A[r + j + 1]!; acc[j + 2] += A[r + j + 2]!; acc[j + 3] += A[r + j + 3]!; }
+      for (; j < L; j++) acc[j] += A[r + j]!;
+    }
+    return true;
+  }
   if (c.shape.length === 2) { c.shape.unshift(1); c.strides[0]!.unshift(0); c.strides[1]!.unshift(0); }
   const [ss, ds] = c.strides as [number[], number[]];
   if (c.shape.length !== 3 || ss[2] !== 1 || ds[0] !== 0 || ds[2] !== 0) return false;
