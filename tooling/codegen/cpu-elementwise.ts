@@ -100,10 +100,12 @@ const ${op.name}${suffix}: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     const ib = b!.offset;
     ${unrolled((k) => `const y = B[ib + ${k}]!; D[${k}] = ${op.expr};`)}
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; ${unrolled((k) => `const x = A[ia + ${k}]!; D[o + ${k}] = ${op.expr};`, 'len')} }
       else if (sa === 0 && sb === 1) { const x = A[ia]!; ${unrolled((k) => `const y = B[ib + ${k}]!; D[o + ${k}] = ${op.expr};`, 'len')} }
+      else if (sa === 1 && sb === 1) { ${unrolled((k) => `const x = A[ia + ${k}]!, y = B[ib + ${k}]!; D[o + ${k}] = ${op.expr};`, 'len')} }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = ${op.expr}; }
     });
   }

@@ -34,7 +34,8 @@ const addF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = x + y; } { const y = B[ib + i + 1]!; D[i + 1] = x + y; } { const y = B[ib + i + 2]!; D[i + 2] = x + y; } { const y = B[ib + i + 3]!; D[i + 3] = x + y; } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = x + y; }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = x + y; } { const x = A[ia + i + 1]!; D[o + i + 1] = x + y; } { const x = A[ia + i + 2]!; D[o + i + 2] = x + y; } { const x = A[ia + i + 3]!; D[o + i + 3] = x + y; } }
@@ -42,6 +43,9 @@ const addF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x + y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x + y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x + y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x + y; } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x + y; } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x + y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = x + y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = x + y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = x + y; } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x + y; } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x + y; }
     });
   }
@@ -70,7 +74,8 @@ const addAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = x + y; } { const y = B[ib + i + 1]!; D[i + 1] = x + y; } { const y = B[ib + i + 2]!; D[i + 2] = x + y; } { const y = B[ib + i + 3]!; D[i + 3] = x + y; } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = x + y; }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = x + y; } { const x = A[ia + i + 1]!; D[o + i + 1] = x + y; } { const x = A[ia + i + 2]!; D[o + i + 2] = x + y; } { const x = A[ia + i + 3]!; D[o + i + 3] = x + y; } }
@@ -78,6 +83,9 @@ const addAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x + y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x + y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x + y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x + y; } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x + y; } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x + y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = x + y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = x + y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = x + y; } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x + y; } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x + y; }
     });
   }
@@ -124,7 +132,8 @@ const subF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = x - y; } { const y = B[ib + i + 1]!; D[i + 1] = x - y; } { const y = B[ib + i + 2]!; D[i + 2] = x - y; } { const y = B[ib + i + 3]!; D[i + 3] = x - y; } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = x - y; }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = x - y; } { const x = A[ia + i + 1]!; D[o + i + 1] = x - y; } { const x = A[ia + i + 2]!; D[o + i + 2] = x - y; } { const x = A[ia + i + 3]!; D[o + i + 3] = x - y; } }
@@ -132,6 +141,9 @@ const subF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x - y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x - y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x - y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x - y; } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x - y; } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x - y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = x - y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = x - y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = x - y; } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x - y; } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x - y; }
     });
   }
@@ -160,7 +172,8 @@ const subAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = x - y; } { const y = B[ib + i + 1]!; D[i + 1] = x - y; } { const y = B[ib + i + 2]!; D[i + 2] = x - y; } { const y = B[ib + i + 3]!; D[i + 3] = x - y; } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = x - y; }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = x - y; } { const x = A[ia + i + 1]!; D[o + i + 1] = x - y; } { const x = A[ia + i + 2]!; D[o + i + 2] = x - y; } { const x = A[ia + i + 3]!; D[o + i + 3] = x - y; } }
@@ -168,6 +181,9 @@ const subAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x - y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x - y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x - y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x - y; } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x - y; } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x - y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = x - y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = x - y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = x - y; } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x - y; } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x - y; }
     });
   }
@@ -214,7 +230,8 @@ const mulF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = x * y; } { const y = B[ib + i + 1]!; D[i + 1] = x * y; } { const y = B[ib + i + 2]!; D[i + 2] = x * y; } { const y = B[ib + i + 3]!; D[i + 3] = x * y; } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = x * y; }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = x * y; } { const x = A[ia + i + 1]!; D[o + i + 1] = x * y; } { const x = A[ia + i + 2]!; D[o + i + 2] = x * y; } { const x = A[ia + i + 3]!; D[o + i + 3] = x * y; } }
@@ -222,6 +239,9 @@ const mulF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x * y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x * y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x * y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x * y; } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x * y; } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x * y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = x * y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = x * y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = x * y; } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x * y; } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x * y; }
     });
   }
@@ -250,7 +270,8 @@ const mulAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = x * y; } { const y = B[ib + i + 1]!; D[i + 1] = x * y; } { const y = B[ib + i + 2]!; D[i + 2] = x * y; } { const y = B[ib + i + 3]!; D[i + 3] = x * y; } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = x * y; }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = x * y; } { const x = A[ia + i + 1]!; D[o + i + 1] = x * y; } { const x = A[ia + i + 2]!; D[o + i + 2] = x * y; } { const x = A[ia + i + 3]!; D[o + i + 3] = x * y; } }
@@ -258,6 +279,9 @@ const mulAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x * y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x * y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x * y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x * y; } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x * y; } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x * y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = x * y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = x * y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = x * y; } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x * y; } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x * y; }
     });
   }
@@ -304,7 +328,8 @@ const mulInt32Any: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = Math.imul(x, y); } { const y = B[ib + i + 1]!; D[i + 1] = Math.imul(x, y); } { const y = B[ib + i + 2]!; D[i + 2] = Math.imul(x, y); } { const y = B[ib + i + 3]!; D[i + 3] = Math.imul(x, y); } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = Math.imul(x, y); }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = Math.imul(x, y); } { const x = A[ia + i + 1]!; D[o + i + 1] = Math.imul(x, y); } { const x = A[ia + i + 2]!; D[o + i + 2] = Math.imul(x, y); } { const x = A[ia + i + 3]!; D[o + i + 3] = Math.imul(x, y); } }
@@ -312,6 +337,9 @@ const mulInt32Any: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = Math.imul(x, y); } { const y = B[ib + i + 1]!; D[o + i + 1] = Math.imul(x, y); } { const y = B[ib + i + 2]!; D[o + i + 2] = Math.imul(x, y); } { const y = B[ib + i + 3]!; D[o + i + 3] = Math.imul(x, y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = Math.imul(x, y); } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = Math.imul(x, y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = Math.imul(x, y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = Math.imul(x, y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = Math.imul(x, y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = Math.imul(x, y); } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = Math.imul(x, y); }
     });
   }
@@ -341,7 +369,8 @@ const divF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = x / y; } { const y = B[ib + i + 1]!; D[i + 1] = x / y; } { const y = B[ib + i + 2]!; D[i + 2] = x / y; } { const y = B[ib + i + 3]!; D[i + 3] = x / y; } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = x / y; }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = x / y; } { const x = A[ia + i + 1]!; D[o + i + 1] = x / y; } { const x = A[ia + i + 2]!; D[o + i + 2] = x / y; } { const x = A[ia + i + 3]!; D[o + i + 3] = x / y; } }
@@ -349,6 +378,9 @@ const divF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x / y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x / y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x / y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x / y; } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x / y; } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x / y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = x / y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = x / y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = x / y; } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x / y; } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x / y; }
     });
   }
@@ -377,7 +409,8 @@ const divAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = x / y; } { const y = B[ib + i + 1]!; D[i + 1] = x / y; } { const y = B[ib + i + 2]!; D[i + 2] = x / y; } { const y = B[ib + i + 3]!; D[i + 3] = x / y; } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = x / y; }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = x / y; } { const x = A[ia + i + 1]!; D[o + i + 1] = x / y; } { const x = A[ia + i + 2]!; D[o + i + 2] = x / y; } { const x = A[ia + i + 3]!; D[o + i + 3] = x / y; } }
@@ -385,6 +418,9 @@ const divAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x / y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x / y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x / y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x / y; } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x / y; } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x / y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = x / y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = x / y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = x / y; } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x / y; } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x / y; }
     });
   }
@@ -414,7 +450,8 @@ const powF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = Math.pow(x, y); } { const y = B[ib + i + 1]!; D[i + 1] = Math.pow(x, y); } { const y = B[ib + i + 2]!; D[i + 2] = Math.pow(x, y); } { const y = B[ib + i + 3]!; D[i + 3] = Math.pow(x, y); } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = Math.pow(x, y); }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = Math.pow(x, y); } { const x = A[ia + i + 1]!; D[o + i + 1] = Math.pow(x, y); } { const x = A[ia + i + 2]!; D[o + i + 2] = Math.pow(x, y); } { const x = A[ia + i + 3]!; D[o + i + 3] = Math.pow(x, y); } }
@@ -422,6 +459,9 @@ const powF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = Math.pow(x, y); } { const y = B[ib + i + 1]!; D[o + i + 1] = Math.pow(x, y); } { const y = B[ib + i + 2]!; D[o + i + 2] = Math.pow(x, y); } { const y = B[ib + i + 3]!; D[o + i + 3] = Math.pow(x, y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = Math.pow(x, y); } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = Math.pow(x, y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = Math.pow(x, y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = Math.pow(x, y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = Math.pow(x, y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = Math.pow(x, y); } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = Math.pow(x, y); }
     });
   }
@@ -450,7 +490,8 @@ const powAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = Math.pow(x, y); } { const y = B[ib + i + 1]!; D[i + 1] = Math.pow(x, y); } { const y = B[ib + i + 2]!; D[i + 2] = Math.pow(x, y); } { const y = B[ib + i + 3]!; D[i + 3] = Math.pow(x, y); } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = Math.pow(x, y); }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = Math.pow(x, y); } { const x = A[ia + i + 1]!; D[o + i + 1] = Math.pow(x, y); } { const x = A[ia + i + 2]!; D[o + i + 2] = Math.pow(x, y); } { const x = A[ia + i + 3]!; D[o + i + 3] = Math.pow(x, y); } }
@@ -458,6 +499,9 @@ const powAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = Math.pow(x, y); } { const y = B[ib + i + 1]!; D[o + i + 1] = Math.pow(x, y); } { const y = B[ib + i + 2]!; D[o + i + 2] = Math.pow(x, y); } { const y = B[ib + i + 3]!; D[o + i + 3] = Math.pow(x, y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = Math.pow(x, y); } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = Math.pow(x, y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = Math.pow(x, y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = Math.pow(x, y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = Math.pow(x, y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = Math.pow(x, y); } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = Math.pow(x, y); }
     });
   }
@@ -504,7 +548,8 @@ const maximumF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
@@ -512,6 +557,9 @@ const maximumF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x !== x || y !== y ? NaN : x > y ? x : y; }
     });
   }
@@ -540,7 +588,8 @@ const maximumAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
@@ -548,6 +597,9 @@ const maximumAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x !== x || y !== y ? NaN : x > y ? x : y; }
     });
   }
@@ -594,7 +646,8 @@ const minimumF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
@@ -602,6 +655,9 @@ const minimumF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x !== x || y !== y ? NaN : x < y ? x : y; }
     });
   }
@@ -630,7 +686,8 @@ const minimumAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
@@ -638,6 +695,9 @@ const minimumAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x !== x || y !== y ? NaN : x < y ? x : y; }
     });
   }
@@ -684,7 +744,8 @@ const remainderF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = pyMod(x, y); } { const y = B[ib + i + 1]!; D[i + 1] = pyMod(x, y); } { const y = B[ib + i + 2]!; D[i + 2] = pyMod(x, y); } { const y = B[ib + i + 3]!; D[i + 3] = pyMod(x, y); } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = pyMod(x, y); }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = pyMod(x, y); } { const x = A[ia + i + 1]!; D[o + i + 1] = pyMod(x, y); } { const x = A[ia + i + 2]!; D[o + i + 2] = pyMod(x, y); } { const x = A[ia + i + 3]!; D[o + i + 3] = pyMod(x, y); } }
@@ -692,6 +753,9 @@ const remainderF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = pyMod(x, y); } { const y = B[ib + i + 1]!; D[o + i + 1] = pyMod(x, y); } { const y = B[ib + i + 2]!; D[o + i + 2] = pyMod(x, y); } { const y = B[ib + i + 3]!; D[o + i + 3] = pyMod(x, y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = pyMod(x, y); } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = pyMod(x, y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = pyMod(x, y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = pyMod(x, y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = pyMod(x, y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = pyMod(x, y); } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = pyMod(x, y); }
     });
   }
@@ -720,7 +784,8 @@ const remainderAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = pyMod(x, y); } { const y = B[ib + i + 1]!; D[i + 1] = pyMod(x, y); } { const y = B[ib + i + 2]!; D[i + 2] = pyMod(x, y); } { const y = B[ib + i + 3]!; D[i + 3] = pyMod(x, y); } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = pyMod(x, y); }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = pyMod(x, y); } { const x = A[ia + i + 1]!; D[o + i + 1] = pyMod(x, y); } { const x = A[ia + i + 2]!; D[o + i + 2] = pyMod(x, y); } { const x = A[ia + i + 3]!; D[o + i + 3] = pyMod(x, y); } }
@@ -728,6 +793,9 @@ const remainderAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = pyMod(x, y); } { const y = B[ib + i + 1]!; D[o + i + 1] = pyMod(x, y); } { const y = B[ib + i + 2]!; D[o + i + 2] = pyMod(x, y); } { const y = B[ib + i + 3]!; D[o + i + 3] = pyMod(x, y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = pyMod(x, y); } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = pyMod(x, y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = pyMod(x, y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = pyMod(x, y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = pyMod(x, y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = pyMod(x, y); } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = pyMod(x, y); }
     });
   }
@@ -774,7 +842,8 @@ const eqF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = +(x === y); } { const y = B[ib + i + 1]!; D[i + 1] = +(x === y); } { const y = B[ib + i + 2]!; D[i + 2] = +(x === y); } { const y = B[ib + i + 3]!; D[i + 3] = +(x === y); } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = +(x === y); }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = +(x === y); } { const x = A[ia + i + 1]!; D[o + i + 1] = +(x === y); } { const x = A[ia + i + 2]!; D[o + i + 2] = +(x === y); } { const x = A[ia + i + 3]!; D[o + i + 3] = +(x === y); } }
@@ -782,6 +851,9 @@ const eqF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x === y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x === y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x === y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x === y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x === y); } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x === y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = +(x === y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = +(x === y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = +(x === y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x === y); } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x === y); }
     });
   }
@@ -810,7 +882,8 @@ const eqAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = +(x === y); } { const y = B[ib + i + 1]!; D[i + 1] = +(x === y); } { const y = B[ib + i + 2]!; D[i + 2] = +(x === y); } { const y = B[ib + i + 3]!; D[i + 3] = +(x === y); } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = +(x === y); }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = +(x === y); } { const x = A[ia + i + 1]!; D[o + i + 1] = +(x === y); } { const x = A[ia + i + 2]!; D[o + i + 2] = +(x === y); } { const x = A[ia + i + 3]!; D[o + i + 3] = +(x === y); } }
@@ -818,6 +891,9 @@ const eqAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x === y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x === y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x === y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x === y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x === y); } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x === y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = +(x === y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = +(x === y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = +(x === y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x === y); } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x === y); }
     });
   }
@@ -864,7 +940,8 @@ const neF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = +(x !== y); } { const y = B[ib + i + 1]!; D[i + 1] = +(x !== y); } { const y = B[ib + i + 2]!; D[i + 2] = +(x !== y); } { const y = B[ib + i + 3]!; D[i + 3] = +(x !== y); } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = +(x !== y); }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = +(x !== y); } { const x = A[ia + i + 1]!; D[o + i + 1] = +(x !== y); } { const x = A[ia + i + 2]!; D[o + i + 2] = +(x !== y); } { const x = A[ia + i + 3]!; D[o + i + 3] = +(x !== y); } }
@@ -872,6 +949,9 @@ const neF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x !== y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x !== y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x !== y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x !== y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x !== y); } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x !== y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = +(x !== y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = +(x !== y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = +(x !== y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x !== y); } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x !== y); }
     });
   }
@@ -900,7 +980,8 @@ const neAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = +(x !== y); } { const y = B[ib + i + 1]!; D[i + 1] = +(x !== y); } { const y = B[ib + i + 2]!; D[i + 2] = +(x !== y); } { const y = B[ib + i + 3]!; D[i + 3] = +(x !== y); } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = +(x !== y); }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = +(x !== y); } { const x = A[ia + i + 1]!; D[o + i + 1] = +(x !== y); } { const x = A[ia + i + 2]!; D[o + i + 2] = +(x !== y); } { const x = A[ia + i + 3]!; D[o + i + 3] = +(x !== y); } }
@@ -908,6 +989,9 @@ const neAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x !== y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x !== y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x !== y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x !== y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x !== y); } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x !== y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = +(x !== y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = +(x !== y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = +(x !== y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x !== y); } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x !== y); }
     });
   }
@@ -954,7 +1038,8 @@ const ltF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = +(x < y); } { const y = B[ib + i + 1]!; D[i + 1] = +(x < y); } { const y = B[ib + i + 2]!; D[i + 2] = +(x < y); } { const y = B[ib + i + 3]!; D[i + 3] = +(x < y); } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = +(x < y); }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = +(x < y); } { const x = A[ia + i + 1]!; D[o + i + 1] = +(x < y); } { const x = A[ia + i + 2]!; D[o + i + 2] = +(x < y); } { const x = A[ia + i + 3]!; D[o + i + 3] = +(x < y); } }
@@ -962,6 +1047,9 @@ const ltF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x < y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x < y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x < y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x < y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x < y); } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x < y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = +(x < y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = +(x < y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = +(x < y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x < y); } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x < y); }
     });
   }
@@ -990,7 +1078,8 @@ const ltAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = +(x < y); } { const y = B[ib + i + 1]!; D[i + 1] = +(x < y); } { const y = B[ib + i + 2]!; D[i + 2] = +(x < y); } { const y = B[ib + i + 3]!; D[i + 3] = +(x < y); } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = +(x < y); }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = +(x < y); } { const x = A[ia + i + 1]!; D[o + i + 1] = +(x < y); } { const x = A[ia + i + 2]!; D[o + i + 2] = +(x < y); } { const x = A[ia + i + 3]!; D[o + i + 3] = +(x < y); } }
@@ -998,6 +1087,9 @@ const ltAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x < y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x < y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x < y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x < y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x < y); } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x < y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = +(x < y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = +(x < y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = +(x < y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x < y); } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x < y); }
     });
   }
@@ -1044,7 +1136,8 @@ const leF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = +(x <= y); } { const y = B[ib + i + 1]!; D[i + 1] = +(x <= y); } { const y = B[ib + i + 2]!; D[i + 2] = +(x <= y); } { const y = B[ib + i + 3]!; D[i + 3] = +(x <= y); } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = +(x <= y); }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = +(x <= y); } { const x = A[ia + i + 1]!; D[o + i + 1] = +(x <= y); } { const x = A[ia + i + 2]!; D[o + i + 2] = +(x <= y); } { const x = A[ia + i + 3]!; D[o + i + 3] = +(x <= y); } }
@@ -1052,6 +1145,9 @@ const leF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x <= y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x <= y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x <= y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x <= y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x <= y); } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x <= y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = +(x <= y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = +(x <= y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = +(x <= y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x <= y); } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x <= y); }
     });
   }
@@ -1080,7 +1176,8 @@ const leAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = +(x <= y); } { const y = B[ib + i + 1]!; D[i + 1] = +(x <= y); } { const y = B[ib + i + 2]!; D[i + 2] = +(x <= y); } { const y = B[ib + i + 3]!; D[i + 3] = +(x <= y); } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = +(x <= y); }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = +(x <= y); } { const x = A[ia + i + 1]!; D[o + i + 1] = +(x <= y); } { const x = A[ia + i + 2]!; D[o + i + 2] = +(x <= y); } { const x = A[ia + i + 3]!; D[o + i + 3] = +(x <= y); } }
@@ -1088,6 +1185,9 @@ const leAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x <= y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x <= y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x <= y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x <= y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x <= y); } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x <= y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = +(x <= y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = +(x <= y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = +(x <= y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x <= y); } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x <= y); }
     });
   }
@@ -1134,7 +1234,8 @@ const gtF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = +(x > y); } { const y = B[ib + i + 1]!; D[i + 1] = +(x > y); } { const y = B[ib + i + 2]!; D[i + 2] = +(x > y); } { const y = B[ib + i + 3]!; D[i + 3] = +(x > y); } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = +(x > y); }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = +(x > y); } { const x = A[ia + i + 1]!; D[o + i + 1] = +(x > y); } { const x = A[ia + i + 2]!; D[o + i + 2] = +(x > y); } { const x = A[ia + i + 3]!; D[o + i + 3] = +(x > y); } }
@@ -1142,6 +1243,9 @@ const gtF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x > y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x > y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x > y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x > y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x > y); } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x > y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = +(x > y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = +(x > y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = +(x > y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x > y); } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x > y); }
     });
   }
@@ -1170,7 +1274,8 @@ const gtAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = +(x > y); } { const y = B[ib + i + 1]!; D[i + 1] = +(x > y); } { const y = B[ib + i + 2]!; D[i + 2] = +(x > y); } { const y = B[ib + i + 3]!; D[i + 3] = +(x > y); } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = +(x > y); }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = +(x > y); } { const x = A[ia + i + 1]!; D[o + i + 1] = +(x > y); } { const x = A[ia + i + 2]!; D[o + i + 2] = +(x > y); } { const x = A[ia + i + 3]!; D[o + i + 3] = +(x > y); } }
@@ -1178,6 +1283,9 @@ const gtAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x > y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x > y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x > y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x > y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x > y); } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x > y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = +(x > y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = +(x > y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = +(x > y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x > y); } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x > y); }
     });
   }
@@ -1224,7 +1332,8 @@ const geF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = +(x >= y); } { const y = B[ib + i + 1]!; D[i + 1] = +(x >= y); } { const y = B[ib + i + 2]!; D[i + 2] = +(x >= y); } { const y = B[ib + i + 3]!; D[i + 3] = +(x >= y); } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = +(x >= y); }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = +(x >= y); } { const x = A[ia + i + 1]!; D[o + i + 1] = +(x >= y); } { const x = A[ia + i + 2]!; D[o + i + 2] = +(x >= y); } { const x = A[ia + i + 3]!; D[o + i + 3] = +(x >= y); } }
@@ -1232,6 +1341,9 @@ const geF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x >= y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x >= y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x >= y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x >= y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x >= y); } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x >= y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = +(x >= y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = +(x >= y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = +(x >= y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x >= y); } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x >= y); }
     });
   }
@@ -1260,7 +1372,8 @@ const geAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     for (; i + 4 <= n; i += 4) { { const y = B[ib + i]!; D[i] = +(x >= y); } { const y = B[ib + i + 1]!; D[i + 1] = +(x >= y); } { const y = B[ib + i + 2]!; D[i + 2] = +(x >= y); } { const y = B[ib + i + 3]!; D[i + 3] = +(x >= y); } }
     for (; i < n; i++) { const y = B[ib + i]!; D[i] = +(x >= y); }
   } else {
-    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row
+    // rows: a per-channel operand (bias, batch-norm statistics) is constant along a row; a slice (of a cat) is
+    // contiguous along it
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!; D[o + i] = +(x >= y); } { const x = A[ia + i + 1]!; D[o + i + 1] = +(x >= y); } { const x = A[ia + i + 2]!; D[o + i + 2] = +(x >= y); } { const x = A[ia + i + 3]!; D[o + i + 3] = +(x >= y); } }
@@ -1268,6 +1381,9 @@ const geAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x >= y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x >= y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x >= y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x >= y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x >= y); } }
+      else if (sa === 1 && sb === 1) { let i = 0;
+    for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x >= y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = +(x >= y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = +(x >= y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = +(x >= y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x >= y); } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x >= y); }
     });
   }
