@@ -109,37 +109,39 @@ function avgWindow(g: Pool, attrs: KernelAttrs, oh: number, ow: number): [number
   return [hs, he, ws, we, div];
 }
 
+/** avgWindow for every output position of a plane, computed once: [hs, he, ws, we, div] * Ho * Wo. */
+function avgWindows(g: Pool, attrs: KernelAttrs): Float64Array {
+  const t = new Float64Array(5 * g.Ho * g.Wo);
+  for (let oh = 0, k = 0; oh < g.Ho; oh++) for (let ow = 0; ow < g.Wo; ow++, k += 5) t.set(avgWindow(g, attrs, oh, ow), k);
+  return t;
+}
+
 export const avgPool2d: Kernel<CpuArray> = ([x], [out], attrs) => {
-  const g = geometry(attrs, x!.shape, out!.shape);
+  const g = geometry(attrs, x!.shape, out!.shape), win = avgWindows(g, attrs), W = g.W, hw = g.Ho * g.Wo;
   const X = x!.buffer as NumArray, Y = out!.buffer as NumArray;
   let o = out!.offset;
   for (let p = 0; p < g.planes; p++) {
-    const xBase = x!.offset + p * g.H * g.W;
-    for (let oh = 0; oh < g.Ho; oh++) {
-      for (let ow = 0; ow < g.Wo; ow++, o++) {
-        const [hs, he, ws, we, div] = avgWindow(g, attrs, oh, ow);
-        let s = 0;
-        for (let h = hs; h < he; h++) for (let w = ws; w < we; w++) s += X[xBase + h * g.W + w]!;
-        Y[o] = hs >= he || ws >= we ? 0 : s / div;
-      }
+    const xBase = x!.offset + p * g.H * W;
+    for (let q = 0, k = 0; q < hw; q++, o++, k += 5) {
+      const hs = win[k]!, he = win[k + 1]!, ws = win[k + 2]!, we = win[k + 3]!;
+      let s = 0;
+      for (let h = hs; h < he; h++) for (let w = ws, r = xBase + h * W; w < we; w++) s += X[r + w]!;
+      Y[o] = hs >= he || ws >= we ? 0 : s / win[k + 4]!;
     }
   }
   finish(out!);
 };
 
 export const avgPool2dBackward: Kernel<CpuArray> = ([gy], [gx], attrs) => {
-  const g = geometry(attrs, attrs.inputShape as number[], gy!.shape);
+  const g = geometry(attrs, attrs.inputShape as number[], gy!.shape), win = avgWindows(g, attrs), W = g.W, hw = g.Ho * g.Wo;
   const D = gx!.buffer as NumArray, G = gy!.buffer as NumArray;
-  D.fill(0, gx!.offset, gx!.offset + g.planes * g.H * g.W);
+  D.fill(0, gx!.offset, gx!.offset + g.planes * g.H * W);
   let o = gy!.offset;
   for (let p = 0; p < g.planes; p++) {
-    const base = gx!.offset + p * g.H * g.W;
-    for (let oh = 0; oh < g.Ho; oh++) {
-      for (let ow = 0; ow < g.Wo; ow++, o++) {
-        const [hs, he, ws, we, div] = avgWindow(g, attrs, oh, ow);
-        const v = G[o]! / div;
-        for (let h = hs; h < he; h++) for (let w = ws; w < we; w++) D[base + h * g.W + w] += v;
-      }
+    const base = gx!.offset + p * g.H * W;
+    for (let q = 0, k = 0; q < hw; q++, o++, k += 5) {
+      const hs = win[k]!, he = win[k + 1]!, ws = win[k + 2]!, we = win[k + 3]!, v = G[o]! / win[k + 4]!;
+      for (let h = hs; h < he; h++) for (let w = ws, r = base + h * W; w < we; w++) D[r + w] += v;
     }
   }
   finish(gx!);
