@@ -79,7 +79,14 @@ export const batchNorm: Kernel<NumArray> = ([x, weight, bias, rMean, rVar], [y, 
     const scale = invstd * at(weight, c, 1), shift = at(bias, c, 0) - mean * scale;
     for (let n = 0; n < N; n++) {
       const b = (n * C + c) * S;
-      for (let i = 0; i < S; i++) Y[yo + b + i] = X[xo + b + i]! * scale + shift;
+      // unrolled by 4 (see elementwise.gen.ts: V8's per-iteration checks cost as much as the arithmetic)
+      const xb = xo + b, yb = yo + b;
+      let i = 0;
+      for (; i + 4 <= S; i += 4) {
+        Y[yb + i] = X[xb + i]! * scale + shift; Y[yb + i + 1] = X[xb + i + 1]! * scale + shift;
+        Y[yb + i + 2] = X[xb + i + 2]! * scale + shift; Y[yb + i + 3] = X[xb + i + 3]! * scale + shift;
+      }
+      for (; i < S; i++) Y[yb + i] = X[xb + i]! * scale + shift;
     }
   }
   finish(y!); finish(sMean!); finish(sInvstd!);
@@ -124,7 +131,15 @@ export const batchNormBackward: Kernel<NumArray> = ([gy, x, weight, sMean, sInvs
     const k = w * invstd, gMean = sg / m, proj = (gWeight / m) * invstd;
     for (let n = 0; n < N; n++) {
       const b = (n * C + c) * S;
-      for (let i = 0; i < S; i++) D[gx!.offset + b + i] = k * (G[go + b + i]! - gMean - (X[xo + b + i]! - mean) * proj);
+      const db = gx!.offset + b, gb0 = go + b, xb = xo + b;
+      let i = 0;
+      for (; i + 4 <= S; i += 4) { // unrolled as in batchNorm
+        D[db + i] = k * (G[gb0 + i]! - gMean - (X[xb + i]! - mean) * proj);
+        D[db + i + 1] = k * (G[gb0 + i + 1]! - gMean - (X[xb + i + 1]! - mean) * proj);
+        D[db + i + 2] = k * (G[gb0 + i + 2]! - gMean - (X[xb + i + 2]! - mean) * proj);
+        D[db + i + 3] = k * (G[gb0 + i + 3]! - gMean - (X[xb + i + 3]! - mean) * proj);
+      }
+      for (; i < S; i++) D[db + i] = k * (G[gb0 + i]! - gMean - (X[xb + i]! - mean) * proj);
     }
   }
   finish(gx!); if (gw) finish(gw); if (gb) finish(gb);
