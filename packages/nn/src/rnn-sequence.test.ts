@@ -64,10 +64,10 @@ describe('GRU/LSTM through gruSequence/lstmSequence', () => {
 
   it("a backend with only the gruSequence kernel runs it with and without grad; the gradient rebuilds the workspace", () => {
     const calls: boolean[] = [];
-    const cpu = createCpuBackend(), { gruSequenceTrain: _t, gruSequenceBackward: _b, ...rest } = cpu.kernels;
+    const cpu = createCpuBackend(), { gruSequenceTrain: _t, gruSequenceBackward: _b, ...rest } = cpu.kernels, base = cpu.kernels.gruSequence!;
     registerBackend('seqcpu', () => ({
       ...cpu, name: 'seqcpu',
-      kernels: { ...rest, gruSequence: (ins, outs, attrs) => { calls.push(attrs.reverse); cpu.kernels.gruSequence!(ins, outs, attrs); } },
+      kernels: { ...rest, gruSequence: (ins: Parameters<typeof base>[0], outs: Parameters<typeof base>[1], attrs: Parameters<typeof base>[2]) => { calls.push(attrs.reverse); base(ins, outs, attrs); } },
     }));
     try {
       manualSeed(1);

@@ -107,6 +107,22 @@ export const gruSequence: Kernel<NumArray> = (ins, [out, hN], attrs) => gruLayer
 /** gruSequence, and every step's gruCell planes: → [output, hN, workspace [T,4,B,H]]. */
 export const gruSequenceTrain: Kernel<NumArray> = (ins, [out, hN, ws], attrs) => gruLayer(ins, out!, hN!, !!attrs.reverse, ws!);
 
+/** One step of gruCellBackward's arithmetic from the workspace planes at w0 (a function of its own, so V8 compiles it for the arrays it sees). */
+function gruBackStep(W: NumArray, w0: number, N: number, B: number, H: number, dh: NumArray, P: NumArray, pt: number, DX: NumArray, DH: NumArray, dt: number, carry: NumArray): void {
+  const G = 3 * H;
+  for (let b = 0; b < B; b++) {
+    for (let j = 0, g = dt + b * G, e = b * H; j < H; j++, g++, e++) {
+      const r = W[w0 + e]!, z = W[w0 + N + e]!, n = W[w0 + 2 * N + e]!, hn = W[w0 + 3 * N + e]!, d = dh[e]!;
+      const dn = d * (1 - z) * (1 - n * n);
+      const dz = d * (P[pt + e]! - n) * z * (1 - z);
+      const dr = dn * hn * r * (1 - r);
+      DX[g] = dr; DX[g + H] = dz; DX[g + 2 * H] = dn;
+      DH[g] = dr; DH[g + H] = dz; DH[g + 2 * H] = dn * r;
+      carry[e] = d * z;
+    }
+  }
+}
+
 /**
  * [gradOutput [T,B,H], hPrev [T,B,H], wHh [3H,H], workspace [T,4,B,H]] → [gradXGates [T,B,3H],
  * gradHGates [T,B,3H], gradH0 [B,H]]: gruCellBackward's arithmetic per step, and the carried state gradient
@@ -124,18 +140,9 @@ export const gruSequenceBackward: Kernel<NumArray> = ([gy, hp, wHh, ws], [gx, gh
   for (let s = 0; s < Tn; s++) {
     const t = attrs.reverse ? s : Tn - 1 - s, yt = gy!.offset + t * N, pt = hp!.offset + t * N, w0 = ws!.offset + t * 4 * N;
     const dt = t * B * G;
-    for (let e = 0; e < N; e++) dh[e] = s === 0 ? Y[yt + e]! : Y[yt + e]! + carry[e]!;
-    for (let b = 0; b < B; b++) {
-      for (let j = 0, g = dt + b * G, e = b * H; j < H; j++, g++, e++) {
-        const r = W[w0 + e]!, z = W[w0 + N + e]!, n = W[w0 + 2 * N + e]!, hn = W[w0 + 3 * N + e]!, d = dh[e]!;
-        const dn = d * (1 - z) * (1 - n * n);
-        const dz = d * (P[pt + e]! - n) * z * (1 - z);
-        const dr = dn * hn * r * (1 - r);
-        DX[g] = dr; DX[g + H] = dz; DX[g + 2 * H] = dn;
-        DH[g] = dr; DH[g + H] = dz; DH[g + 2 * H] = dn * r;
-        carry[e] = d * z;
-      }
-    }
+    if (s === 0) dh.set(Y.subarray(yt, yt + N));
+    else for (let e = 0; e < N; e++) dh[e] = Y[yt + e]! + carry[e]!;
+    gruBackStep(W, w0, N, B, H, dh, P, pt, DX, DH, dt, carry);
     if (blas) blas(false, false, B, H, G, 1, DH, dt, G, wHh!.buffer, wHh!.offset, H, 1, carry, 0, H);
     else gemmCore({ M: H, N: B, K: G, aKey, packA, packB: packCols({ data: DH, off: dt, rs: 1, cs: G }), sink, useWasm });
   }
