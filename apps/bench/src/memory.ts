@@ -36,6 +36,6 @@ scope(() => {
 });
 const mb = (v: number): number => Math.round(v / 2 ** 20);
 console.log(JSON.stringify({
-  batch, paramsAndBatchMB: mb(base), savedAfterForwardMB: mb(forward), stepPeakMB: mb(peak - base), rssMB: mb(process.memoryUsage().rss),
+  batch, paramsAndBatchMB: mb(base), savedAfterForwardMB: mb(forward), stepPeakMB: mb(peak - base), rssMB: mb(process.memoryUsage().rss), peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
   seconds: +((performance.now() - t0) / 1000).toFixed(1),
 }));
