@@ -3,8 +3,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ValueError, conv2d, conv2dBackwardInput, conv2dBackwardWeight, gruSequence, gruSequenceBackward, lstmSequence, lstmSequenceBackward, manualSeed, matmul, rand, randn, runKernel, type Tensor } from '@flint/core';
 import { getBlas, setBlas, setNumThreads, getNumThreads } from '../index.js';
+import { setBlasConvMinimum } from '../kernels/conv-blas.js';
 
-afterAll(() => setBlas('auto'));
+// the convolutions here are small: run them on the native path anyway (it normally starts at 4M multiply-adds per image)
+const convMinimum = setBlasConvMinimum(0);
+afterAll(() => { setBlas('auto'); setBlasConvMinimum(convMinimum); });
 
 // CI installs OpenBLAS (libopenblas0); elsewhere these cases say why they did not run
 const LIB = process.platform === 'linux' ? 'libopenblas.so.0' : process.platform === 'darwin' ? '/System/Library/Frameworks/Accelerate.framework/Accelerate' : 'libopenblas.dll';

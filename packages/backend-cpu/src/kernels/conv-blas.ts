@@ -110,15 +110,27 @@ function col2im(col: F, g: ConvGeom, DX: F, dxOff: number): void {
   }
 }
 
-/** A product with an empty side is left to conv.ts (BLAS rejects zero leading dimensions). */
-const empty = (g: ConvPlan): boolean => g.N === 0 || g.hw === 0 || g.ckk === 0 || g.Og === 0;
+/**
+ * Left to conv.ts: a product with an empty side (BLAS rejects zero leading dimensions), and small ones (under
+ * 4M multiply-adds per image), where a call per image costs more than the WebAssembly path, which batches the
+ * images and splits them across its threads (the Fashion-MNIST CNN's convolutions: 0.2M and 0.8M).
+ */
+let minimum = 4_000_000;
+const leftToWasm = (g: ConvPlan): boolean => g.N === 0 || g.hw === 0 || g.ckk === 0 || g.Og === 0 || g.Og * g.hw * g.ckk < minimum;
+
+/** Sets the per-image size below which convolutions stay on the WebAssembly path (tests run small shapes natively); returns the old one. */
+export function setBlasConvMinimum(macs: number): number {
+  const old = minimum;
+  minimum = macs;
+  return old;
+}
 const pointwise = (g: ConvPlan): boolean => g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0;
 const imageOff = (base: number, g: ConvPlan, n: number, gr: number, perGroup: number, size: number): number => base + (n * g.groups + gr) * perGroup * size;
 
 /** out = conv2d(x, w) + bias on the native GEMM; false when there is none. */
 export function blasConv2d(g: ConvPlan, x: T, w: T, bias: T | undefined, out: T): boolean {
   const X = x.buffer as NumArray, Y = out.buffer as NumArray, gemm = nativeGemm(Y);
-  if (!gemm || empty(g) || !(X instanceof Y.constructor)) return false;
+  if (!gemm || leftToWasm(g) || !(X instanceof Y.constructor)) return false;
   const geom = { ...g, C: g.Cg }, direct = pointwise(g), col = direct ? null : colBuffer(Y, g.ckk * g.hw);
   for (let n = 0; n < g.N; n++) {
     for (let gr = 0; gr < g.groups; gr++) {
@@ -158,7 +170,7 @@ function transposedConv(g: ConvPlan, gy: T, w: T, gx: T): boolean {
 /** gx = the input gradient (col2im of wᵀ gy per image) on the native GEMM; false when there is none. */
 export function blasConv2dBackwardInput(g: ConvPlan, gy: T, w: T, gx: T): boolean {
   const GY = gy.buffer as NumArray, DX = gx.buffer as NumArray, gemm = nativeGemm(DX);
-  if (!gemm || empty(g) || !(GY instanceof DX.constructor)) return false;
+  if (!gemm || leftToWasm(g) || !(GY instanceof DX.constructor)) return false;
   if (!pointwise(g) && transposedConv(g, gy, w, gx)) return true;
   const geom = { ...g, C: g.Cg }, direct = pointwise(g), col = direct ? null : colBuffer(DX, g.ckk * g.hw);
   if (col) DX.fill(0, gx.offset, gx.offset + g.N * g.groups * g.Cg * g.H * g.W);
@@ -175,7 +187,7 @@ export function blasConv2dBackwardInput(g: ConvPlan, gy: T, w: T, gx: T): boolea
 /** gw = Σ over images of gy · colᵀ on the native GEMM (accumulated in place); false when there is none. */
 export function blasConv2dBackwardWeight(g: ConvPlan, gy: T, x: T, gw: T): boolean {
   const GY = gy.buffer as NumArray, X = x.buffer as NumArray, GW = gw.buffer as NumArray, gemm = nativeGemm(GW);
-  if (!gemm || empty(g) || !(GY instanceof GW.constructor) || !(X instanceof GW.constructor)) return false;
+  if (!gemm || leftToWasm(g) || !(GY instanceof GW.constructor) || !(X instanceof GW.constructor)) return false;
   const geom = { ...g, C: g.Cg }, direct = pointwise(g), col = direct ? null : colBuffer(GW, g.ckk * g.hw);
   for (let gr = 0; gr < g.groups; gr++) {
     const wOff = gw.offset + gr * g.Og * g.ckk;
