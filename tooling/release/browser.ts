@@ -11,11 +11,13 @@ import { DONE } from './readme-example.js';
 import { CheckError } from './shared.js';
 
 /**
- * The minified bundle's budget in bytes. Measured when it was set: 291,213 bytes (87,105 gzipped) for the README
- * example (core 128 KiB, backend-cpu with its WebAssembly kernels 100 KiB, autograd 27, optim 19, nn 11);
- * the budget leaves 20% headroom.
+ * The minified bundle's budget in bytes. First set at 350,000 over 291,213 bytes (87,105 gzipped). Raised for
+ * the CPU-speed work (issue 14), measured at 398,575 bytes (110,561 gzipped): core 147 KiB, backend-cpu
+ * 178 KiB (its generated elementwise loops, one per op and dtype, are unrolled by 4, which made them 25-40%
+ * faster in V8; the native-BLAS glue is Node-only but small), autograd 32.5, optim 19.6, nn 11.5. The budget
+ * leaves 10% headroom.
  */
-export const BUNDLE_BUDGET = 350_000;
+export const BUNDLE_BUDGET = 440_000;
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
