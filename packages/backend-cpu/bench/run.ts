@@ -43,8 +43,9 @@ function timeFlint(c: Case): number {
     const x = tensor([N, C, H, H]), w = tensor([O, C, 3, 3]), y = tensor([N, O, H, H]);
     const attrs = { stride: [1, 1] as const, padding: [1, 1] as const, dilation: [1, 1] as const, groups: 1, inputShape: [N, C, H, H], weightShape: [O, C, 3, 3] };
     if (c.kind === 'fwd') fn = () => backend.kernels.conv2d!([x, w], [y], attrs);
-    else if (c.kind === 'bwdInput') fn = () => backend.kernels.conv2dBackwardInput!([y, w], [tensor([N, C, H, H])], attrs);
-    else fn = () => backend.kernels.conv2dBackwardWeight!([y, x], [tensor([O, C, 3, 3])], attrs);
+    // outputs made once, outside the timed calls (filling them with Math.random() cost as much as a kernel)
+    else if (c.kind === 'bwdInput') { const gx = tensor([N, C, H, H]); fn = () => backend.kernels.conv2dBackwardInput!([y, w], [gx], attrs); }
+    else { const gw = tensor([O, C, 3, 3]); fn = () => backend.kernels.conv2dBackwardWeight!([y, x], [gw], attrs); }
   }
   // warm up the JIT and the WebAssembly tier-up
   for (let t = performance.now(), i = 0; i < 2 || performance.now() - t < 300; i++) fn();
