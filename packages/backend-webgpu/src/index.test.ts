@@ -11,6 +11,7 @@ const COMPOSITE_ON_WEBGPU: Record<string, string> = {
   gruSequenceTrain: 'not written yet: the forward runs the gruSequence kernel',
   gruSequenceBackward: 'not written yet: a gruCellBackward kernel and a matmul per step',
   batchNormStats: "not written yet: the composite's reductions run as WGSL kernels",
+  reluBackward: 'not written yet: the composite is the le and where kernels',
   lstmSequenceTrain: 'not written yet: LSTM training runs the cell loop, with its WGSL cell kernels',
   lstmSequenceBackward: 'not written yet: LSTM training runs the cell loop, with its WGSL cell kernels',
 };

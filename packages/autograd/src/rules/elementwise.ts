@@ -1,5 +1,5 @@
 // Gradient rules for elementwise ops.
-import { cos, div, eq, exp, floor, ge, gt, le, log, logicalAnd, logicalOr, lt, mul, neg, ones, sigmoid, sin, where, zeros, zerosLike, type Tensor } from '@flint/core';
+import { cos, div, eq, exp, floor, ge, gt, le, log, logicalAnd, logicalOr, lt, mul, neg, ones, reluBackward, sigmoid, sin, where, zeros, zerosLike, type Tensor } from '@flint/core';
 import { defineNondifferentiable, defineRule, type GradContext, type GradRule } from './registry.js';
 import { toInput } from './util.js';
 
@@ -136,7 +136,11 @@ defineRule('cos', unary(inputs, (c, g) => neg(mul(g, sin(c.saved(0))))));
 defineRule('tanh', unary(outputs, (c, g) => { const y = c.saved(0); return mul(g, neg(mul(y, y)).add(1)); }));
 defineRule('sigmoid', unary(outputs, (c, g) => { const y = c.saved(0); return mul(g, mul(y, neg(y).add(1))); }));
 // torch zeroes the gradient where the result is <= 0 (a NaN input keeps its gradient)
-defineRule('relu', unary(outputs, (c, g) => where(le(c.saved(0), 0), 0, g)));
+// one pass (a backend's reluBackward kernel) when the gradient matches the output, as it does from every rule
+defineRule('relu', unary(outputs, (c, g) => {
+  const y = c.saved(0);
+  return g.dtype === y.dtype && g.ndim === y.ndim && g.shape.every((d, i) => d === y.shape[i]) ? reluBackward(g, y) : where(le(y, 0), 0, g);
+}));
 defineRule('leakyRelu', unary(inputs, (c, g) => where(gt(c.saved(0), 0), g, mul(g, c.attrs.negativeSlope as number))));
 defineRule('softplus', unary(inputs, (c, g) => {
   const x = c.saved(0), beta = c.attrs.beta as number, threshold = c.attrs.threshold as number;

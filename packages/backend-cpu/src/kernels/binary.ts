@@ -119,3 +119,30 @@ export const where: Kernel<CpuArray> = ([cond, a, b], [out]) => {
   }
   if (out!.dtype !== 'int64') settle(out!);
 };
+
+/**
+ * reluBackward: [gradOut, out] (dense, one float dtype) → gradOut where out > 0 or out is NaN, else +0: a
+ * bit select on 32-bit words (two per float64), so the kept gradient's bits pass untouched and no branch
+ * depends on the data.
+ */
+export const reluBackward: Kernel<CpuArray> = ([g, o], [out]) => {
+  const n = numel(out!.shape), O = o!.buffer as NumArray, G = g!.buffer, D = out!.buffer;
+  const words = (a: CpuArray): Int32Array => new Int32Array(a.buffer, a.byteOffset, a.byteLength >> 2);
+  const Gi = words(G), Di = words(D);
+  if (O instanceof Float64Array) {
+    for (let i = 0; i < n; i++) {
+      const v = O[i]!, keep = -(+(v > 0) | +(v !== v));
+      Di[2 * i] = Gi[2 * i]! & keep; Di[2 * i + 1] = Gi[2 * i + 1]! & keep;
+    }
+  } else {
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const v0 = O[i]!, v1 = O[i + 1]!, v2 = O[i + 2]!, v3 = O[i + 3]!;
+      Di[i] = Gi[i]! & -(+(v0 > 0) | +(v0 !== v0));
+      Di[i + 1] = Gi[i + 1]! & -(+(v1 > 0) | +(v1 !== v1));
+      Di[i + 2] = Gi[i + 2]! & -(+(v2 > 0) | +(v2 !== v2));
+      Di[i + 3] = Gi[i + 3]! & -(+(v3 > 0) | +(v3 !== v3));
+    }
+    for (; i < n; i++) { const v = O[i]!; Di[i] = Gi[i]! & -(+(v > 0) | +(v !== v)); }
+  }
+};

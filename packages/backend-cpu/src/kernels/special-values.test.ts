@@ -127,3 +127,19 @@ describe('maxPool2d branch-free running max', () => {
     expect(i).toEqual([0, 2, 4]);
   });
 });
+
+describe('reluBackward on special values', () => {
+  for (const dtype of ['float32', 'float64'] as const) {
+    it(`${dtype}: the bits where(le(out, 0), 0, g) gives, for every pair of special gradient and output`, () => {
+      const outs = SPECIAL.flatMap((x) => SPECIAL.map(() => x)), gs = SPECIAL.flatMap(() => SPECIAL), n = outs.length;
+      const bits = (v: ArrayLike<number>): string => Array.from(new Uint8Array(new (dtype === 'float32' ? Float32Array : Float64Array)(Array.from(v)).buffer)).join(',');
+      const got = run('reluBackward', [t(dtype, [n], gs), t(dtype, [n], outs)], [[dtype, [n]]])[0]!;
+      const le = run('leScalar', [t(dtype, [n], outs)], [['bool', [n]]], { scalar: 0 })[0]!;
+      const want = run('where', [t('bool', [n], le), t(dtype, [n], new Array(n).fill(0)), t(dtype, [n], gs)], [[dtype, [n]]])[0]!;
+      expect(bits(got)).toBe(bits(want));
+      // and the rule's meaning: the gradient passes where out > 0 or out is NaN
+      const q = dtype === 'float32' ? Math.fround : (x: number): number => x;
+      got.forEach((v, i) => expect(Object.is(v, outs[i]! > 0 || Number.isNaN(outs[i]!) ? q(gs[i]!) : 0) || (Number.isNaN(v) && Number.isNaN(gs[i]!))).toBe(true));
+    });
+  }
+});

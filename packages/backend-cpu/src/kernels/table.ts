@@ -1,7 +1,7 @@
 // The kernel table of the CPU backend: every required kernel and the optional ones it speeds up.
 import type { Kernel, KernelTable } from '@flint/core';
 import type { CpuArray, NumArray } from '../storage.js';
-import { binaryKernels, scalarKernels, where } from './binary.js';
+import { binaryKernels, reluBackward, scalarKernels, where } from './binary.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv.js';
 import { arange, cast, copy, fill } from './creation.js';
 import { unaryKernels } from './elementwise.js';
@@ -22,7 +22,7 @@ const floats = <K extends string>(ks: Record<K, Kernel<NumArray>>): Record<K, Ke
 export const cpuKernels: KernelTable<CpuArray> = {
   copy, cast, fill, arange,
   ...unaryKernels,
-  ...binaryKernels, ...scalarKernels, where,
+  ...binaryKernels, ...scalarKernels, where, reluBackward,
   ...reduceKernels, cumsum,
   gather, scatterAdd, matmul,
   crossEntropy,

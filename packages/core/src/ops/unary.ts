@@ -1,12 +1,12 @@
 // Elementwise functions of one tensor. Float functions promote integer inputs to float32, like torch.
 import { isFloating } from '../dtype.js';
-import { apply, hasKernel, runKernel } from '../dispatch.js';
-import { DTypeError, ValueError, fmtShape } from '../errors.js';
+import { apply, hasKernel, recordingParts, runKernel } from '../dispatch.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import type { KernelAttrsOf, OpName } from '../schema/index.js';
 import type { Tensor } from '../tensor.js';
 import type { TensorLike } from './util.js';
 import { castTo, checkOperands, isTensor, scalarTensor, deviceOf, promote } from './util.js';
-import { add, div, gt, maximum, minimum, mul, sub, where } from './binary.js';
+import { add, div, gt, le, maximum, minimum, mul, sub, where } from './binary.js';
 import { checkOptions, optionKeys } from '../names.js';
 import { cast } from './device.js';
 
@@ -110,6 +110,27 @@ export function sigmoid(x: TensorLike): Tensor {
 export function relu(x: TensorLike): Tensor {
   const t = toTensor(x, 'relu');
   return apply('relu', [t], {}, () => { noBool('relu', t); return optional('relu', t, {}, (f) => maximum(f, 0)); });
+}
+
+/**
+ * relu's gradient from its output (torch's threshold_backward at 0): gradOut where out > 0 (or is NaN), else
+ * 0. What autograd's relu rule calls: one pass where a backend has the kernel.
+ */
+export function reluBackward(gradOut: Tensor, out: Tensor): Tensor {
+  const op = 'reluBackward';
+  if (gradOut.ndim !== out.ndim || gradOut.shape.some((d, i) => d !== out.shape[i])) {
+    throw new ShapeError(`${op}: gradOut ${fmtShape(gradOut.shape)} and out ${fmtShape(out.shape)} must have the same shape`);
+  }
+  if (!isFloating(gradOut.dtype) || gradOut.dtype !== out.dtype) {
+    throw new DTypeError(`${op}: expected gradOut and out of one floating dtype, got ${gradOut.dtype} and ${out.dtype}`);
+  }
+  return apply(op, [gradOut, out], {}, () => {
+    // the kernel where nothing differentiates through the gradient (a double backward records the composite)
+    if (hasKernel(op, gradOut.device) && !recordingParts()) {
+      return runKernel(op, gradOut.device, [gradOut, out], [{ shape: [...gradOut.shape], dtype: gradOut.dtype }], {})[0]!;
+    }
+    return where(le(out, 0), 0, gradOut);
+  });
 }
 /** x where x >= 0, negativeSlope * x elsewhere. */
 export function leakyRelu(x: TensorLike, negativeSlope = 0.01): Tensor {

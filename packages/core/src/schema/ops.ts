@@ -7,7 +7,7 @@ export const OP_NAMES = [
   'full', 'arange', 'eye', 'rand', 'randn', 'randint', 'fromBlob', 'cast', 'to',
   // elementwise
   'neg', 'abs', 'sign', 'floor', 'ceil', 'round', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'reciprocal',
-  'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'leakyRelu', 'erf', 'gelu', 'softplus',
+  'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'reluBackward', 'leakyRelu', 'erf', 'gelu', 'softplus',
   'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'remainder', 'clamp', 'where',
   'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalNot', 'logicalAnd', 'logicalOr', 'logicalXor',
   // reductions

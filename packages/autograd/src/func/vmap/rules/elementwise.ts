@@ -46,6 +46,8 @@ export function registerElementwise(): void {
     });
   }
   defineBatchRule('where', (c) => { const [cond, a, b] = aligned(c); return F.where(cond!, a!, b!); });
+  // its operands may line up only by broadcasting: the composite takes them as they are
+  defineBatchRule('reluBackward', (c) => { const [g, out] = aligned(c); return F.where(F.le(out!, 0), 0, g!); });
   defineBatchRule('clamp', (c) => {
     const ops = aligned(c);
     let k = 1;
