@@ -200,8 +200,10 @@ export function lstmSequence(x0: Tensor, h00: Tensor, c00: Tensor, w0: RnnLayerW
 }
 
 /**
- * The recurrent part of an LSTM layer's gradient: each step's gate gradients [T, B, 4H] (of x W_ihᵀ + b_ih
- * and of h W_hhᵀ + b_hh alike), and those of h0 and c0.
+ * The recurrent part of an LSTM layer's gradient.
+ * @property gradGates - each step's gate gradients [T, B, 4H] (of x W_ihᵀ + b_ih and of h W_hhᵀ + b_hh alike)
+ * @property gradH0 - of the initial hidden state [B, H]
+ * @property gradC0 - of the initial cell state [B, H]
  */
 export interface LstmSequenceGrads { gradGates: Tensor; gradH0: Tensor; gradC0: Tensor }
 
