@@ -13,6 +13,7 @@ const FAMILY_TITLES: Record<string, string> = {
   creation: 'Creation and data movement', unary: 'Unary', binary: 'Binary and where', compare: 'Comparisons', reduce: 'Reductions',
   indexing: 'Indexing', linalg: 'Linear algebra', activation: 'Activations', scalar: 'Scalar operands', softmax: 'Softmax and cross-entropy',
   conv: 'Convolution', pool: 'Pooling', norm: 'Normalization', rnn: 'Recurrent cells', optim: 'Optimizer steps', attention: 'Attention',
+  activationGrad: 'Activation gradients',
 };
 
 const code = (s: string): string => `\`${s}\``;

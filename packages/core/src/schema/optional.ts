@@ -142,7 +142,7 @@ export const OPTIONAL = {
     outputs: [{ name: 'gradInput', dtype: 'same', shape: '[N, C, S]' }, { name: 'gradWeight', dtype: 'same', shape: '[C]' }, { name: 'gradBias', dtype: 'same', shape: '[C]' }],
   }),
   reluBackward: spec({
-    tier: 'optional', family: 'activation', since: 2, strided: false, composite: 'where(le(out, 0), 0, gradOut)',
+    tier: 'optional', family: 'activationGrad', since: 2, strided: false, composite: 'where(le(out, 0), 0, gradOut)',
     doc: "relu's gradient from its output (torch's threshold_backward at 0): gradOut where out > 0 or out is NaN, else 0; the chosen gradient's bits are kept",
     attrs: {},
     inputs: [{ name: 'gradOut', dtype: 'float' }, { name: 'out', dtype: 'same', shape: 'gradOut' }],
