@@ -5,6 +5,7 @@
 import type { NumArray } from '../storage.js';
 import { nativeGemm } from '../blas/native.js';
 import type { ConvGeom } from './im2col.js';
+import { validCols } from './im2col.js';
 import type { T } from './util.js';
 
 /** The geometry conv.ts works out: per-group channels Cg/Og, ckk = Cg*kh*kw, hw = Ho*Wo (C here is Cg). */
@@ -19,12 +20,6 @@ function colBuffer(like: NumArray, n: number): Float32Array | Float64Array {
 
 /** A 1x1 window with unit stride and no padding: the col matrix is the image. */
 type F = Float32Array | Float64Array;
-
-/** The ow range [lo, hi) whose input column ow*sw - pw + j*dw falls inside [0, W). */
-function validCols(g: ConvGeom, j: number): [number, number] {
-  const shift = j * g.dw - g.pw, lo = Math.max(0, Math.ceil(-shift / g.sw));
-  return [lo, Math.max(lo, Math.min(g.Wo, Math.floor((g.W - 1 - shift) / g.sw) + 1))];
-}
 
 /**
  * The oh range [oh0, oh1) whose input row oh*sh - ph + i*dh falls inside [0, H).

@@ -12,7 +12,7 @@ export interface ConvGeom {
 type Arr = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 /** The ow range whose input column ow*sw - pw + j*dw falls inside [0, W). */
-function validCols(g: ConvGeom, j: number): [number, number] {
+export function validCols(g: ConvGeom, j: number): [number, number] {
   const shift = j * g.dw - g.pw;
   const lo = Math.max(0, Math.ceil(-shift / g.sw));
   const hi = Math.min(g.Wo, Math.floor((g.W - 1 - shift) / g.sw) + 1);

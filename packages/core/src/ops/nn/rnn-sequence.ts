@@ -10,7 +10,7 @@ import { stack } from '../join.js';
 import { zeros } from '../creation.js';
 import { matmul } from '../linalg.js';
 import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './rnn.js';
-import { requireSameFloat } from './util.js';
+import { checkShape, requireSameFloat } from './util.js';
 
 /**
  * The weights of one recurrent layer in one direction, in torch's layout (G = 3H for GRU, 4H for LSTM).
@@ -133,12 +133,9 @@ export function gruSequenceBackward(gradOutput: Tensor, hPrev: Tensor, wHh: Tens
   const op = 'gruSequenceBackward';
   if (gradOutput.ndim !== 3) throw new ShapeError(`${op}: expected gradOutput of shape [T, B, H], got ${fmtShape(gradOutput.shape)}`);
   const [T, B, H] = gradOutput.shape as [number, number, number];
-  const want = (what: string, t: Tensor, shape: number[]) => {
-    if (t.ndim !== shape.length || t.shape.some((d, i) => d !== shape[i])) throw new ShapeError(`${op}: ${what} ${fmtShape(t.shape)} must have shape ${fmtShape(shape)} for gradOutput ${fmtShape(gradOutput.shape)}`);
-  };
-  want('hPrev', hPrev, [T, B, H]);
-  want('wHh', wHh, [3 * H, H]);
-  want('workspace', workspace, [T, 4, B, H]);
+  checkShape(op, 'hPrev', hPrev, [T, B, H]);
+  checkShape(op, 'wHh', wHh, [3 * H, H]);
+  checkShape(op, 'workspace', workspace, [T, 4, B, H]);
   requireSameFloat(op, gradOutput, hPrev, wHh, workspace);
   const reverse = !!options.reverse;
   return apply(op, [gradOutput, hPrev, wHh, workspace], { reverse }, (ins) => {
@@ -216,13 +213,10 @@ export function lstmSequenceBackward(gradOutput: Tensor, gradCN: Tensor, c0: Ten
   const op = 'lstmSequenceBackward';
   if (gradOutput.ndim !== 3) throw new ShapeError(`${op}: expected gradOutput of shape [T, B, H], got ${fmtShape(gradOutput.shape)}`);
   const [T, B, H] = gradOutput.shape as [number, number, number];
-  const want = (what: string, t: Tensor, shape: number[]) => {
-    if (t.ndim !== shape.length || t.shape.some((d, i) => d !== shape[i])) throw new ShapeError(`${op}: ${what} ${fmtShape(t.shape)} must have shape ${fmtShape(shape)} for gradOutput ${fmtShape(gradOutput.shape)}`);
-  };
-  want('gradCN', gradCN, [B, H]);
-  want('c0', c0, [B, H]);
-  want('wHh', wHh, [4 * H, H]);
-  want('workspace', workspace, [T, 6, B, H]);
+  checkShape(op, 'gradCN', gradCN, [B, H]);
+  checkShape(op, 'c0', c0, [B, H]);
+  checkShape(op, 'wHh', wHh, [4 * H, H]);
+  checkShape(op, 'workspace', workspace, [T, 6, B, H]);
   requireSameFloat(op, gradOutput, gradCN, c0, wHh, workspace);
   const reverse = !!options.reverse;
   return apply(op, [gradOutput, gradCN, c0, wHh, workspace], { reverse }, (ins) => {

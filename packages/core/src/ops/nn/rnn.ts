@@ -10,13 +10,8 @@ import { zerosLike } from '../creation.js';
 import { cat, split } from '../join.js';
 import { select } from '../views.js';
 import { sigmoid, tanh } from '../unary.js';
-import { requireSameFloat } from './util.js';
+import { checkShape, requireSameFloat } from './util.js';
 
-function checkShape(op: string, what: string, t: Tensor, shape: readonly number[]): void {
-  if (t.ndim !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-    throw new ShapeError(`${op}: ${what} ${fmtShape(t.shape)} must have shape ${fmtShape(shape)}`);
-  }
-}
 
 /** [B, H] from a [B, H] state tensor. */
 function stateDims(op: string, what: string, t: Tensor): [number, number] {

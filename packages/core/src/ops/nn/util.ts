@@ -121,3 +121,10 @@ export function checkBroadcastsTo(op: string, what: string, t: Tensor | null | u
     throw new ShapeError(`${op}: ${what} ${fmtShape(t.shape)} can't be broadcast to the input's shape ${fmtShape(shape)}`);
   }
 }
+
+/** Throws a ShapeError naming the op and the tensor unless t has exactly `shape`. */
+export function checkShape(op: string, what: string, t: Tensor, shape: readonly number[]): void {
+  if (t.ndim !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new ShapeError(`${op}: ${what} ${fmtShape(t.shape)} must have shape ${fmtShape(shape)}`);
+  }
+}
