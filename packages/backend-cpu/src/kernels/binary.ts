@@ -127,8 +127,7 @@ export const where: Kernel<CpuArray> = ([cond, a, b], [out]) => {
  */
 export const reluBackward: Kernel<CpuArray> = ([g, o], [out]) => {
   const n = numel(out!.shape), O = o!.buffer as NumArray, G = g!.buffer, D = out!.buffer;
-  const words = (a: CpuArray): Int32Array => new Int32Array(a.buffer, a.byteOffset, a.byteLength >> 2);
-  const Gi = words(G), Di = words(D);
+  const Gi = words32(G), Di = words32(D);
   if (O instanceof Float64Array) {
     for (let i = 0; i < n; i++) {
       const v = O[i]!, keep = -(+(v > 0) | +(v !== v));
