@@ -7,6 +7,7 @@ interface Op {
   name: string; expr: string; prelude?: string;
   /** yields exactly 0 or 1 (comparisons): no store conversion pass */ boolean?: boolean;
   /** float32 dense inputs go to this wasm-math.ts SIMD loop (code naming it), the JS loop the fallback */ wasm?: string;
+  /** float32 dense (and row-contiguous) operands of this binary op go to wasm-stream.ts's map of that name */ stream?: boolean;
   /**
    * The int64 loop body over the operands' words xl, xh (and yl, yh): statements declaring the result's
    * words rl, rh, or for boolean ops an expression of 0 or 1. Ops without it never see int64.
@@ -27,11 +28,11 @@ const GT = '(+(xh > yh) | (+(xh === yh) & +((xl >>> 0) > (yl >>> 0))))';
 const viaR = (call: string): string => `${call}; const rl = R[0]!, rh = R[1]!;`;
 
 const binary: Op[] = [
-  { name: 'add', expr: 'x + y', i64: 'const lo = (xl >>> 0) + (yl >>> 0), rl = lo | 0, rh = (xh + yh + (lo >= TWO32 ? 1 : 0)) | 0;' },
-  { name: 'sub', expr: 'x - y', i64: 'const lo = (xl >>> 0) - (yl >>> 0), rl = lo | 0, rh = (xh - yh - (lo < 0 ? 1 : 0)) | 0;' },
-  { name: 'mul', expr: 'x * y', i64: viaR('mul64(xl, xh, yl, yh)') },
+  { name: 'add', stream: true, expr: 'x + y', i64: 'const lo = (xl >>> 0) + (yl >>> 0), rl = lo | 0, rh = (xh + yh + (lo >= TWO32 ? 1 : 0)) | 0;' },
+  { name: 'sub', stream: true, expr: 'x - y', i64: 'const lo = (xl >>> 0) - (yl >>> 0), rl = lo | 0, rh = (xh - yh - (lo < 0 ? 1 : 0)) | 0;' },
+  { name: 'mul', stream: true, expr: 'x * y', i64: viaR('mul64(xl, xh, yl, yh)') },
   { name: 'mulInt32', expr: 'Math.imul(x, y)' },
-  { name: 'div', expr: 'x / y' },
+  { name: 'div', stream: true, expr: 'x / y' },
   { name: 'pow', expr: 'Math.pow(x, y)', i64: viaR('pow64(xl, xh, yl, yh)') },
   { name: 'maximum', expr: 'x !== x || y !== y ? NaN : x > y ? x : y', i64: `const m = ${LT}, rl = m ? yl : xl, rh = m ? yh : xh;` },
   { name: 'minimum', expr: 'x !== x || y !== y ? NaN : x < y ? x : y', i64: `const m = ${GT}, rl = m ? yl : xl, rh = m ? yh : xh;` },
@@ -64,7 +65,7 @@ const unary: Op[] = [
   { name: 'sigmoid', expr: 'sigmoid(x)', wasm: "'sigmoid'" },
   // bits: negative numbers (and -0, -inf) to +0 by masking with ~sign, NaN kept and quieted (bit 22),
   // as V8's double round trip of the expression form stores it
-  { name: 'relu', expr: 'x > 0 ? x : x === x ? 0 : x', bits32: '(v & (~(v >> 31) | -nan)) | (nan << 22)', i64: 'const rl = xh < 0 ? 0 : xl, rh = xh < 0 ? 0 : xh;' },
+  { name: 'relu', wasm: "'relu'", expr: 'x > 0 ? x : x === x ? 0 : x', bits32: '(v & (~(v >> 31) | -nan)) | (nan << 22)', i64: 'const rl = xh < 0 ? 0 : xl, rh = xh < 0 ? 0 : xh;' },
   { name: 'gelu', prelude: "const tanhForm = attrs.approximate === 'tanh';", expr: 'tanhForm ? 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x))) : 0.5 * x * (1 + erf(x * Math.SQRT1_2))', wasm: "tanhForm ? 'geluTanh' : 'geluErf'" },
   // x times slope or 1 picked by index (x * 1 is x exactly): no branch on x
   { name: 'leakyRelu', prelude: "const slope = num(attrs, 'negativeSlope', 0.01), S = new Float64Array([slope, 1]);", expr: 'x * S[+(x > 0)]!' },
@@ -80,6 +81,10 @@ const unrolled = (body: (k: string) => string, n = 'n'): string =>
     for (; i + 4 <= ${n}; i += 4) { ${[0, 1, 2, 3].map((u) => `{ ${body(u ? `i + ${u}` : 'i')} }`).join(' ')} }
     for (; i < ${n}; i++) { ${body('i')} }`;
 
+/** The guard sending a float32 op's contiguous run to the SIMD map (its JS loop follows as the fallback). */
+const streamed = (op: Op, suffix: string, ia: string, ib: string, o: string, n: string): string =>
+  (op.stream && suffix === 'F32' ? `if (!streamBinary('${op.name}', A as Float32Array, ${ia}, B as Float32Array, ${ib}, D as Float32Array, ${o}, ${n})) ` : '');
+
 // Each op is emitted twice: a float32-only copy (its element accesses stay monomorphic, the common case)
 // and a copy for every other dtype.
 const binaryKernel = (op: Op, suffix: string): string => `
@@ -90,7 +95,9 @@ const ${op.name}${suffix}: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    ${streamed(op, suffix, 'ia', 'ib', '0', 'n')}{
     ${unrolled((k) => `const x = A[ia + ${k}]!, y = B[ib + ${k}]!; D[${k}] = ${op.expr};`)}
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -105,7 +112,7 @@ const ${op.name}${suffix}: Kernel<CpuArray> = ([a, b], [out], attrs) => {
     forEachRow2(out!.shape, a!, b!, (ia, ib, o, len, sa, sb) => {
       if (sa === 1 && sb === 0) { const y = B[ib]!; ${unrolled((k) => `const x = A[ia + ${k}]!; D[o + ${k}] = ${op.expr};`, 'len')} }
       else if (sa === 0 && sb === 1) { const x = A[ia]!; ${unrolled((k) => `const y = B[ib + ${k}]!; D[o + ${k}] = ${op.expr};`, 'len')} }
-      else if (sa === 1 && sb === 1) { ${unrolled((k) => `const x = A[ia + ${k}]!, y = B[ib + ${k}]!; D[o + ${k}] = ${op.expr};`, 'len')} }
+      else if (sa === 1 && sb === 1) { ${streamed(op, suffix, 'ia', 'ib', 'o', 'len')}{ ${unrolled((k) => `const x = A[ia + ${k}]!, y = B[ib + ${k}]!; D[o + ${k}] = ${op.expr};`, 'len')} } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = ${op.expr}; }
     });
   }
@@ -141,10 +148,10 @@ const ${op.name}${suffix}: Kernel<CpuArray> = ([a], [out], attrs) => {
   ${op.prelude ?? ''}
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
-    ${op.bits32 && suffix === 'F32' ? denseBits32(op.bits32) : `${op.wasm && suffix === 'F32' ? `if (!wasmUnary(${op.wasm}, A, a!.offset, D, n))` : ''} {
-    const ia = a!.offset;
-    ${unrolled((k) => `const x = A[ia + ${k}]!; D[${k}] = ${op.expr};`)}
-    }`}
+    ${op.wasm && suffix === 'F32' ? `if (!wasmUnary(${op.wasm}, A, a!.offset, D, n))` : ''} {
+    ${op.bits32 && suffix === 'F32' ? denseBits32(op.bits32) : `const ia = a!.offset;
+    ${unrolled((k) => `const x = A[ia + ${k}]!; D[${k}] = ${op.expr};`)}`}
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = ${op.expr}; }
@@ -223,6 +230,7 @@ import * as int64 from './int64.js';
 import { A_SCALAR, B_SCALAR, DENSE, GELU_C, binaryLayout, erf, forEachRow1, forEachRow2, pyMod, roundHalfEven, settle, sigmoid } from './scalar.js';
 import { num, numel } from './util.js';
 import { wasmUnary } from './wasm-math.js';
+import { streamBinary } from './wasm-stream.js';
 
 // module-local copies: V8 inlines calls and folds constants through these, not through imported bindings
 // (an int64 mul loop runs ~5x slower calling the imported mul64)

@@ -7,6 +7,7 @@ import type { CpuArray, NumArray } from '../storage.js';
 import { binaryKernels as gen, scalarKernels as genScalar } from './elementwise.gen.js';
 import { forEachRow3, settle } from './scalar.js';
 import { dense, numel } from './util.js';
+import { streamBinary } from './wasm-stream.js';
 import type { T } from './util.js';
 
 /** torch refuses integer division by zero; floats divide to inf/NaN as usual. */
@@ -127,6 +128,8 @@ export const where: Kernel<CpuArray> = ([cond, a, b], [out]) => {
  */
 export const reluBackward: Kernel<CpuArray> = ([g, o], [out]) => {
   const n = numel(out!.shape), O = o!.buffer as NumArray, G = g!.buffer, D = out!.buffer;
+  if (G instanceof Float32Array && O instanceof Float32Array && D instanceof Float32Array
+    && streamBinary('reluGrad', G, g!.offset, O, o!.offset, D, out!.offset, n)) return;
   const Gi = words32(G), Di = words32(D);
   if (O instanceof Float64Array) {
     for (let i = 0; i < n; i++) {

@@ -6,6 +6,7 @@ import * as int64 from './int64.js';
 import { A_SCALAR, B_SCALAR, DENSE, GELU_C, binaryLayout, erf, forEachRow1, forEachRow2, pyMod, roundHalfEven, settle, sigmoid } from './scalar.js';
 import { num, numel } from './util.js';
 import { wasmUnary } from './wasm-math.js';
+import { streamBinary } from './wasm-stream.js';
 
 // module-local copies: V8 inlines calls and folds constants through these, not through imported bindings
 // (an int64 mul loop runs ~5x slower calling the imported mul64)
@@ -18,9 +19,11 @@ const addF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    if (!streamBinary('add', A as Float32Array, ia, B as Float32Array, ib, D as Float32Array, 0, n)) {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x + y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = x + y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = x + y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = x + y; } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x + y; }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -43,9 +46,9 @@ const addF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x + y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x + y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x + y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x + y; } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x + y; } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { if (!streamBinary('add', A as Float32Array, ia, B as Float32Array, ib, D as Float32Array, o, len)) { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x + y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = x + y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = x + y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = x + y; } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x + y; } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x + y; } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x + y; }
     });
   }
@@ -58,9 +61,11 @@ const addAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x + y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = x + y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = x + y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = x + y; } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x + y; }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -83,9 +88,9 @@ const addAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x + y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x + y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x + y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x + y; } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x + y; } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x + y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = x + y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = x + y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = x + y; } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x + y; } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x + y; } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x + y; }
     });
   }
@@ -116,9 +121,11 @@ const subF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    if (!streamBinary('sub', A as Float32Array, ia, B as Float32Array, ib, D as Float32Array, 0, n)) {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x - y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = x - y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = x - y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = x - y; } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x - y; }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -141,9 +148,9 @@ const subF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x - y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x - y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x - y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x - y; } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x - y; } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { if (!streamBinary('sub', A as Float32Array, ia, B as Float32Array, ib, D as Float32Array, o, len)) { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x - y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = x - y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = x - y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = x - y; } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x - y; } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x - y; } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x - y; }
     });
   }
@@ -156,9 +163,11 @@ const subAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x - y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = x - y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = x - y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = x - y; } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x - y; }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -181,9 +190,9 @@ const subAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x - y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x - y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x - y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x - y; } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x - y; } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x - y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = x - y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = x - y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = x - y; } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x - y; } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x - y; } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x - y; }
     });
   }
@@ -214,9 +223,11 @@ const mulF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    if (!streamBinary('mul', A as Float32Array, ia, B as Float32Array, ib, D as Float32Array, 0, n)) {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x * y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = x * y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = x * y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = x * y; } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x * y; }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -239,9 +250,9 @@ const mulF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x * y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x * y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x * y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x * y; } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x * y; } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { if (!streamBinary('mul', A as Float32Array, ia, B as Float32Array, ib, D as Float32Array, o, len)) { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x * y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = x * y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = x * y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = x * y; } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x * y; } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x * y; } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x * y; }
     });
   }
@@ -254,9 +265,11 @@ const mulAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x * y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = x * y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = x * y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = x * y; } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x * y; }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -279,9 +292,9 @@ const mulAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x * y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x * y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x * y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x * y; } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x * y; } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x * y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = x * y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = x * y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = x * y; } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x * y; } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x * y; } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x * y; }
     });
   }
@@ -312,9 +325,11 @@ const mulInt32Any: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = Math.imul(x, y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = Math.imul(x, y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = Math.imul(x, y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = Math.imul(x, y); } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = Math.imul(x, y); }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -337,9 +352,9 @@ const mulInt32Any: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = Math.imul(x, y); } { const y = B[ib + i + 1]!; D[o + i + 1] = Math.imul(x, y); } { const y = B[ib + i + 2]!; D[o + i + 2] = Math.imul(x, y); } { const y = B[ib + i + 3]!; D[o + i + 3] = Math.imul(x, y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = Math.imul(x, y); } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = Math.imul(x, y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = Math.imul(x, y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = Math.imul(x, y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = Math.imul(x, y); } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = Math.imul(x, y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = Math.imul(x, y); } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = Math.imul(x, y); }
     });
   }
@@ -353,9 +368,11 @@ const divF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    if (!streamBinary('div', A as Float32Array, ia, B as Float32Array, ib, D as Float32Array, 0, n)) {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x / y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = x / y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = x / y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = x / y; } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x / y; }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -378,9 +395,9 @@ const divF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x / y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x / y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x / y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x / y; } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x / y; } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { if (!streamBinary('div', A as Float32Array, ia, B as Float32Array, ib, D as Float32Array, o, len)) { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x / y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = x / y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = x / y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = x / y; } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x / y; } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x / y; } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x / y; }
     });
   }
@@ -393,9 +410,11 @@ const divAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x / y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = x / y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = x / y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = x / y; } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x / y; }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -418,9 +437,9 @@ const divAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x / y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x / y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x / y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x / y; } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x / y; } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x / y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = x / y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = x / y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = x / y; } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x / y; } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x / y; } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x / y; }
     });
   }
@@ -434,9 +453,11 @@ const powF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = Math.pow(x, y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = Math.pow(x, y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = Math.pow(x, y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = Math.pow(x, y); } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = Math.pow(x, y); }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -459,9 +480,9 @@ const powF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = Math.pow(x, y); } { const y = B[ib + i + 1]!; D[o + i + 1] = Math.pow(x, y); } { const y = B[ib + i + 2]!; D[o + i + 2] = Math.pow(x, y); } { const y = B[ib + i + 3]!; D[o + i + 3] = Math.pow(x, y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = Math.pow(x, y); } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = Math.pow(x, y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = Math.pow(x, y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = Math.pow(x, y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = Math.pow(x, y); } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = Math.pow(x, y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = Math.pow(x, y); } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = Math.pow(x, y); }
     });
   }
@@ -474,9 +495,11 @@ const powAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = Math.pow(x, y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = Math.pow(x, y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = Math.pow(x, y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = Math.pow(x, y); } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = Math.pow(x, y); }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -499,9 +522,9 @@ const powAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = Math.pow(x, y); } { const y = B[ib + i + 1]!; D[o + i + 1] = Math.pow(x, y); } { const y = B[ib + i + 2]!; D[o + i + 2] = Math.pow(x, y); } { const y = B[ib + i + 3]!; D[o + i + 3] = Math.pow(x, y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = Math.pow(x, y); } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = Math.pow(x, y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = Math.pow(x, y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = Math.pow(x, y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = Math.pow(x, y); } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = Math.pow(x, y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = Math.pow(x, y); } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = Math.pow(x, y); }
     });
   }
@@ -532,9 +555,11 @@ const maximumF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -557,9 +582,9 @@ const maximumF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x !== x || y !== y ? NaN : x > y ? x : y; }
     });
   }
@@ -572,9 +597,11 @@ const maximumAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x > y ? x : y; }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -597,9 +624,9 @@ const maximumAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x > y ? x : y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x > y ? x : y; } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x > y ? x : y; } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x !== x || y !== y ? NaN : x > y ? x : y; }
     });
   }
@@ -630,9 +657,11 @@ const minimumF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -655,9 +684,9 @@ const minimumF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x !== x || y !== y ? NaN : x < y ? x : y; }
     });
   }
@@ -670,9 +699,11 @@ const minimumAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = x !== x || y !== y ? NaN : x < y ? x : y; }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -695,9 +726,9 @@ const minimumAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const y = B[ib + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = x !== x || y !== y ? NaN : x < y ? x : y; } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = x !== x || y !== y ? NaN : x < y ? x : y; } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = x !== x || y !== y ? NaN : x < y ? x : y; } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = x !== x || y !== y ? NaN : x < y ? x : y; }
     });
   }
@@ -728,9 +759,11 @@ const remainderF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = pyMod(x, y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = pyMod(x, y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = pyMod(x, y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = pyMod(x, y); } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = pyMod(x, y); }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -753,9 +786,9 @@ const remainderF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = pyMod(x, y); } { const y = B[ib + i + 1]!; D[o + i + 1] = pyMod(x, y); } { const y = B[ib + i + 2]!; D[o + i + 2] = pyMod(x, y); } { const y = B[ib + i + 3]!; D[o + i + 3] = pyMod(x, y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = pyMod(x, y); } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = pyMod(x, y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = pyMod(x, y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = pyMod(x, y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = pyMod(x, y); } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = pyMod(x, y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = pyMod(x, y); } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = pyMod(x, y); }
     });
   }
@@ -768,9 +801,11 @@ const remainderAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = pyMod(x, y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = pyMod(x, y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = pyMod(x, y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = pyMod(x, y); } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = pyMod(x, y); }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -793,9 +828,9 @@ const remainderAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = pyMod(x, y); } { const y = B[ib + i + 1]!; D[o + i + 1] = pyMod(x, y); } { const y = B[ib + i + 2]!; D[o + i + 2] = pyMod(x, y); } { const y = B[ib + i + 3]!; D[o + i + 3] = pyMod(x, y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = pyMod(x, y); } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = pyMod(x, y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = pyMod(x, y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = pyMod(x, y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = pyMod(x, y); } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = pyMod(x, y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = pyMod(x, y); } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = pyMod(x, y); }
     });
   }
@@ -826,9 +861,11 @@ const eqF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x === y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = +(x === y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = +(x === y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = +(x === y); } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x === y); }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -851,9 +888,9 @@ const eqF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x === y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x === y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x === y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x === y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x === y); } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x === y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = +(x === y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = +(x === y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = +(x === y); } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x === y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x === y); } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x === y); }
     });
   }
@@ -866,9 +903,11 @@ const eqAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x === y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = +(x === y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = +(x === y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = +(x === y); } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x === y); }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -891,9 +930,9 @@ const eqAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x === y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x === y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x === y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x === y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x === y); } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x === y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = +(x === y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = +(x === y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = +(x === y); } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x === y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x === y); } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x === y); }
     });
   }
@@ -924,9 +963,11 @@ const neF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x !== y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = +(x !== y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = +(x !== y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = +(x !== y); } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x !== y); }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -949,9 +990,9 @@ const neF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x !== y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x !== y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x !== y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x !== y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x !== y); } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x !== y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = +(x !== y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = +(x !== y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = +(x !== y); } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x !== y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x !== y); } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x !== y); }
     });
   }
@@ -964,9 +1005,11 @@ const neAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x !== y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = +(x !== y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = +(x !== y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = +(x !== y); } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x !== y); }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -989,9 +1032,9 @@ const neAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x !== y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x !== y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x !== y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x !== y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x !== y); } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x !== y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = +(x !== y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = +(x !== y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = +(x !== y); } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x !== y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x !== y); } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x !== y); }
     });
   }
@@ -1022,9 +1065,11 @@ const ltF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x < y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = +(x < y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = +(x < y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = +(x < y); } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x < y); }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -1047,9 +1092,9 @@ const ltF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x < y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x < y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x < y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x < y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x < y); } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x < y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = +(x < y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = +(x < y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = +(x < y); } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x < y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x < y); } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x < y); }
     });
   }
@@ -1062,9 +1107,11 @@ const ltAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x < y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = +(x < y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = +(x < y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = +(x < y); } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x < y); }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -1087,9 +1134,9 @@ const ltAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x < y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x < y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x < y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x < y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x < y); } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x < y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = +(x < y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = +(x < y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = +(x < y); } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x < y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x < y); } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x < y); }
     });
   }
@@ -1120,9 +1167,11 @@ const leF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x <= y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = +(x <= y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = +(x <= y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = +(x <= y); } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x <= y); }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -1145,9 +1194,9 @@ const leF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x <= y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x <= y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x <= y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x <= y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x <= y); } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x <= y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = +(x <= y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = +(x <= y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = +(x <= y); } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x <= y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x <= y); } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x <= y); }
     });
   }
@@ -1160,9 +1209,11 @@ const leAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x <= y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = +(x <= y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = +(x <= y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = +(x <= y); } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x <= y); }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -1185,9 +1236,9 @@ const leAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x <= y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x <= y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x <= y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x <= y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x <= y); } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x <= y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = +(x <= y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = +(x <= y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = +(x <= y); } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x <= y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x <= y); } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x <= y); }
     });
   }
@@ -1218,9 +1269,11 @@ const gtF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x > y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = +(x > y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = +(x > y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = +(x > y); } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x > y); }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -1243,9 +1296,9 @@ const gtF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x > y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x > y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x > y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x > y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x > y); } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x > y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = +(x > y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = +(x > y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = +(x > y); } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x > y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x > y); } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x > y); }
     });
   }
@@ -1258,9 +1311,11 @@ const gtAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x > y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = +(x > y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = +(x > y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = +(x > y); } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x > y); }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -1283,9 +1338,9 @@ const gtAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x > y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x > y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x > y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x > y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x > y); } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x > y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = +(x > y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = +(x > y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = +(x > y); } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x > y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x > y); } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x > y); }
     });
   }
@@ -1316,9 +1371,11 @@ const geF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x >= y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = +(x >= y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = +(x >= y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = +(x >= y); } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x >= y); }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -1341,9 +1398,9 @@ const geF32: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x >= y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x >= y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x >= y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x >= y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x >= y); } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x >= y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = +(x >= y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = +(x >= y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = +(x >= y); } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x >= y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x >= y); } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x >= y); }
     });
   }
@@ -1356,9 +1413,11 @@ const geAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
   const layout = binaryLayout(a!, b!);
   if (layout === DENSE) {
     const ia = a!.offset, ib = b!.offset;
+    {
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x >= y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[i + 1] = +(x >= y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[i + 2] = +(x >= y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[i + 3] = +(x >= y); } }
     for (; i < n; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[i] = +(x >= y); }
+    }
   } else if (layout === B_SCALAR) {
     const y = B[b!.offset]!;
     const ia = a!.offset;
@@ -1381,9 +1440,9 @@ const geAny: Kernel<CpuArray> = ([a, b], [out], attrs) => {
       else if (sa === 0 && sb === 1) { const x = A[ia]!; let i = 0;
     for (; i + 4 <= len; i += 4) { { const y = B[ib + i]!; D[o + i] = +(x >= y); } { const y = B[ib + i + 1]!; D[o + i + 1] = +(x >= y); } { const y = B[ib + i + 2]!; D[o + i + 2] = +(x >= y); } { const y = B[ib + i + 3]!; D[o + i + 3] = +(x >= y); } }
     for (; i < len; i++) { const y = B[ib + i]!; D[o + i] = +(x >= y); } }
-      else if (sa === 1 && sb === 1) { let i = 0;
+      else if (sa === 1 && sb === 1) { { let i = 0;
     for (; i + 4 <= len; i += 4) { { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x >= y); } { const x = A[ia + i + 1]!, y = B[ib + i + 1]!; D[o + i + 1] = +(x >= y); } { const x = A[ia + i + 2]!, y = B[ib + i + 2]!; D[o + i + 2] = +(x >= y); } { const x = A[ia + i + 3]!, y = B[ib + i + 3]!; D[o + i + 3] = +(x >= y); } }
-    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x >= y); } }
+    for (; i < len; i++) { const x = A[ia + i]!, y = B[ib + i]!; D[o + i] = +(x >= y); } } }
       else for (let j = 0; j < len; j++, ia += sa, ib += sb) { const x = A[ia]!, y = B[ib]!; D[o + j] = +(x >= y); }
     });
   }
@@ -2832,11 +2891,13 @@ const reluF32: Kernel<CpuArray> = ([a], [out], attrs) => {
   
   const A = a!.buffer as NumArray, D = out!.buffer as NumArray, n = numel(out!.shape);
   if (isDense(a!.shape, a!.strides)) {
+    if (!wasmUnary('relu', A, a!.offset, D, n)) {
     const X = new Int32Array(A.buffer, A.byteOffset, A.length), DI = new Int32Array(D.buffer, D.byteOffset, D.length);
     const ia = a!.offset;
     let i = 0;
     for (; i + 4 <= n; i += 4) { { const v = X[ia + i]!, nan = +((v & 0x7fffffff) > 0x7f800000); DI[i] = (v & (~(v >> 31) | -nan)) | (nan << 22); } { const v = X[ia + i + 1]!, nan = +((v & 0x7fffffff) > 0x7f800000); DI[i + 1] = (v & (~(v >> 31) | -nan)) | (nan << 22); } { const v = X[ia + i + 2]!, nan = +((v & 0x7fffffff) > 0x7f800000); DI[i + 2] = (v & (~(v >> 31) | -nan)) | (nan << 22); } { const v = X[ia + i + 3]!, nan = +((v & 0x7fffffff) > 0x7f800000); DI[i + 3] = (v & (~(v >> 31) | -nan)) | (nan << 22); } }
     for (; i < n; i++) { const v = X[ia + i]!, nan = +((v & 0x7fffffff) > 0x7f800000); DI[i] = (v & (~(v >> 31) | -nan)) | (nan << 22); }
+    }
   } else {
     forEachRow1(out!.shape, a!, (ia, o, len, sa) => {
       for (let j = 0; j < len; j++, ia += sa) { const x = A[ia]!; D[o + j] = x > 0 ? x : x === x ? 0 : x; }

@@ -3,6 +3,7 @@
 import type { Kernel } from '@flint/core';
 import type { NumArray } from '../storage.js';
 import { finish, num } from './util.js';
+import { CHUNK, STREAM_MIN, channelSlabs, streamAvailable, streamSum } from './wasm-stream.js';
 import type { T } from './util.js';
 
 const at = (t: T | undefined, i: number, fallback: number): number => (t ? (t.buffer as NumArray)[t.offset + i]! : fallback);
@@ -13,6 +14,11 @@ const at = (t: T | undefined, i: number, fallback: number): number => (t ? (t.bu
  * dependent adds, and four independent chains run in about the time of one.
  */
 function channelSums(X: NumArray, xo: number, N: number, C: number, S: number, out: Float64Array, mean?: Float64Array): void {
+  if (X instanceof Float32Array && N * S >= STREAM_MIN && streamAvailable()) {
+    // float32: each channel's N planes through the SIMD sums (float64 lanes in pairs, so not the JS order)
+    for (let c = 0; c < C; c++) out[c] = streamSum(mean ? 'sumSqDev' : 'sum', [X], [xo + c * S], N, S, C * S, mean ? mean[c] : 0)!;
+    return;
+  }
   let c = 0;
   for (; c + 4 <= C; c += 4) {
     let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -40,16 +46,52 @@ function channelSums(X: NumArray, xo: number, N: number, C: number, S: number, o
   }
 }
 
+const pair = new Float64Array(2);
+/** A float32 buffer the SIMD loops can take for [N, C, S] (null where they can't run). */
+const simd32 = (X: NumArray, N: number, S: number): Float32Array | null => (X instanceof Float32Array && N * S >= STREAM_MIN && streamAvailable() ? X : null);
+
+/**
+ * Per-channel mean and biased variance of float32 x [N, C, S] from one SIMD pass (sum and sum of squares in
+ * float64), false where the SIMD loops can't run. A channel whose mean is over 1000 standard deviations
+ * (where the one-pass variance loses digits) gets the two-pass sum of squared deviations instead.
+ */
+function channelMoments(X: NumArray, xo: number, N: number, C: number, S: number, means: Float64Array, vars: Float64Array): boolean {
+  const X32 = simd32(X, N, S);
+  if (!X32) return false;
+  const m = N * S, sums = new Float64Array(C), squares = new Float64Array(C);
+  channelSlabs([X32], [xo], null, 0, N, C, S, (w, c, at, len) => {
+    const n4 = len & ~3, f = w.f32;
+    let s = w.sums.sum(at * 4, n4, 0), q = w.sums.sumSq(at * 4, n4, 0);
+    for (let i = at + n4; i < at + len; i++) { const v = f[i]!; s += v; q += v * v; }
+    sums[c] += s; squares[c] += q;
+  });
+  for (let c = 0; c < C; c++) {
+    const mean = sums[c]! / m;
+    let v = Math.max(squares[c]! / m - mean * mean, 0);
+    if (mean * mean > 1e6 * v) v = streamSum('sumSqDev', [X32], [xo + c * S], N, S, C * S, mean)! / m;
+    means[c] = mean; vars[c] = v;
+  }
+  return true;
+}
+
+/** Per-channel mean and biased variance, two passes in double (one SIMD pass for float32). */
+function moments(X: NumArray, xo: number, N: number, C: number, S: number, means: Float64Array, vars: Float64Array): void {
+  if (channelMoments(X, xo, N, C, S, means, vars)) return;
+  const m = N * S;
+  channelSums(X, xo, N, C, S, means);
+  for (let c = 0; c < C; c++) means[c] = means[c]! / m;
+  channelSums(X, xo, N, C, S, vars, means);
+  for (let c = 0; c < C; c++) vars[c] = vars[c]! / m;
+}
+
 /** batchNormStats: [x [N,C,S]] → [mean [C], invstd [C]], the statistics batchNorm computes in training (the same bits). */
 export const batchNormStats: Kernel<NumArray> = ([x], [mean, invstd], attrs) => {
   const [N, C, S] = x!.shape as [number, number, number], m = N * S, eps = num(attrs, 'eps', 1e-5);
   const means = new Float64Array(C), vars = new Float64Array(C);
-  channelSums(x!.buffer, x!.offset, N, C, S, means);
-  for (let c = 0; c < C; c++) means[c] = means[c]! / m;
-  channelSums(x!.buffer, x!.offset, N, C, S, vars, means);
+  moments(x!.buffer, x!.offset, N, C, S, means, vars);
   for (let c = 0; c < C; c++) {
     mean!.buffer[mean!.offset + c] = means[c]!;
-    invstd!.buffer[invstd!.offset + c] = 1 / Math.sqrt(vars[c]! / m + eps);
+    invstd!.buffer[invstd!.offset + c] = 1 / Math.sqrt(vars[c]! + eps);
   }
   finish(mean!); finish(invstd!);
 };
@@ -60,16 +102,13 @@ export const batchNorm: Kernel<NumArray> = ([x, weight, bias, rMean, rVar], [y, 
   const eps = num(attrs, 'eps', 1e-5), training = attrs.training !== false;
   const X = x!.buffer, Y = y!.buffer, xo = x!.offset, yo = y!.offset, m = N * S;
   const means = new Float64Array(C), vars = new Float64Array(C);
-  if (training) {
-    channelSums(X, xo, N, C, S, means);
-    for (let c = 0; c < C; c++) means[c] = means[c]! / m;
-    channelSums(X, xo, N, C, S, vars, means);
-  }
+  if (training) moments(X, xo, N, C, S, means, vars);
+  const X32 = simd32(X, N, S), shifts = X32 && Y instanceof Float32Array ? new Float64Array(3 * C) : null;
   for (let c = 0; c < C; c++) {
     let mean: number, invstd: number;
     if (training) {
       mean = means[c]!;
-      invstd = 1 / Math.sqrt(vars[c]! / m + eps);
+      invstd = 1 / Math.sqrt(vars[c]! + eps);
     } else {
       mean = at(rMean, c, 0);
       invstd = 1 / Math.sqrt(at(rVar, c, 1) + eps);
@@ -77,6 +116,7 @@ export const batchNorm: Kernel<NumArray> = ([x, weight, bias, rMean, rVar], [y, 
     sMean!.buffer[sMean!.offset + c] = mean;
     sInvstd!.buffer[sInvstd!.offset + c] = invstd;
     const scale = invstd * at(weight, c, 1), shift = at(bias, c, 0) - mean * scale;
+    if (shifts) { shifts[3 * c] = mean; shifts[3 * c + 1] = scale; shifts[3 * c + 2] = at(bias, c, 0); continue; }
     for (let n = 0; n < N; n++) {
       const b = (n * C + c) * S;
       // unrolled by 4 (see elementwise.gen.ts: V8's per-iteration checks cost as much as the arithmetic)
@@ -89,6 +129,11 @@ export const batchNorm: Kernel<NumArray> = ([x, weight, bias, rMean, rVar], [y, 
       for (; i < S; i++) Y[yb + i] = X[xb + i]! * scale + shift;
     }
   }
+  // float32: y = (x - mean) * scale + bias in float32 SIMD, as torch's CPU kernel computes it in float
+  if (shifts) {
+    channelSlabs([X32!], [xo], Y as Float32Array, yo, N, C, S, (w, c, at, len) =>
+      w.maps.bnApply(at * 4, (len + 3) & ~3, shifts[3 * c]!, shifts[3 * c + 1]!, shifts[3 * c + 2]!, 0, 0, 0, 0));
+  }
   finish(y!); finish(sMean!); finish(sInvstd!);
 };
 
@@ -98,7 +143,22 @@ export const batchNormBackward: Kernel<NumArray> = ([gy, x, weight, sMean, sInvs
   const X = x!.buffer, G = gy!.buffer, D = gx!.buffer, xo = x!.offset, go = gy!.offset, m = N * S;
   // sums of g and g * (x - mean) per channel, two channels at once (four independent chains), each in n, i order
   const SG = new Float64Array(C), SGX = new Float64Array(C);
-  let c = 0;
+  const X32 = simd32(X, N, S), simd = !!X32 && G instanceof Float32Array && D instanceof Float32Array;
+  let c = simd ? C : 0;
+  if (simd) {
+    // sum g and sum g x from one pass, sum g (x - mean) = sum g x - mean sum g; where the mean is over
+    // 1000 standard deviations the subtraction would cancel digits, and the two-pass sum runs instead
+    channelSlabs([G, X32!], [go, xo], null, 0, N, C, S, (w, c, at, len) => {
+      const n4 = len & ~3, f = w.f32;
+      let sg = w.sums.sum(at * 4, n4, 0), sgx = w.sums.sumProd(at * 4, n4, 0);
+      for (let i = at + n4; i < at + len; i++) { sg += f[i]!; sgx += f[i]! * f[CHUNK + i]!; }
+      SG[c] += sg; SGX[c] += sgx;
+    });
+    for (let c = 0; c < C; c++) {
+      const mean = at(sMean, c, 0), invstd = at(sInvstd, c, 1);
+      SGX[c] = mean * mean * invstd * invstd > 1e6 ? streamSum('sumProdDev', [G as Float32Array, X32!], [go + c * S, xo + c * S], N, S, C * S, mean)! : SGX[c]! - mean * SG[c]!;
+    }
+  }
   for (; c + 2 <= C; c += 2) {
     const m0 = at(sMean, c, 0), m1 = at(sMean, c + 1, 0);
     let sg0 = 0, sgx0 = 0, sg1 = 0, sgx1 = 0;
@@ -121,6 +181,7 @@ export const batchNormBackward: Kernel<NumArray> = ([gy, x, weight, sMean, sInvs
     }
     SG[c] = sg; SGX[c] = sgx;
   }
+  const grads = new Float64Array(simd ? 4 * C : 0);
   for (let c = 0; c < C; c++) {
     const mean = at(sMean, c, 0), invstd = at(sInvstd, c, 1), w = at(weight, c, 1);
     const sg = SG[c]!, sgx = SGX[c]!;
@@ -129,6 +190,7 @@ export const batchNormBackward: Kernel<NumArray> = ([gy, x, weight, sMean, sInvs
     if (gb) gb.buffer[gb.offset + c] = sg;
     // dx = w*invstd*(g - mean(g) - xhat*mean(g*xhat))
     const k = w * invstd, gMean = sg / m, proj = (gWeight / m) * invstd;
+    if (simd) { grads[4 * c] = k; grads[4 * c + 1] = gMean; grads[4 * c + 2] = mean; grads[4 * c + 3] = proj; continue; }
     for (let n = 0; n < N; n++) {
       const b = (n * C + c) * S;
       const db = gx!.offset + b, gb0 = go + b, xb = xo + b;
@@ -141,6 +203,10 @@ export const batchNormBackward: Kernel<NumArray> = ([gy, x, weight, sMean, sInvs
       }
       for (; i < S; i++) D[db + i] = k * (G[gb0 + i]! - gMean - (X[xb + i]! - mean) * proj);
     }
+  }
+  if (simd) {
+    channelSlabs([G as Float32Array, X32!], [go, xo], D as Float32Array, gx!.offset, N, C, S, (w, c, at, len) =>
+      w.maps.bnGrad(at * 4, (len + 3) & ~3, grads[4 * c]!, grads[4 * c + 1]!, grads[4 * c + 2]!, grads[4 * c + 3]!, 0, 0, 0));
   }
   finish(gx!); if (gw) finish(gw); if (gb) finish(gb);
 };

@@ -6,6 +6,7 @@ import type { DType, Kernel, KernelAttrs } from '@flint/core';
 import type { NumArray } from '../storage.js';
 import { roundBfloatInPlace, roundHalfInPlace } from '../storage.js';
 import { num, numel } from './util.js';
+import { STREAM_MIN, streamMap } from './wasm-stream.js';
 
 type Round = (x: number) => number;
 const identity: Round = (x) => x;
@@ -42,7 +43,10 @@ export const sgdStep: Kernel<NumArray> = ([param, grad, buf], _outputs, attrs) =
     // have passed, and costs more than the arithmetic
     const f = Math.fround;
     if (B && !maximize && wdRaw === 0 && !first && !nesterov) {
-      // plain momentum, the common case, without the per-element option tests
+      // plain momentum, the common case, without the per-element option tests: the SIMD loop (the same
+      // float32 ops) where it runs
+      if (n >= STREAM_MIN && P instanceof Float32Array && G instanceof Float32Array && B instanceof Float32Array
+        && streamMap('sgd', [P, G, B], [po, go, bo], [P, null, B], [po, 0, bo], 1, n, 0, M, D, NLR)) return;
       for (let i = 0; i < n; i++) {
         const b = f(f(B[bo + i]! * M) + f(G[go + i]! * D));
         B[bo + i] = b;
@@ -95,7 +99,10 @@ export const adamStep: Kernel<NumArray> = ([param, grad, expAvg, expAvgSq, maxSq
   if (param!.dtype === 'float32') {
     const f = Math.fround; // as in sgdStep
     if (!maximize && wd === 0 && !X) {
-      // plain Adam, the common case, without the per-element option tests
+      // plain Adam, the common case, without the per-element option tests: the SIMD loop (the same float32
+      // ops, sqrt and division correctly rounded as here) where it runs
+      if (n >= STREAM_MIN && P instanceof Float32Array && G instanceof Float32Array && M instanceof Float32Array && V instanceof Float32Array
+        && streamMap('adam', [P, G, M, V], [po, go, mo, vo], [P, null, M, V], [po, 0, mo, vo], 1, n, 0, B1, OB1, B2, OB2, BC2, EPS, NSS)) return;
       for (let i = 0; i < n; i++) {
         const g = G[go + i]!;
         const m = f(f(M[mo + i]! * B1) + f(g * OB1));

@@ -13,6 +13,7 @@ function erfc(x: number): number {
 
 // float64 references, rounded to float32 before comparing
 const ref: Record<WasmUnaryOp, (x: number) => number> = {
+  relu: (x) => (x > 0 ? x : x === x ? 0 : x), // -0 to +0
   exp: Math.exp, log: Math.log, tanh: Math.tanh, sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   geluTanh: (x) => x / (1 + Math.exp(-2 * Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))), // = 0.5 x (1 + tanh(u)) without the cancellation
   geluErf: (x) => (x > 0 ? x - 0.5 * x * erfc(x * Math.SQRT1_2) : 0.5 * x * erfc(-x * Math.SQRT1_2)),
@@ -28,7 +29,7 @@ function sweep(): Float32Array {
 }
 
 /** Max relative error per op over the sweep where |reference| >= 1e-30 (0, inf and NaN must agree exactly). */
-const BOUND: Record<WasmUnaryOp, number> = { exp: 2.4e-7, log: 2.4e-7, tanh: 2.4e-7, sigmoid: 3.6e-7, geluTanh: 1.5e-5, geluErf: 1.5e-5 }; // gelu: float32 rounding of its argument, amplified by |u| in exp(-2u) and exp(-u^2)
+const BOUND: Record<WasmUnaryOp, number> = { relu: 0, exp: 2.4e-7, log: 2.4e-7, tanh: 2.4e-7, sigmoid: 3.6e-7, geluTanh: 1.5e-5, geluErf: 1.5e-5 }; // gelu: float32 rounding of its argument, amplified by |u| in exp(-2u) and exp(-u^2)
 
 describe('wasm-math SIMD loops', () => {
   const available = wasmMath() !== null;

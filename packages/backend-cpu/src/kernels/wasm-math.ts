@@ -6,13 +6,16 @@ import type { NumArray } from '../storage.js';
 import { BLOCK, BR_IF, CONST, END, EQZ, GET, I32, LOOP, SET, SUB, TEE, V128, V128_CONST, V128_LOAD, V128_STORE, addConst, funcBody, load, section, simd, str, vec } from './wasm-asm.js';
 
 /** Code that leaves one v128 on the stack. */
-type E = number[];
+export type E = number[];
 const op = (code: number) => (...args: E[]): E => [...args.flat(), ...simd(code)];
-const fadd = op(0xe4), fsub = op(0xe5), fmul = op(0xe6), fdiv = op(0xe7), fabs = op(0xe0), fneg = op(0xe1);
-const pmin = op(0xea), pmax = op(0xeb), feq = op(0x41), flt = op(0x43), fgt = op(0x44), fge = op(0x46);
-const iadd = op(0xae), isub = op(0xb1), vnot = op(0x4d), vand = op(0x4e), vor = op(0x50), cvt = op(0xfa);
+export const fadd = op(0xe4), fsub = op(0xe5), fmul = op(0xe6), fdiv = op(0xe7), fabs = op(0xe0), fneg = op(0xe1), fsqrt = op(0xe3);
+export const pmin = op(0xea), pmax = op(0xeb), feq = op(0x41), fne = op(0x42), flt = op(0x43), fgt = op(0x44), fge = op(0x46);
+export const iadd = op(0xae), isub = op(0xb1), vnot = op(0x4d), vand = op(0x4e), vor = op(0x50), cvt = op(0xfa);
+export const dadd = op(0xf0), dsub = op(0xf1), dmul = op(0xf2);
+/** f64x2 of the low (or, with `high`, the high) two float32 lanes. */
+export const promote = (e: E, high = false): E => [...e, ...(high ? [...e, ...simd(0x0d), 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15] : []), ...simd(0x5f)];
 /** bitselect: lanes of a where mask m is set, else lanes of b. */
-const sel = (a: E, b: E, m: E): E => op(0x52)(a, b, m);
+export const sel = (a: E, b: E, m: E): E => op(0x52)(a, b, m);
 const shl = (a: E, s: number): E => [...a, CONST, s, ...simd(0xab)];
 const shr = (a: E, s: number): E => [...a, CONST, s, ...simd(0xac)];
 const shrU = (a: E, s: number): E => [...a, CONST, s, ...simd(0xad)];
@@ -20,16 +23,24 @@ const shrU = (a: E, s: number): E => [...a, CONST, s, ...simd(0xad)];
 // instructions), while a local stays in a register or is one load away.
 let pool = new Map<string, number>();
 let nextLocal = 0;
+/** Starts a function body: v128 locals are numbered from `first` (after the parameters), constants pooled afresh. */
+export function beginBody(first: number): void { pool = new Map(); nextLocal = first; }
+/** A fresh v128 local. */
+export const newLocal = (): number => nextLocal++;
+/** How many locals beginBody's function has used so far (its first included). */
+export const localsEnd = (): number => nextLocal;
+/** Code that sets the pooled constant locals, to run before the loop. */
+export const constPrologue = (): number[] => [...pool].flatMap(([key, l]) => [...simd(V128_CONST), ...key.split(',').map(Number), SET, l]);
 const splat = (arr: Float32Array | Int32Array): E => {
   const key = [...new Uint8Array(arr.buffer)].join();
   if (!pool.has(key)) pool.set(key, nextLocal++);
   return [GET, pool.get(key)!];
 };
 /** A float32 (k) or int32 (ki) constant in every lane. */
-const k = (v: number): E => splat(new Float32Array(4).fill(v));
-const ki = (v: number): E => splat(new Int32Array(4).fill(v));
-const get = (l: number): E => [GET, l];
-const set = (l: number, e: E): number[] => [...e, SET, l];
+export const k = (v: number): E => splat(new Float32Array(4).fill(v));
+export const ki = (v: number): E => splat(new Int32Array(4).fill(v));
+export const get = (l: number): E => [GET, l];
+export const set = (l: number, e: E): number[] => [...e, SET, l];
 const horner = (x: E, cs: readonly number[]): E => cs.slice(1).reduce<E>((acc, c) => fadd(fmul(acc, x), k(c)), k(cs[0]!));
 
 /** Allocates v128 locals (after the three i32 parameters). */
@@ -122,7 +133,13 @@ function geluErfOf(x: E, L: Locals): E {
   ];
 }
 
-const WASM_UNARY = { exp: expOf, log: logOf, tanh: tanhOf, sigmoid: sigmoidOf, geluTanh: geluTanhOf, geluErf: geluErfOf };
+// relu as the JS loop stores it: x where x > 0, NaN kept with its quiet bit set, else +0 (-0 included)
+function reluOf(x: E, L: Locals): E {
+  const X = L();
+  return [...set(X, x), ...sel(vor(get(X), ki(0x400000)), vand(get(X), fgt(get(X), k(0))), fne(get(X), get(X)))];
+}
+
+const WASM_UNARY = { relu: reluOf, exp: expOf, log: logOf, tanh: tanhOf, sigmoid: sigmoidOf, geluTanh: geluTanhOf, geluErf: geluErfOf };
 export type WasmUnaryOp = keyof typeof WASM_UNARY;
 const OPS = Object.keys(WASM_UNARY) as WasmUnaryOp[];
 
@@ -132,15 +149,12 @@ const OPS = Object.keys(WASM_UNARY) as WasmUnaryOp[];
  */
 function loopBody(f: (x: E, L: Locals) => E, sum = false): number[] {
   const SRC = 0, DST = 1, N = 2, SHIFT = 3;
-  pool = new Map();
-  nextLocal = sum ? 4 : 3;
+  beginBody(sum ? 4 : 3);
   const first = nextLocal, Y = nextLocal++, ACC = sum ? nextLocal++ : -1;
   const x: E = [GET, SRC, ...load(V128_LOAD, 0)];
   const expr = f(sum ? fsub(x, [GET, SHIFT, ...simd(0x13)]) : x, () => nextLocal++);
-  const consts = [...pool].flatMap(([key, l]) => [...simd(V128_CONST), ...key.split(',').map(Number), SET, l]);
-  const high = [...simd(0x0d), 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
-  const promote = (e: E): E => [...e, ...simd(0x5f)], dadd = (a: E, b: E): E => [...a, ...b, ...simd(0xf0)];
-  const accumulate = sum ? set(ACC, dadd(get(ACC), dadd(promote(get(Y)), promote([GET, Y, GET, Y, ...high])))) : [];
+  const consts = constPrologue();
+  const accumulate = sum ? set(ACC, dadd(get(ACC), dadd(promote(get(Y)), promote(get(Y), true)))) : [];
   return funcBody([[nextLocal - first, V128]], [
     ...consts,
     ...BLOCK, GET, N, EQZ, BR_IF, 0, ...LOOP,
