@@ -3,6 +3,7 @@ import type { Backend, DType, DTypeSupport, HostArray } from '@flint/core';
 import { API_VERSION, DTYPES } from '@flint/core';
 import type { CpuArray } from './storage.js';
 import { allocArray, readHost, writeHost } from './storage.js';
+import { markLent, offerCached } from './buffer-cache.js';
 import { cpuKernels } from './kernels/table.js';
 import { wasmGemm } from './kernels/wasm-gemm.js';
 
@@ -38,13 +39,16 @@ export function createCpuBackend(): Backend<CpuArray> {
     read: async (buffer, dtype, offset, numel) => readSync(buffer, dtype, offset, numel),
     readSync,
     release(buffer) {
-      if (live.delete(buffer)) bytes -= buffer.byteLength;
+      if (!live.delete(buffer)) return;
+      bytes -= buffer.byteLength;
+      offerCached(buffer);
     },
     memory: () => ({ bytes, buffers: live.size }),
     wrap(dtype, data) {
       const ok = WRAPPABLE[dtype];
       if (!ok || !ok(data)) return undefined;
       if (dtype === 'bool') for (let i = 0; i < data.length; i++) if (data[i]! > 1) return undefined;
+      markLent(data as CpuArray);
       return track(data as CpuArray);
     },
     kernels: cpuKernels,

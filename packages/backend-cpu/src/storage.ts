@@ -4,6 +4,7 @@
 // float16/bfloat16 live in Float32Array holding values already rounded to their precision, so
 // kernels compute in float32 and round on write, as PyTorch's CPU half kernels do.
 import type { DType, HostArray } from '@flint/core';
+import { takeCached } from './buffer-cache.js';
 import { bfloatBitsToFloat, floatToBfloatBits, floatToHalfBits, halfBitsToFloat, hostArray } from '@flint/core';
 
 /** The buffer type of this backend. int64 is a BigInt64Array (exact); bool/uint8 are Uint8Array. */
@@ -11,13 +12,14 @@ export type CpuArray = Float32Array | Float64Array | Int32Array | Uint8Array | B
 /** Every buffer but int64's: elements are JS numbers. Kernels that never see int64 read these. */
 export type NumArray = Exclude<CpuArray, BigInt64Array>;
 
+/** A zeroed buffer of n elements: a cached one of that size where buffer-cache.ts has it, else a new one. */
 export function allocArray(dtype: DType, n: number): CpuArray {
   switch (dtype) {
-    case 'float32': case 'float16': case 'bfloat16': return new Float32Array(n);
-    case 'float64': return new Float64Array(n);
-    case 'int64': return new BigInt64Array(n);
-    case 'int32': return new Int32Array(n);
-    case 'uint8': case 'bool': return new Uint8Array(n);
+    case 'float32': case 'float16': case 'bfloat16': return takeCached(Float32Array, n) ?? new Float32Array(n);
+    case 'float64': return takeCached(Float64Array, n) ?? new Float64Array(n);
+    case 'int64': return takeCached(BigInt64Array, n) ?? new BigInt64Array(n);
+    case 'int32': return takeCached(Int32Array, n) ?? new Int32Array(n);
+    case 'uint8': case 'bool': return takeCached(Uint8Array, n) ?? new Uint8Array(n);
   }
 }
 
