@@ -9,6 +9,7 @@ import { gemmCore, packCols, packRows, storeRows } from './gemm.js';
 import { activate } from './rnn.js';
 import { nativeGemm } from '../blas/native.js';
 import { finish } from './util.js';
+import { gruBackSimd, gruStepSimd } from './wasm-gru.js';
 
 type T = KernelTensor<NumArray>;
 const like = (a: NumArray, n: number): NumArray => (a instanceof Float32Array ? new Float32Array(n) : new Float64Array(n));
@@ -38,8 +39,14 @@ function projections(x: T, wIh: T, wHh: T, biases: (T | undefined)[], out: NumAr
   const blas = Tn * B * G * I * H > 0 ? nativeGemm(out) : null;
   if (blas) {
     // a system BLAS takes the transposed weights as they are: xp = x wIhᵀ, then hg = h wHhᵀ per step
-    blas(false, true, Tn * B, G, I, 1, x.buffer, x.offset, I, wIh.buffer, wIh.offset, I, 0, xp, 0, G);
-    addBiases(xp, Tn * B, G, bs, round);
+    // the first bias fills every row and GEMM adds the product to it (beta 1): fl(acc + b), the bits of
+    // the composite's add after its matmul, without a JS pass over the projections
+    if (bs.length > 0) {
+      const b0 = bs[0]!.buffer.subarray(bs[0]!.offset, bs[0]!.offset + G);
+      for (let r = 0; r < Tn * B; r++) xp.set(b0, r * G);
+    }
+    blas(false, true, Tn * B, G, I, 1, x.buffer, x.offset, I, wIh.buffer, wIh.offset, I, bs.length > 0 ? 1 : 0, xp, 0, G);
+    if (bs.length > 1) addBiases(xp, Tn * B, G, bs.slice(1), round);
     const step = (h: NumArray, hOff: number): void => blas(false, true, B, G, H, 1, h, hOff, H, wHh.buffer, wHh.offset, H, 0, hg, 0, G);
     return { Tn, B, H, xp, hg, step };
   }
@@ -76,9 +83,16 @@ function gruLayer([x, h0, wIh, wHh, bIh, bHh]: (T | undefined)[], out: T, hN: T,
   const N = B * H, G = 3 * H, C = bHh ? bHh.buffer : like(O, G), c0 = bHh ? bHh.offset : 0;
   const W = ws ? ws.buffer : like(O, 4 * N);
   let P = h0!.buffer, p0 = h0!.offset;
+  // float32 gates through the SIMD step (wasm-gru.ts) where it runs: the same one gruCell runs
+  const f32 = O instanceof Float32Array && xp instanceof Float32Array && hg instanceof Float32Array && P instanceof Float32Array
+    && (!bHh || C instanceof Float32Array) && (!ws || W instanceof Float32Array);
   for (let s = 0; s < Tn; s++) {
     const t = reverse ? Tn - 1 - s : s, xt = t * B * G, ot = o0 + t * N, w0 = ws ? ws.offset + t * 4 * N : 0;
     step(P, p0);
+    if (f32 && gruStepSimd(xp as Float32Array, xt, hg as Float32Array, 0, bHh ? C as Float32Array : null, c0, P as Float32Array, p0, O as Float32Array, ot, ws ? W as Float32Array : null, w0, B, H)) {
+      P = O; p0 = ot;
+      continue;
+    }
     // gruCell's planes: r, z (sigmoid together), n, h_n
     for (let b = 0; b < B; b++) {
       for (let j = 0, g = xt + b * G, e = w0 + b * H; j < H; j++, g++, e++) {
@@ -137,12 +151,16 @@ export const gruSequenceBackward: Kernel<NumArray> = ([gy, hp, wHh, ws], [gx, gh
   const sink: Sink = (buf, cb, ldcb, j0, nc) => {
     for (let j = 0; j < nc; j++) for (let i = 0, src = cb + j, dst = (j0 + j) * H; i < H; i++, src += ldcb) carry[dst + i] += buf[src]!;
   };
+  // float32: each step's gate gradients in SIMD (wasm-gru.ts), float32 ops rounding one by one
+  const simd = [W, Y, P, DX, DH, carry].every((a) => a instanceof Float32Array);
   for (let s = 0; s < Tn; s++) {
     const t = attrs.reverse ? s : Tn - 1 - s, yt = gy!.offset + t * N, pt = hp!.offset + t * N, w0 = ws!.offset + t * 4 * N;
     const dt = t * B * G;
-    if (s === 0) dh.set(Y.subarray(yt, yt + N));
-    else for (let e = 0; e < N; e++) dh[e] = Y[yt + e]! + carry[e]!;
-    gruBackStep(W, w0, N, B, H, dh, P, pt, DX, DH, dt, carry);
+    if (!simd || !gruBackSimd(W as Float32Array, w0, Y as Float32Array, yt, carry as Float32Array, P as Float32Array, pt, DX as Float32Array, DH as Float32Array, dt, B, H)) {
+      if (s === 0) dh.set(Y.subarray(yt, yt + N));
+      else for (let e = 0; e < N; e++) dh[e] = Y[yt + e]! + carry[e]!;
+      gruBackStep(W, w0, N, B, H, dh, P, pt, DX, DH, dt, carry);
+    }
     if (blas) blas(false, false, B, H, G, 1, DH, dt, G, wHh!.buffer, wHh!.offset, H, 1, carry, 0, H);
     else gemmCore({ M: H, N: B, K: G, aKey, packA, packB: packCols({ data: DH, off: dt, rs: 1, cs: G }), sink, useWasm });
   }

@@ -6,6 +6,7 @@ import type { Kernel } from '@flint/core';
 import type { NumArray } from '../storage.js';
 import { finish } from './util.js';
 import { wasmUnary } from './wasm-math.js';
+import { gruStepSimd } from './wasm-gru.js';
 
 /** buf[off, off + n) = f(buf[off, off + n)) in place: WebAssembly SIMD for float32, else Math.*. */
 export function activate(f: 'sigmoid' | 'tanh', buf: NumArray, off: number, n: number): void {
@@ -18,6 +19,13 @@ export function activate(f: 'sigmoid' | 'tanh', buf: NumArray, off: number, n: n
 export const gruCell: Kernel<NumArray> = ([xg, hg, h, hb], [out, ws]) => {
   const [B, H] = h!.shape as [number, number], N = B * H;
   const X = xg!.buffer, G = hg!.buffer, P = h!.buffer, O = out!.buffer, W = ws!.buffer;
+  // float32: the SIMD step gruSequence runs too (wasm-gru.ts), so the fused sequence equals this cell loop
+  if (X instanceof Float32Array && G instanceof Float32Array && P instanceof Float32Array && O instanceof Float32Array && W instanceof Float32Array
+    && (!hb || hb.buffer instanceof Float32Array)
+    && gruStepSimd(X, xg!.offset, G, hg!.offset, hb ? hb.buffer as Float32Array : null, hb?.offset ?? 0, P, h!.offset, O, out!.offset, W, ws!.offset, B, H)) {
+    finish(out!); finish(ws!);
+    return;
+  }
   const C = hb ? hb.buffer : new Float64Array(3 * H);
   for (let b = 0; b < B; b++) {
     for (let j = 0, g = b * 3 * H, e = b * H; j < H; j++, g++, e++) {

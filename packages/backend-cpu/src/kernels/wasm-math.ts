@@ -44,7 +44,7 @@ export const set = (l: number, e: E): number[] => [...e, SET, l];
 const horner = (x: E, cs: readonly number[]): E => cs.slice(1).reduce<E>((acc, c) => fadd(fmul(acc, x), k(c)), k(cs[0]!));
 
 /** Allocates v128 locals (after the three i32 parameters). */
-type Locals = () => number;
+export type Locals = () => number;
 
 // Cephes expf: x = n ln2 + r (ln2 split in two so n*C1 is exact), e^r by a degree-7 polynomial, 2^n as two
 // exponent-field scalings so that exp(x) for x in [-103.9, -87.3] becomes a denormal as in torch, not 0.
@@ -88,7 +88,7 @@ function logOf(x: E, L: Locals): E {
 
 // Cephes tanhf: an odd polynomial for |x| <= 0.625, else 1 - 2 / (e^2|x| + 1) with x's sign (1 once e^2|x| = inf).
 const TANH_P = [-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1];
-function tanhOf(x: E, L: Locals): E {
+export function tanhOf(x: E, L: Locals): E {
   const X = L(), A = L(), Z = L(), B = L();
   return [
     ...set(X, x), ...set(A, fabs(get(X))), ...set(Z, fmul(get(X), get(X))),
@@ -100,7 +100,7 @@ function tanhOf(x: E, L: Locals): E {
 }
 
 // sigmoid from e = exp(-|x|) <= 1, so nothing overflows: 1 / (1 + e) for x >= 0, e / (1 + e) below.
-function sigmoidOf(x: E, L: Locals): E {
+export function sigmoidOf(x: E, L: Locals): E {
   const X = L(), Ex = L(), R = L();
   return [
     ...set(X, x), ...set(Ex, expOf(fneg(fabs(get(X))), L)),

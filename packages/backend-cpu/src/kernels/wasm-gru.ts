@@ -1,0 +1,174 @@
+// One GRU step's gate arithmetic (gruCell after its matmuls) in WebAssembly SIMD for float32 with H a
+// multiple of 4: the step's blocks are copied into wasm memory whole (one copy each, not one per batch row),
+// one call runs every gate four lanes at a time with wasm-math.ts's sigmoid and tanh, and the results are
+// copied out. The JS loop it replaces spent ~3 ns per gate element on double conversions and bounds checks.
+// Each op rounds to float32 as the composite's separate ops do; gruCell and gruSequence both run it, so the
+// fused sequence still equals the cell loop bit for bit.
+import type { E } from './wasm-math.js';
+import { beginBody, constPrologue, fadd, fmul, fsub, get, k, localsEnd, newLocal, set, sigmoidOf, tanhOf } from './wasm-math.js';
+import { ADD, BLOCK, BR_IF, CONST, END, GET, I32, IF, LOOP, SET, V128, V128_LOAD, V128_STORE, funcBody, load, section, sleb, str, vec } from './wasm-asm.js';
+
+const LT_U = 0x49, EQ_I32 = 0x46;
+
+/**
+ * f(x, hg, c, h, w, o, N): byte addresses of xGates [B,3H], hGates [B,3H], hBias [3H], h [B,H], the
+ * workspace [4,B,H] (r, z, n, h_n) and h' [B,H]; N = B*H floats. H is built in (one module per H).
+ */
+function stepBody(H: number): number[] {
+  const H4 = H * 4;
+  const [PX, PG, PC, PH, PW, PO, PN] = [0, 1, 2, 3, 4, 5, 6];
+  const PE = 7, PGR = 8, PJ = 9, NB = 10, AX = 11, AG = 12, AC = 13, AW = 14;
+  beginBody(15);
+  const L = newLocal;
+  const at = (base: number, off: number): E => [GET, base, ...load(V128_LOAD, off)];
+  const R = L(), Z = L(), HN = L(), NN = L(), HP = L();
+  const addr = (local: number, base: number, off: number): number[] => [GET, base, GET, off, ADD, SET, local];
+  const store = (base: number, extra: number[], v: E): number[] => [GET, base, ...extra, ...v, ...load(V128_STORE, 0)];
+  const body = [
+    ...addr(AX, PX, PGR), ...addr(AG, PG, PGR), ...addr(AC, PC, PJ), ...addr(AW, PW, PE),
+    ...set(R, sigmoidOf(fadd(at(AX, 0), fadd(at(AG, 0), at(AC, 0))), L)),
+    ...set(Z, sigmoidOf(fadd(at(AX, H4), fadd(at(AG, H4), at(AC, H4))), L)),
+    ...set(HN, fadd(at(AG, 2 * H4), at(AC, 2 * H4))),
+    ...set(NN, tanhOf(fadd(at(AX, 2 * H4), fmul(get(R), get(HN))), L)),
+    ...set(HP, [GET, PH, GET, PE, ADD, ...load(V128_LOAD, 0)]),
+    ...store(AW, [], get(R)),
+    ...store(AW, [GET, NB, ADD], get(Z)),
+    ...store(AW, [GET, NB, GET, NB, ADD, ADD], get(NN)),
+    ...store(AW, [GET, NB, GET, NB, GET, NB, ADD, ADD, ADD], get(HN)),
+    ...store(PO, [GET, PE, ADD], fadd(get(NN), fmul(get(Z), fsub(get(HP), get(NN))))),
+  ];
+  return loopOverRows(H4, PN, NB, PE, PGR, PJ, body, 15);
+}
+
+/**
+ * g(w, y, carry, h, dx, dh, N): gruCellBackward's arithmetic for one step, from the workspace planes r, z,
+ * n, h_n at w [4,B,H], the output gradient y and the carried state gradient (d = y + carry), and h the
+ * step's previous state: dx [B,3H] = dr, dz, dn; dh [B,3H] = dr, dz, dn r; carry = d z (overwritten).
+ */
+function backBody(H: number): number[] {
+  const H4 = H * 4;
+  const [PW, PY, PC, PH, PX, PD, PN] = [0, 1, 2, 3, 4, 5, 6];
+  const PE = 7, PGR = 8, PJ = 9, NB = 10, AW = 11, AX = 12, AD = 13;
+  beginBody(14);
+  const L = newLocal;
+  const D = L(), R = L(), Z = L(), N = L(), DN = L(), DZ = L(), DR = L();
+  const addr = (local: number, base: number, off: number): number[] => [GET, base, GET, off, ADD, SET, local];
+  const ld = (base: number, extra: number[]): E => [GET, base, ...extra, ...load(V128_LOAD, 0)];
+  const store = (base: number, off: number, v: E): number[] => [GET, base, ...v, ...load(V128_STORE, off)];
+  const one = k(1);
+  const body = [
+    ...addr(AW, PW, PE), ...addr(AX, PX, PGR), ...addr(AD, PD, PGR),
+    ...set(D, fadd(ld(PY, [GET, PE, ADD]), ld(PC, [GET, PE, ADD]))),
+    ...set(R, ld(AW, [])), ...set(Z, ld(AW, [GET, NB, ADD])), ...set(N, ld(AW, [GET, NB, GET, NB, ADD, ADD])),
+    ...set(DN, fmul(fmul(get(D), fsub(one, get(Z))), fsub(one, fmul(get(N), get(N))))),
+    ...set(DZ, fmul(fmul(fmul(get(D), fsub(ld(PH, [GET, PE, ADD]), get(N))), get(Z)), fsub(one, get(Z)))),
+    ...set(DR, fmul(fmul(fmul(get(DN), ld(AW, [GET, NB, GET, NB, GET, NB, ADD, ADD, ADD])), get(R)), fsub(one, get(R)))),
+    ...store(AX, 0, get(DR)), ...store(AX, H4, get(DZ)), ...store(AX, 2 * H4, get(DN)),
+    ...store(AD, 0, get(DR)), ...store(AD, H4, get(DZ)), ...store(AD, 2 * H4, fmul(get(DN), get(R))),
+    GET, PC, GET, PE, ADD, ...fmul(get(D), get(Z)), ...load(V128_STORE, 0),
+  ];
+  return loopOverRows(H4, PN, NB, PE, PGR, PJ, body, 14);
+}
+
+/** The loop both bodies share: e over N floats by 4 (PE its byte offset), PGR the [B,3H] offset, PJ the column. */
+function loopOverRows(H4: number, PN: number, NB: number, PE: number, PGR: number, PJ: number, body: number[], firstV128: number): number[] {
+  const inc = (l: number, n: number): number[] => [GET, l, CONST, ...sleb(n), ADD, SET, l];
+  return funcBody([[firstV128 - 7, I32], [localsEnd() - firstV128, V128]], [
+    ...constPrologue(),
+    GET, PN, CONST, 2, 0x74 /* i32.shl */, SET, NB,
+    ...BLOCK, GET, NB, 0x45 /* i32.eqz */, BR_IF, 0, ...LOOP,
+    ...body,
+    ...inc(PE, 16), ...inc(PGR, 16), ...inc(PJ, 16),
+    // the end of a batch row: the [B,3H] blocks skip their other two thirds
+    GET, PJ, CONST, ...sleb(H4), EQ_I32, ...IF, CONST, 0, SET, PJ, ...inc(PGR, 2 * H4), END,
+    GET, PE, GET, NB, LT_U, BR_IF, 0, END, END, END,
+  ]);
+}
+
+function moduleBytes(H: number): Uint8Array<ArrayBuffer> {
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, ...vec(Array.from({ length: 7 }, () => [I32])), 0]])),
+    ...section(2, vec([[...str('e'), ...str('m'), 0x02, 0x00, 0x01]])),
+    ...section(3, vec([[0], [0]])),
+    ...section(7, vec([[...str('step'), 0x00, 0], [...str('back'), 0x00, 1]])),
+    ...section(10, vec([stepBody(H), backBody(H)])),
+  ]);
+}
+
+type StepFn = (a: number, b: number, c: number, d: number, e: number, f: number, n: number) => void;
+interface Fns { step: StepFn; back: StepFn }
+let memory: WebAssembly.Memory | null = null;
+let f32 = new Float32Array(0);
+const steps = new Map<number, Fns | null>();
+let enabled = true;
+
+/** Turns the SIMD step off (true) or back on, so tests can compare it with the JS loop. */
+export function setGruSimdDisabled(off: boolean): void { enabled = !off; }
+
+function stepFor(H: number): Fns | null {
+  if (!enabled || H % 4 !== 0 || H === 0) return null;
+  if (steps.has(H)) return steps.get(H)!;
+  let fn: Fns | null = null;
+  try {
+    const g = globalThis as { WebAssembly?: typeof WebAssembly };
+    const bytes = moduleBytes(H);
+    if (g.WebAssembly && WebAssembly.validate(bytes)) {
+      memory ??= new WebAssembly.Memory({ initial: 1 });
+      fn = new WebAssembly.Instance(new WebAssembly.Module(bytes), { e: { m: memory } }).exports as unknown as Fns;
+    }
+  } catch {
+    fn = null;
+  }
+  steps.set(H, fn);
+  return fn;
+}
+
+/**
+ * gruCell's arithmetic for one step on float32 arrays: out [B,H] = h' from xGates (3N floats at xOff),
+ * hGates (at gOff), the hidden bias (3H at cOff, or none) and h (at hOff); the planes r, z, n, h_n to ws
+ * (4N at wOff) when given. False (nothing written) where the SIMD step can't run (H % 4, no SIMD).
+ */
+export function gruStepSimd(xp: Float32Array, xOff: number, hg: Float32Array, gOff: number, c: Float32Array | null, cOff: number,
+  h: Float32Array, hOff: number, out: Float32Array, oOff: number, ws: Float32Array | null, wOff: number, B: number, H: number): boolean {
+  const fn = stepFor(H);
+  if (!fn || B === 0) return false;
+  const N = B * H, X = 0, G = 3 * N, C = 6 * N, P = C + 3 * H, W = P + N, O = W + 4 * N;
+  reserve((O + N) * 4);
+  f32.set(xp.subarray(xOff, xOff + 3 * N), X);
+  f32.set(hg.subarray(gOff, gOff + 3 * N), G);
+  if (c) f32.set(c.subarray(cOff, cOff + 3 * H), C); else f32.fill(0, C, C + 3 * H);
+  f32.set(h.subarray(hOff, hOff + N), P);
+  fn.step(X * 4, G * 4, C * 4, P * 4, W * 4, O * 4, N);
+  out.set(f32.subarray(O, O + N), oOff);
+  if (ws) ws.set(f32.subarray(W, W + 4 * N), wOff);
+  return true;
+}
+
+/** Grows the shared memory to at least `bytes` and refreshes the float view. */
+function reserve(bytes: number): void {
+  if (memory!.buffer.byteLength < bytes) memory!.grow(Math.ceil((bytes - memory!.buffer.byteLength) / 65536));
+  if (f32.buffer !== memory!.buffer) f32 = new Float32Array(memory!.buffer);
+}
+
+/**
+ * gruSequenceBackward's per-step arithmetic on float32 arrays: d = y (N floats at yOff) + carry, then
+ * dx and dh (3N each at dOff) and carry = d z, from the workspace planes (4N at wOff) and the previous
+ * state (N at hOff). `carry` is N floats, read and overwritten. False (nothing written) where it can't run.
+ */
+export function gruBackSimd(ws: Float32Array, wOff: number, y: Float32Array, yOff: number, carry: Float32Array, h: Float32Array, hOff: number,
+  dx: Float32Array, dh: Float32Array, dOff: number, B: number, H: number): boolean {
+  const fn = stepFor(H);
+  if (!fn || B === 0) return false;
+  const N = B * H, W = 0, Y = 4 * N, C = 5 * N, P = 6 * N, DX = 7 * N, DH = 10 * N;
+  reserve((DH + 3 * N) * 4);
+  f32.set(ws.subarray(wOff, wOff + 4 * N), W);
+  f32.set(y.subarray(yOff, yOff + N), Y);
+  f32.set(carry, C);
+  f32.set(h.subarray(hOff, hOff + N), P);
+  fn.back(W * 4, Y * 4, C * 4, P * 4, DX * 4, DH * 4, N);
+  dx.set(f32.subarray(DX, DX + 3 * N), dOff);
+  dh.set(f32.subarray(DH, DH + 3 * N), dOff);
+  carry.set(f32.subarray(C, C + N));
+  return true;
+}
