@@ -9,7 +9,8 @@ import { gemmCore, packCols, packRows, storeRows } from './gemm.js';
 import { activate } from './rnn.js';
 import { nativeGemm } from '../blas/native.js';
 import { finish } from './util.js';
-import { gruBackSimd, gruStepSimd } from './wasm-gru.js';
+import type { HGates } from './wasm-gru.js';
+import { gruBackSimd, gruSimdReady, gruStepSimd } from './wasm-gru.js';
 
 type T = KernelTensor<NumArray>;
 const like = (a: NumArray, n: number): NumArray => (a instanceof Float32Array ? new Float32Array(n) : new Float64Array(n));
@@ -29,7 +30,7 @@ function addBiases(xp: NumArray, rows: number, G: number, bs: T[], round: (v: nu
  * step(h, hOff) leaves hg [B, G] = h wHhᵀ in `hg`, computed as wHh hᵀ so the weights are GEMM's A, packed on
  * the first step and reused by every later one.
  */
-function projections(x: T, wIh: T, wHh: T, biases: (T | undefined)[], out: NumArray) {
+function projections(x: T, wIh: T, wHh: T, biases: (T | undefined)[], out: NumArray, transposedHg = false) {
   const [Tn, B, I] = x.shape as [number, number, number], G = wIh.shape[0]!, H = wHh.shape[1]!;
   const xp = like(out, Tn * B * G), hg = like(out, G * B), useWasm = out instanceof Float32Array;
   // the biases are added as each block of x wIhᵀ leaves GEMM scratch (one pass, not one per bias), rounded
@@ -48,7 +49,7 @@ function projections(x: T, wIh: T, wHh: T, biases: (T | undefined)[], out: NumAr
     blas(false, true, Tn * B, G, I, 1, x.buffer, x.offset, I, wIh.buffer, wIh.offset, I, bs.length > 0 ? 1 : 0, xp, 0, G);
     if (bs.length > 1) addBiases(xp, Tn * B, G, bs.slice(1), round);
     const step = (h: NumArray, hOff: number): void => blas(false, true, B, G, H, 1, h, hOff, H, wHh.buffer, wHh.offset, H, 0, hg, 0, G);
-    return { Tn, B, H, xp, hg, step };
+    return { Tn, B, H, xp, hg, step, hGates: (): HGates => ({ data: hg as Float32Array, off: 0, ld: 0 }) };
   }
   gemmCore({
     M: Tn * B, N: G, K: I, useWasm,
@@ -64,13 +65,22 @@ function projections(x: T, wIh: T, wHh: T, biases: (T | undefined)[], out: NumAr
   });
   // hgᵀ leaves GEMM scratch transposed, as hg [B, G], so the gate loops read every array in order
   const aKey = {}, packA = packRows({ data: wHh.buffer, off: wHh.offset, rs: H, cs: 1 });
-  // written row by row of hg (reads stride through the block, writes stay sequential)
+  // written row by row of hg (reads stride through the block, writes stay sequential); for the SIMD step
+  // (transposedHg) the block is kept as it is, hgᵀ [G, ld], and the step reads it down its columns
+  let hgT = new Float32Array(0), ld = 0;
   const sink: Sink = (buf, cb, ldcb, j0, nc) => {
+    if (transposedHg && j0 === 0 && nc === B) {
+      if (hgT.length < G * ldcb) hgT = new Float32Array(G * ldcb);
+      hgT.set((buf as Float32Array).subarray(cb, cb + G * ldcb));
+      ld = ldcb;
+      return;
+    }
+    ld = 0;
     for (let j = 0; j < nc; j++) for (let i = 0, src = cb + j, dst = (j0 + j) * G; i < G; i++, src += ldcb) hg[dst + i] = buf[src]!;
   };
   const step = (h: NumArray, hOff: number): void =>
     gemmCore({ M: G, N: B, K: H, aKey, packA, packB: packCols({ data: h, off: hOff, rs: 1, cs: H }), sink, useWasm });
-  return { Tn, B, H, xp, hg, step };
+  return { Tn, B, H, xp, hg, step, hGates: (): HGates => (ld > 0 ? { data: hgT, off: 0, ld } : { data: hg as Float32Array, off: 0, ld: 0 }) };
 }
 
 /**
@@ -78,18 +88,21 @@ function projections(x: T, wIh: T, wHh: T, biases: (T | undefined)[], out: NumAr
  * `ws` [T,4,B,H]; without `ws` one step's planes are reused.
  */
 function gruLayer([x, h0, wIh, wHh, bIh, bHh]: (T | undefined)[], out: T, hN: T, reverse: boolean, ws?: T): void {
-  const O = out.buffer, o0 = out.offset;
-  const { Tn, B, H, xp, hg, step } = projections(x!, wIh!, wHh!, [bIh], O);
+  const O = out.buffer, o0 = out.offset, H0 = wHh!.shape[1]!;
+  // float32 gates through the SIMD step (wasm-gru.ts), the same one gruCell runs; it adds the input bias
+  // itself (right after the projection, as the composite does) and reads the WebAssembly GEMM's block as it is
+  const simd = O instanceof Float32Array && h0!.buffer instanceof Float32Array && (!bIh || bIh.buffer instanceof Float32Array)
+    && (!bHh || bHh.buffer instanceof Float32Array) && (!ws || ws.buffer instanceof Float32Array) && gruSimdReady(H0);
+  const { Tn, B, H, xp, hg, step, hGates } = projections(x!, wIh!, wHh!, simd ? [] : [bIh], O, simd);
   const N = B * H, G = 3 * H, C = bHh ? bHh.buffer : like(O, G), c0 = bHh ? bHh.offset : 0;
   const W = ws ? ws.buffer : like(O, 4 * N);
   let P = h0!.buffer, p0 = h0!.offset;
-  // float32 gates through the SIMD step (wasm-gru.ts) where it runs: the same one gruCell runs
-  const f32 = O instanceof Float32Array && xp instanceof Float32Array && hg instanceof Float32Array && P instanceof Float32Array
-    && (!bHh || C instanceof Float32Array) && (!ws || W instanceof Float32Array);
   for (let s = 0; s < Tn; s++) {
     const t = reverse ? Tn - 1 - s : s, xt = t * B * G, ot = o0 + t * N, w0 = ws ? ws.offset + t * 4 * N : 0;
     step(P, p0);
-    if (f32 && gruStepSimd(xp as Float32Array, xt, hg as Float32Array, 0, bHh ? C as Float32Array : null, c0, P as Float32Array, p0, O as Float32Array, ot, ws ? W as Float32Array : null, w0, B, H)) {
+    if (simd) {
+      gruStepSimd(xp as Float32Array, xt, bIh ? bIh.buffer as Float32Array : null, bIh?.offset ?? 0, hGates(), bHh ? C as Float32Array : null, c0,
+        P as Float32Array, p0, O as Float32Array, ot, ws ? W as Float32Array : null, w0, B, H);
       P = O; p0 = ot;
       continue;
     }

@@ -22,7 +22,7 @@ export const gruCell: Kernel<NumArray> = ([xg, hg, h, hb], [out, ws]) => {
   // float32: the SIMD step gruSequence runs too (wasm-gru.ts), so the fused sequence equals this cell loop
   if (X instanceof Float32Array && G instanceof Float32Array && P instanceof Float32Array && O instanceof Float32Array && W instanceof Float32Array
     && (!hb || hb.buffer instanceof Float32Array)
-    && gruStepSimd(X, xg!.offset, G, hg!.offset, hb ? hb.buffer as Float32Array : null, hb?.offset ?? 0, P, h!.offset, O, out!.offset, W, ws!.offset, B, H)) {
+    && gruStepSimd(X, xg!.offset, null, 0, { data: G, off: hg!.offset, ld: 0 }, hb ? hb.buffer as Float32Array : null, hb?.offset ?? 0, P, h!.offset, O, out!.offset, W, ws!.offset, B, H)) {
     finish(out!); finish(ws!);
     return;
   }

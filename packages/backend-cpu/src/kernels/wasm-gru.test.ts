@@ -20,7 +20,7 @@ describe('wasm-gru SIMD step', () => {
     const B = 5, H = 12, N = B * H;
     const xp = values(3 * N + 3, 1, 8), hg = values(3 * N + 1, 2, 8), c = values(3 * H + 2, 3), h = values(N + 4, 4);
     const out = new Float32Array(N + 1), ws = new Float32Array(4 * N + 2);
-    expect(gruStepSimd(xp, 3, hg, 1, c, 2, h, 4, out, 1, ws, 2, B, H)).toBe(true);
+    expect(gruStepSimd(xp, 3, null, 0, { data: hg, off: 1, ld: 0 }, c, 2, h, 4, out, 1, ws, 2, B, H)).toBe(true);
     for (let b = 0; b < B; b++) {
       for (let j = 0; j < H; j++) {
         const e = b * H + j, g = b * 3 * H + j;
@@ -34,6 +34,23 @@ describe('wasm-gru SIMD step', () => {
       }
     }
     expect(out[0]).toBe(0);
+  });
+
+  it('reads the hidden gates transposed ([3H, ld], the GEMM block) and adds an input bias first, to the same bits', () => {
+    const B = 5, H = 8, N = B * H, ld = 8;
+    const xp = values(3 * N, 21, 6), hg = values(3 * N, 22, 6), bi = values(3 * H, 23), c = values(3 * H, 24), h = values(N, 25);
+    const hgT = new Float32Array(3 * H * ld).fill(NaN); // the padding columns must not be read
+    for (let b = 0; b < B; b++) for (let g = 0; g < 3 * H; g++) hgT[g * ld + b] = hg[b * 3 * H + g]!;
+    const biased = xp.map((v, i) => Math.fround(v + bi[i % (3 * H)]!));
+    const run = (x: Float32Array, b: Float32Array | null, gates: { data: Float32Array; off: number; ld: number }): Float32Array[] => {
+      const out = new Float32Array(N), ws = new Float32Array(4 * N);
+      expect(gruStepSimd(x, 0, b, 0, gates, c, 0, h, 0, out, 0, ws, 0, B, H)).toBe(true);
+      return [out, ws];
+    };
+    const want = run(biased, null, { data: hg, off: 0, ld: 0 });
+    expect(run(xp, bi, { data: hg, off: 0, ld: 0 })).toEqual(want);
+    expect(run(xp, bi, { data: hgT, off: 0, ld })).toEqual(want);
+    expect(run(biased, null, { data: hgT, off: 0, ld })).toEqual(want);
   });
 
   it('gruCell takes it for float32 and agrees with its JS loop (turned off) within float32 rounding', () => {
@@ -70,7 +87,7 @@ describe('wasm-gru SIMD step', () => {
 
   it('declines a hidden size that is not a multiple of 4, and an empty batch', () => {
     const a = new Float32Array(64);
-    expect(gruStepSimd(a, 0, a, 0, null, 0, a, 0, a, 0, null, 0, 2, 5)).toBe(false);
-    expect(gruStepSimd(a, 0, a, 0, null, 0, a, 0, a, 0, null, 0, 0, 4)).toBe(false);
+    expect(gruStepSimd(a, 0, null, 0, { data: a, off: 0, ld: 0 }, null, 0, a, 0, a, 0, null, 0, 2, 5)).toBe(false);
+    expect(gruStepSimd(a, 0, null, 0, { data: a, off: 0, ld: 0 }, null, 0, a, 0, a, 0, null, 0, 0, 4)).toBe(false);
   });
 });

@@ -5,31 +5,50 @@
 // Each op rounds to float32 as the composite's separate ops do; gruCell and gruSequence both run it, so the
 // fused sequence still equals the cell loop bit for bit.
 import type { E } from './wasm-math.js';
-import { beginBody, constPrologue, fadd, fmul, fsub, get, k, localsEnd, newLocal, set, sigmoidOf, tanhOf } from './wasm-math.js';
-import { ADD, BLOCK, BR_IF, CONST, END, GET, I32, IF, LOOP, SET, V128, V128_LOAD, V128_STORE, funcBody, load, section, sleb, str, vec } from './wasm-asm.js';
+import { beginBody, constPrologue, fadd, fmul, fsub, get, k, localsEnd, newLocal, sel, set, sigmoidOf, tanhOf } from './wasm-math.js';
+import { ADD, BLOCK, BR_IF, CONST, END, GET, I32, IF, LOOP, MUL, SET, SUB, V128, V128_LOAD, V128_STORE, funcBody, load, section, simd, sleb, str, vec } from './wasm-asm.js';
 
 const LT_U = 0x49, EQ_I32 = 0x46;
 
 /**
- * f(x, hg, c, h, w, o, N): byte addresses of xGates [B,3H], hGates [B,3H], hBias [3H], h [B,H], the
- * workspace [4,B,H] (r, z, n, h_n) and h' [B,H]; N = B*H floats. H is built in (one module per H).
+ * f(x, hg, c, h, w, o, N, bi, hasBi, ld): byte addresses of xGates [B,3H], hGates, hBias [3H], h [B,H], the
+ * workspace [4,B,H] (r, z, n, h_n) and h' [B,H]; N = B*H floats; the input bias [3H] at bi, added to xGates
+ * first when hasBi is 1 (the composite adds it right after its matmul). hGates is [B,3H], or with
+ * `transposed` [3H, ld] (the WebAssembly GEMM's output block as it leaves the kernel). H is built in.
  */
-function stepBody(H: number): number[] {
+function stepBody(H: number, transposed: boolean): number[] {
   const H4 = H * 4;
-  const [PX, PG, PC, PH, PW, PO, PN] = [0, 1, 2, 3, 4, 5, 6];
-  const PE = 7, PGR = 8, PJ = 9, NB = 10, AX = 11, AG = 12, AC = 13, AW = 14;
-  beginBody(15);
+  const [PX, PG, PC, PH, PW, PO, PN, PBI, PHB, PLD] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const PE = 10, PGR = 11, PJ = 12, NB = 13, AX = 14, AG = 15, AC = 16, AW = 17, AB = 18, PB = 19, LDB = 20, GOFF = 21, AG1 = 22, AG2 = 23, L2 = 24, L3 = 25;
+  const FIRST = 26;
+  beginBody(FIRST);
   const L = newLocal;
   const at = (base: number, off: number): E => [GET, base, ...load(V128_LOAD, off)];
-  const R = L(), Z = L(), HN = L(), NN = L(), HP = L();
+  const R = L(), Z = L(), HN = L(), NN = L(), HP = L(), MASK = L();
   const addr = (local: number, base: number, off: number): number[] => [GET, base, GET, off, ADD, SET, local];
   const store = (base: number, extra: number[], v: E): number[] => [GET, base, ...extra, ...v, ...load(V128_STORE, 0)];
+  const f32load = (a: number[]): number[] => [...a, 0x2a, 2, 0];
+  // four lanes ld floats apart: a splat of the first, then three lane replacements
+  const column = (base: number): E => [
+    ...f32load([GET, base]), ...simd(0x13),
+    ...[LDB, L2, L3].flatMap((off, i) => [...f32load([GET, base, GET, off, ADD]), ...simd(0x20), i + 1]),
+  ];
+  const hgate = (g: number): E => (transposed ? column([AG, AG1, AG2][g]!) : at(AG, g * H4));
+  const xgate = (g: number): E => sel(fadd(at(AX, g * H4), at(AB, g * H4)), at(AX, g * H4), get(MASK));
+  const prologue = [
+    CONST, 0, GET, PHB, SUB, ...simd(0x11), SET, MASK,
+    GET, PLD, CONST, 2, 0x74, SET, LDB, GET, LDB, GET, LDB, ADD, SET, L2, GET, L2, GET, LDB, ADD, SET, L3,
+    GET, LDB, CONST, ...sleb(H), MUL, SET, GOFF,
+  ];
   const body = [
-    ...addr(AX, PX, PGR), ...addr(AG, PG, PGR), ...addr(AC, PC, PJ), ...addr(AW, PW, PE),
-    ...set(R, sigmoidOf(fadd(at(AX, 0), fadd(at(AG, 0), at(AC, 0))), L)),
-    ...set(Z, sigmoidOf(fadd(at(AX, H4), fadd(at(AG, H4), at(AC, H4))), L)),
-    ...set(HN, fadd(at(AG, 2 * H4), at(AC, 2 * H4))),
-    ...set(NN, tanhOf(fadd(at(AX, 2 * H4), fmul(get(R), get(HN))), L)),
+    ...addr(AX, PX, PGR), ...addr(AC, PC, PJ), ...addr(AB, PBI, PJ), ...addr(AW, PW, PE),
+    ...(transposed
+      ? [GET, PG, GET, PB, ADD, GET, PJ, GET, PLD, MUL, ADD, SET, AG, GET, AG, GET, GOFF, ADD, SET, AG1, GET, AG1, GET, GOFF, ADD, SET, AG2]
+      : addr(AG, PG, PGR)),
+    ...set(R, sigmoidOf(fadd(xgate(0), fadd(hgate(0), at(AC, 0))), L)),
+    ...set(Z, sigmoidOf(fadd(xgate(1), fadd(hgate(1), at(AC, H4))), L)),
+    ...set(HN, fadd(hgate(2), at(AC, 2 * H4))),
+    ...set(NN, tanhOf(fadd(xgate(2), fmul(get(R), get(HN))), L)),
     ...set(HP, [GET, PH, GET, PE, ADD, ...load(V128_LOAD, 0)]),
     ...store(AW, [], get(R)),
     ...store(AW, [GET, NB, ADD], get(Z)),
@@ -37,7 +56,7 @@ function stepBody(H: number): number[] {
     ...store(AW, [GET, NB, GET, NB, GET, NB, ADD, ADD, ADD], get(HN)),
     ...store(PO, [GET, PE, ADD], fadd(get(NN), fmul(get(Z), fsub(get(HP), get(NN))))),
   ];
-  return loopOverRows(H4, PN, NB, PE, PGR, PJ, body, 15);
+  return loopOverRows(H4, PN, NB, PE, PGR, PJ, body, 10, FIRST, prologue, [GET, PB, CONST, 4, ADD, SET, PB]);
 }
 
 /**
@@ -67,20 +86,21 @@ function backBody(H: number): number[] {
     ...store(AD, 0, get(DR)), ...store(AD, H4, get(DZ)), ...store(AD, 2 * H4, fmul(get(DN), get(R))),
     GET, PC, GET, PE, ADD, ...fmul(get(D), get(Z)), ...load(V128_STORE, 0),
   ];
-  return loopOverRows(H4, PN, NB, PE, PGR, PJ, body, 14);
+  return loopOverRows(H4, PN, NB, PE, PGR, PJ, body, 7, 14);
 }
 
 /** The loop both bodies share: e over N floats by 4 (PE its byte offset), PGR the [B,3H] offset, PJ the column. */
-function loopOverRows(H4: number, PN: number, NB: number, PE: number, PGR: number, PJ: number, body: number[], firstV128: number): number[] {
+function loopOverRows(H4: number, PN: number, NB: number, PE: number, PGR: number, PJ: number, body: number[], params: number, firstV128: number,
+  prologue: number[] = [], rowEnd: number[] = []): number[] {
   const inc = (l: number, n: number): number[] => [GET, l, CONST, ...sleb(n), ADD, SET, l];
-  return funcBody([[firstV128 - 7, I32], [localsEnd() - firstV128, V128]], [
-    ...constPrologue(),
+  return funcBody([[firstV128 - params, I32], [localsEnd() - firstV128, V128]], [
+    ...constPrologue(), ...prologue,
     GET, PN, CONST, 2, 0x74 /* i32.shl */, SET, NB,
     ...BLOCK, GET, NB, 0x45 /* i32.eqz */, BR_IF, 0, ...LOOP,
     ...body,
     ...inc(PE, 16), ...inc(PGR, 16), ...inc(PJ, 16),
     // the end of a batch row: the [B,3H] blocks skip their other two thirds
-    GET, PJ, CONST, ...sleb(H4), EQ_I32, ...IF, CONST, 0, SET, PJ, ...inc(PGR, 2 * H4), END,
+    GET, PJ, CONST, ...sleb(H4), EQ_I32, ...IF, CONST, 0, SET, PJ, ...inc(PGR, 2 * H4), ...rowEnd, END,
     GET, PE, GET, NB, LT_U, BR_IF, 0, END, END, END,
   ]);
 }
@@ -88,16 +108,16 @@ function loopOverRows(H4: number, PN: number, NB: number, PE: number, PGR: numbe
 function moduleBytes(H: number): Uint8Array<ArrayBuffer> {
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec(Array.from({ length: 7 }, () => [I32])), 0]])),
+    ...section(1, vec([[0x60, ...vec(Array.from({ length: 10 }, () => [I32])), 0], [0x60, ...vec(Array.from({ length: 7 }, () => [I32])), 0]])),
     ...section(2, vec([[...str('e'), ...str('m'), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0], [0]])),
-    ...section(7, vec([[...str('step'), 0x00, 0], [...str('back'), 0x00, 1]])),
-    ...section(10, vec([stepBody(H), backBody(H)])),
+    ...section(3, vec([[0], [0], [1]])),
+    ...section(7, vec([[...str('step'), 0x00, 0], [...str('stepT'), 0x00, 1], [...str('back'), 0x00, 2]])),
+    ...section(10, vec([stepBody(H, false), stepBody(H, true), backBody(H)])),
   ]);
 }
 
-type StepFn = (a: number, b: number, c: number, d: number, e: number, f: number, n: number) => void;
-interface Fns { step: StepFn; back: StepFn }
+type StepFn = (a: number, b: number, c: number, d: number, e: number, f: number, n: number, bi?: number, hasBi?: number, ld?: number) => void;
+interface Fns { step: StepFn; stepT: StepFn; back: StepFn }
 let memory: WebAssembly.Memory | null = null;
 let f32 = new Float32Array(0);
 const steps = new Map<number, Fns | null>();
@@ -105,6 +125,9 @@ let enabled = true;
 
 /** Turns the SIMD step off (true) or back on, so tests can compare it with the JS loop. */
 export function setGruSimdDisabled(off: boolean): void { enabled = !off; }
+
+/** Whether gruStepSimd and gruBackSimd run for hidden size H (float32 buffers). */
+export const gruSimdReady = (H: number): boolean => stepFor(H) !== null;
 
 function stepFor(H: number): Fns | null {
   if (!enabled || H % 4 !== 0 || H === 0) return null;
@@ -124,22 +147,28 @@ function stepFor(H: number): Fns | null {
   return fn;
 }
 
+/** Where a step's hidden-gate products come from: [B,3H] at `off`, or with `ld` > 0 [3H, ld] (transposed). */
+export interface HGates { data: Float32Array; off: number; ld: number }
+
 /**
- * gruCell's arithmetic for one step on float32 arrays: out [B,H] = h' from xGates (3N floats at xOff),
- * hGates (at gOff), the hidden bias (3H at cOff, or none) and h (at hOff); the planes r, z, n, h_n to ws
- * (4N at wOff) when given. False (nothing written) where the SIMD step can't run (H % 4, no SIMD).
+ * gruCell's arithmetic for one step on float32 arrays: out [B,H] = h' from xGates (3N floats at xOff, plus
+ * the input bias bi [3H] at biOff first when given), the hidden gates `hg`, the hidden bias (3H at cOff, or
+ * none) and h (at hOff); the planes r, z, n, h_n to ws (4N at wOff) when given. False (nothing written) where
+ * the SIMD step can't run (H % 4, no SIMD).
  */
-export function gruStepSimd(xp: Float32Array, xOff: number, hg: Float32Array, gOff: number, c: Float32Array | null, cOff: number,
+export function gruStepSimd(xp: Float32Array, xOff: number, bi: Float32Array | null, biOff: number, hg: HGates, c: Float32Array | null, cOff: number,
   h: Float32Array, hOff: number, out: Float32Array, oOff: number, ws: Float32Array | null, wOff: number, B: number, H: number): boolean {
   const fn = stepFor(H);
   if (!fn || B === 0) return false;
-  const N = B * H, X = 0, G = 3 * N, C = 6 * N, P = C + 3 * H, W = P + N, O = W + 4 * N;
+  const N = B * H, hgLen = hg.ld > 0 ? 3 * H * hg.ld : 3 * N;
+  const X = 0, G = 3 * N, C = G + hgLen, BI = C + 3 * H, P = BI + 3 * H, W = P + N, O = W + 4 * N;
   reserve((O + N) * 4);
   f32.set(xp.subarray(xOff, xOff + 3 * N), X);
-  f32.set(hg.subarray(gOff, gOff + 3 * N), G);
+  f32.set(hg.data.subarray(hg.off, hg.off + hgLen), G);
   if (c) f32.set(c.subarray(cOff, cOff + 3 * H), C); else f32.fill(0, C, C + 3 * H);
+  if (bi) f32.set(bi.subarray(biOff, biOff + 3 * H), BI);
   f32.set(h.subarray(hOff, hOff + N), P);
-  fn.step(X * 4, G * 4, C * 4, P * 4, W * 4, O * 4, N);
+  (hg.ld > 0 ? fn.stepT : fn.step)(X * 4, G * 4, C * 4, P * 4, W * 4, O * 4, N, BI * 4, bi ? 1 : 0, hg.ld);
   out.set(f32.subarray(O, O + N), oOff);
   if (ws) ws.set(f32.subarray(W, W + 4 * N), wOff);
   return true;
