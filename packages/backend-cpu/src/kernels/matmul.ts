@@ -74,7 +74,13 @@ function lead(rows: number, cols: number, rs: number, cs: number): { t: boolean;
 export const matmul: Kernel<CpuArray> = ([a, b], [out]) => {
   const A = a!, B = b!, C = out!;
   if (C.dtype === 'int64') { matmul64(A, B, C); return; }
-  const { M, K, N, aBase, bBase, ars, acs, brs, bcs } = batchOf(A, B);
+  const bt = batchOf(A, B), { K, N, ars, acs, brs, bcs } = bt;
+  let { M, aBase, bBase } = bt;
+  // one right operand for the whole batch (a broadcast weight) and the left's rows evenly spaced across
+  // it: one GEMM of batch*M rows, not a GEMM (and a packing of the weight) per batch entry
+  if (aBase.length > 1 && bBase.every((o) => o === bBase[0]) && aBase.every((o, i) => o === aBase[0]! + i * M * ars)) {
+    M *= aBase.length; aBase = aBase.subarray(0, 1); bBase = bBase.subarray(0, 1);
+  }
   const cb = C.buffer as NumArray, blas = K > 0 && M > 0 && N > 0 ? nativeGemm(cb) : null;
   // a system BLAS takes operands whose rows or columns are contiguous (a transpose is its flag)
   const la = blas && lead(M, K, ars, acs), lb = blas && lead(K, N, brs, bcs);
