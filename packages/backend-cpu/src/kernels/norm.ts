@@ -1,5 +1,7 @@
-// batch norm (forward, training-mode backward) and layer norm, two-pass for accuracy in double.
-// Running statistics are read but never updated here: core owns that update.
+// batch norm (forward, training-mode backward) and layer norm. Statistics are sums in double: for float32,
+// one WebAssembly SIMD pass (sum and sum of squares, wasm-stream.ts) with a two-pass fallback for channels
+// whose mean dwarfs their spread; otherwise two passes in JS. Running statistics are read but never updated
+// here: core owns that update.
 import type { Kernel } from '@flint/core';
 import type { NumArray } from '../storage.js';
 import { finish, num } from './util.js';
@@ -14,11 +16,6 @@ const at = (t: T | undefined, i: number, fallback: number): number => (t ? (t.bu
  * dependent adds, and four independent chains run in about the time of one.
  */
 function channelSums(X: NumArray, xo: number, N: number, C: number, S: number, out: Float64Array, mean?: Float64Array): void {
-  if (X instanceof Float32Array && N * S >= STREAM_MIN && streamAvailable()) {
-    // float32: each channel's N planes through the SIMD sums (float64 lanes in pairs, so not the JS order)
-    for (let c = 0; c < C; c++) out[c] = streamSum(mean ? 'sumSqDev' : 'sum', [X], [xo + c * S], N, S, C * S, mean ? mean[c] : 0)!;
-    return;
-  }
   let c = 0;
   for (; c + 4 <= C; c += 4) {
     let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -46,7 +43,6 @@ function channelSums(X: NumArray, xo: number, N: number, C: number, S: number, o
   }
 }
 
-const pair = new Float64Array(2);
 /** A float32 buffer the SIMD loops can take for [N, C, S] (null where they can't run). */
 const simd32 = (X: NumArray, N: number, S: number): Float32Array | null => (X instanceof Float32Array && N * S >= STREAM_MIN && streamAvailable() ? X : null);
 
@@ -86,7 +82,7 @@ function moments(X: NumArray, xo: number, N: number, C: number, S: number, means
 
 /** batchNormStats: [x [N,C,S]] → [mean [C], invstd [C]], the statistics batchNorm computes in training (the same bits). */
 export const batchNormStats: Kernel<NumArray> = ([x], [mean, invstd], attrs) => {
-  const [N, C, S] = x!.shape as [number, number, number], m = N * S, eps = num(attrs, 'eps', 1e-5);
+  const [N, C, S] = x!.shape as [number, number, number], eps = num(attrs, 'eps', 1e-5);
   const means = new Float64Array(C), vars = new Float64Array(C);
   moments(x!.buffer, x!.offset, N, C, S, means, vars);
   for (let c = 0; c < C; c++) {
@@ -100,7 +96,7 @@ export const batchNormStats: Kernel<NumArray> = ([x], [mean, invstd], attrs) => 
 export const batchNorm: Kernel<NumArray> = ([x, weight, bias, rMean, rVar], [y, sMean, sInvstd], attrs) => {
   const [N, C, S] = x!.shape as [number, number, number];
   const eps = num(attrs, 'eps', 1e-5), training = attrs.training !== false;
-  const X = x!.buffer, Y = y!.buffer, xo = x!.offset, yo = y!.offset, m = N * S;
+  const X = x!.buffer, Y = y!.buffer, xo = x!.offset, yo = y!.offset;
   const means = new Float64Array(C), vars = new Float64Array(C);
   if (training) moments(X, xo, N, C, S, means, vars);
   const X32 = simd32(X, N, S), shifts = X32 && Y instanceof Float32Array ? new Float64Array(3 * C) : null;
