@@ -4,8 +4,8 @@
 // float16/bfloat16 live in Float32Array holding values already rounded to their precision, so
 // kernels compute in float32 and round on write, as PyTorch's CPU half kernels do.
 import type { DType, HostArray } from '@flint/core';
-import { takeCached } from './buffer-cache.js';
 import { bfloatBitsToFloat, floatToBfloatBits, floatToHalfBits, halfBitsToFloat, hostArray } from '@flint/core';
+import { takeCached } from './buffer-cache.js';
 
 /** The buffer type of this backend. int64 is a BigInt64Array (exact); bool/uint8 are Uint8Array. */
 export type CpuArray = Float32Array | Float64Array | Int32Array | Uint8Array | BigInt64Array;

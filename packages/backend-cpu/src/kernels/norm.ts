@@ -5,7 +5,7 @@
 import type { Kernel } from '@flint/core';
 import type { NumArray } from '../storage.js';
 import { finish, num } from './util.js';
-import { CHUNK, STREAM_MIN, channelSlabs, streamAvailable, streamSum } from './wasm-stream.js';
+import { STREAM_MIN, channelSlabs, slotSum, streamAvailable, streamSum } from './wasm-stream.js';
 import type { T } from './util.js';
 
 const at = (t: T | undefined, i: number, fallback: number): number => (t ? (t.buffer as NumArray)[t.offset + i]! : fallback);
@@ -56,10 +56,7 @@ function channelMoments(X: NumArray, xo: number, N: number, C: number, S: number
   if (!X32) return false;
   const m = N * S, sums = new Float64Array(C), squares = new Float64Array(C);
   channelSlabs([X32], [xo], null, 0, N, C, S, (w, c, at, len) => {
-    const n4 = len & ~3, f = w.f32;
-    let s = w.sums.sum(at * 4, n4, 0), q = w.sums.sumSq(at * 4, n4, 0);
-    for (let i = at + n4; i < at + len; i++) { const v = f[i]!; s += v; q += v * v; }
-    sums[c] += s; squares[c] += q;
+    sums[c] += slotSum(w, 'sum', at, len); squares[c] += slotSum(w, 'sumSq', at, len);
   });
   for (let c = 0; c < C; c++) {
     const mean = sums[c]! / m;
@@ -145,10 +142,7 @@ export const batchNormBackward: Kernel<NumArray> = ([gy, x, weight, sMean, sInvs
     // sum g and sum g x from one pass, sum g (x - mean) = sum g x - mean sum g; where the mean is over
     // 1000 standard deviations the subtraction would cancel digits, and the two-pass sum runs instead
     channelSlabs([G, X32!], [go, xo], null, 0, N, C, S, (w, c, at, len) => {
-      const n4 = len & ~3, f = w.f32;
-      let sg = w.sums.sum(at * 4, n4, 0), sgx = w.sums.sumProd(at * 4, n4, 0);
-      for (let i = at + n4; i < at + len; i++) { sg += f[i]!; sgx += f[i]! * f[CHUNK + i]!; }
-      SG[c] += sg; SGX[c] += sgx;
+      SG[c] += slotSum(w, 'sum', at, len); SGX[c] += slotSum(w, 'sumProd', at, len);
     });
     for (let c = 0; c < C; c++) {
       const mean = at(sMean, c, 0), invstd = at(sInvstd, c, 1);

@@ -22,7 +22,9 @@ export const vec = (items: number[][]): number[] => [...leb(items.length), ...it
 export const section = (id: number, body: number[]): number[] => [id, ...leb(body.length), ...body];
 export const str = (s: string): number[] => [...leb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
 
-export const I32 = 0x7f, V128 = 0x7b;
+export const I32 = 0x7f, F32 = 0x7d, F64 = 0x7c, V128 = 0x7b;
+/** i32 comparisons (unsigned less-than, greater-or-equal). */
+export const LT_U = 0x49, GE_U = 0x4f;
 export const GET = 0x20, SET = 0x21, TEE = 0x22, CONST = 0x41, ADD = 0x6a, SUB = 0x6b, MUL = 0x6c, EQZ = 0x45;
 export const BLOCK = [0x02, 0x40], LOOP = [0x03, 0x40], IF = [0x04, 0x40], ELSE = 0x05, END = 0x0b, BR = 0x0c, BR_IF = 0x0d, CALL = 0x10;
 export const simd = (op: number): number[] => [0xfd, ...leb(op)];

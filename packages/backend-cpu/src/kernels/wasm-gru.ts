@@ -6,9 +6,7 @@
 // fused sequence still equals the cell loop bit for bit.
 import type { E } from './wasm-math.js';
 import { beginBody, constPrologue, fadd, fmul, fsub, get, k, localsEnd, newLocal, sel, set, sigmoidOf, tanhOf } from './wasm-math.js';
-import { ADD, BLOCK, BR_IF, CONST, END, GET, I32, IF, LOOP, MUL, SET, SUB, V128, V128_LOAD, V128_STORE, funcBody, load, section, simd, sleb, str, vec } from './wasm-asm.js';
-
-const LT_U = 0x49, EQ_I32 = 0x46;
+import { ADD, BLOCK, BR_IF, CONST, END, EQ, EQZ, F32_LOAD, GET, I32, IF, LOOP, LT_U, MUL, SET, SHL, SUB, V128, V128_LOAD, V128_STORE, addConst, funcBody, load, section, simd, sleb, str, vec } from './wasm-asm.js';
 
 /**
  * f(x, hg, c, h, w, o, N, bi, hasBi, ld): byte addresses of xGates [B,3H], hGates, hBias [3H], h [B,H], the
@@ -27,7 +25,7 @@ function stepBody(H: number, transposed: boolean): number[] {
   const R = L(), Z = L(), HN = L(), NN = L(), HP = L(), MASK = L();
   const addr = (local: number, base: number, off: number): number[] => [GET, base, GET, off, ADD, SET, local];
   const store = (base: number, extra: number[], v: E): number[] => [GET, base, ...extra, ...v, ...load(V128_STORE, 0)];
-  const f32load = (a: number[]): number[] => [...a, 0x2a, 2, 0];
+  const f32load = (a: number[]): number[] => [...a, F32_LOAD, 2, 0];
   // four lanes ld floats apart: a splat of the first, then three lane replacements
   const column = (base: number): E => [
     ...f32load([GET, base]), ...simd(0x13),
@@ -37,7 +35,7 @@ function stepBody(H: number, transposed: boolean): number[] {
   const xgate = (g: number): E => sel(fadd(at(AX, g * H4), at(AB, g * H4)), at(AX, g * H4), get(MASK));
   const prologue = [
     CONST, 0, GET, PHB, SUB, ...simd(0x11), SET, MASK,
-    GET, PLD, CONST, 2, 0x74, SET, LDB, GET, LDB, GET, LDB, ADD, SET, L2, GET, L2, GET, LDB, ADD, SET, L3,
+    GET, PLD, CONST, 2, SHL, SET, LDB, GET, LDB, GET, LDB, ADD, SET, L2, GET, L2, GET, LDB, ADD, SET, L3,
     GET, LDB, CONST, ...sleb(H), MUL, SET, GOFF,
   ];
   const body = [
@@ -92,15 +90,14 @@ function backBody(H: number): number[] {
 /** The loop both bodies share: e over N floats by 4 (PE its byte offset), PGR the [B,3H] offset, PJ the column. */
 function loopOverRows(H4: number, PN: number, NB: number, PE: number, PGR: number, PJ: number, body: number[], params: number, firstV128: number,
   prologue: number[] = [], rowEnd: number[] = []): number[] {
-  const inc = (l: number, n: number): number[] => [GET, l, CONST, ...sleb(n), ADD, SET, l];
   return funcBody([[firstV128 - params, I32], [localsEnd() - firstV128, V128]], [
     ...constPrologue(), ...prologue,
-    GET, PN, CONST, 2, 0x74 /* i32.shl */, SET, NB,
-    ...BLOCK, GET, NB, 0x45 /* i32.eqz */, BR_IF, 0, ...LOOP,
+    GET, PN, CONST, 2, SHL, SET, NB,
+    ...BLOCK, GET, NB, EQZ, BR_IF, 0, ...LOOP,
     ...body,
-    ...inc(PE, 16), ...inc(PGR, 16), ...inc(PJ, 16),
+    ...addConst(PE, 16), ...addConst(PGR, 16), ...addConst(PJ, 16),
     // the end of a batch row: the [B,3H] blocks skip their other two thirds
-    GET, PJ, CONST, ...sleb(H4), EQ_I32, ...IF, CONST, 0, SET, PJ, ...inc(PGR, 2 * H4), ...rowEnd, END,
+    GET, PJ, CONST, ...sleb(H4), EQ, ...IF, CONST, 0, SET, PJ, ...addConst(PGR, 2 * H4), ...rowEnd, END,
     GET, PE, GET, NB, LT_U, BR_IF, 0, END, END, END,
   ]);
 }

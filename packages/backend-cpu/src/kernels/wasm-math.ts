@@ -3,7 +3,7 @@
 // in JS (erf-gelu 130); these take 2-8. The algorithms are Cephes' single-precision ones (range reduction +
 // polynomials, 1-2 ulp), every lane computing every branch and a bitselect choosing: no per-lane jumps.
 import type { NumArray } from '../storage.js';
-import { BLOCK, BR_IF, CONST, END, EQZ, GET, I32, LOOP, SET, SUB, TEE, V128, V128_CONST, V128_LOAD, V128_STORE, addConst, funcBody, load, section, simd, str, vec } from './wasm-asm.js';
+import { BLOCK, BR_IF, CONST, END, EQZ, F32, F64, GET, I32, LOOP, SET, SUB, TEE, V128, V128_CONST, V128_LOAD, V128_STORE, addConst, funcBody, load, section, simd, str, vec } from './wasm-asm.js';
 
 /** Code that leaves one v128 on the stack. */
 export type E = number[];
@@ -166,7 +166,6 @@ function loopBody(f: (x: E, L: Locals) => E, sum = false): number[] {
 }
 
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const F32 = 0x7d, F64 = 0x7c;
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), 0], [0x60, ...vec([[I32], [I32], [I32], [F32]]), 1, F64]])),

@@ -7,12 +7,11 @@
 // on two floats, rounded to float32, is the float32 op): the same bits. The sums accumulate in float64 lanes.
 import type { E } from './wasm-math.js';
 import { beginBody, constPrologue, dadd, dmul, dsub, fadd, fdiv, fgt, fmul, fne, fsqrt, fsub, get, k, localsEnd, newLocal, promote, set, vand } from './wasm-math.js';
-import { ADD, BLOCK, BR_IF, CONST, END, GET, I32, LOOP, SET, SHL, V128, V128_LOAD, V128_STORE, addConst, funcBody, load, section, simd, str, vec } from './wasm-asm.js';
+import { ADD, BLOCK, BR_IF, CONST, END, F32, F64, GE_U, GET, I32, LOOP, LT_U, SET, SHL, V128, V128_LOAD, V128_STORE, addConst, funcBody, load, section, simd, str, vec } from './wasm-asm.js';
 
 /** Floats per operand slot. */
 export const CHUNK = 4096;
 const SLOT_BYTES = CHUNK * 4;
-const F32 = 0x7d, F64 = 0x7c, LT_U = 0x49, GE_U = 0x4f;
 /** Operand slots: CHUNK floats each, two 64 KiB pages. */
 const SLOTS = 8;
 const SCALARS = 7;
@@ -164,12 +163,14 @@ export const streamAvailable = (): boolean => stream() !== null;
 /** Below this many floats the JS loop wins: the copies and the call into wasm cost more than they save. */
 export const STREAM_MIN = 64;
 
-/**
- * A strided set of rows, the unit the drivers gather: `rows` rows of `len` floats; row r of operand j
- * starts at off[j] + r * stride (a dense run is one row). Each operand is a Float32Array or null.
- */
+/** The last gather's pieces: (offset in the row set, length, position in the slots), three ints each. */
 const pieces = new Int32Array(3 * CHUNK);
 
+/**
+ * Copies the next CHUNK floats (or fewer, at the end) of a strided set of rows into the slots, from `pos`
+ * (row, column; advanced): `rows` rows of `len` floats, row r of operand j at srcOff[j] + r * stride (a dense
+ * run is one row); null operands are skipped. Returns the floats filled and the pieces' int count.
+ */
 function gather(w: Stream, src: ReadonlyArray<Float32Array | null>, srcOff: readonly number[], rows: number, len: number, stride: number, pos: [number, number]): [fill: number, count: number] {
   const f32 = w.f32;
   let fill = 0, np = 0, [r, j] = pos;
@@ -227,32 +228,24 @@ const TAIL: Record<StreamSum, (f32: Float32Array, i: number, m: number) => numbe
 };
 
 /**
- * Sums over rows × len floats (slots as in streamMap) in float64: `first`, and `second` when given into
- * out[1], from one gather of the operands; out[0] is the first. False where the loops are off.
+ * One float64 sum over `len` floats from float `at` of the slots (a gather's fill, or a channelSlabs segment):
+ * the SIMD loop over whole groups of four, then the tail.
  */
-export function streamSums(out: Float64Array, first: StreamSum, second: StreamSum | null, src: ReadonlyArray<Float32Array | null>, srcOff: readonly number[], rows: number, len: number, stride: number, m = 0): boolean {
-  const w = stream();
-  if (!w) return false;
-  const f1 = w.sums[first], t1 = TAIL[first], f2 = second ? w.sums[second] : null, t2 = second ? TAIL[second] : null, pos: [number, number] = [0, 0];
-  let a = 0, b = 0;
-  while (pos[0] < rows && len > 0) {
-    const [fill] = gather(w, src, srcOff, rows, len, stride, pos);
-    const n4 = fill & ~3;
-    a += f1(0, n4, m);
-    for (let i = n4; i < fill; i++) a += t1(w.f32, i, m);
-    if (f2) {
-      b += f2(0, n4, m);
-      for (let i = n4; i < fill; i++) b += t2!(w.f32, i, m);
-    }
-  }
-  out[0] = a; out[1] = b;
-  return true;
+export function slotSum(w: Stream, sum: StreamSum, at: number, len: number, m = 0): number {
+  const n4 = len & ~3, tail = TAIL[sum];
+  let s = w.sums[sum](at * 4, n4, m);
+  for (let i = at + n4; i < at + len; i++) s += tail(w.f32, i, m);
+  return s;
 }
 
-const one = new Float64Array(2);
-/** One float64 sum over rows × len floats; null where the loops are off. */
+/** One float64 sum over rows × len floats (slots as in streamMap); null where the loops are off. */
 export function streamSum(sum: StreamSum, src: ReadonlyArray<Float32Array | null>, srcOff: readonly number[], rows: number, len: number, stride: number, m = 0): number | null {
-  return streamSums(one, sum, null, src, srcOff, rows, len, stride, m) ? one[0]! : null;
+  const w = stream();
+  if (!w) return null;
+  const pos: [number, number] = [0, 0];
+  let acc = 0;
+  while (pos[0] < rows && len > 0) acc += slotSum(w, sum, 0, gather(w, src, srcOff, rows, len, stride, pos)[0], m);
+  return acc;
 }
 
 /**

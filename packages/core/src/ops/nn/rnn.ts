@@ -12,7 +12,6 @@ import { select } from '../views.js';
 import { sigmoid, tanh } from '../unary.js';
 import { checkShape, requireSameFloat } from './util.js';
 
-
 /** [B, H] from a [B, H] state tensor. */
 function stateDims(op: string, what: string, t: Tensor): [number, number] {
   if (t.ndim !== 2) throw new ShapeError(`${op}: expected ${what} of shape [B,H], got ${fmtShape(t.shape)}`);
