@@ -3,6 +3,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ValueError, conv2d, conv2dBackwardInput, conv2dBackwardWeight, gruSequence, gruSequenceBackward, lstmSequence, lstmSequenceBackward, manualSeed, matmul, rand, randn, runKernel, type Tensor } from '@flint/core';
 import { getBlas, setBlas, setNumThreads, getNumThreads } from '../index.js';
+import { liveWorkers } from '../threads/pool.js';
 import { setBlasConvMinimum } from '../kernels/conv-blas.js';
 
 // the convolutions here are small: run them on the native path anyway (it normally starts at 4M multiply-adds per image)
@@ -106,6 +107,40 @@ describe('native BLAS', () => {
       expect(values(matmul(a, b))).toEqual(values(matmul(a, b)));
     } finally { setNumThreads(before); }
   });
+
+  for (const dtype of ['float32', 'float64'] as const) {
+    withLib(`convolutions (${dtype}) split across 2 and 3 kernel threads by image: the same as 1 thread, and run to run`, () => {
+      const before = getNumThreads(), o = { dtype }, tol = dtype === 'float32' ? 1e-5 : 1e-13;
+      const cases: [number[], number[], { stride?: number[]; padding?: number[]; groups?: number }][] = [
+        [[5, 4, 9, 8], [6, 2, 3, 3], { padding: [1, 1], groups: 2 }],
+        [[4, 6, 7, 7], [4, 6, 1, 1], {}],
+        [[3, 3, 9, 9], [5, 3, 3, 3], { stride: [2, 2], padding: [1, 0] }],
+      ];
+      try {
+        setBlas({ path: LIB });
+        const at = (n: number): number[][] => {
+          setNumThreads(n);
+          manualSeed(5);
+          return cases.flatMap(([xs, ws, opts]) => {
+            const x = randn(xs, o), w = randn(ws, o), b = randn([ws[0]!], o), y = conv2d(x, w, b, opts as never), gy = randn(y.shape, o);
+            return [y, conv2dBackwardInput(gy, w, x.shape, opts as never), conv2dBackwardWeight(gy, x, w.shape, opts as never)].map(values);
+          });
+        };
+        const one = at(1), two = at(2);
+        expect(liveWorkers()).toBeGreaterThan(0);
+        const three = at(3);
+        expect(at(3)).toEqual(three);
+        for (const other of [two, three]) {
+          other.forEach((v, i) => {
+            // forward and input gradient: each image's products are the same calls whatever the split;
+            // weight gradient: the parts' sums are added at the end, a float reordering
+            if (i % 3 !== 2) expect(v).toEqual(one[i]);
+            else v.forEach((x, j) => expect(Math.abs(x - one[i]![j]!)).toBeLessThanOrEqual(tol * (1 + Math.abs(x))));
+          });
+        }
+      } finally { setNumThreads(before); }
+    });
+  }
 
   it('falls back to the WebAssembly GEMM when the library is missing, saying why in getBlas()', () => {
     const info = setBlas({ path: '/nonexistent/libnoblas.so' });

@@ -5,6 +5,9 @@
 import { ValueError } from '@flint/core';
 import { gemm } from '../kernels/gemm.js';
 import type { NumArray } from '../storage.js';
+import type { KoffiLike, NativeKit } from '../threads/native-kit.js';
+import { makeNativeKit } from '../threads/native-kit.js';
+import type { NativeWorkers } from '../threads/pool.js';
 import { getNumThreads } from '../threads/pool.js';
 
 /** Which GEMM float32/float64 matmul and convolution run on. */
@@ -23,11 +26,18 @@ export interface BlasInfo {
 type Gemm = (transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
   a: NumArray, aOff: number, lda: number, b: NumArray, bOff: number, ldb: number, beta: number, c: NumArray, cOff: number, ldc: number) => void;
 
-interface Native { info: BlasInfo; sgemm: Gemm; dgemm: Gemm; setThreads: ((n: number) => void) | null }
+interface Native {
+  info: BlasInfo; sgemm: Gemm; dgemm: Gemm; setThreads: ((n: number) => void) | null;
+  /** Sets the library's threads for a product of this many multiply-adds (one below SMALL_GEMM; 0: one). */
+  threadsFor(mnk: number): void;
+  /** The GEMM by address, for conv's per-thread parts, and what a kernel thread needs to bind it (null: no thread may). */
+  kit: NativeKit;
+  workers: NativeWorkers | null;
+}
 
 interface NodeProcess { versions?: { node?: string }; env?: Record<string, string | undefined>; platform?: string; getBuiltinModule?: (id: string) => unknown }
 interface KoffiLib { func(decl: string): (...args: unknown[]) => unknown }
-interface Koffi { load(path: string): KoffiLib }
+interface Koffi extends KoffiLike { load(path: string): KoffiLib }
 
 /** Libraries tried in order (by the dynamic loader's search path): optimised BLAS builds only, never a bare libblas. */
 const CANDIDATES: Readonly<Record<string, readonly string[]>> = {
@@ -43,17 +53,20 @@ let choice: 'auto' | 'wasm' | { path: string } = 'auto';
 let state: Native | BlasInfo | undefined;
 let threads = 0;
 
-/** koffi, required from this package's location, or null (browsers, older Node, not installed). */
-function loadKoffi(p: NodeProcess): Koffi | null {
-  const mod = p.getBuiltinModule?.('node:module') as { createRequire(from: string): (id: string) => unknown } | undefined;
+/** koffi, required from this package's location, and its resolved file (kernel threads load it from there); null where absent. */
+function loadKoffi(p: NodeProcess): { koffi: Koffi; path: string } | null {
+  const mod = p.getBuiltinModule?.('node:module') as { createRequire(from: string): ((id: string) => unknown) & { resolve(id: string): string } } | undefined;
   if (!mod) return null;
   // the ESM build has import.meta.url; the CommonJS build has __filename instead
   const from = typeof __filename === 'string' ? __filename : import.meta.url;
-  try { return mod.createRequire(from)('koffi') as Koffi; } catch { return null; }
+  try {
+    const req = mod.createRequire(from);
+    return { koffi: req('koffi') as Koffi, path: req.resolve('koffi') };
+  } catch { return null; }
 }
 
 /** Binds one library, or says why not. */
-function bind(koffi: Koffi, path: string): Native | string {
+function bind(koffi: Koffi, path: string, koffiPath: string): Native | string {
   let lib: KoffiLib;
   try { lib = koffi.load(path); } catch (e) { return `cannot load ${path}: ${(e as Error).message.split('\n')[0]}`; }
   const fn = (decl: string): ((...args: unknown[]) => unknown) | null => { try { return lib.func(decl); } catch { return null; } };
@@ -75,7 +88,10 @@ function bind(koffi: Koffi, path: string): Native | string {
   };
   return {
     info: { kind: 'native', library: path, ...(cfg ? { config: String(cfg()) } : {}) },
-    sgemm: wrap(s), dgemm: wrap(d), setThreads: set ? (n) => { want = n; now = 0; threadsFor(Infinity); } : null,
+    sgemm: wrap(s), dgemm: wrap(d), setThreads: set ? (n) => { want = n; now = 0; threadsFor(Infinity); } : null, threadsFor,
+    kit: makeNativeKit(koffi, path),
+    // a library whose threads cannot be set to one would run each kernel thread's products on all its own
+    workers: set ? { koffi: koffiPath, library: path } : null,
   };
 }
 
@@ -106,12 +122,12 @@ function detect(): Native | BlasInfo {
   const env = p.env?.FLINT_BLAS;
   const want = choice !== 'auto' ? choice : env === 'off' || env === '0' || env === 'wasm' ? 'wasm' : env ? { path: env } : 'auto';
   if (want === 'wasm') return { kind: 'wasm', reason: choice === 'wasm' ? "setBlas('wasm')" : `FLINT_BLAS=${env}` };
-  const koffi = loadKoffi(p);
-  if (!koffi) return { kind: 'wasm', reason: 'koffi is not installed (npm install koffi), or this Node lacks process.getBuiltinModule' };
+  const loaded = loadKoffi(p);
+  if (!loaded) return { kind: 'wasm', reason: 'koffi is not installed (npm install koffi), or this Node lacks process.getBuiltinModule' };
   const paths = want === 'auto' ? CANDIDATES[p.platform ?? ''] ?? [] : [want.path];
   const missing: string[] = [];
   for (const path of paths) {
-    const n = bind(koffi, path);
+    const n = bind(loaded.koffi, path, loaded.path);
     if (typeof n === 'string') { missing.push(n); continue; }
     if (want === 'auto' && !fasterThanWasm(n)) return { kind: 'wasm', reason: `${path} is slower than the WebAssembly GEMM here` };
     // the native library runs as many threads as the WebAssembly kernels would (setNumThreads, else the cores)
@@ -159,6 +175,14 @@ export function nativeGemm(c: NumArray | BigInt64Array): Gemm | null {
   if (!(c instanceof Float32Array) && !(c instanceof Float64Array)) return null;
   const n = native();
   return n ? (c instanceof Float32Array ? n.sgemm : n.dgemm) : null;
+}
+
+/**
+ * The native GEMM by address for conv's parts (float32 and float64 alike), what kernel threads need to run
+ * them too (null when they may not), and the library's thread setter; null when no native GEMM is in use.
+ */
+export function nativeConv(): Pick<Native, 'kit' | 'workers' | 'threadsFor'> | null {
+  return native();
 }
 
 declare const __filename: string | undefined;

@@ -3,107 +3,17 @@
 // with unit stride and no padding read the image itself), col2im for the input gradient. Each function
 // returns false where no native GEMM is in use, and the WebAssembly kernels in conv.ts run instead.
 import type { NumArray } from '../storage.js';
-import { nativeGemm } from '../blas/native.js';
+import { nativeConv } from '../blas/native.js';
+import type { KernelExports } from '../threads/conv-parts.js';
+import { ARGS, NARGS } from '../threads/gebp-part.js';
+import { NATIVE_CONV_ARGS, nativeConvPart } from '../threads/native-conv-part.js';
+import { NATIVE_CONV, getNumThreads, runParts } from '../threads/pool.js';
 import type { ConvGeom } from './im2col.js';
-import { validCols } from './im2col.js';
 import type { T } from './util.js';
+import { wasmGemm } from './wasm-gemm.js';
 
 /** The geometry conv.ts works out: per-group channels Cg/Og, ckk = Cg*kh*kw, hw = Ho*Wo (C here is Cg). */
 export interface ConvPlan extends ConvGeom { N: number; groups: number; Cg: number; Og: number; ckk: number; hw: number }
-
-let scratch: Float32Array | Float64Array = new Float32Array(0);
-function colBuffer(like: NumArray, n: number): Float32Array | Float64Array {
-  const f64 = like instanceof Float64Array;
-  if (scratch.length < n || (scratch instanceof Float64Array) !== f64) scratch = f64 ? new Float64Array(n) : new Float32Array(n);
-  return scratch;
-}
-
-/** A 1x1 window with unit stride and no padding: the col matrix is the image. */
-type F = Float32Array | Float64Array;
-
-/**
- * The oh range [oh0, oh1) whose input row oh*sh - ph + i*dh falls inside [0, H).
- */
-function validRows(g: ConvGeom, i: number): [number, number] {
-  const shift = i * g.dh - g.ph, lo = Math.max(0, Math.ceil(-shift / g.sh));
-  return [lo, Math.max(lo, Math.min(g.Ho, Math.floor((g.H - 1 - shift) / g.sh) + 1))];
-}
-
-/**
- * With unit strides and Wo = W (a "same" convolution), a col row's valid rows are one contiguous run of the
- * image shifted by j*dw - pw: one block copy (or add), with the few columns that wrap into the neighbouring
- * image row fixed after.
- */
-const blockRows = (g: ConvGeom): boolean => g.sh === 1 && g.sw === 1 && g.Wo === g.W;
-
-/** col [C*kh*kw, Ho*Wo] = im2col of the image at xOff (C = channels per group). */
-function im2col(X: F, xOff: number, g: ConvGeom, col: F): void {
-  const { C, H, W, kh, kw, Ho, Wo, sh, sw, ph, pw, dh, dw } = g, hw = Ho * Wo, block = blockRows(g);
-  for (let c = 0, row = 0; c < C; c++) {
-    for (let i = 0; i < kh; i++) {
-      const [r0, r1] = validRows(g, i);
-      for (let j = 0; j < kw; j++, row++) {
-        const [lo, hi] = validCols(g, j), shift = j * dw - pw, base = row * hw;
-        if (block) {
-          col.fill(0, base, base + r0 * Wo);
-          col.fill(0, base + r1 * Wo, base + hw);
-          if (r1 > r0) {
-            const d = base + r0 * Wo, src = xOff + (c * H + r0 * sh - ph + i * dh) * W + shift, n = (r1 - r0) * Wo;
-            // the run may start before the image or end after it (shift < 0 or > 0): copy what is inside
-            const from = Math.max(src, xOff + c * H * W), to = Math.min(src + n, xOff + (c + 1) * H * W);
-            col.set(X.subarray(from, to), d + from - src);
-            for (let oh = r0, e = d; oh < r1; oh++, e += Wo) {
-              for (let q = 0; q < lo; q++) col[e + q] = 0;
-              for (let q = hi; q < Wo; q++) col[e + q] = 0;
-            }
-          }
-          continue;
-        }
-        for (let oh = 0, d = base; oh < Ho; oh++, d += Wo) {
-          const ih = oh * sh - ph + i * dh;
-          if (ih < 0 || ih >= H) { for (let q = 0; q < Wo; q++) col[d + q] = 0; continue; }
-          const src = xOff + (c * H + ih) * W + shift;
-          for (let q = 0; q < lo; q++) col[d + q] = 0;
-          if (sw === 1) for (let q = lo; q < hi; q++) col[d + q] = X[src + q]!;
-          else for (let q = lo; q < hi; q++) col[d + q] = X[src + q * sw]!;
-          for (let q = hi; q < Wo; q++) col[d + q] = 0;
-        }
-      }
-    }
-  }
-}
-
-/** dx (the image at dxOff) += col2im(col): the adjoint of im2col. `col` is scratch: its padding columns are zeroed. */
-function col2im(col: F, g: ConvGeom, DX: F, dxOff: number): void {
-  const { C, H, W, kh, kw, Ho, Wo, sh, sw, ph, pw, dh, dw } = g, hw = Ho * Wo, block = blockRows(g);
-  for (let c = 0, row = 0; c < C; c++) {
-    for (let i = 0; i < kh; i++) {
-      const [r0, r1] = validRows(g, i);
-      for (let j = 0; j < kw; j++, row++) {
-        const [lo, hi] = validCols(g, j), shift = j * dw - pw, base = row * hw;
-        if (block) {
-          if (r1 <= r0) continue;
-          const d = base + r0 * Wo, src = dxOff + (c * H + r0 * sh - ph + i * dh) * W + shift, n = (r1 - r0) * Wo;
-          // padding columns would land on the neighbouring row: zero them, then add the run in one pass
-          for (let oh = r0, e = d; oh < r1; oh++, e += Wo) {
-            for (let q = 0; q < lo; q++) col[e + q] = 0;
-            for (let q = hi; q < Wo; q++) col[e + q] = 0;
-          }
-          const from = Math.max(src, dxOff + c * H * W), to = Math.min(src + n, dxOff + (c + 1) * H * W);
-          for (let k = from, e = d + from - src; k < to; k++, e++) DX[k] += col[e]!;
-          continue;
-        }
-        for (let oh = 0, d = base; oh < Ho; oh++, d += Wo) {
-          const ih = oh * sh - ph + i * dh;
-          if (ih < 0 || ih >= H) continue;
-          const dst = dxOff + (c * H + ih) * W + shift;
-          if (sw === 1) for (let q = lo; q < hi; q++) DX[dst + q] += col[d + q]!;
-          else for (let q = lo; q < hi; q++) DX[dst + q * sw] += col[d + q]!;
-        }
-      }
-    }
-  }
-}
 
 /**
  * Left to conv.ts: a product with an empty side (BLAS rejects zero leading dimensions), and small ones (under
@@ -123,23 +33,56 @@ export function setBlasConvMinimum(macs: number): number {
   return old;
 }
 const pointwise = (g: ConvPlan): boolean => g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0;
-const imageOff = (base: number, g: ConvPlan, n: number, gr: number, perGroup: number, size: number): number => base + (n * g.groups + gr) * perGroup * size;
+
+const args = new Int32Array(ARGS + NARGS);
+
+/** Puts a byte address into two argument slots (low and high 32 bits). */
+function putAddress(slot: number, address: number): void {
+  args[ARGS + slot] = address % 4294967296;
+  args[ARGS + slot + 1] = Math.floor(address / 4294967296);
+}
+
+/**
+ * Runs one job of threads/native-conv-part.ts: with several threads and images, each thread takes a share of
+ * the images with the library on one thread per call (as PyTorch splits a batch); otherwise the calling thread
+ * runs them all with the library's own threads. `acc`: the weight gradient's per-part accumulators.
+ */
+function runNative(mode: 0 | 1 | 2, g: ConvPlan, input: T, weight: T, bias: T | undefined, out: T): boolean {
+  const nc = nativeConv(), OUT = out.buffer as NumArray;
+  if (!nc || leftToWasm(g) || !(OUT instanceof Float32Array || OUT instanceof Float64Array)) return false;
+  const f64 = OUT instanceof Float64Array, Arr = OUT.constructor as Float32ArrayConstructor | Float64ArrayConstructor;
+  if (!(input.buffer instanceof Arr) || !(weight.buffer instanceof Arr) || (bias && !(bias.buffer instanceof Arr))) return false;
+  const w = wasmGemm(), parts = w && nc.workers ? Math.min(getNumThreads(), g.N) : 1, size = f64 ? 8 : 4;
+  const accCount = mode === 2 && parts > 1 ? (parts - 1) * g.groups * g.Og * g.ckk : 0, acc = accCount ? new Arr(accCount) : null;
+  args.fill(0);
+  const put: Partial<Record<keyof typeof NATIVE_CONV_ARGS, number>> = {
+    mode, f64: f64 ? 1 : 0, parts, N: g.N, groups: g.groups, Cg: g.Cg, Og: g.Og, H: g.H, W: g.W, kh: g.kh, kw: g.kw, Ho: g.Ho, Wo: g.Wo,
+    sh: g.sh, sw: g.sw, ph: g.ph, pw: g.pw, dh: g.dh, dw: g.dw, bias: bias ? 1 : 0,
+  };
+  for (const [k, v] of Object.entries(put)) args[ARGS + NATIVE_CONV_ARGS[k as keyof typeof NATIVE_CONV_ARGS]] = v;
+  const addr = (t: T): number => nc.kit.address(t.buffer as Float32Array) + t.offset * size;
+  putAddress(NATIVE_CONV_ARGS.input, addr(input));
+  putAddress(NATIVE_CONV_ARGS.weight, addr(weight));
+  if (bias) putAddress(NATIVE_CONV_ARGS.biasAt, addr(bias));
+  putAddress(NATIVE_CONV_ARGS.out, addr(out));
+  if (acc) putAddress(NATIVE_CONV_ARGS.acc, nc.kit.address(acc));
+  const ranges = Array.from({ length: parts }, (_, p): [number, number] => [p, p + 1]);
+  // one part: the library's threads split each product; several: each part's products run on one
+  nc.threadsFor(parts > 1 ? 0 : g.Og * g.hw * g.ckk);
+  const job = { kit: nc.kit, workers: nc.workers };
+  if (w) runParts(w, NATIVE_CONV, args, ranges, job);
+  else nativeConvPart({ native: () => nc.kit } as unknown as KernelExports, args, ARGS, 0);
+  if (acc) {
+    // the parts' sums, added in part order: the same result run to run for a thread count
+    const GW = OUT, n = g.groups * g.Og * g.ckk;
+    for (let p = 0; p < parts - 1; p++) for (let i = 0; i < n; i++) GW[out.offset + i] += acc[p * n + i]!;
+  }
+  return true;
+}
 
 /** out = conv2d(x, w) + bias on the native GEMM; false when there is none. */
 export function blasConv2d(g: ConvPlan, x: T, w: T, bias: T | undefined, out: T): boolean {
-  const X = x.buffer as NumArray, Y = out.buffer as NumArray, gemm = nativeGemm(Y);
-  if (!gemm || leftToWasm(g) || !(X instanceof Y.constructor)) return false;
-  const geom = { ...g, C: g.Cg }, direct = pointwise(g), col = direct ? null : colBuffer(Y, g.ckk * g.hw);
-  for (let n = 0; n < g.N; n++) {
-    for (let gr = 0; gr < g.groups; gr++) {
-      const xOff = imageOff(x.offset, g, n, gr, g.Cg, g.H * g.W), yOff = imageOff(out.offset, g, n, gr, g.Og, g.hw);
-      if (col) im2col(X as F, xOff, geom, col);
-      if (bias) for (let o = 0; o < g.Og; o++) Y.fill(bias.buffer[bias.offset + gr * g.Og + o] as number, yOff + o * g.hw, yOff + (o + 1) * g.hw);
-      gemm(false, false, g.Og, g.hw, g.ckk, 1, w.buffer as NumArray, w.offset + gr * g.Og * g.ckk, g.ckk,
-        col ?? X, col ? 0 : xOff, g.hw, bias ? 1 : 0, Y, yOff, g.hw);
-    }
-  }
-  return true;
+  return runNative(0, g, x, w, bias, out);
 }
 
 /**
@@ -150,7 +93,7 @@ export function blasConv2d(g: ConvPlan, x: T, w: T, bias: T | undefined, out: T)
 function transposedConv(g: ConvPlan, gy: T, w: T, gx: T): boolean {
   const ph = g.dh * (g.kh - 1) - g.ph, pw = g.dw * (g.kw - 1) - g.pw;
   if (g.sh !== 1 || g.sw !== 1 || ph < 0 || pw < 0) return false;
-  const W = w.buffer as F, k = g.kh * g.kw, flipped = new (W.constructor as Float32ArrayConstructor)(g.groups * g.Og * g.Cg * k);
+  const W = w.buffer as Float32Array | Float64Array, k = g.kh * g.kw, flipped = new (W.constructor as Float32ArrayConstructor)(g.groups * g.Og * g.Cg * k);
   for (let gr = 0; gr < g.groups; gr++) {
     for (let o = 0; o < g.Og; o++) {
       for (let c = 0; c < g.Cg; c++) {
@@ -167,33 +110,11 @@ function transposedConv(g: ConvPlan, gy: T, w: T, gx: T): boolean {
 
 /** gx = the input gradient (col2im of wᵀ gy per image) on the native GEMM; false when there is none. */
 export function blasConv2dBackwardInput(g: ConvPlan, gy: T, w: T, gx: T): boolean {
-  const GY = gy.buffer as NumArray, DX = gx.buffer as NumArray, gemm = nativeGemm(DX);
-  if (!gemm || leftToWasm(g) || !(GY instanceof DX.constructor)) return false;
-  if (!pointwise(g) && transposedConv(g, gy, w, gx)) return true;
-  const geom = { ...g, C: g.Cg }, direct = pointwise(g), col = direct ? null : colBuffer(DX, g.ckk * g.hw);
-  if (col) DX.fill(0, gx.offset, gx.offset + g.N * g.groups * g.Cg * g.H * g.W);
-  for (let n = 0; n < g.N; n++) {
-    for (let gr = 0; gr < g.groups; gr++) {
-      const dxOff = imageOff(gx.offset, g, n, gr, g.Cg, g.H * g.W), gyOff = imageOff(gy.offset, g, n, gr, g.Og, g.hw);
-      gemm(true, false, g.ckk, g.hw, g.Og, 1, w.buffer as NumArray, w.offset + gr * g.Og * g.ckk, g.ckk, GY, gyOff, g.hw, 0, col ?? DX, col ? 0 : dxOff, g.hw);
-      if (col) col2im(col, geom, DX as F, dxOff);
-    }
-  }
-  return true;
+  if (!nativeConv() || leftToWasm(g)) return false;
+  return (!pointwise(g) && transposedConv(g, gy, w, gx)) || runNative(1, g, gy, w, undefined, gx);
 }
 
-/** gw = Σ over images of gy · colᵀ on the native GEMM (accumulated in place); false when there is none. */
+/** gw = Σ over images of gy · colᵀ on the native GEMM; false when there is none. */
 export function blasConv2dBackwardWeight(g: ConvPlan, gy: T, x: T, gw: T): boolean {
-  const GY = gy.buffer as NumArray, X = x.buffer as NumArray, GW = gw.buffer as NumArray, gemm = nativeGemm(GW);
-  if (!gemm || leftToWasm(g) || !(GY instanceof GW.constructor) || !(X instanceof GW.constructor)) return false;
-  const geom = { ...g, C: g.Cg }, direct = pointwise(g), col = direct ? null : colBuffer(GW, g.ckk * g.hw);
-  for (let gr = 0; gr < g.groups; gr++) {
-    const wOff = gw.offset + gr * g.Og * g.ckk;
-    for (let n = 0; n < g.N; n++) {
-      const xOff = imageOff(x.offset, g, n, gr, g.Cg, g.H * g.W), gyOff = imageOff(gy.offset, g, n, gr, g.Og, g.hw);
-      if (col) im2col(X as F, xOff, geom, col);
-      gemm(false, true, g.Og, g.ckk, g.hw, 1, GY, gyOff, g.hw, col ?? X, col ? 0 : xOff, g.hw, n === 0 ? 0 : 1, GW, wOff, g.ckk);
-    }
-  }
-  return true;
+  return runNative(2, g, x, gy, undefined, gw);
 }

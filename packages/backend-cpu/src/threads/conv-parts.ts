@@ -2,6 +2,8 @@
 // kernel thread can run an image: stage the image, im2col K blocks into panels, run the macro-kernel (and for
 // the gradient, col2im-add back). Self-contained functions (workers get them as source text).
 
+import type { NativeKit } from './native-kit.js';
+
 /** What a part needs of the kernel instance: its exports and a float view of the (shared) memory. */
 export interface KernelExports {
   gebp(mc: number, nc: number, kc: number, ap: number, bp: number, cp: number, ldcBytes: number, load: number): void;
@@ -11,6 +13,8 @@ export interface KernelExports {
   scatter1(...a: number[]): void;
   scatter4(...a: number[]): void;
   f32(): Float32Array;
+  /** The native BLAS bound on this thread (threads/native-kit.ts), where the job's caller has one. */
+  native?(): NativeKit | null;
 }
 
 /** Argument slots of a conv part (see convImagePart), after the job's base index. */

@@ -6,8 +6,8 @@ export interface WorkerHandle { terminate(): unknown }
 
 /** A way to start kernel workers, and the default thread count. */
 export interface ThreadEnv {
-  /** Starts a worker running `source` with the kernel module, the shared memory and its control buffer. */
-  start(source: string, module: WebAssembly.Module, memory: WebAssembly.Memory, ctrl: SharedArrayBuffer): WorkerHandle;
+  /** Starts a worker running `source` with the kernel module, the shared memory, its control buffer and `native` (Node). */
+  start(source: string, module: WebAssembly.Module, memory: WebAssembly.Memory, ctrl: SharedArrayBuffer, native?: unknown): WorkerHandle;
   /** The machine's available cores. */
   cores: number;
 }
@@ -31,10 +31,10 @@ function nodeEnv(g: NodeGlobals): ThreadEnv | null {
   if (!wt || !os) return null;
   return {
     cores: os.availableParallelism ? os.availableParallelism() : os.cpus().length,
-    start(source, module, memory, ctrl) {
+    start(source, module, memory, ctrl, native) {
       // valid as a script and as a module; no inherited flags (a parent's --input-type=module or loader hooks)
-      const code = `const { workerData: d } = process.getBuiltinModule('node:worker_threads');\n(${source})(d.module, d.memory, d.ctrl);`;
-      const w = new wt.Worker(code, { eval: true, workerData: { module, memory, ctrl }, execArgv: [] });
+      const code = `const { workerData: d } = process.getBuiltinModule('node:worker_threads');\n(${source})(d.module, d.memory, d.ctrl, d.native);`;
+      const w = new wt.Worker(code, { eval: true, workerData: { module, memory, ctrl, native }, execArgv: [] });
       w.unref(); // an idle kernel worker never keeps a process alive
       return w;
     },

@@ -1,6 +1,7 @@
 // The unit of parallel GEMM work and the worker's main loop. Both are self-contained functions (no
 // imports, no module constants): workers get them as source text, so one copy runs on every thread.
 import type { KernelExports } from './conv-parts.js';
+import type { KoffiLike, NativeKit } from './native-kit.js';
 
 /** A unit of work a thread runs: part [lo, hi) of the job whose arguments start at a[o]. */
 export type Part = (x: KernelExports, a: ArrayLike<number>, o: number, lo: number, hi: number) => void;
@@ -31,16 +32,27 @@ export function gebpPart(x: Pick<KernelExports, 'gebp'>, a: ArrayLike<number>, o
  * A worker's life: instantiate the kernel over the shared memory, then for each job (control word 0
  * bumped) run part [c[4], c[5]) of kind parts[c[6]] on the arguments at c[8...], set c[2] to 0 (done)
  * or 1 (failed), and publish the job's number in c[1]. c[3] != 0 asks it to end; c[7] = 1 once it runs.
+ * `native` (Node only) names koffi's file and the BLAS library, bound on the first job that asks for them.
  */
-export function workerLoop(module: WebAssembly.Module, memory: WebAssembly.Memory, ctrl: SharedArrayBuffer, parts: Part[]): void {
+export function workerLoop(module: WebAssembly.Module, memory: WebAssembly.Memory, ctrl: SharedArrayBuffer, parts: Part[],
+  makeKit: (koffi: KoffiLike, library: string) => NativeKit, native?: { koffi: string; library: string }): void {
   const c = new Int32Array(ctrl);
-  let x: KernelExports | null = null;
+  let x: KernelExports | null = null, kit: NativeKit | null | undefined;
+  const bindNative = (): NativeKit | null => {
+    if (kit !== undefined) return kit;
+    const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+    const mod = get?.('node:module') as { createRequire(from: string): (id: string) => unknown } | undefined;
+    kit = native && mod ? makeKit(mod.createRequire(native.koffi)(native.koffi) as KoffiLike, native.library) : null;
+    kit?.oneThread();
+    return kit;
+  };
   try {
     const e = new WebAssembly.Instance(module, { e: { m: memory } }).exports as unknown as Omit<KernelExports, 'f32'>;
     let view = new Float32Array(memory.buffer);
     x = {
       gebp: e.gebp, padRows: e.padRows, gather1: e.gather1, gather4: e.gather4, scatter1: e.scatter1, scatter4: e.scatter4,
       f32: () => (view.length * 4 === memory.buffer.byteLength ? view : (view = new Float32Array(memory.buffer))),
+      native: bindNative,
     };
   } catch {
     x = null;

@@ -10,6 +10,12 @@ import type { KernelExports } from './conv-parts.js';
 import { convImagePart } from './conv-parts.js';
 import type { Part } from './gebp-part.js';
 import { ARGS, NARGS, gebpPart, workerLoop } from './gebp-part.js';
+import type { NativeKit } from './native-kit.js';
+import { makeNativeKit } from './native-kit.js';
+import { nativeConvPart } from './native-conv-part.js';
+
+/** Where a kernel thread finds the native BLAS: koffi's file and the library's (Node only). */
+export interface NativeWorkers { koffi: string; library: string }
 
 /**
  * Multiply-adds below which one more thread costs more than it saves: measured on 2 cores, a 64x100x300
@@ -25,6 +31,8 @@ const STARTUP_LIMIT_MS = 20_000;
 let wanted: number | undefined;
 let slots: Slot[] = [];
 let owner: WasmGemm | null = null;
+/** The native BLAS the running workers were started with (workers bind it on their first native job). */
+let ownerNative: NativeWorkers | null = null;
 const args = new Int32Array(ARGS + NARGS);
 
 /** Whether this engine can run kernel threads (Node, or a cross-origin isolated Web Worker). */
@@ -67,15 +75,19 @@ function closeSlots(list: Slot[]): void {
   }
 }
 
-/** Workers for `w`'s module and memory, `count` of them, started as needed; null where that fails. */
-function workers(w: WasmGemm, count: number): Slot[] | null {
+/**
+ * Workers for `w`'s module and memory, `count` of them, started as needed; null where that fails. A job
+ * that needs the native BLAS (`native`) restarts workers that were started without it.
+ */
+function workers(w: WasmGemm, count: number, native: NativeWorkers | null): Slot[] | null {
   const env = threadEnv();
   if (!env || !w.module || !(w.memory.buffer instanceof SharedArrayBuffer)) return null;
-  if (owner !== w) { disposeThreads(); owner = w; }
+  const sameNative = !native || (ownerNative?.koffi === native.koffi && ownerNative.library === native.library);
+  if (owner !== w || !sameNative) { disposeThreads(); owner = w; ownerNative = native; }
   while (slots.length < count) {
     const ctrl = new SharedArrayBuffer(4 * (ARGS + NARGS));
     try {
-      slots.push({ worker: env.start(SOURCE, w.module, w.memory, ctrl), ctrl: new Int32Array(ctrl), seq: 0, born: performance.now() });
+      slots.push({ worker: env.start(SOURCE, w.module, w.memory, ctrl, ownerNative ?? undefined), ctrl: new Int32Array(ctrl), seq: 0, born: performance.now() });
     } catch {
       return slots.length > 0 ? slots : null;
     }
@@ -84,11 +96,11 @@ function workers(w: WasmGemm, count: number): Slot[] | null {
 }
 
 /** Job kinds: the index of each part in the workers' list. */
-export const GEBP = 0, CONV_IMAGE = 1;
-const PARTS: Part[] = [gebpPart, convImagePart];
+export const GEBP = 0, CONV_IMAGE = 1, NATIVE_CONV = 2;
+const PARTS: Part[] = [gebpPart, convImagePart, nativeConvPart];
 // __name: esbuild's keepNames (tsx, vitest) wraps inner functions in calls to a helper of that name
-const SOURCE = `(m, mem, c) => { const __name = (f) => f;
-  (${workerLoop.toString()})(m, mem, c, [${PARTS.map((f) => f.toString()).join(', ')}]); }`;
+const SOURCE = `(m, mem, c, native) => { const __name = (f) => f;
+  (${workerLoop.toString()})(m, mem, c, [${PARTS.map((f) => f.toString()).join(', ')}], ${makeNativeKit.toString()}, native); }`;
 
 /** The calling thread's view of the kernel, as parts see it. */
 const exportsOf = (w: WasmGemm): KernelExports => ({
@@ -96,14 +108,18 @@ const exportsOf = (w: WasmGemm): KernelExports => ({
 });
 let mainExports: { w: WasmGemm; x: KernelExports } | null = null;
 
+/** A job's use of the native BLAS: the calling thread's binding, and where workers find it (null: none may). */
+export interface NativeJob { kit: NativeKit; workers: NativeWorkers | null }
+
 /**
  * Runs parts `ranges` of a job (kind, arguments `a` from index ARGS): the first ones on workers, the last
- * on the calling thread, and returns when all are done. One range runs here alone.
+ * on the calling thread, and returns when all are done. One range runs here alone, as do all where `native`
+ * gives workers no way to the native BLAS.
  */
-export function runParts(w: WasmGemm, kind: number, a: Int32Array, ranges: readonly (readonly [number, number])[]): void {
+export function runParts(w: WasmGemm, kind: number, a: Int32Array, ranges: readonly (readonly [number, number])[], native?: NativeJob): void {
   if (mainExports?.w !== w) mainExports = { w, x: exportsOf(w) };
-  const x = mainExports.x, part = PARTS[kind]!;
-  const pool = ranges.length > 1 ? workers(w, ranges.length - 1) : null;
+  const x = native ? { ...mainExports.x, native: () => native.kit } : mainExports.x, part = PARTS[kind]!;
+  const pool = ranges.length > 1 && (!native || native.workers) ? workers(w, ranges.length - 1, native?.workers ?? null) : null;
   if (!pool) { for (const [lo, hi] of ranges) part(x, a, ARGS, lo, hi); return; }
   const mine = ranges.slice(pool.length);
   for (let i = 0; i < pool.length; i++) {
