@@ -63,6 +63,10 @@ describe('native BLAS', () => {
         [[2, 6, 6, 6], [4, 6, 1, 1], { stride: [2, 2] }],
         [[1, 3, 4, 4], [2, 3, 5, 5], { padding: [2, 2] }],
         [[2, 3, 6, 5], [4, 3, 3, 3], { padding: [2, 2], dilation: [2, 2] }],
+        // at most half as many output channels as input ones: the forward without im2col
+        [[3, 8, 7, 6], [4, 8, 3, 3], { padding: [1, 2], dilation: [2, 1] }],
+        [[2, 12, 6, 7], [4, 6, 3, 2], { groups: 2 }],
+        [[2, 6, 5, 5], [3, 6, 2, 2], {}],
       ];
       compare(() => cases.flatMap(([xs, ws, opts]) => {
         const x = randn(xs, o), w = randn(ws, o), b = randn([ws[0]!], o);
@@ -115,6 +119,7 @@ describe('native BLAS', () => {
         [[5, 4, 9, 8], [6, 2, 3, 3], { padding: [1, 1], groups: 2 }],
         [[4, 6, 7, 7], [4, 6, 1, 1], {}],
         [[3, 3, 9, 9], [5, 3, 3, 3], { stride: [2, 2], padding: [1, 0] }],
+        [[5, 8, 6, 7], [4, 8, 3, 3], { padding: [1, 1] }],
       ];
       try {
         setBlas({ path: LIB });

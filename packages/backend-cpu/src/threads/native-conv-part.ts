@@ -7,12 +7,15 @@ import type { KernelExports } from './conv-parts.js';
 /** Argument slots of a native conv job after the job's base index; an address takes two (low, high 32 bits). */
 export const NATIVE_CONV_ARGS = {
   mode: 0, f64: 1, parts: 2, N: 3, groups: 4, Cg: 5, Og: 6, H: 7, W: 8, kh: 9, kw: 10, Ho: 11, Wo: 12,
-  sh: 13, sw: 14, ph: 15, pw: 16, dh: 17, dw: 18, bias: 19, input: 20, weight: 22, biasAt: 24, out: 26, acc: 28,
+  sh: 13, sw: 14, ph: 15, pw: 16, dh: 17, dw: 18, bias: 19, input: 20, weight: 22, biasAt: 24, out: 26, acc: 28, shifted: 30,
 } as const;
 
 /**
  * Part `p` of `parts` (images [p*N/parts, (p+1)*N/parts)) of one job:
  * - mode 0, forward: out[N, G*Og, Ho, Wo] = weight[G*Og, Cg, kh, kw] conv input[N, G*Cg, H, W] (+ bias[G*Og]);
+ *   `shifted` (unit strides): no im2col but kh*kw products, one per window offset, of the weights' slice for
+ *   that offset (weight is then [G, kh*kw, Og, Cg]) with the zero-padded image read at that offset: each
+ *   output row then has Wp = W + 2pw columns, the last Wp - Wo of them discarded;
  * - mode 1, input gradient: out[N, G*Cg, H, W] = col2im(weightᵀ input), input being gradOut;
  * - mode 2, weight gradient: the sum over the part's images of weight · colᵀ (weight here is gradOut
  *   [N, G*Og, Ho*Wo]) into out [G*Og, Cg*kh*kw] for part 0 and into accumulator p - 1 at `acc` for the others.
@@ -106,7 +109,38 @@ export function nativeConvPart(x: KernelExports, a: ArrayLike<number>, o: number
   // image n, group gr of an [N, G*per, ...] tensor whose channels hold `el` elements each, as an element index
   const img = (n: number, gr: number, per: number, el: number): number => (n * G + gr) * per * el;
   const wAt = (gr: number): number => weight + gr * Og * ckk * size;
-  if (mode === 0) {
+  if (mode === 0 && a[o + 30]! === 1) {
+    const X = kit.view(input + img(n0, 0, C, H * W) * size, (n1 - n0) * G * chw, f64);
+    const Y = kit.view(out + img(n0, 0, Og, hw) * size, (n1 - n0) * G * Og * hw, f64);
+    const bias = a[o + 19]! ? kit.view(at(24), G * Og, f64) : null;
+    // the padded image, with room for the last offset's run past the last row, then the wide output rows
+    const Hp = H + 2 * ph, Wp = W + 2 * pw, plane = Hp * Wp, padSize = C * plane + (kw - 1) * dw, ext = Ho * Wp;
+    const s2 = kit.scratch(padSize + Og * ext, f64), P = s2.arr, wide = s2.at + padSize * size;
+    for (let n = n0; n < n1; n++) {
+      for (let gr = 0; gr < G; gr++) {
+        const xo = img(n - n0, gr, C, H * W), yo = img(n - n0, gr, Og, hw);
+        P.fill(0, 0, padSize);
+        for (let c = 0; c < C; c++) {
+          for (let h = 0; h < H; h++) {
+            const d = c * plane + (h + ph) * Wp + pw, src = xo + (c * H + h) * W;
+            for (let q = 0; q < W; q++) P[d + q] = X[src + q]!;
+          }
+        }
+        for (let k = 0; k < kh * kw; k++) {
+          const i = Math.floor(k / kw), j = k % kw;
+          kit.gemm(f64, false, false, Og, ext, C, 1, weight + (gr * kh * kw + k) * Og * C * size, C, s2.at + (i * dh * Wp + j * dw) * size, plane,
+            k === 0 ? 0 : 1, wide, ext);
+        }
+        for (let r = 0; r < Og; r++) {
+          const b = bias ? bias[gr * Og + r]! : 0;
+          for (let h = 0; h < Ho; h++) {
+            const from = padSize + r * ext + h * Wp, to = yo + (r * Ho + h) * Wo;
+            for (let q = 0; q < Wo; q++) Y[to + q] = P[from + q]! + b;
+          }
+        }
+      }
+    }
+  } else if (mode === 0) {
     const X = direct ? null : kit.view(input + img(n0, 0, C, H * W) * size, (n1 - n0) * G * chw, f64);
     const Y = a[o + 19]! ? kit.view(out + img(n0, 0, Og, hw) * size, (n1 - n0) * G * Og * hw, f64) : null;
     const bias = Y ? kit.view(at(24), G * Og, f64) : null;
