@@ -12,8 +12,30 @@ export type CpuArray = Float32Array | Float64Array | Int32Array | Uint8Array | B
 /** Every buffer but int64's: elements are JS numbers. Kernels that never see int64 read these. */
 export type NumArray = Exclude<CpuArray, BigInt64Array>;
 
-/** A zeroed buffer of n elements: a cached one of that size where buffer-cache.ts has it, else a new one. */
+/**
+ * FLINT_CPU_POISON=1 fills every new buffer with NaN (integers: all ones) instead of handing it out as it
+ * comes: the contract leaves a new buffer's contents undefined, and this finds a kernel that reads its output
+ * before writing it. CI runs one of its passes so.
+ */
+const poison = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.FLINT_CPU_POISON === '1';
+
+function poisoned<A extends CpuArray>(b: A): A {
+  if (b instanceof BigInt64Array) b.fill(-1n);
+  else if (b instanceof Float32Array || b instanceof Float64Array) b.fill(NaN);
+  else b.fill(b instanceof Int32Array ? -1 : 0xff);
+  return b;
+}
+
+/**
+ * A buffer of n elements, its contents undefined (the contract's allocate): a cached one of that size where
+ * buffer-cache.ts has it, holding what its last owner wrote, else a new (zeroed) one.
+ */
 export function allocArray(dtype: DType, n: number): CpuArray {
+  const b = fresh(dtype, n);
+  return poison ? poisoned(b) : b;
+}
+
+function fresh(dtype: DType, n: number): CpuArray {
   switch (dtype) {
     case 'float32': case 'float16': case 'bfloat16': return takeCached(Float32Array, n) ?? new Float32Array(n);
     case 'float64': return takeCached(Float64Array, n) ?? new Float64Array(n);

@@ -5,7 +5,56 @@ import { expectClose, run, t } from '../testing.js';
 const xs = Array.from({ length: 25 }, (_, i) => (i === 6 ? -1 : i + 1));
 const x = t('float64', [1, 1, 5, 5], xs);
 
+/** max pooling by the definition (PyTorch's rule: a larger value or the first NaN wins, first index on ties). */
+function maxPoolRef(X: number[], planes: number, H: number, W: number, Ho: number, Wo: number, k: number[], s: number[], p: number[], d: number[]): [number[], number[]] {
+  const v: number[] = [], ix: number[] = [];
+  for (let pl = 0; pl < planes; pl++) {
+    for (let oh = 0; oh < Ho; oh++) {
+      for (let ow = 0; ow < Wo; ow++) {
+        let best = -Infinity, bi = -1;
+        for (let i = 0; i < k[0]!; i++) {
+          for (let j = 0; j < k[1]!; j++) {
+            const h = oh * s[0]! - p[0]! + i * d[0]!, w = ow * s[1]! - p[1]! + j * d[1]!;
+            if (h < 0 || h >= H || w < 0 || w >= W) continue;
+            const x = X[pl * H * W + h * W + w]!;
+            if (bi < 0) bi = h * W + w;
+            if (x > best || (Number.isNaN(x) && !Number.isNaN(best))) { best = x; bi = h * W + w; }
+          }
+        }
+        v.push(best); ix.push(bi);
+      }
+    }
+  }
+  return [v, ix];
+}
+
 describe('pooling', () => {
+  it('float32 maxPool2d (SIMD over the windows inside a row, column stride 1 or 2) equals the definition, NaN, -inf and ties included', () => {
+    const cases: [number[], number[], number[], number[], number[]][] = [
+      // [N, C, H, W], kernel, stride, padding, dilation
+      [[2, 3, 13, 21], [3, 3], [2, 2], [1, 1], [1, 1]],
+      [[1, 2, 9, 17], [2, 2], [2, 2], [0, 0], [1, 1]],
+      [[1, 2, 8, 19], [3, 2], [1, 1], [1, 0], [1, 1]],
+      [[1, 1, 10, 24], [2, 3], [3, 2], [1, 1], [2, 2]],
+      [[1, 2, 7, 30], [1, 5], [1, 1], [0, 2], [1, 1]],
+      [[1, 1, 6, 12], [2, 2], [2, 3], [0, 0], [1, 1]], // column stride 3: the JS loop alone
+    ];
+    let seed = 7;
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (const [[N, C, H, W], k, st, pd, dl] of cases) {
+      // values on a coarse grid (ties), with NaN and -inf sprinkled in
+      const X = Array.from({ length: N * C * H * W }, () => { const r = rnd(); return r < 0.04 ? NaN : r < 0.1 ? -Infinity : Math.floor(r * 8) - 3; });
+      const Ho = Math.floor((H + 2 * pd[0]! - dl[0]! * (k[0]! - 1) - 1) / st[0]!) + 1, Wo = Math.floor((W + 2 * pd[1]! - dl[1]! * (k[1]! - 1) - 1) / st[1]!) + 1;
+      const [wantV, wantI] = maxPoolRef(X, N * C, H, W, Ho, Wo, k, st, pd, dl);
+      const attrs = { kernelSize: k, stride: st, padding: pd, dilation: dl, ceilMode: false };
+      for (const idx of ['int32', 'int64'] as const) {
+        const [v, i] = run('maxPool2d', [t('float32', [N, C, H, W], X)], [['float32', [N, C, Ho, Wo]], [idx, [N, C, Ho, Wo]]], attrs);
+        expect(v, `${JSON.stringify([N, C, H, W, k, st, pd, dl])} values`).toEqual(wantV);
+        expect(i, `${JSON.stringify([N, C, H, W, k, st, pd, dl])} ${idx} indices`).toEqual(wantI);
+      }
+    }
+  });
+
   it('maxPool2d with padding and ceilMode returns values and flat plane indices', () => {
     const [v, i] = run('maxPool2d', [x], [['float64', [1, 1, 3, 3]], ['int64', [1, 1, 3, 3]]],
       { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], dilation: [1, 1], ceilMode: true });

@@ -4,6 +4,7 @@ import type { Kernel, KernelAttrs } from '@flint/core';
 import type { CpuArray, NumArray } from '../storage.js';
 import { indexSink } from './int64.js';
 import { finish, pair } from './util.js';
+import { ensurePoolFloats, wasmPool } from './wasm-pool.js';
 
 const SEL = new Float64Array(2), SEL2 = new Float64Array(2);
 
@@ -40,13 +41,32 @@ export const maxPool2d: Kernel<CpuArray> = ([x], [out, idx], attrs) => {
     wS[ow] = ws;
   }
   const yo = out!.offset, io = idx!.offset;
+  // the windows wholly inside the plane, rows [r0, r1) x columns [c0, c0 + 4*groups), run four at a time in
+  // SIMD (wasm-pool.ts) over the plane staged in wasm memory; the clipped ones around them run below
+  const wp = X instanceof Float32Array && (sw === 1 || sw === 2) ? wasmPool() : null;
+  const c0 = Math.ceil(pw / sw), c1 = Math.min(Wo, Math.floor((W - 1 - (kw - 1) * dw + pw) / sw) + 1);
+  const r0 = Math.ceil(ph / sh), r1 = Math.min(Ho, Math.floor((H - 1 - (kh - 1) * dh + ph) / sh) + 1);
+  const groups = wp && c1 > c0 && r1 > r0 ? Math.floor((c1 - c0) / 4) : 0, s1 = c0 + 4 * groups;
+  // wasm memory: the plane (and a row of slack: a stride-2 load reads past its last window), values, indices
+  const plane = H * W, dst = Math.ceil((plane + 8) / 4) * 4, dstIdx = dst + Ho * Wo;
+  if (wp && groups > 0) ensurePoolFloats(wp, dstIdx + Ho * Wo);
   for (let p = 0, o = 0; p < planes; p++) {
-    const xBase = x!.offset + p * H * W;
+    const xBase = x!.offset + p * plane;
+    if (wp && groups > 0) {
+      const f32 = wp.f32, first = (r0 * sh - ph) * W + c0 * sw - pw, at = r0 * Wo + c0;
+      f32.set((X as Float32Array).subarray(xBase, xBase + plane), 0);
+      wp.run[sw - 1]!(4 * first, 4 * (dst + at), 4 * (dstIdx + at), groups, kh, kw, 4 * dh * W, 4 * dw, dh * W, dw, first, r1 - r0, 4 * sh * W, 4 * Wo, sh * W);
+      // the whole output plane goes out; the JS loop then overwrites what lies outside the SIMD block
+      Y.set(f32.subarray(dst, dst + Ho * Wo), yo + o);
+      if (step === 1) I.set(wp.i32.subarray(dstIdx, dstIdx + Ho * Wo), io + o);
+      else for (let t = 0, i32 = wp.i32; t < Ho * Wo; t++) I[2 * (io + o + t)] = i32[dstIdx + t]!;
+    }
     for (let oh = 0; oh < Ho; oh++) {
-      const hs = hS[oh]!, he = hE[oh]!;
+      const hs = hS[oh]!, he = hE[oh]!, s0 = groups > 0 && oh >= r0 && oh < r1 ? c0 : -1;
       for (let ow = 0; ow < Wo; ow++, o++) {
+        if (ow === s0) { o += s1 - s0 - 1; ow = s1 - 1; continue; }
         const ws = wS[ow]!, we = wE[ow]!;
-        if (ow + 1 < Wo && wE[ow + 1]! - wS[ow + 1]! === we - ws) {
+        if (ow + 1 < Wo && ow + 1 !== s0 && wE[ow + 1]! - wS[ow + 1]! === we - ws) {
           // two windows of the same width side by side, as two independent chains (the running max is a
           // chain of dependent steps; two of them run in about the time of one), each as below
           const dl = wS[ow + 1]! - ws;
