@@ -39,73 +39,68 @@ export function nativeConvPart(x: KernelExports, a: ArrayLike<number>, o: number
   // unit strides and Wo = W: a col row's valid rows are one run of the image shifted by j*dw - pw, with the
   // few columns that wrap into the neighbouring image row fixed after
   const block = sh === 1 && sw === 1 && Wo === W;
+  /** Calls `visit` for each col row (c, i, j): its valid output rows [r0, r1) and columns [lo, hi), its column shift and first element. */
+  const eachRow = (visit: (c: number, i: number, r0: number, r1: number, lo: number, hi: number, shift: number, base: number) => void): void => {
+    for (let c = 0, row = 0; c < C; c++) {
+      for (let i = 0; i < kh; i++) {
+        const [r0, r1] = span(i, sh, dh, ph, Ho, H);
+        for (let j = 0; j < kw; j++, row++) {
+          const [lo, hi] = span(j, sw, dw, pw, Wo, W);
+          visit(c, i, r0, r1, lo, hi, j * dw - pw, row * hw);
+        }
+      }
+    }
+  };
+  /** Zeroes the columns outside [lo, hi) of col rows r0..r1 from c2[d] (in a block run they hold the neighbouring image row). */
+  const clearWrapped = (c2: Float32Array | Float64Array, d: number, r0: number, r1: number, lo: number, hi: number): void => {
+    if (lo === 0 && hi === Wo) return;
+    for (let oh = r0, e = d; oh < r1; oh++, e += Wo) {
+      for (let q = 0; q < lo; q++) c2[e + q] = 0;
+      for (let q = hi; q < Wo; q++) c2[e + q] = 0;
+    }
+  };
   /** col [ckk, hw] = im2col of the image at X[xo]. */
-  const im2col = (X: Float32Array | Float64Array, xo: number, c2: Float32Array | Float64Array): void => {
-    for (let c = 0, row = 0; c < C; c++) {
-      for (let i = 0; i < kh; i++) {
-        const [r0, r1] = span(i, sh, dh, ph, Ho, H);
-        for (let j = 0; j < kw; j++, row++) {
-          const [lo, hi] = span(j, sw, dw, pw, Wo, W), shift = j * dw - pw, base = row * hw;
-          if (block) {
-            c2.fill(0, base, base + r0 * Wo);
-            c2.fill(0, base + r1 * Wo, base + hw);
-            if (r1 > r0) {
-              const d = base + r0 * Wo, src = xo + (c * H + r0 - ph + i * dh) * W + shift, n = (r1 - r0) * Wo;
-              // the run may start before the channel or end after it (shift < 0 or > 0): copy what is inside
-              const from = Math.max(src, xo + c * H * W), to = Math.min(src + n, xo + (c + 1) * H * W);
-              c2.set(X.subarray(from, to), d + from - src);
-              if (lo > 0 || hi < Wo) {
-                for (let oh = r0, e = d; oh < r1; oh++, e += Wo) {
-                  for (let q = 0; q < lo; q++) c2[e + q] = 0;
-                  for (let q = hi; q < Wo; q++) c2[e + q] = 0;
-                }
-              }
-            }
-            continue;
-          }
-          for (let oh = 0, d = base; oh < Ho; oh++, d += Wo) {
-            const ih = oh * sh - ph + i * dh;
-            if (ih < 0 || ih >= H) { c2.fill(0, d, d + Wo); continue; }
-            const src = xo + (c * H + ih) * W + shift;
-            for (let q = 0; q < lo; q++) c2[d + q] = 0;
-            if (sw === 1) for (let q = lo; q < hi; q++) c2[d + q] = X[src + q]!;
-            else for (let q = lo; q < hi; q++) c2[d + q] = X[src + q * sw]!;
-            for (let q = hi; q < Wo; q++) c2[d + q] = 0;
-          }
-        }
-      }
+  const im2col = (X: Float32Array | Float64Array, xo: number, c2: Float32Array | Float64Array): void => eachRow((c, i, r0, r1, lo, hi, shift, base) => {
+    if (block) {
+      c2.fill(0, base, base + r0 * Wo);
+      c2.fill(0, base + r1 * Wo, base + hw);
+      if (r1 <= r0) return;
+      const d = base + r0 * Wo, src = xo + (c * H + r0 - ph + i * dh) * W + shift, n = (r1 - r0) * Wo;
+      // the run may start before the channel or end after it (shift < 0 or > 0): copy what is inside
+      const from = Math.max(src, xo + c * H * W), to = Math.min(src + n, xo + (c + 1) * H * W);
+      c2.set(X.subarray(from, to), d + from - src);
+      clearWrapped(c2, d, r0, r1, lo, hi);
+      return;
     }
-  };
+    for (let oh = 0, d = base; oh < Ho; oh++, d += Wo) {
+      const ih = oh * sh - ph + i * dh;
+      if (ih < 0 || ih >= H) { c2.fill(0, d, d + Wo); continue; }
+      const src = xo + (c * H + ih) * W + shift;
+      for (let q = 0; q < lo; q++) c2[d + q] = 0;
+      if (sw === 1) for (let q = lo; q < hi; q++) c2[d + q] = X[src + q]!;
+      else for (let q = lo; q < hi; q++) c2[d + q] = X[src + q * sw]!;
+      for (let q = hi; q < Wo; q++) c2[d + q] = 0;
+    }
+  });
   /** DX[xo...] += col2im(col), the adjoint of im2col; col's padding columns are zeroed on the way. */
-  const col2im = (c2: Float32Array | Float64Array, DX: Float32Array | Float64Array, xo: number): void => {
-    for (let c = 0, row = 0; c < C; c++) {
-      for (let i = 0; i < kh; i++) {
-        const [r0, r1] = span(i, sh, dh, ph, Ho, H);
-        for (let j = 0; j < kw; j++, row++) {
-          const [lo, hi] = span(j, sw, dw, pw, Wo, W), shift = j * dw - pw, base = row * hw;
-          if (block) {
-            if (r1 <= r0) continue;
-            const d = base + r0 * Wo, src = xo + (c * H + r0 - ph + i * dh) * W + shift, n = (r1 - r0) * Wo;
-            // padding columns would land on the neighbouring row: zero them, then add the run in one pass
-            for (let oh = r0, e = d; oh < r1; oh++, e += Wo) {
-              for (let q = 0; q < lo; q++) c2[e + q] = 0;
-              for (let q = hi; q < Wo; q++) c2[e + q] = 0;
-            }
-            const from = Math.max(src, xo + c * H * W), to = Math.min(src + n, xo + (c + 1) * H * W);
-            for (let k = from, e = d + from - src; k < to; k++, e++) DX[k] += c2[e]!;
-            continue;
-          }
-          for (let oh = 0, d = base; oh < Ho; oh++, d += Wo) {
-            const ih = oh * sh - ph + i * dh;
-            if (ih < 0 || ih >= H) continue;
-            const dst = xo + (c * H + ih) * W + shift;
-            if (sw === 1) for (let q = lo; q < hi; q++) DX[dst + q] += c2[d + q]!;
-            else for (let q = lo; q < hi; q++) DX[dst + q * sw] += c2[d + q]!;
-          }
-        }
-      }
+  const col2im = (c2: Float32Array | Float64Array, DX: Float32Array | Float64Array, xo: number): void => eachRow((c, i, r0, r1, lo, hi, shift, base) => {
+    if (block) {
+      if (r1 <= r0) return;
+      const d = base + r0 * Wo, src = xo + (c * H + r0 - ph + i * dh) * W + shift, n = (r1 - r0) * Wo;
+      // padding columns would land on the neighbouring row: zero them, then add the run in one pass
+      clearWrapped(c2, d, r0, r1, lo, hi);
+      const from = Math.max(src, xo + c * H * W), to = Math.min(src + n, xo + (c + 1) * H * W);
+      for (let k = from, e = d + from - src; k < to; k++, e++) DX[k] += c2[e]!;
+      return;
     }
-  };
+    for (let oh = 0, d = base; oh < Ho; oh++, d += Wo) {
+      const ih = oh * sh - ph + i * dh;
+      if (ih < 0 || ih >= H) continue;
+      const dst = xo + (c * H + ih) * W + shift;
+      if (sw === 1) for (let q = lo; q < hi; q++) DX[dst + q] += c2[d + q]!;
+      else for (let q = lo; q < hi; q++) DX[dst + q * sw] += c2[d + q]!;
+    }
+  });
   // image n, group gr of an [N, G*per, ...] tensor whose channels hold `el` elements each, as an element index
   const img = (n: number, gr: number, per: number, el: number): number => (n * G + gr) * per * el;
   const wAt = (gr: number): number => weight + gr * Og * ckk * size;
