@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectClose, run, t } from '../testing.js';
+import { expectClose, randn, run, t } from '../testing.js';
 
 // x = arange(1, 26).reshape(1, 1, 5, 5) with x[1][1] = -1; expected values from PyTorch 1.13 (float64)
 const xs = Array.from({ length: 25 }, (_, i) => (i === 6 ? -1 : i + 1));
@@ -89,6 +89,30 @@ describe('pooling', () => {
     }
   });
   const avg = { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], ceilMode: true };
+  it('avgPool2d and its backward over whole 2x2 windows at stride 2 (odd sizes, divisorOverride) equal the definition bit for bit', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const [H, W, over] of [[6, 8, undefined], [7, 9, undefined], [4, 5, 3]] as const) {
+        const planes = 3, Ho = Math.floor(H / 2), Wo = Math.floor(W / 2), xs = randn(planes * H * W, H * 31 + W);
+        const attrs = { kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], ceilMode: false, countIncludePad: true, ...(over ? { divisorOverride: over } : {}) };
+        const f = dtype === 'float32' ? (v: number) => Math.fround(v) : (v: number) => v;
+        const X = xs.map(f), div = over ?? 4;
+        const want: number[] = [], wantGx = new Array<number>(planes * H * W).fill(0), gys = randn(planes * Ho * Wo, 5).map(f);
+        for (let p = 0; p < planes; p++) {
+          for (let oh = 0; oh < Ho; oh++) {
+            for (let ow = 0; ow < Wo; ow++) {
+              const at = (i: number, j: number): number => p * H * W + (2 * oh + i) * W + 2 * ow + j;
+              want.push(f((X[at(0, 0)]! + X[at(0, 1)]! + X[at(1, 0)]! + X[at(1, 1)]!) / div));
+              const v = f(gys[(p * Ho + oh) * Wo + ow]! / div);
+              for (const [i, j] of [[0, 0], [0, 1], [1, 0], [1, 1]] as const) wantGx[at(i, j)] = v;
+            }
+          }
+        }
+        expect(run('avgPool2d', [t(dtype, [1, planes, H, W], X)], [[dtype, [1, planes, Ho, Wo]]], attrs)[0]).toEqual(want);
+        expect(run('avgPool2dBackward', [t(dtype, [1, planes, Ho, Wo], gys)], [[dtype, [1, planes, H, W]]], { ...attrs, inputShape: [1, planes, H, W] })[0]).toEqual(wantGx);
+      }
+    }
+  });
+
   it('avgPool2d follows PyTorch divisors with and without countIncludePad', () => {
     expectClose(run('avgPool2d', [x], [['float64', [1, 1, 3, 3]]], { ...avg, countIncludePad: true })[0]!,
       [0.8888888888888888, 2.7777777777777777, 3.111111111111111, 6.777777777777778, 12.11111111111111, 9.666666666666666, 8.444444444444445, 13.666666666666666, 9.777777777777779], 1e-12);
