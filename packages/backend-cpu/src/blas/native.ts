@@ -74,7 +74,7 @@ function bind(koffi: Koffi, path: string, koffiPath: string): Native | string {
   const d = fn('void cblas_dgemm(int, int, int, int, int, int, double, const double *, int, const double *, int, double, _Inout_ double *, int)');
   if (!s || !d) return `${path} has no cblas_sgemm/cblas_dgemm`;
   const cfg = fn('const char *openblas_get_config()');
-  const set = fn('void openblas_set_num_threads(int)') ?? fn('void bli_thread_set_num_threads(long)') ?? fn('void MKL_Set_Num_Threads(int)');
+  const kit = makeNativeKit(koffi, path), set = kit.setThreads;
   // small products run on one thread: waking the library's threads for them costs more than it saves, and far
   // more when other processes hold the cores (an OpenMP barrier then waits for a descheduled thread)
   let want = 1, now = 0;
@@ -89,7 +89,7 @@ function bind(koffi: Koffi, path: string, koffiPath: string): Native | string {
   return {
     info: { kind: 'native', library: path, ...(cfg ? { config: String(cfg()) } : {}) },
     sgemm: wrap(s), dgemm: wrap(d), setThreads: set ? (n) => { want = n; now = 0; threadsFor(Infinity); } : null, threadsFor,
-    kit: makeNativeKit(koffi, path),
+    kit,
     // a library whose threads cannot be set to one would run each kernel thread's products on all its own
     workers: set ? { koffi: koffiPath, library: path } : null,
   };

@@ -97,10 +97,9 @@ function runNative(mode: 0 | 1 | 2, g: ConvPlan, input: T, weight: T, bias: T | 
   const ranges = Array.from({ length: parts }, (_, p): [number, number] => [p, p + 1]);
   // one part: the library's threads split each product; several: each part's products run on one
   nc.threadsFor(parts > 1 ? 0 : g.Og * g.hw * g.ckk);
-  const job = { kit: nc.kit, workers: nc.workers };
   pinned = [input.buffer, weight.buffer, bias?.buffer, out.buffer, wr, acc];
   try {
-    if (w) runParts(w, NATIVE_CONV, args, ranges, job);
+    if (w) runParts(w, NATIVE_CONV, args, ranges, nc);
     else nativeConvPart({ native: () => nc.kit } as unknown as KernelExports, args, ARGS, 0);
   } finally { pinned = []; }
   if (acc) {

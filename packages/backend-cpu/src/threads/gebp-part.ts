@@ -43,7 +43,10 @@ export function workerLoop(module: WebAssembly.Module, memory: WebAssembly.Memor
     const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
     const mod = get?.('node:module') as { createRequire(from: string): (id: string) => unknown } | undefined;
     kit = native && mod ? makeKit(mod.createRequire(native.koffi)(native.koffi) as KoffiLike, native.library) : null;
-    kit?.oneThread();
+    // one library thread per kernel thread. OpenBLAS's OpenMP build reads each calling thread's own OpenMP
+    // thread count and resets its global count to it: a worker left at the default would turn every
+    // caller's products multi-threaded again
+    kit?.setThreads?.(1);
     return kit;
   };
   try {

@@ -19,12 +19,8 @@ export interface NativeKit {
   view(address: number, count: number, f64: boolean): Float32Array | Float64Array;
   /** The address of an array's first element. */
   address(arr: Float32Array | Float64Array): number;
-  /**
-   * Keeps this thread's calls on one library thread. OpenBLAS's OpenMP build reads each calling thread's own
-   * OpenMP thread count and resets its global count to it, so a kernel thread left at the default would turn
-   * every caller's products multi-threaded again.
-   */
-  oneThread(): void;
+  /** The library's thread-count setter (OpenBLAS, BLIS or MKL), null where it has none. */
+  setThreads: ((n: number) => void) | null;
   /** This thread's scratch array of at least `count` elements (grown as needed, reused across calls) and its address. */
   scratch(count: number, f64: boolean): { arr: Float32Array | Float64Array; at: number };
 }
@@ -35,7 +31,7 @@ export function makeNativeKit(koffi: KoffiLike, library: string): NativeKit {
   const decl = (t: string, name: string): ((...args: unknown[]) => unknown) =>
     lib.func(`void ${name}(int, int, int, int, int, int, ${t}, uint64_t, int, uint64_t, int, ${t}, uint64_t, int)`);
   const s = decl('float', 'cblas_sgemm'), d = decl('double', 'cblas_dgemm');
-  const optional = (decl: string): ((n: number) => unknown) | null => { try { return lib.func(decl) as (n: number) => unknown; } catch { return null; } };
+  const optional = (decl: string): ((n: number) => void) | null => { try { return lib.func(decl) as (n: number) => void; } catch { return null; } };
   const setThreads = optional('void openblas_set_num_threads(int)') ?? optional('void bli_thread_set_num_threads(long)') ?? optional('void MKL_Set_Num_Threads(int)');
   let f32s = new Float32Array(0), f64s = new Float64Array(0);
   const address = (arr: Float32Array | Float64Array): number => Number(koffi.address(arr));
@@ -49,7 +45,7 @@ export function makeNativeKit(koffi: KoffiLike, library: string): NativeKit {
       return f64 ? new Float64Array(buf) : new Float32Array(buf);
     },
     address,
-    oneThread: () => { setThreads?.(1); },
+    setThreads,
     scratch: (count, f64) => {
       if (f64 && f64s.length < count) f64s = new Float64Array(count);
       if (!f64 && f32s.length < count) f32s = new Float32Array(count);
