@@ -4,11 +4,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ValueError, conv2d, conv2dBackwardInput, conv2dBackwardWeight, gruSequence, gruSequenceBackward, lstmSequence, lstmSequenceBackward, manualSeed, matmul, rand, randn, runKernel, type Tensor } from '@flint/core';
 import { getBlas, setBlas, setNumThreads, getNumThreads } from '../index.js';
 import { liveWorkers } from '../threads/pool.js';
-import { setBlasConvMinimum } from '../kernels/conv-blas.js';
+import { setBlasConvMinimum, setNativeConvThreads } from '../kernels/conv-blas.js';
 
 // the convolutions here are small: run them on the native path anyway (it normally starts at 4M multiply-adds per image)
 const convMinimum = setBlasConvMinimum(0);
-afterAll(() => { setBlas('auto'); setBlasConvMinimum(convMinimum); });
+// the batch split across kernel threads is opt-in (conv-blas.ts): these cases test it
+const splitBefore = setNativeConvThreads(true);
+afterAll(() => { setBlas('auto'); setBlasConvMinimum(convMinimum); setNativeConvThreads(splitBefore); });
 
 // CI installs OpenBLAS (libopenblas0); elsewhere these cases say why they did not run
 const LIB = process.platform === 'linux' ? 'libopenblas.so.0' : process.platform === 'darwin' ? '/System/Library/Frameworks/Accelerate.framework/Accelerate' : 'libopenblas.dll';

@@ -37,6 +37,19 @@ const pointwise = (g: ConvPlan): boolean => g.kh === 1 && g.kw === 1 && g.sh ===
 const args = new Int32Array(ARGS + NARGS);
 
 /**
+ * Whether native convolutions split the batch across kernel threads. Off by default: that path loads koffi
+ * inside worker_threads, and one CI run crashed (SIGSEGV) as a test process tore such workers down, as koffi
+ * 3 is reported to do when the loaded library runs threads of its own (Koromix/koffi #274, #190). Until that
+ * is proven safe, FLINT_NATIVE_CONV_THREADS=1 (or this setter) turns it on; returns the old setting.
+ */
+let splitBatch = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.FLINT_NATIVE_CONV_THREADS === '1';
+export function setNativeConvThreads(on: boolean): boolean {
+  const old = splitBatch;
+  splitBatch = on;
+  return old;
+}
+
+/**
  * The forward without im2col (see native-conv-part.ts): for unit strides with a window, where the output has
  * at most half the input's channels. There each product reads its image once and writes few rows, and
  * im2col's matrix (kh*kw times the image) was the cost: at batch 8, 1 thread, DenseNet's 3x3 convolutions
@@ -78,7 +91,7 @@ function runNative(mode: 0 | 1 | 2, g: ConvPlan, input: T, weight: T, bias: T | 
   if (!nc || leftToWasm(g) || !(OUT instanceof Float32Array || OUT instanceof Float64Array)) return false;
   const f64 = OUT instanceof Float64Array, Arr = OUT.constructor as Float32ArrayConstructor | Float64ArrayConstructor;
   if (!(input.buffer instanceof Arr) || !(weight.buffer instanceof Arr) || (bias && !(bias.buffer instanceof Arr))) return false;
-  const w = wasmGemm(), parts = w && nc.workers ? Math.min(getNumThreads(), g.N) : 1, size = f64 ? 8 : 4;
+  const w = wasmGemm(), parts = w && nc.workers && splitBatch ? Math.min(getNumThreads(), g.N) : 1, size = f64 ? 8 : 4;
   const accCount = mode === 2 && parts > 1 ? (parts - 1) * g.groups * g.Og * g.ckk : 0, acc = accCount ? new Arr(accCount) : null;
   args.fill(0);
   const put: Partial<Record<keyof typeof NATIVE_CONV_ARGS, number>> = {
