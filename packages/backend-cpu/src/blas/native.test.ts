@@ -8,7 +8,7 @@ import { setBlasConvMinimum, setNativeConvThreads } from '../kernels/conv-blas.j
 
 // the convolutions here are small: run them on the native path anyway (it normally starts at 4M multiply-adds per image)
 const convMinimum = setBlasConvMinimum(0);
-// the batch split across kernel threads is opt-in (conv-blas.ts): these cases test it
+// these cases test the batch split across kernel threads (conv-blas.ts), whatever FLINT_NATIVE_CONV_THREADS says
 const splitBefore = setNativeConvThreads(true);
 afterAll(() => { setBlas('auto'); setBlasConvMinimum(convMinimum); setNativeConvThreads(splitBefore); });
 

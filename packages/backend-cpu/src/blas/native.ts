@@ -37,7 +37,7 @@ interface Native {
 
 interface NodeProcess { versions?: { node?: string }; env?: Record<string, string | undefined>; platform?: string; getBuiltinModule?: (id: string) => unknown }
 interface KoffiLib { func(decl: string): (...args: unknown[]) => unknown }
-interface Koffi extends KoffiLike { load(path: string): KoffiLib }
+interface Koffi extends KoffiLike { load(path: string | null): KoffiLib }
 
 /** Libraries tried in order (by the dynamic loader's search path): optimised BLAS builds only, never a bare libblas. */
 const CANDIDATES: Readonly<Record<string, readonly string[]>> = {
@@ -65,8 +65,25 @@ function loadKoffi(p: NodeProcess): { koffi: Koffi; path: string } | null {
   } catch { return null; }
 }
 
+/** dlopen's RTLD_NOW | RTLD_NODELETE, per platform. */
+const NOW_NODELETE: Readonly<Record<string, number>> = { linux: 0x1002, darwin: 0x82 };
+
+/**
+ * Keeps the library mapped for the life of the process (dlopen with RTLD_NODELETE; false where that can't be
+ * done). koffi closes its handle as the thread that loaded it ends (a vitest worker, a kernel thread), and
+ * the last close unmaps the library and its OpenMP runtime while threads they started may still run there.
+ */
+function pin(koffi: Koffi, path: string, platform: string | undefined): boolean {
+  const flags = NOW_NODELETE[platform ?? ''];
+  if (flags === undefined) return false;
+  try {
+    const dlopen = koffi.load(null).func('void *dlopen(const char *, int)');
+    return dlopen(path, flags) !== null;
+  } catch { return false; }
+}
+
 /** Binds one library, or says why not. */
-function bind(koffi: Koffi, path: string, koffiPath: string): Native | string {
+function bind(koffi: Koffi, path: string, koffiPath: string, platform: string | undefined): Native | string {
   let lib: KoffiLib;
   try { lib = koffi.load(path); } catch (e) { return `cannot load ${path}: ${(e as Error).message.split('\n')[0]}`; }
   const fn = (decl: string): ((...args: unknown[]) => unknown) | null => { try { return lib.func(decl); } catch { return null; } };
@@ -74,7 +91,7 @@ function bind(koffi: Koffi, path: string, koffiPath: string): Native | string {
   const d = fn('void cblas_dgemm(int, int, int, int, int, int, double, const double *, int, const double *, int, double, _Inout_ double *, int)');
   if (!s || !d) return `${path} has no cblas_sgemm/cblas_dgemm`;
   const cfg = fn('const char *openblas_get_config()');
-  const kit = makeNativeKit(koffi, path), set = kit.setThreads;
+  const kit = makeNativeKit(koffi, path), set = kit.setThreads, pinned = pin(koffi, path, platform);
   // small products run on one thread: waking the library's threads for them costs more than it saves, and far
   // more when other processes hold the cores (an OpenMP barrier then waits for a descheduled thread)
   let want = 1, now = 0;
@@ -90,8 +107,9 @@ function bind(koffi: Koffi, path: string, koffiPath: string): Native | string {
     info: { kind: 'native', library: path, ...(cfg ? { config: String(cfg()) } : {}) },
     sgemm: wrap(s), dgemm: wrap(d), setThreads: set ? (n) => { want = n; now = 0; threadsFor(Infinity); } : null, threadsFor,
     kit,
-    // a library whose threads cannot be set to one would run each kernel thread's products on all its own
-    workers: set ? { koffi: koffiPath, library: path } : null,
+    // a library whose threads cannot be set to one would run each kernel thread's products on all its own;
+    // one that cannot be pinned could be unmapped under a thread as another ends
+    workers: set && pinned ? { koffi: koffiPath, library: path } : null,
   };
 }
 
@@ -127,7 +145,7 @@ function detect(): Native | BlasInfo {
   const paths = want === 'auto' ? CANDIDATES[p.platform ?? ''] ?? [] : [want.path];
   const missing: string[] = [];
   for (const path of paths) {
-    const n = bind(loaded.koffi, path, loaded.path);
+    const n = bind(loaded.koffi, path, loaded.path, p.platform);
     if (typeof n === 'string') { missing.push(n); continue; }
     if (want === 'auto' && !fasterThanWasm(n)) return { kind: 'wasm', reason: `${path} is slower than the WebAssembly GEMM here` };
     // the native library runs as many threads as the WebAssembly kernels would (setNumThreads, else the cores)

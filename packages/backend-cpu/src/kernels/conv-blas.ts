@@ -37,12 +37,11 @@ const pointwise = (g: ConvPlan): boolean => g.kh === 1 && g.kw === 1 && g.sh ===
 const args = new Int32Array(ARGS + NARGS);
 
 /**
- * Whether native convolutions split the batch across kernel threads. Off by default: that path loads koffi
- * inside worker_threads, and one CI run crashed (SIGSEGV) as a test process tore such workers down, as koffi
- * 3 is reported to do when the loaded library runs threads of its own (Koromix/koffi #274, #190). Until that
- * is proven safe, FLINT_NATIVE_CONV_THREADS=1 (or this setter) turns it on; returns the old setting.
+ * Whether native convolutions split the batch across kernel threads (on by default; FLINT_NATIVE_CONV_THREADS=0
+ * turns it off, as this setter does; it returns the old setting). The kernel threads bind the same library
+ * through koffi; blas/native.ts pins it, so that no thread's end can unmap it under the others.
  */
-let splitBatch = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.FLINT_NATIVE_CONV_THREADS === '1';
+let splitBatch = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.FLINT_NATIVE_CONV_THREADS !== '0';
 export function setNativeConvThreads(on: boolean): boolean {
   const old = splitBatch;
   splitBatch = on;
