@@ -10,7 +10,7 @@ import { activate } from './rnn.js';
 import { nativeGemm } from '../blas/native.js';
 import { finish } from './util.js';
 import type { HGates } from './wasm-gru.js';
-import { gruBackSimd, gruSimdReady, gruStepSimd } from './wasm-gru.js';
+import { gruBackSimd, gruLoopSimd, gruSimdReady, gruStepSimd } from './wasm-gru.js';
 
 type T = KernelTensor<NumArray>;
 const like = (a: NumArray, n: number): NumArray => (a instanceof Float32Array ? new Float32Array(n) : new Float64Array(n));
@@ -49,7 +49,7 @@ function projections(x: T, wIh: T, wHh: T, biases: (T | undefined)[], out: NumAr
     blas(false, true, Tn * B, G, I, 1, x.buffer, x.offset, I, wIh.buffer, wIh.offset, I, bs.length > 0 ? 1 : 0, xp, 0, G);
     if (bs.length > 1) addBiases(xp, Tn * B, G, bs.slice(1), round);
     const step = (h: NumArray, hOff: number): void => blas(false, true, B, G, H, 1, h, hOff, H, wHh.buffer, wHh.offset, H, 0, hg, 0, G);
-    return { Tn, B, H, xp, hg, step, hGates: (): HGates => ({ data: hg as Float32Array, off: 0, ld: 0 }) };
+    return { Tn, B, H, xp, hg, step, hGates: (): HGates => ({ data: hg as Float32Array, off: 0, ld: 0 }), blas };
   }
   gemmCore({
     M: Tn * B, N: G, K: I, useWasm,
@@ -80,7 +80,7 @@ function projections(x: T, wIh: T, wHh: T, biases: (T | undefined)[], out: NumAr
   };
   const step = (h: NumArray, hOff: number): void =>
     gemmCore({ M: G, N: B, K: H, aKey, packA, packB: packCols({ data: h, off: hOff, rs: 1, cs: H }), sink, useWasm });
-  return { Tn, B, H, xp, hg, step, hGates: (): HGates => (ld > 0 ? { data: hgT, off: 0, ld } : { data: hg as Float32Array, off: 0, ld: 0 }) };
+  return { Tn, B, H, xp, hg, step, hGates: (): HGates => (ld > 0 ? { data: hgT, off: 0, ld } : { data: hg as Float32Array, off: 0, ld: 0 }), blas: null };
 }
 
 /**
@@ -93,8 +93,18 @@ function gruLayer([x, h0, wIh, wHh, bIh, bHh]: (T | undefined)[], out: T, hN: T,
   // itself (right after the projection, as the composite does) and reads the WebAssembly GEMM's block as it is
   const simd = O instanceof Float32Array && h0!.buffer instanceof Float32Array && (!bIh || bIh.buffer instanceof Float32Array)
     && (!bHh || bHh.buffer instanceof Float32Array) && (!ws || ws.buffer instanceof Float32Array) && gruSimdReady(H0);
-  const { Tn, B, H, xp, hg, step, hGates } = projections(x!, wIh!, wHh!, simd ? [] : [bIh], O, simd);
+  const { Tn, B, H, xp, hg, step, hGates, blas } = projections(x!, wIh!, wHh!, simd ? [] : [bIh], O, simd);
   const N = B * H, G = 3 * H, C = bHh ? bHh.buffer : like(O, G), c0 = bHh ? bHh.offset : 0;
+  // on a native GEMM, h and each step's products stay in the SIMD step's memory, where GEMM writes them
+  if (simd && blas && gruLoopSimd(Tn, B, H, reverse, xp as Float32Array, bIh ? bIh.buffer as Float32Array : null, bIh?.offset ?? 0,
+    bHh ? C as Float32Array : null, c0, h0!.buffer as Float32Array, h0!.offset,
+    (h, hgAt, m) => blas(false, true, B, G, H, 1, m, h, H, wHh!.buffer, wHh!.offset, H, 0, m, hgAt, G), O as Float32Array, o0, ws ? ws.buffer as Float32Array : null, ws?.offset ?? 0)) {
+    const last = o0 + (reverse ? 0 : Tn - 1) * N;
+    hN.buffer.set(Tn > 0 ? O.subarray(last, last + N) : h0!.buffer.subarray(h0!.offset, h0!.offset + N), hN.offset);
+    finish(out); finish(hN);
+    if (ws) finish(ws);
+    return;
+  }
   const W = ws ? ws.buffer : like(O, 4 * N);
   let P = h0!.buffer, p0 = h0!.offset;
   for (let s = 0; s < Tn; s++) {

@@ -171,6 +171,37 @@ export function gruStepSimd(xp: Float32Array, xOff: number, bi: Float32Array | n
   return true;
 }
 
+/**
+ * A float32 GRU layer's loop over Tn steps with h and the hidden products kept in wasm memory from step to
+ * step: `gemm(h, hg, f32)` leaves hg [B,3H] = h wHhᵀ at float hg of `f32`, reading h [B,H] at float h (a native
+ * GEMM writes there directly), and each step's h' is the next one's h in place. Per step only that step's
+ * input projections (3N floats of xp) go in and h' (and, with `ws`, the planes) come out: gruStepSimd's
+ * arithmetic and calls, so the same bits. out [T,B,H] at oOff. False (nothing written) where it can't run.
+ */
+export function gruLoopSimd(Tn: number, B: number, H: number, reverse: boolean, xp: Float32Array, bi: Float32Array | null, biOff: number,
+  c: Float32Array | null, cOff: number, h0: Float32Array, h0Off: number, gemm: (h: number, hg: number, f32: Float32Array) => void,
+  out: Float32Array, oOff: number, ws: Float32Array | null, wOff: number): boolean {
+  const fn = stepFor(H);
+  if (!fn || B === 0) return false;
+  const N = B * H, X = 0, G = 3 * N, C = G + 3 * N, BI = C + 3 * H, P0 = BI + 3 * H, P1 = P0 + N, W = P1 + N;
+  reserve((W + 4 * N) * 4);
+  const m = f32;
+  if (c) m.set(c.subarray(cOff, cOff + 3 * H), C); else m.fill(0, C, C + 3 * H);
+  if (bi) m.set(bi.subarray(biOff, biOff + 3 * H), BI);
+  m.set(h0.subarray(h0Off, h0Off + N), P0);
+  let h = P0, next = P1;
+  for (let s = 0; s < Tn; s++) {
+    const t = reverse ? Tn - 1 - s : s;
+    gemm(h, G, m);
+    m.set(xp.subarray(t * 3 * N, (t + 1) * 3 * N), X);
+    fn.step(X * 4, G * 4, C * 4, h * 4, W * 4, next * 4, N, BI * 4, bi ? 1 : 0, 0);
+    out.set(m.subarray(next, next + N), oOff + t * N);
+    if (ws) ws.set(m.subarray(W, W + 4 * N), wOff + t * 4 * N);
+    [h, next] = [next, h];
+  }
+  return true;
+}
+
 /** Grows the shared memory to at least `bytes` and refreshes the float view. */
 function reserve(bytes: number): void {
   if (memory!.buffer.byteLength < bytes) memory!.grow(Math.ceil((bytes - memory!.buffer.byteLength) / 65536));
