@@ -95,19 +95,16 @@ function gruLayer([x, h0, wIh, wHh, bIh, bHh]: (T | undefined)[], out: T, hN: T,
     && (!bHh || bHh.buffer instanceof Float32Array) && (!ws || ws.buffer instanceof Float32Array) && gruSimdReady(H0);
   const { Tn, B, H, xp, hg, step, hGates, blas } = projections(x!, wIh!, wHh!, simd ? [] : [bIh], O, simd);
   const N = B * H, G = 3 * H, C = bHh ? bHh.buffer : like(O, G), c0 = bHh ? bHh.offset : 0;
-  // on a native GEMM, h and each step's products stay in the SIMD step's memory, where GEMM writes them
+  let P = h0!.buffer, p0 = h0!.offset, s = 0;
+  // on a native GEMM, h and each step's products stay in the SIMD step's memory, where GEMM writes them (the
+  // whole loop, in wasm-gru.ts; the last step's h' is then hN)
   if (simd && blas && gruLoopSimd(Tn, B, H, reverse, xp as Float32Array, bIh ? bIh.buffer as Float32Array : null, bIh?.offset ?? 0,
     bHh ? C as Float32Array : null, c0, h0!.buffer as Float32Array, h0!.offset,
     (h, hgAt, m) => blas(false, true, B, G, H, 1, m, h, H, wHh!.buffer, wHh!.offset, H, 0, m, hgAt, G), O as Float32Array, o0, ws ? ws.buffer as Float32Array : null, ws?.offset ?? 0)) {
-    const last = o0 + (reverse ? 0 : Tn - 1) * N;
-    hN.buffer.set(Tn > 0 ? O.subarray(last, last + N) : h0!.buffer.subarray(h0!.offset, h0!.offset + N), hN.offset);
-    finish(out); finish(hN);
-    if (ws) finish(ws);
-    return;
+    s = Tn; P = O; p0 = o0 + (reverse ? 0 : Tn - 1) * N;
   }
-  const W = ws ? ws.buffer : like(O, 4 * N);
-  let P = h0!.buffer, p0 = h0!.offset;
-  for (let s = 0; s < Tn; s++) {
+  const W = ws ? ws.buffer : like(O, s < Tn ? 4 * N : 0);
+  for (; s < Tn; s++) {
     const t = reverse ? Tn - 1 - s : s, xt = t * B * G, ot = o0 + t * N, w0 = ws ? ws.offset + t * 4 * N : 0;
     step(P, p0);
     if (simd) {
