@@ -12,6 +12,7 @@ const COMPOSITE_ON_WEBGPU: Record<string, string> = {
   gruSequenceBackward: 'not written yet: a gruCellBackward kernel and a matmul per step',
   batchNormStats: "not written yet: the composite's reductions run as WGSL kernels",
   reluBackward: 'not written yet: the composite is the le and where kernels',
+  batchNormRelu: 'not written yet: the composite runs the batchNorm kernel, then the relu kernel',
   lstmSequenceTrain: 'not written yet: LSTM training runs the cell loop, with its WGSL cell kernels',
   lstmSequenceBackward: 'not written yet: LSTM training runs the cell loop, with its WGSL cell kernels',
 };

@@ -34,6 +34,8 @@ const CASES: Record<string, [() => Module, Call?]> = {
   batchnorm2d_train: [() => new BatchNorm2d(3)],
   batchnorm2d_eval: [() => new BatchNorm2d(3)],
   batchnorm2d_notrack_eval: [() => new BatchNorm2d(3, { affine: false, trackRunningStats: false })],
+  batchnorm2d_relu_train: [() => new BatchNorm2d(3), (m, [x]) => (m as BatchNorm2d).forwardRelu(x)],
+  batchnorm2d_relu_eval: [() => new BatchNorm2d(3), (m, [x]) => (m as BatchNorm2d).forwardRelu(x)],
   layernorm: [() => new LayerNorm([4, 5])],
   groupnorm: [() => new GroupNorm(2, 6)],
   embedding_padding: [() => new Embedding(10, 4, { paddingIdx: 1 })],

@@ -6,7 +6,8 @@ import {
   div, full, gruCellBackward, lstmCellBackward, maximum, maxPool2d, maxPool2dBackward, mul, rsqrt, sigmoid, softmax, stack, sub,
   tanh, where, type Tensor,
 } from '@flint/core';
-import { defineRule } from './registry.js';
+import { defineRule, type GradContext } from './registry.js';
+import { reluGrad } from './elementwise.js';
 import { toInput } from './util.js';
 
 type Attrs = Readonly<Record<string, unknown>>;
@@ -75,25 +76,28 @@ defineRule('avgPool2dBackward', {
 });
 
 // inputs: x, then runningMean/runningVar/weight/bias where given (attrs.stats, attrs.affine say which)
-defineRule('batchNorm', {
-  save: (c) => c.inputs,
-  backward: (ctx, [g]) => {
-    const [hasMean, hasVar] = ctx.attrs.stats as [boolean, boolean], [hasW, hasB] = ctx.attrs.affine as [boolean, boolean];
-    let k = 1;
-    const rmI = hasMean ? k++ : -1, rvI = hasVar ? k++ : -1, wI = hasW ? k++ : -1, bI = hasB ? k++ : -1;
-    const x = ctx.saved(0), eps = ctx.attrs.eps as number;
-    const training = ctx.attrs.training as boolean;
-    const weight = wI > 0 ? ctx.saved(wI) : null;
-    const { mean, invstd } = training
-      ? batchNormStats(x, { eps })
-      : { mean: ctx.saved(rmI), invstd: rsqrt(ctx.saved(rvI).add(eps)) };
-    const r = batchNormBackward(g!, x, weight, mean, invstd, { training });
-    const out: (Tensor | null)[] = ctx.inputs.map(() => null);
-    out[0] = toInput(r.gradInput, ctx.inputs[0]!);
-    if (wI > 0 && ctx.needsGrad(wI)) out[wI] = toInput(r.gradWeight, ctx.inputs[wI]!);
-    if (bI > 0 && ctx.needsGrad(bI)) out[bI] = toInput(r.gradBias, ctx.inputs[bI]!);
-    return out;
-  },
+function batchNormGrads(ctx: GradContext, g: Tensor): (Tensor | null)[] {
+  const [hasMean, hasVar] = ctx.attrs.stats as [boolean, boolean], [hasW, hasB] = ctx.attrs.affine as [boolean, boolean];
+  let k = 1;
+  const rmI = hasMean ? k++ : -1, rvI = hasVar ? k++ : -1, wI = hasW ? k++ : -1, bI = hasB ? k++ : -1;
+  const x = ctx.saved(0), eps = ctx.attrs.eps as number;
+  const training = ctx.attrs.training as boolean;
+  const weight = wI > 0 ? ctx.saved(wI) : null;
+  const { mean, invstd } = training
+    ? batchNormStats(x, { eps })
+    : { mean: ctx.saved(rmI), invstd: rsqrt(ctx.saved(rvI).add(eps)) };
+  const r = batchNormBackward(g, x, weight, mean, invstd, { training });
+  const out: (Tensor | null)[] = ctx.inputs.map(() => null);
+  out[0] = toInput(r.gradInput, ctx.inputs[0]!);
+  if (wI > 0 && ctx.needsGrad(wI)) out[wI] = toInput(r.gradWeight, ctx.inputs[wI]!);
+  if (bI > 0 && ctx.needsGrad(bI)) out[bI] = toInput(r.gradBias, ctx.inputs[bI]!);
+  return out;
+}
+defineRule('batchNorm', { save: (c) => c.inputs, backward: (ctx, [g]) => batchNormGrads(ctx, g!) });
+// the inputs as batchNorm's, and the output (relu's gradient reads it) saved after them
+defineRule('batchNormRelu', {
+  save: (c) => [...c.inputs, c.outputs[0]!],
+  backward: (ctx, [g]) => batchNormGrads(ctx, reluGrad(g!, ctx.saved(ctx.inputs.length))),
 });
 
 // inputs: x, then weight/bias where given

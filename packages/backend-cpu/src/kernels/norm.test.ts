@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IndexError } from '@flint/core';
 import { expectClose, randn, run, t } from '../testing.js';
+import { setStreamDisabled } from './wasm-stream.js';
 
 const [N, C, S] = [3, 2, 4];
 const xs = randn(N * C * S, 11), w = [1.5, -0.5], b = [0.1, 0.2];
@@ -42,6 +43,31 @@ describe('normalisation', () => {
     const [y, mean, invstd] = run('batchNorm', [t('float32', [1, 1, 2], [1, 3]), t('float32', [1], [2]), t('float32', [1], [1]), t('float32', [1], [1]), t('float32', [1], [4])],
       [['float32', [1, 1, 2]], ['float32', [1]], ['float32', [1]]], { training: false, eps: 0 });
     expect([y, mean, invstd]).toEqual([[1, 3], [1], [0.5]]);
+  });
+  it('batchNormRelu stores relu of batchNorm bit for bit: SIMD and JS loops, float32 and float64, train and eval', () => {
+    // C = 3 channels of 2 x 37: a NaN, infinities, and (eval) values equal to channel 1's running mean, which its
+    // negative weight and -0 bias normalize to -0 in the SIMD loop (relu stores +0)
+    const [n, c, s] = [2, 3, 37], x = randn(n * c * s, 21).map((v) => v * 3);
+    x[5] = NaN; x[40] = Infinity; x[80] = -Infinity; x[150] = 0.25; x[151] = 0.25;
+    const w = [1.5, -0.5, 2], b = [0.1, -0, -0.2], rm = [0, 0.25, -0.1], rv = [1, 2, 0.5];
+    try {
+      for (const off of [false, true]) {
+        setStreamDisabled(off);
+        for (const dtype of ['float32', 'float64'] as const) {
+          for (const training of [true, false]) {
+            const ins = () => [t(dtype, [n, c, s], x), t(dtype, [c], w), t(dtype, [c], b), t(dtype, [c], rm), t(dtype, [c], rv)];
+            const outs: [typeof dtype, number[]][] = [[dtype, [n, c, s]], [dtype, [c]], [dtype, [c]]];
+            const [y, mean, invstd] = run('batchNorm', ins(), outs, { training, eps: 1e-5 });
+            const relu = run('relu', [t(dtype, [n, c, s], y!)], [[dtype, [n, c, s]]])[0]!;
+            const fused = run('batchNormRelu', ins(), outs, { training, eps: 1e-5 });
+            expect(fused).toEqual([relu, mean, invstd]);
+            if (!training) expect([Object.is(fused[0]![150], 0), Number.isNaN(fused[0]![5])]).toEqual([true, true]);
+          }
+        }
+      }
+    } finally {
+      setStreamDisabled(false);
+    }
   });
   it('batchNormBackward matches finite differences of the forward', () => {
     const gy = randn(N * C * S, 12);

@@ -89,8 +89,11 @@ export const batchNormStats: Kernel<NumArray> = ([x], [mean, invstd], attrs) => 
   finish(mean!); finish(invstd!);
 };
 
-/** batchNorm: [x [N,C,S], weight?, bias?, runningMean?, runningVar?] → [y, saveMean [C], saveInvstd [C]]. */
-export const batchNorm: Kernel<NumArray> = ([x, weight, bias, rMean, rVar], [y, sMean, sInvstd], attrs) => {
+/**
+ * batchNorm: [x [N,C,S], weight?, bias?, runningMean?, runningVar?] → [y, saveMean [C], saveInvstd [C]]; with
+ * `relu`, batchNormRelu: y goes through relu as it is stored (+0 where not positive, NaN kept).
+ */
+const normalizeKernel = (relu: boolean): Kernel<NumArray> => ([x, weight, bias, rMean, rVar], [y, sMean, sInvstd], attrs) => {
   const [N, C, S] = x!.shape as [number, number, number];
   const eps = num(attrs, 'eps', 1e-5), training = attrs.training !== false;
   const X = x!.buffer, Y = y!.buffer, xo = x!.offset, yo = y!.offset;
@@ -115,6 +118,10 @@ export const batchNorm: Kernel<NumArray> = ([x, weight, bias, rMean, rVar], [y, 
       // unrolled by 4 (see elementwise.gen.ts: V8's per-iteration checks cost as much as the arithmetic)
       const xb = xo + b, yb = yo + b;
       let i = 0;
+      if (relu) {
+        for (; i < S; i++) { const v = X[xb + i]! * scale + shift; Y[yb + i] = v > 0 ? v : v === v ? 0 : v; }
+        continue;
+      }
       for (; i + 4 <= S; i += 4) {
         Y[yb + i] = X[xb + i]! * scale + shift; Y[yb + i + 1] = X[xb + i + 1]! * scale + shift;
         Y[yb + i + 2] = X[xb + i + 2]! * scale + shift; Y[yb + i + 3] = X[xb + i + 3]! * scale + shift;
@@ -124,11 +131,14 @@ export const batchNorm: Kernel<NumArray> = ([x, weight, bias, rMean, rVar], [y, 
   }
   // float32: y = (x - mean) * scale + bias in float32 SIMD, as torch's CPU kernel computes it in float
   if (shifts) {
+    const apply = relu ? 'bnApplyRelu' : 'bnApply';
     channelSlabs([X32!], [xo], Y as Float32Array, yo, N, C, S, (w, c, at, len) =>
-      w.maps.bnApply(at * 4, (len + 3) & ~3, shifts[3 * c]!, shifts[3 * c + 1]!, shifts[3 * c + 2]!, 0, 0, 0, 0));
+      w.maps[apply](at * 4, (len + 3) & ~3, shifts[3 * c]!, shifts[3 * c + 1]!, shifts[3 * c + 2]!, 0, 0, 0, 0));
   }
   finish(y!); finish(sMean!); finish(sInvstd!);
 };
+export const batchNorm = normalizeKernel(false);
+export const batchNormRelu = normalizeKernel(true);
 
 /** [gradOut, x, weight?, saveMean, saveInvstd] → [gradInput, gradWeight, gradBias] (batch statistics). */
 export const batchNormBackward: Kernel<NumArray> = ([gy, x, weight, sMean, sInvstd], [gx, gw, gb]) => {

@@ -78,17 +78,22 @@ function sumBody(spec: SumSpec): number[] {
   });
 }
 
-/** relu's gradient as reluBackward stores it: g where out > 0 or out is NaN, else +0. */
-const notPositive = (o: E): E => [...fgt(o, k(0)), ...fne(o, o), ...simd(0x50)];
+/** The lanes relu keeps (and its gradient passes): all ones where v > 0 or v is NaN, else zero. */
+const positiveOrNaN = (o: E): E => [...fgt(o, k(0)), ...fne(o, o), ...simd(0x50)];
 const MAPS = {
   add: ((x) => [[0, fadd(x(0), x(1))]]) as MapSpec,
   sub: ((x) => [[0, fsub(x(0), x(1))]]) as MapSpec,
   mul: ((x) => [[0, fmul(x(0), x(1))]]) as MapSpec,
   div: ((x) => [[0, fdiv(x(0), x(1))]]) as MapSpec,
-  reluGrad: ((x) => [[0, vand(x(0), notPositive(x(1)))]]) as MapSpec,
+  reluGrad: ((x) => [[0, vand(x(0), positiveOrNaN(x(1)))]]) as MapSpec,
   // batch norm, into slot 4 (so a segment's last group may spill into the next segment's output, which
   // that segment's call then overwrites): y = (x - mean) * scale + bias; s = mean, scale, bias
   bnApply: ((x, s) => [[4, fadd(fmul(fsub(x(0), s(0)), s(1)), s(2))]]) as MapSpec,
+  // the same, then relu (batchNormRelu): +0 where y is not positive, a NaN kept
+  bnApplyRelu: ((x, s) => {
+    const Y = newLocal();
+    return [[4, [...set(Y, fadd(fmul(fsub(x(0), s(0)), s(1)), s(2))), ...vand(get(Y), positiveOrNaN(get(Y)))]]];
+  }) as MapSpec,
   // its input gradient from g (slot 0) and x (slot 1): k ((g - gMean) - (x - mean) proj); s = k, gMean, mean, proj
   bnGrad: ((x, s) => [[4, fmul(s(0), fsub(fsub(x(0), s(1)), fmul(fsub(x(1), s(2)), s(3))))]]) as MapSpec,
   // Adam, slots p, g, m, v; s = beta1, 1 - beta1, beta2, 1 - beta2, sqrt(bias correction 2), eps, -step size

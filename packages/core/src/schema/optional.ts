@@ -131,6 +131,16 @@ export const OPTIONAL = {
     ],
     outputs: [{ name: 'y', dtype: 'same', shape: '[N, C, S]' }, { name: 'saveMean', dtype: 'same', shape: '[C] (training)' }, { name: 'saveInvstd', dtype: 'same', shape: '[C] (training)' }],
   }),
+  batchNormRelu: spec({
+    tier: 'optional', family: 'norm', since: 2, strided: false, composite: 'batchNorm, then relu',
+    doc: "relu of batchNorm's output (the BN-ReLU of DenseNet and ResNet blocks) in one pass: y = max(batchNorm(x), 0), NaN kept, -0 made +0 as relu does; saveMean and saveInvstd as batchNorm's. Core updates the running statistics; the kernel only reads them.",
+    attrs: { training: bool('use batch statistics'), eps: num('added to the variance') },
+    inputs: [
+      { name: 'x', dtype: 'float', shape: '[N, C, S]' }, { name: 'weight', dtype: 'same', shape: '[C] (ones when the op has none)' },
+      { name: 'bias', dtype: 'same', shape: '[C] (zeros when none)' }, { name: 'runningMean', dtype: 'same', shape: '[C]' }, { name: 'runningVar', dtype: 'same', shape: '[C]' },
+    ],
+    outputs: [{ name: 'y', dtype: 'same', shape: '[N, C, S]' }, { name: 'saveMean', dtype: 'same', shape: '[C] (training)' }, { name: 'saveInvstd', dtype: 'same', shape: '[C] (training)' }],
+  }),
   batchNormBackward: spec({
     tier: 'optional', family: 'norm', since: 0, strided: false, composite: 'sums over N and S',
     doc: 'gradients of training-mode batchNorm from the statistics it normalized with (core runs eval-mode gradients as a composite)',

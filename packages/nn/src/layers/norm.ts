@@ -1,5 +1,5 @@
 // Normalization layers: BatchNorm1d/2d (running statistics as buffers), LayerNorm and GroupNorm.
-import { batchNorm, checkOptions, layerNorm, ones, optionKeys, scope, type Tensor, zeros } from '@flint/core';
+import { batchNorm, batchNormRelu, checkOptions, layerNorm, ones, optionKeys, scope, type Tensor, zeros } from '@flint/core';
 import { noGrad } from '@flint/autograd';
 import { Module, inputError, pyBool, pyFloat, pyTuple } from '../module.js';
 import { buffer, param, type Parameter } from '../parameter.js';
@@ -70,7 +70,15 @@ abstract class BatchNormBase extends Module {
 
   protected abstract checkInput(x: Tensor): void;
 
-  override forward(x: Tensor): Tensor {
+  override forward(x: Tensor): Tensor { return this.normalize(x, batchNorm); }
+
+  /**
+   * relu(this.forward(x)) as one op (core's batchNormRelu): the same values and running-statistics update, in
+   * one pass over memory where the backend has the fused kernel. For BN-ReLU pairs (DenseNet, ResNet).
+   */
+  forwardRelu(x: Tensor): Tensor { return this.normalize(x, batchNormRelu); }
+
+  private normalize(x: Tensor, norm: typeof batchNorm): Tensor {
     this.checkInput(x);
     let factor: number | Tensor = this.momentum ?? 0;
     if (this.training && this.trackRunningStats && this.num_batches_tracked) {
@@ -83,7 +91,7 @@ abstract class BatchNormBase extends Module {
     const useBatchStats = this.training || (!this.running_mean && !this.running_var);
     const useRunning = !this.training || this.trackRunningStats;
     try {
-      return batchNorm(x, useRunning ? this.running_mean : null, useRunning ? this.running_var : null, {
+      return norm(x, useRunning ? this.running_mean : null, useRunning ? this.running_var : null, {
         weight: this.weight, bias: this.bias, training: useBatchStats, momentum: factor, eps: this.eps,
       });
     } finally {

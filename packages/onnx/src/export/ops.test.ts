@@ -51,6 +51,10 @@ const cases: Case[] = [
     const [m, v, w, b, lw, lb] = [randn([3]), F.rand([3]).add(0.5), F.rand([3]).add(0.5), randn([3]), randn([8, 8]), randn([8, 8])];
     return (x) => F.layerNorm(F.batchNorm(x, m, v, { weight: w, bias: b, eps: 1e-3 }), [8, 8], { weight: lw, bias: lb }).add(F.layerNorm(x, 8));
   } },
+  { name: 'batchNormRelu (BatchNormalization, Relu)', inputs: img, make: () => {
+    const [m, v, w, b] = [randn([3]), F.rand([3]).add(0.5), F.rand([3]).add(0.5), randn([3])];
+    return (x) => F.batchNormRelu(x, m, v, { weight: w, bias: b, eps: 1e-3 });
+  } },
   { name: 'linear (Gemm) and 3-d linear (MatMul), matmul', inputs: x3, make: () => {
     const [w, b, w2, m] = [randn([5, 4]), randn([5]), randn([2, 15]), randn([2, 3])];
     return (x) => F.linear(F.linear(x, w, b).flatten(1), w2).matmul(m);

@@ -2,9 +2,9 @@
 // themselves to the tangents), normalization, dropout and the fused losses.
 import {
   avgPool2d, avgPool2dBackward, conv2d, conv2dBackwardInput, conv2dBackwardWeight, div, gather, log, maximum, maxPool2d,
-  maxPool2dBackward, mul, neg, rsqrt, softmax, sub, sum, where, type Tensor,
+  gt, maxPool2dBackward, mul, neg, rsqrt, softmax, sub, sum, where, type Tensor,
 } from '@flint/core';
-import { defineForwardRule, sumTerms } from '../registry.js';
+import { defineForwardRule, sumTerms, type ForwardContext } from '../registry.js';
 
 type Attrs = Readonly<Record<string, unknown>>;
 const convOpts = (a: Attrs) => ({ stride: a.stride as [number, number], padding: a.padding as [number, number], dilation: a.dilation as [number, number], groups: a.groups as number });
@@ -49,7 +49,7 @@ export function registerNn(): void {
   defineForwardRule('avgPool2d', { jvp: (c) => { const { kernelSize, ...o } = avgOpts(c.attrs); return [avgPool2d(c.tangent(0)!, kernelSize, o)]; } });
   defineForwardRule('avgPool2dBackward', { jvp: (c) => [avgPool2dBackward(c.tangent(0)!, c.attrs.inputShape as number[], avgOpts(c.attrs))] });
   // inputs: x, then runningMean/runningVar/weight/bias where given
-  defineForwardRule('batchNorm', { jvp: (c) => {
+  const batchNormTangent = (c: ForwardContext): Tensor | null => {
     const [hasMean, hasVar] = c.attrs.stats as [boolean, boolean], [hasW, hasB] = c.attrs.affine as [boolean, boolean];
     let k = 1;
     const rmI = hasMean ? k++ : -1, rvI = hasVar ? k++ : -1, wI = hasW ? k++ : -1, bI = hasB ? k++ : -1;
@@ -69,8 +69,11 @@ export function registerNn(): void {
         trv ? mul(mul(xhat, mul(rstd, rstd)), along(trv)).mul(-0.5) : null);
     }
     const w = wI > 0 ? along(c.inputs[wI]!) : null, tw = wI > 0 ? c.tangent(wI) : null, tb = bI > 0 ? c.tangent(bI) : null;
-    return [sumTerms(dxhat ? (w ? mul(dxhat, w) : dxhat) : null, tw ? mul(xhat, along(tw)) : null, tb ? along(tb) : null)];
-  } });
+    return sumTerms(dxhat ? (w ? mul(dxhat, w) : dxhat) : null, tw ? mul(xhat, along(tw)) : null, tb ? along(tb) : null);
+  };
+  defineForwardRule('batchNorm', { jvp: (c) => [batchNormTangent(c)] });
+  // relu's tangent mask on batchNorm's: zero where the output is not positive
+  defineForwardRule('batchNormRelu', { jvp: (c) => { const t = batchNormTangent(c), y = c.outputs[0]!; return [t ? mul(t, gt(y, 0).to(y.dtype)) : null]; } });
   // inputs: x, then weight/bias where given; normalized over the trailing normalizedShape dims
   defineForwardRule('layerNorm', { jvp: (c) => {
     const [hasW, hasB] = c.attrs.affine as [boolean, boolean];

@@ -8,7 +8,7 @@ import { add, div, mul, sub } from '../binary.js';
 import { full } from '../creation.js';
 import { cast } from '../device.js';
 import { mean as meanOf, sum, variance } from '../reduce.js';
-import { rsqrt } from '../unary.js';
+import { relu, rsqrt } from '../unary.js';
 import { requireSameFloat } from './util.js';
 import { checkOptions, optionKeys } from '../../names.js';
 
@@ -45,8 +45,19 @@ const perChannel = (t: Tensor): Tensor => t.reshape([1, t.numel(), 1]);
 
 /** torch.nn.functional.batch_norm over dim 1 of x [N, C, *]. */
 export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions = {}): Tensor {
-  checkOptions('batchNorm', opts, BN_KEYS);
-  const op = 'batchNorm';
+  return normalize('batchNorm', x, runningMean, runningVar, opts);
+}
+
+/**
+ * relu(batchNorm(x, ...)) as one op: the same values (and running-statistics update) in one pass over memory
+ * where the backend has the fused kernel, as the BN-ReLU pairs of DenseNet and ResNet blocks use it.
+ */
+export function batchNormRelu(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions = {}): Tensor {
+  return normalize('batchNormRelu', x, runningMean, runningVar, opts);
+}
+
+function normalize(op: 'batchNorm' | 'batchNormRelu', x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions): Tensor {
+  checkOptions(op, opts, BN_KEYS);
   const [N, C, S] = channels(op, x);
   const { weight = null, bias = null } = opts;
   const training = opts.training ?? false, momentum = opts.momentum ?? 0.1, eps = opts.eps ?? 1e-5;
@@ -58,7 +69,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   // autocast): computed in float32 and rounded back, as torch's mixed-type CPU batch_norm does
   const params = [runningMean, runningVar, weight, bias].filter((t): t is Tensor => !!t);
   if ((x.dtype === 'float16' || x.dtype === 'bfloat16') && params.length > 0 && params.every((t) => t.dtype === 'float32')) {
-    return cast(batchNorm(cast(x, 'float32'), runningMean, runningVar, opts), x.dtype);
+    return cast(normalize(op, cast(x, 'float32'), runningMean, runningVar, opts), x.dtype);
   }
   requireSameFloat(op, x, runningMean, runningVar, weight, bias);
   if (!training && (!runningMean || !runningVar)) {
@@ -71,6 +82,8 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   return apply(op, inputs, { training, momentum: typeof momentum === 'number' ? momentum : 'tensor', eps, stats: [!!runningMean, !!runningVar], affine: [!!weight, !!bias] }, () => {
     // an empty batch normalizes to an empty result and leaves the running statistics alone, as in torch
     if (N * S === 0) return x.clone();
+    // the fused op differentiated through its parts (a hook records them) is batchNorm, then relu
+    if (op === 'batchNormRelu' && (!hasKernel(op, x.device) || recordingParts())) return relu(batchNorm(x, runningMean, runningVar, opts));
     const x3 = x.reshape([N, C, S]), like = { dtype: x.dtype, device: x.device };
     let y: Tensor, mean: Tensor | undefined, biasedVar: Tensor | undefined;
     if (hasKernel(op, x.device)) {

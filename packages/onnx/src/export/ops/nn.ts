@@ -133,4 +133,5 @@ function linear(c: OpContext): string {
 export const NN: Record<string, OpExporter> = {
   linear, matmul: (c) => c.g.op('MatMul', [c.inputs[0]!, c.inputs[1]!]),
   conv1d: conv(1), conv2d: conv(2), conv2dBackwardInput: convTranspose, maxPool2d, avgPool2d, adaptiveAvgPool2d, batchNorm, layerNorm,
+  batchNormRelu: (c) => c.g.op('Relu', [batchNorm(c)]),
 };

@@ -46,8 +46,8 @@ export function registerFused(): void {
     const r = F.lstmCellBackward(gh, gc, rows(c, k), planes(c, k + 1));
     return { gradGates: unrows(c, r.gradGates), gradC: unrows(c, r.gradC) };
   });
-  // batch norm: inputs x, then runningMean/runningVar/weight/bias where given
-  defineBatchRule('batchNorm', (c) => {
+  // batch norm (and batchNormRelu, which `norm` runs): inputs x, then runningMean/runningVar/weight/bias where given
+  const batchNormRule = (norm: typeof F.batchNorm) => (c: BatchContext) => {
     const [hasMean, hasVar] = c.attrs.stats as [boolean, boolean], [hasW, hasB] = c.attrs.affine as [boolean, boolean];
     if (c.inputs.slice(1).some((_, i) => c.phys(i + 1) && !(c.attrs.training && !hasMean && !hasVar))) return undefined;
     let k = 1;
@@ -56,16 +56,18 @@ export function registerFused(): void {
     const x = c.inputs[0]!, eps = c.attrs.eps as number;
     if (!c.attrs.training) {
       const folded = c.phys(0)!.reshape([-1, ...x.shape.slice(1)]);
-      return F.batchNorm(folded, rm, rv, { training: false, eps, weight: wI > 0 ? c.inputs[wI]! : null, bias: bI > 0 ? c.inputs[bI]! : null }).reshape([c.size, ...x.shape]);
+      return norm(folded, rm, rv, { training: false, eps, weight: wI > 0 ? c.inputs[wI]! : null, bias: bI > 0 ? c.inputs[bI]! : null }).reshape([c.size, ...x.shape]);
     }
     if (hasMean || hasVar) return undefined; // running statistics are updated in place: loop
     // training without running statistics: each sample's channels become channels of one batch [N, B·C, ...]
     const C = x.shape[1]!;
     const p = c.phys(0)!.transpose(0, 1);
     const perChannel = (i: number) => (i < 0 ? null : c.phys(i) ? c.phys(i)!.reshape([-1]) : c.inputs[i]!.repeat([c.size]));
-    const y = F.batchNorm(p.reshape([x.shape[0]!, c.size * C, ...x.shape.slice(2)]), null, null, { training: true, eps, weight: perChannel(wI), bias: perChannel(bI) });
+    const y = norm(p.reshape([x.shape[0]!, c.size * C, ...x.shape.slice(2)]), null, null, { training: true, eps, weight: perChannel(wI), bias: perChannel(bI) });
     return y.reshape([x.shape[0]!, c.size, ...x.shape.slice(1)]).transpose(0, 1);
-  });
+  };
+  defineBatchRule('batchNorm', batchNormRule(F.batchNorm));
+  defineBatchRule('batchNormRelu', batchNormRule(F.batchNormRelu));
   defineBatchRule('batchNormStats', (c) => {
     const x = c.inputs[0]!, C = x.shape[1]!;
     const p = c.phys(0)!.transpose(0, 1).reshape([x.shape[0]!, c.size * C, ...x.shape.slice(2)]);
