@@ -1,13 +1,21 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fromBlob, tensor, zeros } from '@flint/core';
-import { cachedBufferBytes, emptyCache, setCacheLimit } from './index.js';
+import { totalmem } from 'node:os';
+import { cachedBufferBytes, emptyCache, getCacheLimit, setCacheLimit } from './index.js';
 import { createCpuBackend } from './backend.js';
 import type { CpuArray } from './storage.js';
 
 const N = 1 << 17; // 512 KiB of float32: over the cache's minimum size
 
 describe('CPU buffer cache', () => {
-  afterEach(() => { setCacheLimit(1 << 30); emptyCache(); });
+  const initial = getCacheLimit();
+  afterEach(() => { setCacheLimit(initial); emptyCache(); });
+
+  it('keeps up to an eighth of the machine memory by default, from 1 to 2 GiB', () => {
+    expect(initial).toBe(Math.min(2 ** 31, Math.max(2 ** 30, Math.floor(totalmem() / 8))));
+    setCacheLimit(5);
+    expect(getCacheLimit()).toBe(5);
+  });
 
   it('hands a released buffer of the same size and class out again as it is (contents undefined, no clearing pass)', () => {
     emptyCache();

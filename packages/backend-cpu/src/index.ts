@@ -11,5 +11,5 @@ export type { CpuArray } from './backend.js';
 registerBackend('cpu', createCpuBackend, 0);
 export { disposeThreads, getNumThreads, setNumThreads } from './threads/pool.js';
 export { getBlas, setBlas } from './blas/native.js';
-export { cachedBufferBytes, emptyCache, setCacheLimit } from './buffer-cache.js';
+export { cachedBufferBytes, emptyCache, getCacheLimit, setCacheLimit } from './buffer-cache.js';
 export type { BlasInfo } from './blas/native.js';
