@@ -8,6 +8,32 @@ import { withoutKernels } from '@flint/backend-testkit';
 
 F.registerBackend('cpu-required', withoutKernels(createCpuBackend, 'optional', 'cpu-required'));
 
+describe('batch norm gradient rules', () => {
+  it("save the forward's statistics: a backward reads no batchNormStats, and gives the gradients the recomputed statistics give, bit for bit", () => {
+    const counts = new Map<string, number>();
+    F.registerBackend('cpu-counting', () => {
+      const b = createCpuBackend();
+      const kernels = Object.fromEntries(Object.entries(b.kernels).map(([k, f]) => [k, (...a: Parameters<typeof f>) => { counts.set(k, (counts.get(k) ?? 0) + 1); return (f as (...x: unknown[]) => unknown)(...a); }]));
+      return { ...b, name: 'cpu-counting', kernels: kernels as typeof b.kernels };
+    }, -1);
+    const opts = { dtype: 'float32' as const, device: 'cpu-counting' };
+    for (const norm of [F.batchNorm, F.batchNormRelu]) {
+      F.manualSeed(5);
+      const x = F.randn([4, 3, 5, 5], opts).requiresGrad_(), w = F.randn([3], opts).requiresGrad_(), g = F.randn([4, 3, 5, 5], opts);
+      counts.clear();
+      const [gx, gw] = grad(norm(x, null, null, { weight: w, training: true }).mul(g).sum(), [x, w]);
+      expect(counts.get('batchNormStats') ?? 0).toBe(0);
+      expect(counts.get('batchNormBackward')).toBe(1);
+      // what the rule computed before it saved the statistics: batchNormStats, then the backward kernel
+      const { mean, invstd } = F.batchNormStats(x.detach());
+      const gy = norm === F.batchNormRelu ? F.reluBackward(g, norm(x.detach(), null, null, { weight: w.detach(), training: true })) : g;
+      const want = F.batchNormBackward(gy, x.detach(), w.detach(), mean, invstd);
+      expect([gx!.dataSync(), gw!.dataSync()]).toEqual([want.gradInput.dataSync(), want.gradWeight.dataSync()]);
+    }
+    F.removeBackend('cpu-counting');
+  });
+});
+
 for (const device of ['cpu', 'cpu-required']) {
   const r = (shape: number[], scale = 1) => F.randn(shape, { dtype: 'float64', device }).mul(scale).requiresGrad_();
   const weights = (t: F.Tensor) => F.randn([...t.shape], { dtype: 'float64', device });
@@ -40,6 +66,19 @@ for (const device of ['cpu', 'cpu-required']) {
       await check((x, w, b) => F.batchNorm(x!, null, null, { weight: w, bias: b, training: true }), [r([4, 3, 2, 2]), r([3]), r([3])]);
       await check((x, w) => F.batchNorm(x!, rm, rv, { weight: w, training: false }), [r([4, 3, 5]), r([3])]);
       await check((x, w, b) => F.layerNorm(x!, [3, 4], { weight: w, bias: b }), [r([2, 3, 4]), r([3, 4]), r([3, 4])]);
+    });
+    it('batchNormRelu in training and eval', async () => {
+      const rm = F.zeros([3], { dtype: 'float64', device }), rv = F.ones([3], { dtype: 'float64', device });
+      await check((x, w, b) => F.batchNormRelu(x!, null, null, { weight: w, bias: b, training: true }), [r([4, 3, 2, 2]), r([3]), r([3])]);
+      await check((x, w) => F.batchNormRelu(x!, rm, rv, { weight: w, training: false }), [r([4, 3, 5]), r([3])]);
+    });
+    it('batchNorm and batchNormRelu double backward in training (the statistics recomputed differentiably)', async () => {
+      for (const norm of [F.batchNorm, F.batchNormRelu]) {
+        await check((xx, ww) => {
+          const [gx] = grad(norm(xx!, null, null, { weight: ww, training: true }).pow(3).sum(), [xx!], { createGraph: true });
+          return gx!;
+        }, [r([3, 2, 2, 2]), r([2])]);
+      }
     });
     it('losses', async () => {
       const target = F.tensor([2, 0, -100, 1], { dtype: 'int64', device });

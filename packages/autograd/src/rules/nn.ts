@@ -2,10 +2,11 @@
 // backend's fused backward kernels are used where it has them; those ops have rules too (their
 // adjoints), which gives double backward through convolutions and pooling.
 import {
-  add, avgPool2d, avgPool2dBackward, batchNormBackward, batchNormStats, conv2d, conv2dBackwardInput, conv2dBackwardWeight,
+  add, avgPool2d, avgPool2dBackward, batchNormBackward, batchNormStats, batchNormStatsOf, conv2d, conv2dBackwardInput, conv2dBackwardWeight,
   div, full, gruCellBackward, lstmCellBackward, maximum, maxPool2d, maxPool2dBackward, mul, rsqrt, sigmoid, softmax, stack, sub,
-  tanh, where, type Tensor,
+  tanh, where, type OpCall, type Tensor,
 } from '@flint/core';
+import { isGradEnabled } from '../mode.js';
 import { defineRule, type GradContext } from './registry.js';
 import { reluGrad } from './elementwise.js';
 import { toInput } from './util.js';
@@ -75,30 +76,35 @@ defineRule('avgPool2dBackward', {
   backward: (ctx, [u]) => { const { kernelSize, ...o } = avgOpts(ctx.attrs); return [toInput(avgPool2d(u!, kernelSize, o), ctx.inputs[0]!)]; },
 });
 
-// inputs: x, then runningMean/runningVar/weight/bias where given (attrs.stats, attrs.affine say which)
-function batchNormGrads(ctx: GradContext, g: Tensor): (Tensor | null)[] {
+// inputs: x, then runningMean/runningVar/weight/bias where given (attrs.stats, attrs.affine say which). Saved:
+// the inputs, relu's output (batchNormRelu), then in training the statistics the forward normalized with, or x
+// twice where core had none to give (a 1-d saved tensor is a statistic: x has two dims or more).
+function batchNormSave(c: OpCall, relu: boolean): Tensor[] {
+  const s = c.attrs.training ? batchNormStatsOf(c.outputs[0]!) : undefined, x = c.inputs[0]!;
+  return [...c.inputs, ...(relu ? [c.outputs[0]!] : []), ...(s ? [s.mean, s.invstd] : [x, x])];
+}
+function batchNormGrads(ctx: GradContext, g: Tensor, relu: boolean): (Tensor | null)[] {
   const [hasMean, hasVar] = ctx.attrs.stats as [boolean, boolean], [hasW, hasB] = ctx.attrs.affine as [boolean, boolean];
   let k = 1;
   const rmI = hasMean ? k++ : -1, rvI = hasVar ? k++ : -1, wI = hasW ? k++ : -1, bI = hasB ? k++ : -1;
   const x = ctx.saved(0), eps = ctx.attrs.eps as number;
   const training = ctx.attrs.training as boolean;
   const weight = wI > 0 ? ctx.saved(wI) : null;
-  const { mean, invstd } = training
-    ? batchNormStats(x, { eps })
-    : { mean: ctx.saved(rmI), invstd: rsqrt(ctx.saved(rvI).add(eps)) };
-  const r = batchNormBackward(g, x, weight, mean, invstd, { training });
+  const statsAt = ctx.inputs.length + (relu ? 1 : 0), saved = ctx.saved(statsAt);
+  // the forward's statistics, unless this backward is itself differentiated (createGraph): then they are
+  // recomputed by an op that carries their dependence on x
+  const { mean, invstd } = !training
+    ? { mean: ctx.saved(rmI), invstd: rsqrt(ctx.saved(rvI).add(eps)) }
+    : saved.ndim === 1 && !isGradEnabled() ? { mean: saved, invstd: ctx.saved(statsAt + 1) } : batchNormStats(x, { eps });
+  const r = batchNormBackward(relu ? reluGrad(g, ctx.saved(ctx.inputs.length)) : g, x, weight, mean, invstd, { training });
   const out: (Tensor | null)[] = ctx.inputs.map(() => null);
   out[0] = toInput(r.gradInput, ctx.inputs[0]!);
   if (wI > 0 && ctx.needsGrad(wI)) out[wI] = toInput(r.gradWeight, ctx.inputs[wI]!);
   if (bI > 0 && ctx.needsGrad(bI)) out[bI] = toInput(r.gradBias, ctx.inputs[bI]!);
   return out;
 }
-defineRule('batchNorm', { save: (c) => c.inputs, backward: (ctx, [g]) => batchNormGrads(ctx, g!) });
-// the inputs as batchNorm's, and the output (relu's gradient reads it) saved after them
-defineRule('batchNormRelu', {
-  save: (c) => [...c.inputs, c.outputs[0]!],
-  backward: (ctx, [g]) => batchNormGrads(ctx, reluGrad(g!, ctx.saved(ctx.inputs.length))),
-});
+defineRule('batchNorm', { save: (c) => batchNormSave(c, false), backward: (ctx, [g]) => batchNormGrads(ctx, g!, false) });
+defineRule('batchNormRelu', { save: (c) => batchNormSave(c, true), backward: (ctx, [g]) => batchNormGrads(ctx, g!, true) });
 
 // inputs: x, then weight/bias where given
 defineRule('layerNorm', {

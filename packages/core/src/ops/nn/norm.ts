@@ -9,6 +9,7 @@ import { full } from '../creation.js';
 import { cast } from '../device.js';
 import { mean as meanOf, sum, variance } from '../reduce.js';
 import { relu, rsqrt } from '../unary.js';
+import { keep } from '../../memory.js';
 import { requireSameFloat } from './util.js';
 import { checkOptions, optionKeys } from '../../names.js';
 
@@ -56,6 +57,19 @@ export function batchNormRelu(x: Tensor, runningMean: Tensor | null, runningVar:
   return normalize('batchNormRelu', x, runningMean, runningVar, opts);
 }
 
+/** The statistics of the training-mode call whose hooks are running: see {@link batchNormStatsOf}. */
+let lastStats: { y: Tensor; mean: Tensor; invstd: Tensor } | null = null;
+
+/**
+ * For gradient rules: while the hooks of a training-mode {@link batchNorm} or {@link batchNormRelu} call run
+ * (afterOp), the per-channel statistics it normalized with (what {@link batchNormStats} of its input gives,
+ * bit for bit), given that call's output `y`; otherwise undefined. A rule saves them instead of recomputing
+ * them, a pass over the input. They are freed after the hooks unless a hook keeps them.
+ */
+export function batchNormStatsOf(y: Tensor): { mean: Tensor; invstd: Tensor } | undefined {
+  return lastStats?.y === y ? { mean: lastStats.mean, invstd: lastStats.invstd } : undefined;
+}
+
 function normalize(op: 'batchNorm' | 'batchNormRelu', x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions): Tensor {
   checkOptions(op, opts, BN_KEYS);
   const [N, C, S] = channels(op, x);
@@ -79,37 +93,48 @@ function normalize(op: 'batchNorm' | 'batchNormRelu', x: Tensor, runningMean: Te
     throw new ShapeError(`${op}: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);
   }
   const inputs = [x, runningMean, runningVar, weight, bias].filter((t): t is Tensor => !!t);
-  return apply(op, inputs, { training, momentum: typeof momentum === 'number' ? momentum : 'tensor', eps, stats: [!!runningMean, !!runningVar], affine: [!!weight, !!bias] }, () => {
-    // an empty batch normalizes to an empty result and leaves the running statistics alone, as in torch
-    if (N * S === 0) return x.clone();
-    // the fused op differentiated through its parts (a hook records them) is batchNorm, then relu
-    if (op === 'batchNormRelu' && (!hasKernel(op, x.device) || recordingParts())) return relu(batchNorm(x, runningMean, runningVar, opts));
-    const x3 = x.reshape([N, C, S]), like = { dtype: x.dtype, device: x.device };
-    let y: Tensor, mean: Tensor | undefined, biasedVar: Tensor | undefined;
-    if (hasKernel(op, x.device)) {
-      const ins = [x3, weight ?? full([C], 1, like), bias ?? full([C], 0, like), runningMean ?? full([C], 0, like), runningVar ?? full([C], 1, like)];
-      const [out, saveMean, saveInvstd] = runKernel(op, x.device, ins, [{ shape: [N, C, S], dtype: x.dtype }, { shape: [C], dtype: x.dtype }, { shape: [C], dtype: x.dtype }], { training, eps });
-      y = out!;
-      if (training) { mean = saveMean!; biasedVar = sub(div(1, mul(saveInvstd!, saveInvstd!)), eps); }
-    } else {
-      if (training) {
-        mean = meanOf(x3, [0, 2]);
-        biasedVar = variance(x3, [0, 2], false, { correction: 0 });
+  const attrs = { training, momentum: typeof momentum === 'number' ? momentum : 'tensor', eps, stats: [!!runningMean, !!runningVar], affine: [!!weight, !!bias] };
+  let stats: typeof lastStats = null;
+  try {
+    return apply(op, inputs, attrs, () => {
+      // an empty batch normalizes to an empty result and leaves the running statistics alone, as in torch
+      if (N * S === 0) return x.clone();
+      // the fused op differentiated through its parts (a hook records them) is batchNorm, then relu
+      if (op === 'batchNormRelu' && (!hasKernel(op, x.device) || recordingParts())) return relu(batchNorm(x, runningMean, runningVar, opts));
+      const x3 = x.reshape([N, C, S]), like = { dtype: x.dtype, device: x.device };
+      let y: Tensor, mean: Tensor | undefined, invstd: Tensor | undefined, biasedVar: Tensor | undefined;
+      if (hasKernel(op, x.device)) {
+        const ins = [x3, weight ?? full([C], 1, like), bias ?? full([C], 0, like), runningMean ?? full([C], 0, like), runningVar ?? full([C], 1, like)];
+        const [out, saveMean, saveInvstd] = runKernel(op, x.device, ins, [{ shape: [N, C, S], dtype: x.dtype }, { shape: [C], dtype: x.dtype }, { shape: [C], dtype: x.dtype }], { training, eps });
+        y = out!;
+        if (training) { mean = saveMean!; invstd = saveInvstd!; biasedVar = sub(div(1, mul(invstd, invstd)), eps); }
+      } else {
+        if (training) {
+          mean = meanOf(x3, [0, 2]);
+          biasedVar = variance(x3, [0, 2], false, { correction: 0 });
+          invstd = rsqrt(add(biasedVar, eps)); // as batchNormStats' composite computes it
+        }
+        const m = training ? mean! : runningMean!, rstd = training ? invstd! : rsqrt(add(runningVar!, eps));
+        const scale = weight ? mul(rstd, weight) : rstd;
+        y = mul(sub(x3, perChannel(m)), perChannel(scale));
+        if (bias) y = add(y, perChannel(bias));
       }
-      const m = training ? mean! : runningMean!, v = training ? biasedVar! : runningVar!;
-      const scale = weight ? mul(rsqrt(add(v, eps)), weight) : rsqrt(add(v, eps));
-      y = mul(sub(x3, perChannel(m)), perChannel(scale));
-      if (bias) y = add(y, perChannel(bias));
-    }
-    if (training && runningMean && runningVar) {
-      const n = N * S;
-      const keep = typeof momentum === 'number' ? 1 - momentum : sub(1, momentum);
-      const unbiased = typeof momentum === 'number' ? (momentum * n) / (n - 1) : mul(momentum, n / (n - 1));
-      runningMean.mul_(keep).add_(mul(mean!, momentum));
-      runningVar.mul_(keep).add_(mul(biasedVar!, unbiased));
-    }
-    return y.reshape([...x.shape]);
-  });
+      if (training && runningMean && runningVar) {
+        const n = N * S;
+        const keepOld = typeof momentum === 'number' ? 1 - momentum : sub(1, momentum);
+        const unbiased = typeof momentum === 'number' ? (momentum * n) / (n - 1) : mul(momentum, n / (n - 1));
+        runningMean.mul_(keepOld).add_(mul(mean!, momentum));
+        runningVar.mul_(keepOld).add_(mul(biasedVar!, unbiased));
+      }
+      const result = y.reshape([...x.shape]);
+      // the statistics, for batchNormStatsOf while the hooks run
+      if (training) lastStats = stats = { y: result, mean: keep(mean!), invstd: keep(invstd!) };
+      return result;
+    });
+  } finally {
+    const st = stats as typeof lastStats; // set inside the callback
+    if (st) { if (lastStats === st) lastStats = null; st.mean.dispose(); st.invstd.dispose(); }
+  }
 }
 
 /**
@@ -166,8 +191,9 @@ export function batchNormBackward(gradOut: Tensor, x: Tensor, weight: Tensor | n
   return apply(op, inputs, { training }, () => {
     const g3 = gradOut.reshape([N, C, S]), x3 = x.reshape([N, C, S]), shape = [...x.shape];
     const w = weight ?? full([C], 1, { dtype: x.dtype, device: x.device });
-    // the kernel computes batch-statistics gradients only
-    if (training && hasKernel(op, x.device)) {
+    // the kernel computes batch-statistics gradients only, and where nothing differentiates through it (a double
+    // backward runs the composite)
+    if (training && hasKernel(op, x.device) && !recordingParts()) {
       const [gi, gw, gb] = runKernel(op, x.device, [g3, x3, w, saveMean, saveInvstd],
         [{ shape: [N, C, S], dtype: x.dtype }, { shape: [C], dtype: x.dtype }, { shape: [C], dtype: x.dtype }], { training });
       return { gradInput: gi!.reshape(shape), gradWeight: gw!, gradBias: gb! };
