@@ -13,6 +13,7 @@ const COMPOSITE_ON_WEBGPU: Record<string, string> = {
   batchNormStats: "not written yet: the composite's reductions run as WGSL kernels",
   reluBackward: 'not written yet: the composite is the le and where kernels',
   batchNormRelu: 'not written yet: the composite runs the batchNorm kernel, then the relu kernel',
+  batchNormReluBackward: 'not written yet: the composite runs reluBackward, then the batchNormBackward kernel',
   lstmSequenceTrain: 'not written yet: LSTM training runs the cell loop, with its WGSL cell kernels',
   lstmSequenceBackward: 'not written yet: LSTM training runs the cell loop, with its WGSL cell kernels',
 };

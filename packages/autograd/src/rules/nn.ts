@@ -2,7 +2,7 @@
 // backend's fused backward kernels are used where it has them; those ops have rules too (their
 // adjoints), which gives double backward through convolutions and pooling.
 import {
-  add, avgPool2d, avgPool2dBackward, batchNormBackward, batchNormStats, batchNormStatsOf, conv2d, conv2dBackwardInput, conv2dBackwardWeight,
+  add, avgPool2d, avgPool2dBackward, batchNormBackward, batchNormReluBackward, batchNormStats, batchNormStatsOf, conv2d, conv2dBackwardInput, conv2dBackwardWeight,
   div, full, gruCellBackward, lstmCellBackward, maximum, maxPool2d, maxPool2dBackward, mul, rsqrt, sigmoid, softmax, stack, sub,
   tanh, where, type OpCall, type Tensor,
 } from '@flint/core';
@@ -96,7 +96,11 @@ function batchNormGrads(ctx: GradContext, g: Tensor, relu: boolean): (Tensor | n
   const { mean, invstd } = !training
     ? { mean: ctx.saved(rmI), invstd: rsqrt(ctx.saved(rvI).add(eps)) }
     : saved.ndim === 1 && !isGradEnabled() ? { mean: saved, invstd: ctx.saved(statsAt + 1) } : batchNormStats(x, { eps });
-  const r = batchNormBackward(relu ? reluGrad(g, ctx.saved(ctx.inputs.length)) : g, x, weight, mean, invstd, { training });
+  const y = relu ? ctx.saved(ctx.inputs.length) : null;
+  // relu's gradient and batch norm's in one op where g is shaped as the output (as from every rule)
+  const r = y && g.dtype === y.dtype && g.ndim === y.ndim && g.shape.every((d, i) => d === y.shape[i])
+    ? batchNormReluBackward(g, y, x, weight, mean, invstd, { training })
+    : batchNormBackward(y ? reluGrad(g, y) : g, x, weight, mean, invstd, { training });
   const out: (Tensor | null)[] = ctx.inputs.map(() => null);
   out[0] = toInput(r.gradInput, ctx.inputs[0]!);
   if (wI > 0 && ctx.needsGrad(wI)) out[wI] = toInput(r.gradWeight, ctx.inputs[wI]!);

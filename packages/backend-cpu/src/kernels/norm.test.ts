@@ -69,6 +69,29 @@ describe('normalisation', () => {
       setStreamDisabled(false);
     }
   });
+  it('batchNormReluBackward gives batchNormBackward of reluBackward bit for bit: SIMD and JS loops, float32 and float64', () => {
+    // 2 x 4 x 37: relu's output with zeros, -0, a NaN and positives; channel 3's mean is over 1000 standard
+    // deviations (the two-pass sum of g (x - mean))
+    const [n, c, s] = [2, 4, 37], sz = n * c * s;
+    const g = randn(sz, 31), x = randn(sz, 32), o = randn(sz, 33).map((v, i) => (i % 5 === 0 ? 0 : i % 7 === 0 ? -0 : v));
+    o[9] = NaN;
+    const w = [1.5, -0.5, 2, 0.7], mean = [0.1, -0.2, 0, 5000], invstd = [1.2, 0.8, 2, 0.9];
+    try {
+      for (const off of [false, true]) {
+        setStreamDisabled(off);
+        for (const dtype of ['float32', 'float64'] as const) {
+          const outs: [typeof dtype, number[]][] = [[dtype, [n, c, s]], [dtype, [c]], [dtype, [c]]];
+          const stats = [t(dtype, [c], w), t(dtype, [c], mean), t(dtype, [c], invstd)];
+          const gm = run('reluBackward', [t(dtype, [n, c, s], g), t(dtype, [n, c, s], o)], [[dtype, [n, c, s]]])[0]!;
+          const want = run('batchNormBackward', [t(dtype, [n, c, s], gm), t(dtype, [n, c, s], x), ...stats], outs, { training: true });
+          const got = run('batchNormReluBackward', [t(dtype, [n, c, s], g), t(dtype, [n, c, s], o), t(dtype, [n, c, s], x), ...stats], outs, { training: true });
+          expect(got).toEqual(want);
+        }
+      }
+    } finally {
+      setStreamDisabled(false);
+    }
+  });
   it('batchNormBackward matches finite differences of the forward', () => {
     const gy = randn(N * C * S, 12);
     const [, mean, invstd] = run('batchNorm', [t('float64', [N, C, S], xs), t('float64', [C], w), t('float64', [C], b)],

@@ -5,7 +5,7 @@
 import type { Kernel } from '@flint/core';
 import type { NumArray } from '../storage.js';
 import { finish, num } from './util.js';
-import { STREAM_MIN, channelSlabs, slotSum, streamAvailable, streamSum } from './wasm-stream.js';
+import { STREAM_MIN, channelSlabs, slotSum, streamAvailable, streamSum, type Stream } from './wasm-stream.js';
 import type { T } from './util.js';
 
 const at = (t: T | undefined, i: number, fallback: number): number => (t ? (t.buffer as NumArray)[t.offset + i]! : fallback);
@@ -140,22 +140,40 @@ const normalizeKernel = (relu: boolean): Kernel<NumArray> => ([x, weight, bias, 
 export const batchNorm = normalizeKernel(false);
 export const batchNormRelu = normalizeKernel(true);
 
-/** [gradOut, x, weight?, saveMean, saveInvstd] → [gradInput, gradWeight, gradBias] (batch statistics). */
-export const batchNormBackward: Kernel<NumArray> = ([gy, x, weight, sMean, sInvstd], [gx, gw, gb]) => {
+/**
+ * batchNormBackward: [gradOut, x, weight?, saveMean, saveInvstd] → [gradInput, gradWeight, gradBias] (batch
+ * statistics); with `relu`, batchNormReluBackward: [gradOut, out, x, ...], the same of reluBackward(gradOut,
+ * out), which the SIMD passes apply to each chunk of gradOut as they copy it in.
+ */
+const normBackward = (relu: boolean): Kernel<NumArray> => (ins, [gx, gw, gb]) => {
+  const [gy, out, x, weight, sMean, sInvstd] = relu ? ins : [ins[0], undefined, ...ins.slice(1)];
   const [N, C, S] = x!.shape as [number, number, number];
-  const X = x!.buffer, G = gy!.buffer, D = gx!.buffer, xo = x!.offset, go = gy!.offset, m = N * S;
+  const X = x!.buffer, D = gx!.buffer, xo = x!.offset, m = N * S, oo = out?.offset ?? 0;
+  let G = gy!.buffer, go = gy!.offset, O = out?.buffer;
   // sums of g and g * (x - mean) per channel, two channels at once (four independent chains), each in n, i order
   const SG = new Float64Array(C), SGX = new Float64Array(C);
-  const X32 = simd32(X, N, S), simd = !!X32 && G instanceof Float32Array && D instanceof Float32Array;
+  const X32 = simd32(X, N, S), simd = !!X32 && G instanceof Float32Array && D instanceof Float32Array && (!O || O instanceof Float32Array);
+  /** relu's gradient written out whole, for the passes that can't apply it on the way */
+  const unmask = (): void => {
+    if (!O) return;
+    const T = new (G.constructor as new (n: number) => NumArray)(N * C * S), M = O;
+    for (let i = 0; i < T.length; i++) { const o = M[oo + i]!; T[i] = o > 0 || o !== o ? G[go + i]! : 0; }
+    G = T; go = 0; O = undefined;
+  };
+  if (!simd) unmask();
+  const slabs = () => ({ src: O ? [G as Float32Array, X32!, O as Float32Array] : [G as Float32Array, X32!], off: O ? [go, xo, oo] : [go, xo],
+    pre: O ? (w: Stream, len: number) => w.maps.reluGradBy2(0, (len + 3) & ~3, 0, 0, 0, 0, 0, 0, 0) : undefined });
   let c = simd ? C : 0;
   if (simd) {
     // sum g and sum g x from one pass, sum g (x - mean) = sum g x - mean sum g; where the mean is over
     // 1000 standard deviations the subtraction would cancel digits, and the two-pass sum runs instead
-    channelSlabs([G, X32!], [go, xo], null, 0, N, C, S, (w, c, at, len) => {
+    const { src, off, pre } = slabs();
+    channelSlabs(src, off, null, 0, N, C, S, (w, c, at, len) => {
       SG[c] += slotSum(w, 'sum', at, len); SGX[c] += slotSum(w, 'sumProd', at, len);
-    });
+    }, pre);
     for (let c = 0; c < C; c++) {
       const mean = at(sMean, c, 0), invstd = at(sInvstd, c, 1);
+      if (mean * mean * invstd * invstd > 1e6) unmask();
       SGX[c] = mean * mean * invstd * invstd > 1e6 ? streamSum('sumProdDev', [G as Float32Array, X32!], [go + c * S, xo + c * S], N, S, C * S, mean)! : SGX[c]! - mean * SG[c]!;
     }
   }
@@ -205,11 +223,14 @@ export const batchNormBackward: Kernel<NumArray> = ([gy, x, weight, sMean, sInvs
     }
   }
   if (simd) {
-    channelSlabs([G as Float32Array, X32!], [go, xo], D as Float32Array, gx!.offset, N, C, S, (w, c, at, len) =>
-      w.maps.bnGrad(at * 4, (len + 3) & ~3, grads[4 * c]!, grads[4 * c + 1]!, grads[4 * c + 2]!, grads[4 * c + 3]!, 0, 0, 0));
+    const { src, off, pre } = slabs();
+    channelSlabs(src, off, D as Float32Array, gx!.offset, N, C, S, (w, c, at, len) =>
+      w.maps.bnGrad(at * 4, (len + 3) & ~3, grads[4 * c]!, grads[4 * c + 1]!, grads[4 * c + 2]!, grads[4 * c + 3]!, 0, 0, 0), pre);
   }
   finish(gx!); if (gw) finish(gw); if (gb) finish(gb);
 };
+export const batchNormBackward = normBackward(false);
+export const batchNormReluBackward = normBackward(true);
 
 /** layerNorm: [x [M,D], weight?, bias?] → [y, mean [M], rstd [M]] over the last dim. */
 export const layerNorm: Kernel<NumArray> = ([x, weight, bias], [y, mOut, rOut], attrs) => {

@@ -8,7 +8,7 @@ import { unaryKernels } from './elementwise.js';
 import { gather, scatterAdd } from './indexing.js';
 import { matmul } from './matmul.js';
 import { optimKernels } from './optim.js';
-import { batchNorm, batchNormBackward, batchNormRelu, batchNormStats, layerNorm } from './norm.js';
+import { batchNorm, batchNormBackward, batchNormRelu, batchNormReluBackward, batchNormStats, layerNorm } from './norm.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
 import { random } from './random.js';
 import { rnnKernels } from './rnn.js';
@@ -29,6 +29,6 @@ export const cpuKernels: KernelTable<CpuArray> = {
   maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward,
   ...floats({
     random, softmax, logSoftmax, conv2d, conv2dBackwardInput, conv2dBackwardWeight,
-    batchNorm, batchNormRelu, batchNormBackward, batchNormStats, layerNorm, ...optimKernels, ...rnnKernels, gruSequence, gruSequenceTrain, gruSequenceBackward, lstmSequence, lstmSequenceTrain, lstmSequenceBackward,
+    batchNorm, batchNormRelu, batchNormBackward, batchNormReluBackward, batchNormStats, layerNorm, ...optimKernels, ...rnnKernels, gruSequence, gruSequenceTrain, gruSequenceBackward, lstmSequence, lstmSequenceTrain, lstmSequenceBackward,
   }),
 };

@@ -86,6 +86,8 @@ const MAPS = {
   mul: ((x) => [[0, fmul(x(0), x(1))]]) as MapSpec,
   div: ((x) => [[0, fdiv(x(0), x(1))]]) as MapSpec,
   reluGrad: ((x) => [[0, vand(x(0), positiveOrNaN(x(1)))]]) as MapSpec,
+  // the same in place, from relu's output in slot 2 (batchNormReluBackward: g, x, out in slots 0, 1, 2)
+  reluGradBy2: ((x) => [[0, vand(x(0), positiveOrNaN(x(2)))]]) as MapSpec,
   // batch norm, into slot 4 (so a segment's last group may spill into the next segment's output, which
   // that segment's call then overwrites): y = (x - mean) * scale + bias; s = mean, scale, bias
   bnApply: ((x, s) => [[4, fadd(fmul(fsub(x(0), s(0)), s(1)), s(2))]]) as MapSpec,
@@ -257,11 +259,12 @@ export function streamSum(sum: StreamSum, src: ReadonlyArray<Float32Array | null
  * Batch norm's walk over float32 [N, C, S] operands: each n's [C, S] slab is contiguous, so it moves in
  * CHUNK-float pieces, one copy per operand per piece (gathering a channel's N planes would copy each plane
  * alone, and a copy costs ~0.25 us: more than a 7x7 plane's arithmetic). `seg(w, c, at, len)` runs for each
- * channel's run inside the piece (`at` its first float in the slots); slot 4 then goes to dst when given.
- * False (nothing done) where the loops are off.
+ * channel's run inside the piece (`at` its first float in the slots), after `pre(w, len)` where given (once per
+ * piece, over its first `len` floats); slot 4 then goes to dst when given. False (nothing done) where the
+ * loops are off.
  */
 export function channelSlabs(src: readonly Float32Array[], srcOff: readonly number[], dst: Float32Array | null, dstOff: number,
-  N: number, C: number, S: number, seg: (w: Stream, c: number, at: number, len: number) => void): boolean {
+  N: number, C: number, S: number, seg: (w: Stream, c: number, at: number, len: number) => void, pre?: (w: Stream, len: number) => void): boolean {
   const w = stream();
   if (!w) return false;
   const f32 = w.f32, slab = C * S;
@@ -269,6 +272,7 @@ export function channelSlabs(src: readonly Float32Array[], srcOff: readonly numb
     for (let p = 0; p < slab; p += CHUNK) {
       const m = Math.min(CHUNK, slab - p);
       for (let j = 0; j < src.length; j++) { const b = srcOff[j]! + n * slab + p; f32.set(src[j]!.subarray(b, b + m), j * CHUNK); }
+      pre?.(w, m);
       for (let q = 0; q < m;) {
         const c = Math.floor((p + q) / S), e = Math.min(m, (c + 1) * S - p);
         seg(w, c, q, e - q);

@@ -22,6 +22,7 @@ export const COMPOSITE_ON_CUDA: Readonly<Partial<Record<KernelName, string>>> = 
   batchNormStats: "not written yet: the composite's reductions run as CUDA kernels",
   reluBackward: 'not written yet: the composite is the le and where kernels',
   batchNormRelu: 'not written yet: the composite runs the cuDNN batchNorm kernel, then the relu kernel',
+  batchNormReluBackward: 'not written yet: the composite runs the reluBackward composite, then the cuDNN batchNormBackward kernel',
   lstmSequenceTrain: 'not bound yet: LSTM training runs the cell loop on the CUDA cell kernels',
   lstmSequenceBackward: 'not bound yet: LSTM training runs the cell loop on the CUDA cell kernels',
 };

@@ -20,7 +20,7 @@ export const OP_NAMES = [
   // neural networks
   'conv1d', 'conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight',
   'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward', 'adaptiveAvgPool2d', 'adaptiveAvgPool2dBackward',
-  'batchNorm', 'batchNormRelu', 'batchNormStats', 'batchNormBackward', 'layerNorm', 'dropout',
+  'batchNorm', 'batchNormRelu', 'batchNormStats', 'batchNormBackward', 'batchNormReluBackward', 'layerNorm', 'dropout',
   'nllLoss', 'crossEntropy', 'mseLoss', 'l1Loss', 'smoothL1Loss', 'huberLoss', 'binaryCrossEntropy', 'binaryCrossEntropyWithLogits',
   'gruCell', 'gruCellBackward', 'lstmCell', 'lstmCellBackward', 'gruSequence', 'lstmSequence', 'gruSequenceBackward', 'lstmSequenceBackward',
   // optimizer steps (in place)

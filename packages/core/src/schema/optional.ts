@@ -151,6 +151,17 @@ export const OPTIONAL = {
     ],
     outputs: [{ name: 'gradInput', dtype: 'same', shape: '[N, C, S]' }, { name: 'gradWeight', dtype: 'same', shape: '[C]' }, { name: 'gradBias', dtype: 'same', shape: '[C]' }],
   }),
+  batchNormReluBackward: spec({
+    tier: 'optional', family: 'norm', since: 2, strided: false, composite: 'reluBackward, then batchNormBackward',
+    doc: "gradients of training-mode batchNormRelu from its output and the statistics it normalized with: batchNormBackward of reluBackward(gradOut, out), one pass fewer over memory",
+    attrs: { training: bool('always true when core calls the kernel') },
+    inputs: [
+      { name: 'gradOut', dtype: 'float', shape: '[N, C, S]' }, { name: 'out', dtype: 'same', shape: "[N, C, S]: batchNormRelu's output" },
+      { name: 'x', dtype: 'same', shape: '[N, C, S]' }, { name: 'weight', dtype: 'same', shape: '[C]' },
+      { name: 'saveMean', dtype: 'same', shape: '[C]' }, { name: 'saveInvstd', dtype: 'same', shape: '[C]' },
+    ],
+    outputs: [{ name: 'gradInput', dtype: 'same', shape: '[N, C, S]' }, { name: 'gradWeight', dtype: 'same', shape: '[C]' }, { name: 'gradBias', dtype: 'same', shape: '[C]' }],
+  }),
   reluBackward: spec({
     tier: 'optional', family: 'activationGrad', since: 2, strided: false, composite: 'where(le(out, 0), 0, gradOut)',
     doc: "relu's gradient from its output (torch's threshold_backward at 0): gradOut where out > 0 or out is NaN, else 0; the chosen gradient's bits are kept",

@@ -8,7 +8,7 @@ import { add, div, mul, sub } from '../binary.js';
 import { full } from '../creation.js';
 import { cast } from '../device.js';
 import { mean as meanOf, sum, variance } from '../reduce.js';
-import { relu, rsqrt } from '../unary.js';
+import { relu, reluBackward, rsqrt } from '../unary.js';
 import { keep } from '../../memory.js';
 import { requireSameFloat } from './util.js';
 import { checkOptions, optionKeys } from '../../names.js';
@@ -206,6 +206,36 @@ export function batchNormBackward(gradOut: Tensor, x: Tensor, weight: Tensor | n
     // dx = w*invstd * (g - mean(g) - xhat * mean(g*xhat))
     const centered = sub(sub(g3, perChannel(div(gradBias, M))), mul(xhat, perChannel(div(gradWeight, M))));
     return { gradInput: mul(centered, k).reshape(shape), gradWeight, gradBias };
+  });
+}
+
+/**
+ * Gradients of {@link batchNormRelu} given its output `out` and the statistics it normalized with:
+ * batchNormBackward of reluBackward(gradOut, out), as one kernel where the backend has it (training mode).
+ */
+export function batchNormReluBackward(gradOut: Tensor, out: Tensor, x: Tensor, weight: Tensor | null, saveMean: Tensor, saveInvstd: Tensor, opts: BatchNormBackwardOptions = {}): BatchNormGrads {
+  checkOptions('batchNormReluBackward', opts, ['training']);
+  const op = 'batchNormReluBackward';
+  const [N, C, S] = channels(op, x);
+  for (const [what, t] of [['gradOut', gradOut], ['out', out]] as const) {
+    if (t.ndim !== x.ndim || t.shape.some((d, i) => d !== x.shape[i])) {
+      throw new ShapeError(`${op}: ${what} ${fmtShape(t.shape)} must have the input's shape ${fmtShape(x.shape)}`);
+    }
+  }
+  checkPerChannel(op, 'weight', weight, C, x);
+  checkPerChannel(op, 'saveMean', saveMean, C, x);
+  checkPerChannel(op, 'saveInvstd', saveInvstd, C, x);
+  requireSameFloat(op, gradOut, out, x, weight, saveMean, saveInvstd);
+  const training = opts.training ?? true;
+  const inputs = weight ? [gradOut, out, x, weight, saveMean, saveInvstd] : [gradOut, out, x, saveMean, saveInvstd];
+  return apply(op, inputs, { training }, () => {
+    if (training && N * S > 0 && hasKernel(op, x.device) && !recordingParts()) {
+      const shape = [...x.shape], w = weight ?? full([C], 1, { dtype: x.dtype, device: x.device });
+      const [gi, gw, gb] = runKernel(op, x.device, [gradOut.reshape([N, C, S]), out.reshape([N, C, S]), x.reshape([N, C, S]), w, saveMean, saveInvstd],
+        [{ shape: [N, C, S], dtype: x.dtype }, { shape: [C], dtype: x.dtype }, { shape: [C], dtype: x.dtype }], { training });
+      return { gradInput: gi!.reshape(shape), gradWeight: gw!, gradBias: gb! };
+    }
+    return batchNormBackward(reluBackward(gradOut, out), x, weight, saveMean, saveInvstd, { training });
   });
 }
 

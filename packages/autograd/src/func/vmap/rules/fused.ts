@@ -68,6 +68,8 @@ export function registerFused(): void {
   };
   defineBatchRule('batchNorm', batchNormRule(F.batchNorm));
   defineBatchRule('batchNormRelu', batchNormRule(F.batchNormRelu));
+  // reluBackward and batchNormBackward, each batched by its own rule
+  defineBatchRule('batchNormReluBackward', () => RUN_PARTS);
   defineBatchRule('batchNormStats', (c) => {
     const x = c.inputs[0]!, C = x.shape[1]!;
     const p = c.phys(0)!.transpose(0, 1).reshape([x.shape[0]!, c.size * C, ...x.shape.slice(2)]);
