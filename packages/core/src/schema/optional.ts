@@ -38,6 +38,18 @@ const avgAttrs = {
   divisorOverride: nullable(int('divide by this instead, when not null')),
 } as const;
 
+/** batchNorm's and batchNormRelu's attributes, inputs and outputs. */
+const batchNormIO = {
+  attrs: { training: bool('use batch statistics'), eps: num('added to the variance') },
+  inputs: [
+    { name: 'x', dtype: 'float', shape: '[N, C, S]' }, { name: 'weight', dtype: 'same', shape: '[C] (ones when the op has none)' },
+    { name: 'bias', dtype: 'same', shape: '[C] (zeros when none)' }, { name: 'runningMean', dtype: 'same', shape: '[C]' }, { name: 'runningVar', dtype: 'same', shape: '[C]' },
+  ],
+  outputs: [{ name: 'y', dtype: 'same', shape: '[N, C, S]' }, { name: 'saveMean', dtype: 'same', shape: '[C] (training)' }, { name: 'saveInvstd', dtype: 'same', shape: '[C] (training)' }],
+} as const;
+/** The outputs of batch norm's backward kernels. */
+const batchNormGrads = [{ name: 'gradInput', dtype: 'same', shape: '[N, C, S]' }, { name: 'gradWeight', dtype: 'same', shape: '[C]' }, { name: 'gradBias', dtype: 'same', shape: '[C]' }] as const;
+
 export const OPTIONAL = {
   rsqrt: activation('1 / sqrt(x)', 'div(1, sqrt(x))', {}),
   reciprocal: activation('1 / x', 'div(1, x)', {}),
@@ -124,22 +136,12 @@ export const OPTIONAL = {
   batchNorm: spec({
     tier: 'optional', family: 'norm', since: 0, strided: false, composite: 'mean and biased variance over N and S, then scale and shift',
     doc: 'batch normalization over dim 1 of x [N, C, S]. Training normalizes with the batch statistics and returns them (saveMean, saveInvstd = 1/sqrt(biasedVar + eps)); eval uses the running ones. Core updates the running statistics; the kernel only reads them.',
-    attrs: { training: bool('use batch statistics'), eps: num('added to the variance') },
-    inputs: [
-      { name: 'x', dtype: 'float', shape: '[N, C, S]' }, { name: 'weight', dtype: 'same', shape: '[C] (ones when the op has none)' },
-      { name: 'bias', dtype: 'same', shape: '[C] (zeros when none)' }, { name: 'runningMean', dtype: 'same', shape: '[C]' }, { name: 'runningVar', dtype: 'same', shape: '[C]' },
-    ],
-    outputs: [{ name: 'y', dtype: 'same', shape: '[N, C, S]' }, { name: 'saveMean', dtype: 'same', shape: '[C] (training)' }, { name: 'saveInvstd', dtype: 'same', shape: '[C] (training)' }],
+    ...batchNormIO,
   }),
   batchNormRelu: spec({
     tier: 'optional', family: 'norm', since: 2, strided: false, composite: 'batchNorm, then relu',
     doc: "relu of batchNorm's output (the BN-ReLU of DenseNet and ResNet blocks) in one pass: y = max(batchNorm(x), 0), NaN kept, -0 made +0 as relu does; saveMean and saveInvstd as batchNorm's. Core updates the running statistics; the kernel only reads them.",
-    attrs: { training: bool('use batch statistics'), eps: num('added to the variance') },
-    inputs: [
-      { name: 'x', dtype: 'float', shape: '[N, C, S]' }, { name: 'weight', dtype: 'same', shape: '[C] (ones when the op has none)' },
-      { name: 'bias', dtype: 'same', shape: '[C] (zeros when none)' }, { name: 'runningMean', dtype: 'same', shape: '[C]' }, { name: 'runningVar', dtype: 'same', shape: '[C]' },
-    ],
-    outputs: [{ name: 'y', dtype: 'same', shape: '[N, C, S]' }, { name: 'saveMean', dtype: 'same', shape: '[C] (training)' }, { name: 'saveInvstd', dtype: 'same', shape: '[C] (training)' }],
+    ...batchNormIO,
   }),
   batchNormBackward: spec({
     tier: 'optional', family: 'norm', since: 0, strided: false, composite: 'sums over N and S',
@@ -149,7 +151,7 @@ export const OPTIONAL = {
       { name: 'gradOut', dtype: 'float', shape: '[N, C, S]' }, { name: 'x', dtype: 'same', shape: '[N, C, S]' }, { name: 'weight', dtype: 'same', shape: '[C]' },
       { name: 'saveMean', dtype: 'same', shape: '[C]' }, { name: 'saveInvstd', dtype: 'same', shape: '[C]' },
     ],
-    outputs: [{ name: 'gradInput', dtype: 'same', shape: '[N, C, S]' }, { name: 'gradWeight', dtype: 'same', shape: '[C]' }, { name: 'gradBias', dtype: 'same', shape: '[C]' }],
+    outputs: batchNormGrads,
   }),
   batchNormReluBackward: spec({
     tier: 'optional', family: 'norm', since: 2, strided: false, composite: 'reluBackward, then batchNormBackward',
@@ -160,7 +162,7 @@ export const OPTIONAL = {
       { name: 'x', dtype: 'same', shape: '[N, C, S]' }, { name: 'weight', dtype: 'same', shape: '[C]' },
       { name: 'saveMean', dtype: 'same', shape: '[C]' }, { name: 'saveInvstd', dtype: 'same', shape: '[C]' },
     ],
-    outputs: [{ name: 'gradInput', dtype: 'same', shape: '[N, C, S]' }, { name: 'gradWeight', dtype: 'same', shape: '[C]' }, { name: 'gradBias', dtype: 'same', shape: '[C]' }],
+    outputs: batchNormGrads,
   }),
   reluBackward: spec({
     tier: 'optional', family: 'activationGrad', since: 2, strided: false, composite: 'where(le(out, 0), 0, gradOut)',
