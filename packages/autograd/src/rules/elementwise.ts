@@ -135,12 +135,13 @@ defineRule('sin', unary(inputs, (c, g) => mul(g, cos(c.saved(0)))));
 defineRule('cos', unary(inputs, (c, g) => neg(mul(g, sin(c.saved(0))))));
 defineRule('tanh', unary(outputs, (c, g) => { const y = c.saved(0); return mul(g, neg(mul(y, y)).add(1)); }));
 defineRule('sigmoid', unary(outputs, (c, g) => { const y = c.saved(0); return mul(g, mul(y, neg(y).add(1))); }));
+/** Whether gradient g has output y's dtype and shape (as from every rule), so a fused gradient kernel takes it. */
+export const shapedLike = (g: Tensor, y: Tensor): boolean => g.dtype === y.dtype && g.ndim === y.ndim && g.shape.every((d, i) => d === y.shape[i]);
 /**
  * relu's gradient from its output y: torch zeroes it where the result is <= 0 (a NaN input keeps its
- * gradient); one pass (a backend's reluBackward kernel) when g matches y, as it does from every rule.
+ * gradient); one pass (a backend's reluBackward kernel) when g is shaped like y.
  */
-export const reluGrad = (g: Tensor, y: Tensor): Tensor =>
-  g.dtype === y.dtype && g.ndim === y.ndim && g.shape.every((d, i) => d === y.shape[i]) ? reluBackward(g, y) : where(le(y, 0), 0, g);
+export const reluGrad = (g: Tensor, y: Tensor): Tensor => (shapedLike(g, y) ? reluBackward(g, y) : where(le(y, 0), 0, g));
 defineRule('relu', unary(outputs, (c, g) => reluGrad(g, c.saved(0))));
 defineRule('leakyRelu', unary(inputs, (c, g) => where(gt(c.saved(0), 0), g, mul(g, c.attrs.negativeSlope as number))));
 defineRule('softplus', unary(inputs, (c, g) => {

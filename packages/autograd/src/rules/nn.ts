@@ -8,7 +8,7 @@ import {
 } from '@flint/core';
 import { isGradEnabled } from '../mode.js';
 import { defineRule, type GradContext } from './registry.js';
-import { reluGrad } from './elementwise.js';
+import { reluGrad, shapedLike } from './elementwise.js';
 import { toInput } from './util.js';
 
 type Attrs = Readonly<Record<string, unknown>>;
@@ -97,8 +97,8 @@ function batchNormGrads(ctx: GradContext, g: Tensor, relu: boolean): (Tensor | n
     ? { mean: ctx.saved(rmI), invstd: rsqrt(ctx.saved(rvI).add(eps)) }
     : saved.ndim === 1 && !isGradEnabled() ? { mean: saved, invstd: ctx.saved(statsAt + 1) } : batchNormStats(x, { eps });
   const y = relu ? ctx.saved(ctx.inputs.length) : null;
-  // relu's gradient and batch norm's in one op where g is shaped as the output (as from every rule)
-  const r = y && g.dtype === y.dtype && g.ndim === y.ndim && g.shape.every((d, i) => d === y.shape[i])
+  // relu's gradient and batch norm's in one op where g is shaped like the output
+  const r = y && shapedLike(g, y)
     ? batchNormReluBackward(g, y, x, weight, mean, invstd, { training })
     : batchNormBackward(y ? reluGrad(g, y) : g, x, weight, mean, invstd, { training });
   const out: (Tensor | null)[] = ctx.inputs.map(() => null);

@@ -4,6 +4,7 @@
 // here: core owns that update.
 import type { Kernel } from '@flint/core';
 import type { NumArray } from '../storage.js';
+import { reluBackward } from './binary.js';
 import { finish, num } from './util.js';
 import { STREAM_MIN, channelSlabs, slotSum, streamAvailable, streamSum, type Stream } from './wasm-stream.js';
 import type { T } from './util.js';
@@ -153,12 +154,12 @@ const normBackward = (relu: boolean): Kernel<NumArray> => (ins, [gx, gw, gb]) =>
   // sums of g and g * (x - mean) per channel, two channels at once (four independent chains), each in n, i order
   const SG = new Float64Array(C), SGX = new Float64Array(C);
   const X32 = simd32(X, N, S), simd = !!X32 && G instanceof Float32Array && D instanceof Float32Array && (!O || O instanceof Float32Array);
-  /** relu's gradient written out whole, for the passes that can't apply it on the way */
+  /** relu's gradient written out whole (the reluBackward kernel), for the passes that can't apply it on the way */
   const unmask = (): void => {
     if (!O) return;
-    const T = new (G.constructor as new (n: number) => NumArray)(N * C * S), M = O;
-    for (let i = 0; i < T.length; i++) { const o = M[oo + i]!; T[i] = o > 0 || o !== o ? G[go + i]! : 0; }
-    G = T; go = 0; O = undefined;
+    const gm = { ...gy!, buffer: new (G.constructor as new (n: number) => NumArray)(N * C * S), offset: 0 };
+    reluBackward([gy!, out!], [gm], {});
+    G = gm.buffer; go = 0; O = undefined;
   };
   if (!simd) unmask();
   const slabs = () => ({ src: O ? [G as Float32Array, X32!, O as Float32Array] : [G as Float32Array, X32!], off: O ? [go, xo, oo] : [go, xo],
@@ -173,8 +174,10 @@ const normBackward = (relu: boolean): Kernel<NumArray> => (ins, [gx, gw, gb]) =>
     }, pre);
     for (let c = 0; c < C; c++) {
       const mean = at(sMean, c, 0), invstd = at(sInvstd, c, 1);
-      if (mean * mean * invstd * invstd > 1e6) unmask();
-      SGX[c] = mean * mean * invstd * invstd > 1e6 ? streamSum('sumProdDev', [G as Float32Array, X32!], [go + c * S, xo + c * S], N, S, C * S, mean)! : SGX[c]! - mean * SG[c]!;
+      if (mean * mean * invstd * invstd > 1e6) {
+        unmask();
+        SGX[c] = streamSum('sumProdDev', [G as Float32Array, X32!], [go + c * S, xo + c * S], N, S, C * S, mean)!;
+      } else SGX[c] = SGX[c]! - mean * SG[c]!;
     }
   }
   for (; c + 2 <= C; c += 2) {

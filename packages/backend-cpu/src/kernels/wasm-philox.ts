@@ -1,19 +1,20 @@
 // The uniform random fill in WebAssembly SIMD: Philox4x32-10 for four counters at once (one per lane), the
 // 32x32 -> 64-bit products exact (i64x2.extmul), then low + (word >>> 8) * scale in float64 lanes rounded to
 // float32 as a Float32Array store rounds the JS fill's double: the same bits as core's uniformFill, element for
-// element (tested against it). The JS fill spends ~15 ns per value on its multiplies; this ~1.
-import { BLOCK, BR_IF, CONST, END, F64, GET, GE_U, I32, LOOP, LT_U, SET, V128, V128_CONST, V128_STORE, addConst, funcBody, load, section, simd, str, vec } from './wasm-asm.js';
+// element (tested against it). The JS fill spends ~14 ns per value on its multiplies; this ~2.
+import type { E } from './wasm-math.js';
+import { beginBody, constPrologue, dadd, dmul, get, iadd, ki, localsEnd, newLocal, set } from './wasm-math.js';
+import { BLOCK, BR_IF, CONST, END, F64, GET, GE_U, I32, LOOP, LT_U, V128, V128_CONST, V128_STORE, addConst, funcBody, load, section, simd, str, vec } from './wasm-asm.js';
 
 /** Floats per call: the module's one page of memory. */
 export const PHILOX_CHUNK = 16384;
 
 const M0 = 0xd2511f53, M1 = 0xcd9e8d57, W0 = 0x9e3779b9, W1 = 0xbb67ae85;
-const XOR = simd(0x51), I32X4_MUL = simd(0xb5), I32X4_ADD = simd(0xae), I32X4_SHR_U = simd(0xad), I32X4_SPLAT = simd(0x11);
-const EXTMUL_LOW_U = simd(0xde), EXTMUL_HIGH_U = simd(0xdf), F64X2_CONVERT_LOW_U = simd(0xff), F32X4_DEMOTE = simd(0x5e);
-const F64X2_MUL = simd(0xf2), F64X2_ADD = simd(0xf0), F64X2_SPLAT = simd(0x14);
+const XOR = simd(0x51), I32X4_MUL = simd(0xb5), I32X4_SHR_U = simd(0xad), I32X4_SPLAT = simd(0x11);
+const EXTMUL_LOW_U = simd(0xde), EXTMUL_HIGH_U = simd(0xdf), F64X2_CONVERT_LOW_U = simd(0xff), F32X4_DEMOTE = simd(0x5e), F64X2_SPLAT = simd(0x14);
 /** i8x16.shuffle of two vectors by 32-bit lanes (0-3: the first's, 4-7: the second's). */
-const shuffle32 = (lanes: number[]): number[] => [...simd(0x0d), ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])];
-const const32 = (v: number[]): number[] => [...simd(V128_CONST), ...new Uint8Array(new Uint32Array(v).buffer)];
+const shuffle32 = (a: E, b: E, lanes: number[]): E => [...a, ...b, ...simd(0x0d), ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])];
+const xor = (a: E, b: E): E => [...a, ...b, ...XOR];
 
 /**
  * uniform(out, end, c0, c1, k0, k1, low, scale): from byte `out` to byte `end` (a multiple of 64 apart), each
@@ -21,41 +22,41 @@ const const32 = (v: number[]): number[] => [...simd(V128_CONST), ...new Uint8Arr
  */
 function uniformBody(): number[] {
   const [OUT, ENDB, C0, C1, K0, K1, LOW, SCALE] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const [CV, X0, X1, X2, X3, KV0, KV1, LO0, HI0, LO1, HI1, T0, T1, T2, T3, U, LV, SV] = Array.from({ length: 18 }, (_, i) => 8 + i);
-  const g = (l: number): number[] => [GET, l];
-  // the high words of the four 64-bit products x * m, in lane order
-  const hi = (x: number, m: number): number[] => [...g(x), ...const32([m, m, m, m]), ...EXTMUL_LOW_U, ...g(x), ...const32([m, m, m, m]), ...EXTMUL_HIGH_U, ...shuffle32([1, 3, 5, 7])];
+  beginBody(8);
+  const [CV, X0, X1, X2, X3, KV0, KV1, LO0, HI0, LO1, HI1, T0, T1, T2, T3, U, LV, SV] = Array.from({ length: 18 }, newLocal);
+  // the low and the high words of the four 64-bit products x * m, in lane order
+  const lo = (x: number, m: number): E => [...get(x), ...ki(m), ...I32X4_MUL];
+  const hi = (x: number, m: number): E => shuffle32([...get(x), ...ki(m), ...EXTMUL_LOW_U], [...get(x), ...ki(m), ...EXTMUL_HIGH_U], [1, 3, 5, 7]);
   const round = [
-    ...g(X0), ...const32([M0, M0, M0, M0]), ...I32X4_MUL, SET, LO0, ...hi(X0, M0), SET, HI0,
-    ...g(X2), ...const32([M1, M1, M1, M1]), ...I32X4_MUL, SET, LO1, ...hi(X2, M1), SET, HI1,
-    ...g(HI1), ...g(X1), ...XOR, ...g(KV0), ...XOR, SET, X0, ...g(LO1), SET, X1,
-    ...g(HI0), ...g(X3), ...XOR, ...g(KV1), ...XOR, SET, X2, ...g(LO0), SET, X3,
-    ...g(KV0), ...const32([W0, W0, W0, W0]), ...I32X4_ADD, SET, KV0, ...g(KV1), ...const32([W1, W1, W1, W1]), ...I32X4_ADD, SET, KV1,
+    ...set(LO0, lo(X0, M0)), ...set(HI0, hi(X0, M0)), ...set(LO1, lo(X2, M1)), ...set(HI1, hi(X2, M1)),
+    ...set(X0, xor(xor(get(HI1), get(X1)), get(KV0))), ...set(X1, get(LO1)),
+    ...set(X2, xor(xor(get(HI0), get(X3)), get(KV1))), ...set(X3, get(LO0)),
+    ...set(KV0, iadd(get(KV0), ki(W0))), ...set(KV1, iadd(get(KV1), ki(W1))),
   ];
-  // one block's four words (a vector) as floats: low + (w >>> 8) * scale in float64, rounded to float32
-  const floats = (v: number[]): number[] => [
-    ...v, CONST, 8, ...I32X4_SHR_U, SET, U,
-    ...g(U), ...F64X2_CONVERT_LOW_U, ...g(SV), ...F64X2_MUL, ...g(LV), ...F64X2_ADD, ...F32X4_DEMOTE,
-    ...g(U), ...g(U), ...shuffle32([2, 3, 2, 3]), ...F64X2_CONVERT_LOW_U, ...g(SV), ...F64X2_MUL, ...g(LV), ...F64X2_ADD, ...F32X4_DEMOTE,
-    ...shuffle32([0, 1, 4, 5]),
+  // low + (w >>> 8) * scale for two words in float64 lanes, rounded to float32 (lanes 0-1 of the result)
+  const pair = (u: E): E => [...dadd(dmul([...u, ...F64X2_CONVERT_LOW_U], get(SV)), get(LV)), ...F32X4_DEMOTE];
+  // one block's four words (a vector) as floats, stored at byte `at` past OUT
+  const store = (at: number, v: E): number[] => [
+    ...set(U, [...v, CONST, 8, ...I32X4_SHR_U]),
+    GET, OUT, ...shuffle32(pair(get(U)), pair(shuffle32(get(U), get(U), [2, 3, 2, 3])), [0, 1, 4, 5]), ...load(V128_STORE, at),
   ];
-  const store = (at: number, v: number[]): number[] => [GET, OUT, ...floats(v), ...load(V128_STORE, at)];
-  return funcBody([[18, V128]], [
-    ...g(C0), ...I32X4_SPLAT, ...const32([0, 1, 2, 3]), ...I32X4_ADD, SET, CV,
-    GET, LOW, ...F64X2_SPLAT, SET, LV, GET, SCALE, ...F64X2_SPLAT, SET, SV,
+  const code = [
+    ...set(CV, iadd([GET, C0, ...I32X4_SPLAT], [...simd(V128_CONST), ...new Uint8Array(new Uint32Array([0, 1, 2, 3]).buffer)])),
+    ...set(LV, [GET, LOW, ...F64X2_SPLAT]), ...set(SV, [GET, SCALE, ...F64X2_SPLAT]),
     ...BLOCK, GET, OUT, GET, ENDB, GE_U, BR_IF, 0, ...LOOP,
-    ...g(CV), SET, X0, GET, C1, ...I32X4_SPLAT, SET, X1, ...const32([0, 0, 0, 0]), SET, X2, ...const32([0, 0, 0, 0]), SET, X3,
-    GET, K0, ...I32X4_SPLAT, SET, KV0, GET, K1, ...I32X4_SPLAT, SET, KV1,
+    ...set(X0, get(CV)), ...set(X1, [GET, C1, ...I32X4_SPLAT]), ...set(X2, ki(0)), ...set(X3, ki(0)),
+    ...set(KV0, [GET, K0, ...I32X4_SPLAT]), ...set(KV1, [GET, K1, ...I32X4_SPLAT]),
     ...Array.from({ length: 10 }, () => round).flat(),
     // lanes are blocks: transpose so each vector is one block's words 0-3
-    ...g(X0), ...g(X1), ...shuffle32([0, 4, 1, 5]), SET, T0, ...g(X2), ...g(X3), ...shuffle32([0, 4, 1, 5]), SET, T1,
-    ...g(X0), ...g(X1), ...shuffle32([2, 6, 3, 7]), SET, T2, ...g(X2), ...g(X3), ...shuffle32([2, 6, 3, 7]), SET, T3,
-    ...store(0, [...g(T0), ...g(T1), ...shuffle32([0, 1, 4, 5])]), ...store(16, [...g(T0), ...g(T1), ...shuffle32([2, 3, 6, 7])]),
-    ...store(32, [...g(T2), ...g(T3), ...shuffle32([0, 1, 4, 5])]), ...store(48, [...g(T2), ...g(T3), ...shuffle32([2, 3, 6, 7])]),
-    ...g(CV), ...const32([4, 4, 4, 4]), ...I32X4_ADD, SET, CV,
+    ...set(T0, shuffle32(get(X0), get(X1), [0, 4, 1, 5])), ...set(T1, shuffle32(get(X2), get(X3), [0, 4, 1, 5])),
+    ...set(T2, shuffle32(get(X0), get(X1), [2, 6, 3, 7])), ...set(T3, shuffle32(get(X2), get(X3), [2, 6, 3, 7])),
+    ...store(0, shuffle32(get(T0), get(T1), [0, 1, 4, 5])), ...store(16, shuffle32(get(T0), get(T1), [2, 3, 6, 7])),
+    ...store(32, shuffle32(get(T2), get(T3), [0, 1, 4, 5])), ...store(48, shuffle32(get(T2), get(T3), [2, 3, 6, 7])),
+    ...set(CV, iadd(get(CV), ki(4))),
     ...addConst(OUT, 64), GET, OUT, GET, ENDB, LT_U, BR_IF, 0, END, END,
-    END,
-  ]);
+  ];
+  // the constants live in locals set once, before the loop (see wasm-math.ts)
+  return funcBody([[localsEnd() - 8, V128]], [...constPrologue(), ...code, END]);
 }
 
 function moduleBytes(): Uint8Array<ArrayBuffer> {

@@ -176,37 +176,7 @@ export interface BatchNormGrads { gradInput: Tensor; gradWeight: Tensor; gradBia
 
 /** Gradients of batchNorm given the statistics it normalized with (see batchNormStats). */
 export function batchNormBackward(gradOut: Tensor, x: Tensor, weight: Tensor | null, saveMean: Tensor, saveInvstd: Tensor, opts: BatchNormBackwardOptions = {}): BatchNormGrads {
-  checkOptions('batchNormBackward', opts, ['training']);
-  const op = 'batchNormBackward';
-  const [N, C, S] = channels(op, x);
-  if (gradOut.ndim !== x.ndim || gradOut.shape.some((d, i) => d !== x.shape[i])) {
-    throw new ShapeError(`${op}: gradOut ${fmtShape(gradOut.shape)} must have the input's shape ${fmtShape(x.shape)}`);
-  }
-  checkPerChannel(op, 'weight', weight, C, x);
-  checkPerChannel(op, 'saveMean', saveMean, C, x);
-  checkPerChannel(op, 'saveInvstd', saveInvstd, C, x);
-  requireSameFloat(op, gradOut, x, weight, saveMean, saveInvstd);
-  const training = opts.training ?? true;
-  const inputs = weight ? [gradOut, x, weight, saveMean, saveInvstd] : [gradOut, x, saveMean, saveInvstd];
-  return apply(op, inputs, { training }, () => {
-    const g3 = gradOut.reshape([N, C, S]), x3 = x.reshape([N, C, S]), shape = [...x.shape];
-    const w = weight ?? full([C], 1, { dtype: x.dtype, device: x.device });
-    // the kernel computes batch-statistics gradients only, and where nothing differentiates through it (a double
-    // backward runs the composite)
-    if (training && hasKernel(op, x.device) && !recordingParts()) {
-      const [gi, gw, gb] = runKernel(op, x.device, [g3, x3, w, saveMean, saveInvstd],
-        [{ shape: [N, C, S], dtype: x.dtype }, { shape: [C], dtype: x.dtype }, { shape: [C], dtype: x.dtype }], { training });
-      return { gradInput: gi!.reshape(shape), gradWeight: gw!, gradBias: gb! };
-    }
-    const xhat = mul(sub(x3, perChannel(saveMean)), perChannel(saveInvstd));
-    const gradBias = sum(g3, [0, 2]), gradWeight = sum(mul(g3, xhat), [0, 2]);
-    const k = perChannel(mul(w, saveInvstd));
-    if (!training) return { gradInput: mul(g3, k).reshape(shape), gradWeight, gradBias };
-    const M = N * S;
-    // dx = w*invstd * (g - mean(g) - xhat * mean(g*xhat))
-    const centered = sub(sub(g3, perChannel(div(gradBias, M))), mul(xhat, perChannel(div(gradWeight, M))));
-    return { gradInput: mul(centered, k).reshape(shape), gradWeight, gradBias };
-  });
+  return normGrads('batchNormBackward', gradOut, null, x, weight, saveMean, saveInvstd, opts);
 }
 
 /**
@@ -214,11 +184,16 @@ export function batchNormBackward(gradOut: Tensor, x: Tensor, weight: Tensor | n
  * batchNormBackward of reluBackward(gradOut, out), as one kernel where the backend has it (training mode).
  */
 export function batchNormReluBackward(gradOut: Tensor, out: Tensor, x: Tensor, weight: Tensor | null, saveMean: Tensor, saveInvstd: Tensor, opts: BatchNormBackwardOptions = {}): BatchNormGrads {
-  checkOptions('batchNormReluBackward', opts, ['training']);
-  const op = 'batchNormReluBackward';
+  return normGrads('batchNormReluBackward', gradOut, out, x, weight, saveMean, saveInvstd, opts);
+}
+
+/** batchNormBackward, or with relu's output `out` batchNormReluBackward. */
+function normGrads(op: 'batchNormBackward' | 'batchNormReluBackward', gradOut: Tensor, out: Tensor | null, x: Tensor, weight: Tensor | null,
+  saveMean: Tensor, saveInvstd: Tensor, opts: BatchNormBackwardOptions): BatchNormGrads {
+  checkOptions(op, opts, ['training']);
   const [N, C, S] = channels(op, x);
   for (const [what, t] of [['gradOut', gradOut], ['out', out]] as const) {
-    if (t.ndim !== x.ndim || t.shape.some((d, i) => d !== x.shape[i])) {
+    if (t && (t.ndim !== x.ndim || t.shape.some((d, i) => d !== x.shape[i]))) {
       throw new ShapeError(`${op}: ${what} ${fmtShape(t.shape)} must have the input's shape ${fmtShape(x.shape)}`);
     }
   }
@@ -227,15 +202,26 @@ export function batchNormReluBackward(gradOut: Tensor, out: Tensor, x: Tensor, w
   checkPerChannel(op, 'saveInvstd', saveInvstd, C, x);
   requireSameFloat(op, gradOut, out, x, weight, saveMean, saveInvstd);
   const training = opts.training ?? true;
-  const inputs = weight ? [gradOut, out, x, weight, saveMean, saveInvstd] : [gradOut, out, x, saveMean, saveInvstd];
+  const inputs = [gradOut, out, x, weight, saveMean, saveInvstd].filter((t): t is Tensor => !!t);
   return apply(op, inputs, { training }, () => {
-    if (training && N * S > 0 && hasKernel(op, x.device) && !recordingParts()) {
-      const shape = [...x.shape], w = weight ?? full([C], 1, { dtype: x.dtype, device: x.device });
-      const [gi, gw, gb] = runKernel(op, x.device, [gradOut.reshape([N, C, S]), out.reshape([N, C, S]), x.reshape([N, C, S]), w, saveMean, saveInvstd],
+    const g3 = gradOut.reshape([N, C, S]), x3 = x.reshape([N, C, S]), shape = [...x.shape];
+    const w = weight ?? full([C], 1, { dtype: x.dtype, device: x.device });
+    // the kernel computes batch-statistics gradients only, and where nothing differentiates through it (a double
+    // backward runs the composite)
+    if (training && hasKernel(op, x.device) && !recordingParts()) {
+      const [gi, gw, gb] = runKernel(op, x.device, [g3, ...(out ? [out.reshape([N, C, S])] : []), x3, w, saveMean, saveInvstd],
         [{ shape: [N, C, S], dtype: x.dtype }, { shape: [C], dtype: x.dtype }, { shape: [C], dtype: x.dtype }], { training });
       return { gradInput: gi!.reshape(shape), gradWeight: gw!, gradBias: gb! };
     }
-    return batchNormBackward(reluBackward(gradOut, out), x, weight, saveMean, saveInvstd, { training });
+    if (out) return batchNormBackward(reluBackward(gradOut, out), x, weight, saveMean, saveInvstd, { training });
+    const xhat = mul(sub(x3, perChannel(saveMean)), perChannel(saveInvstd));
+    const gradBias = sum(g3, [0, 2]), gradWeight = sum(mul(g3, xhat), [0, 2]);
+    const k = perChannel(mul(w, saveInvstd));
+    if (!training) return { gradInput: mul(g3, k).reshape(shape), gradWeight, gradBias };
+    const M = N * S;
+    // dx = w*invstd * (g - mean(g) - xhat * mean(g*xhat))
+    const centered = sub(sub(g3, perChannel(div(gradBias, M))), mul(xhat, perChannel(div(gradWeight, M))));
+    return { gradInput: mul(centered, k).reshape(shape), gradWeight, gradBias };
   });
 }
 
