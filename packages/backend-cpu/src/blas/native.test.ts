@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ValueError, conv2d, conv2dBackwardInput, conv2dBackwardWeight, gruSequence, gruSequenceBackward, lstmSequence, lstmSequenceBackward, manualSeed, matmul, rand, randn, runKernel, type Tensor } from '@flint/core';
 import { getBlas, setBlas, setNumThreads, getNumThreads } from '../index.js';
-import { liveWorkers } from '../threads/pool.js';
+import { asyncParts, liveWorkers } from '../threads/pool.js';
 import { setBlasConvMinimum, setNativeConvThreads } from '../kernels/conv-blas.js';
 
 // the convolutions here are small: run them on the native path anyway (it normally starts at 4M multiply-adds per image)
@@ -115,6 +115,35 @@ describe('native BLAS', () => {
   });
 
   for (const dtype of ['float32', 'float64'] as const) {
+    withLib(`GRU and LSTM layers (${dtype}) at 2 threads project their inputs on a kernel thread during the loop: 1 thread's results within reordering, the same bits run to run`, () => {
+      const before = getNumThreads(), o = { dtype }, tol = dtype === 'float32' ? 1e-5 : 1e-13, T = 37, B = 16, I = 300, H = 40;
+      const spec = (shape: number[]) => ({ shape, dtype });
+      try {
+        setBlas({ path: LIB });
+        const at = (n: number): number[][] => {
+          setNumThreads(n);
+          manualSeed(6);
+          const x = randn([T, B, I], o), h0 = randn([B, H], o), c0 = randn([B, H], o);
+          const w3 = { wIh: randn([3 * H, I], o), wHh: randn([3 * H, H], o), bIh: randn([3 * H], o), bHh: randn([3 * H], o) };
+          const w4 = { wIh: randn([4 * H, I], o), wHh: randn([4 * H, H], o), bIh: randn([4 * H], o), bHh: randn([4 * H], o) };
+          return [false, true].flatMap((reverse) => {
+            const g = gruSequence(x, h0, { ...w3, reverse }), l = lstmSequence(x, h0, c0, { ...w4, bIh: null, bHh: null, reverse });
+            const gt = runKernel('gruSequenceTrain', 'cpu', [x, h0, w3.wIh, w3.wHh], [spec([T, B, H]), spec([B, H]), spec([T, 4, B, H])], { reverse });
+            const lt = runKernel('lstmSequenceTrain', 'cpu', [x, h0, c0, w4.wIh, w4.wHh, w4.bIh, w4.bHh], [spec([T, B, H]), spec([B, H]), spec([B, H]), spec([T, 6, B, H])], { reverse });
+            return [g.output, g.h, l.output, l.h, l.c, ...gt, ...lt].map(values);
+          });
+        };
+        const one = at(1), jobs = asyncParts(), two = at(2);
+        // 2 directions x (2 inference layers + 2 training ones)
+        expect(asyncParts() - jobs).toBe(8);
+        expect(at(2)).toEqual(two);
+        one.forEach((v, i) => v.forEach((y, j) => {
+          const x = two[i]![j]!;
+          if (Math.abs(x - y) > tol * (1 + Math.abs(y))) throw new Error(`output ${i}[${j}]: 2 threads ${x} vs 1 thread ${y}`);
+        }));
+      } finally { setNumThreads(before); }
+    });
+
     withLib(`convolutions (${dtype}) split across 2 and 3 kernel threads by image: the same as 1 thread, and run to run`, () => {
       const before = getNumThreads(), o = { dtype }, tol = dtype === 'float32' ? 1e-5 : 1e-13;
       const cases: [number[], number[], { stride?: number[]; padding?: number[]; groups?: number }][] = [

@@ -48,7 +48,7 @@ const CANDIDATES: Readonly<Record<string, readonly string[]>> = {
 
 const ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112;
 /** Multiply-adds below which a product runs on one of the library's threads (as the WebAssembly GEMM splits only above 2M per thread). */
-const SMALL_GEMM = 4_000_000;
+export const SMALL_GEMM = 4_000_000;
 let choice: 'auto' | 'wasm' | { path: string } = 'auto';
 let state: Native | BlasInfo | undefined;
 let threads = 0;

@@ -5,10 +5,14 @@
 import type { Kernel, KernelTensor } from '@flint/core';
 import type { NumArray } from '../storage.js';
 import type { Sink } from './gemm.js';
-import { gemmCore, packCols, packRows, storeRows } from './gemm.js';
+import { KC, MC0, NC0, gemmCore, packCols, packRows, storeRows } from './gemm.js';
 import { activate } from './rnn.js';
-import { nativeGemm } from '../blas/native.js';
+import { SMALL_GEMM, nativeConv, nativeGemm } from '../blas/native.js';
+import { ARGS, NARGS } from '../threads/gebp-part.js';
+import { ROWS_ARGS, WASM_ROWS_ARGS, nativeRowsPart, wasmRowsPart } from '../threads/rows-parts.js';
+import { NATIVE_ROWS, WASM_ROWS, getNumThreads, startPart } from '../threads/pool.js';
 import { finish } from './util.js';
+import { ensureWasmFloats, wasmGemm } from './wasm-gemm.js';
 import type { HGates } from './wasm-gru.js';
 import { gruBackSimd, gruLoopSimd, gruSimdReady, gruStepSimd } from './wasm-gru.js';
 
@@ -25,14 +29,121 @@ function addBiases(xp: NumArray, rows: number, G: number, bs: T[], round: (v: nu
   }
 }
 
+/** The input projections' rows, computed ahead of the loop: ready(s) returns once step s's rows are in xp. */
+interface Ahead { ready(s: number): void; end(): void }
+const ALL_READY: Ahead = { ready: () => {}, end: () => {} };
+
+/** Projections of fewer multiply-adds than this run before the loop: a kernel thread's hand-over costs more. */
+const AHEAD_MIN = 1 << 21;
+/** Multiply-adds of the smallest block of steps a kernel thread projects at a time (the library's per-call cost). */
+const AHEAD_BLOCK = 1 << 19;
+/** The arguments of the running row-block job (the worker copies them when it starts). */
+const rowArgs = new Int32Array(ARGS + NARGS);
+
+/**
+ * On a native BLAS with kernel threads: starts xp = x wIhᵀ + biases (as `projections` computes it) on a
+ * kernel thread, a block of steps at a time in loop order, after computing the first block here, so the
+ * calling thread's recurrence over each block overlaps the projection of the next ones (PyTorch's CPU GRU
+ * runs them one after the other). Null where that cannot help: one thread, workers without the library, a
+ * small projection, or a recurrent product big enough to use the library's own threads.
+ */
+function projectAhead(x: T, wIh: T, bs: T[], xp: NumArray, B: number, G: number, stepMacs: number, reverse: boolean): Ahead | null {
+  const [Tn, , I] = x.shape as [number, number, number], nc = nativeConv(), w = wasmGemm();
+  const f64 = xp instanceof Float64Array, size = f64 ? 8 : 4, Arr = f64 ? Float64Array : Float32Array;
+  if (!nc?.workers || !w || getNumThreads() < 2 || Tn < 2 || Tn * B * G * I < AHEAD_MIN || stepMacs >= SMALL_GEMM) return null;
+  if (![x, wIh, ...bs].every((t) => t.buffer instanceof Arr)) return null;
+  const S = Math.max(Math.ceil(Tn / 16), Math.ceil(AHEAD_BLOCK / (B * G * I))), blocks = Math.ceil(Tn / S);
+  if (blocks < 2) return null;
+  const addr = (t: T): number => nc.kit.address(t.buffer as Float32Array) + t.offset * size;
+  const put = (slot: number, address: number): void => { rowArgs[ARGS + slot] = address % 4294967296; rowArgs[ARGS + slot + 1] = Math.floor(address / 4294967296); };
+  rowArgs.fill(0);
+  const A = ROWS_ARGS;
+  rowArgs[ARGS + A.f64] = f64 ? 1 : 0; rowArgs[ARGS + A.steps] = Tn; rowArgs[ARGS + A.rowsPerStep] = B; rowArgs[ARGS + A.stepsPerBlock] = S;
+  rowArgs[ARGS + A.reverse] = reverse ? 1 : 0; rowArgs[ARGS + A.N] = G; rowArgs[ARGS + A.K] = I; rowArgs[ARGS + A.biases] = bs.length;
+  put(A.a, addr(x)); put(A.b, addr(wIh)); put(A.c, nc.kit.address(xp as Float32Array));
+  if (bs[0]) put(A.bias0, addr(bs[0]));
+  if (bs[1]) put(A.bias1, addr(bs[1]));
+  // the calling thread's products (this first block, then the recurrent ones) on one library thread meanwhile
+  nc.threadsFor(0);
+  const job = startPart(w, NATIVE_ROWS, rowArgs, 1, blocks, nc);
+  if (!job) return null;
+  const here = (lo: number, hi: number): void => nativeRowsPart({ native: () => nc.kit }, rowArgs, ARGS, lo, hi);
+  let done = 1;
+  try { here(0, 1); } catch (e) { job.join(); throw e; }
+  return {
+    ready(s) {
+      const k = Math.floor(s / S);
+      if (k < done) return;
+      done = job.until(k + 1);
+      // the kernel thread failed: the rest of the blocks run here
+      if (done <= k) { here(done, blocks); done = blocks; }
+    },
+    end: () => { job.join(); },
+  };
+}
+
+/** A float index rounded up to a 64-byte boundary. */
+const align16 = (n: number): number => Math.ceil(n / 16) * 16;
+/** The arguments of the running WebAssembly row-block job. */
+const wasmRowArgs = new Int32Array(ARGS + NARGS);
+
+/**
+ * projectAhead on the WebAssembly GEMM: x is staged and wIhᵀ packed into the kernel's shared memory, above
+ * the scratch the loop's own products use, and a kernel thread projects every block there (the calling
+ * thread waits for the first); xp is then a view of that memory. The same blocking as gemmCore's, so the
+ * same bits as the projection computed in one call.
+ */
+function wasmAhead(x: T, wIh: T, bs: T[], B: number, G: number, H: number, reverse: boolean): (Ahead & { xp: Float32Array }) | null {
+  const [Tn, , I] = x.shape as [number, number, number], w = wasmGemm();
+  if (!w?.module || getNumThreads() < 2 || Tn < 2 || Tn * B * G * I < AHEAD_MIN || B * G * H >= SMALL_GEMM || G > NC0) return null;
+  if (![x, wIh, ...bs].every((t) => t.buffer instanceof Float32Array)) return null;
+  const S = Math.max(Math.ceil(Tn / 16), Math.ceil(AHEAD_BLOCK / (B * G * I))), blocks = Math.ceil(Tn / S);
+  if (blocks < 2) return null;
+  const MR = w.mr, NR = w.nr, MC = Math.floor(MC0 / MR) * MR, kcB = Math.ceil(I / Math.ceil(I / KC)), nK = Math.ceil(I / kcB);
+  const ncPad = Math.ceil(G / NR) * NR, mPad = Math.ceil((S * B) / MR) * MR;
+  // the step's product (M = G, N = B, K = H, A kept packed) keeps its scratch below this (gemmCore's layout)
+  const base = align16((G + MR) * H + KC * (B + NR) + (G + MR) * (B + NR));
+  const XP = base, X = XP + align16(Tn * B * G), BP = X + align16(Tn * B * I), AP = BP + align16(nK * kcB * ncPad);
+  const CB = AP + align16(mPad * kcB), B0 = CB + align16(mPad * ncPad), B1 = B0 + align16(G), end = B1 + align16(G);
+  try { ensureWasmFloats(w, end); } catch { return null; } // no room in the shared memory: project before the loop
+  const f = w.f32;
+  f.set(x.buffer.subarray(x.offset, x.offset + Tn * B * I), X);
+  for (let kb = 0; kb < nK; kb++) {
+    const pc = kb * kcB;
+    packCols({ data: wIh.buffer, off: wIh.offset, rs: 1, cs: I })(pc, Math.min(kcB, I - pc), 0, G, NR, f, BP + kb * kcB * ncPad);
+  }
+  bs.forEach((b, i) => f.set(b.buffer.subarray(b.offset, b.offset + G), i === 0 ? B0 : B1));
+  const A = WASM_ROWS_ARGS, put: [number, number][] = [[A.steps, Tn], [A.rowsPerStep, B], [A.stepsPerBlock, S], [A.reverse, reverse ? 1 : 0],
+    [A.N, G], [A.K, I], [A.biases, bs.length], [A.kcB, kcB], [A.ncPad, ncPad], [A.MR, MR], [A.MC, MC],
+    [A.a, X], [A.b, BP], [A.c, XP], [A.ap, AP], [A.cb, CB], [A.bias0, B0], [A.bias1, B1]];
+  wasmRowArgs.fill(0);
+  for (const [k, v] of put) wasmRowArgs[ARGS + k] = v;
+  const job = startPart(w, WASM_ROWS, wasmRowArgs, 0, blocks);
+  if (!job) return null;
+  let done = 0;
+  return {
+    xp: new Float32Array(w.memory.buffer, XP * 4, Tn * B * G),
+    ready(s) {
+      const k = Math.floor(s / S);
+      if (k < done) return;
+      done = job.until(k + 1);
+      // the kernel thread failed: the rest of the blocks run here
+      if (done <= k) { wasmRowsPart({ gebp: w.gebp, f32: () => w.f32 }, wasmRowArgs, ARGS, done, blocks); done = blocks; }
+    },
+    end: () => { job.join(); },
+  };
+}
+
 /**
  * xp [T*B, G] = x wIhᵀ + biases (each added in turn, rounded as the composite's adds), and a stepper whose
  * step(h, hOff) leaves hg [B, G] = h wHhᵀ in `hg`, computed as wHh hᵀ so the weights are GEMM's A, packed on
- * the first step and reused by every later one.
+ * the first step and reused by every later one. With kernel threads xp may be filled while the loop runs
+ * (projectAhead, wasmAhead): read step s's rows only after ready(s), and call end() before returning,
+ * thrown or not.
  */
-function projections(x: T, wIh: T, wHh: T, biases: (T | undefined)[], out: NumArray, transposedHg = false) {
+function projections(x: T, wIh: T, wHh: T, biases: (T | undefined)[], out: NumArray, reverse: boolean, transposedHg = false) {
   const [Tn, B, I] = x.shape as [number, number, number], G = wIh.shape[0]!, H = wHh.shape[1]!;
-  const xp = like(out, Tn * B * G), hg = like(out, G * B), useWasm = out instanceof Float32Array;
+  const hg = like(out, G * B), useWasm = out instanceof Float32Array;
   // the biases are added as each block of x wIhᵀ leaves GEMM scratch (one pass, not one per bias), rounded
   // to the storage type after each add as the composite's separate adds are
   const bs = biases.filter((b): b is T => !!b), round = useWasm ? Math.fround : (v: number): number => v;
@@ -42,16 +153,21 @@ function projections(x: T, wIh: T, wHh: T, biases: (T | undefined)[], out: NumAr
     // a system BLAS takes the transposed weights as they are: xp = x wIhᵀ, then hg = h wHhᵀ per step
     // the first bias fills every row and GEMM adds the product to it (beta 1): fl(acc + b), the bits of
     // the composite's add after its matmul, without a JS pass over the projections
-    if (bs.length > 0) {
-      const b0 = bs[0]!.buffer.subarray(bs[0]!.offset, bs[0]!.offset + G);
-      for (let r = 0; r < Tn * B; r++) xp.set(b0, r * G);
+    const xp = like(out, Tn * B * G), ahead = projectAhead(x, wIh, bs, xp, B, G, B * G * H, reverse);
+    if (!ahead) {
+      if (bs.length > 0) {
+        const b0 = bs[0]!.buffer.subarray(bs[0]!.offset, bs[0]!.offset + G);
+        for (let r = 0; r < Tn * B; r++) xp.set(b0, r * G);
+      }
+      blas(false, true, Tn * B, G, I, 1, x.buffer, x.offset, I, wIh.buffer, wIh.offset, I, bs.length > 0 ? 1 : 0, xp, 0, G);
+      if (bs.length > 1) addBiases(xp, Tn * B, G, bs.slice(1), round);
     }
-    blas(false, true, Tn * B, G, I, 1, x.buffer, x.offset, I, wIh.buffer, wIh.offset, I, bs.length > 0 ? 1 : 0, xp, 0, G);
-    if (bs.length > 1) addBiases(xp, Tn * B, G, bs.slice(1), round);
     const step = (h: NumArray, hOff: number): void => blas(false, true, B, G, H, 1, h, hOff, H, wHh.buffer, wHh.offset, H, 0, hg, 0, G);
-    return { Tn, B, H, xp, hg, step, hGates: (): HGates => ({ data: hg as Float32Array, off: 0, ld: 0 }), blas };
+    return { Tn, B, H, xp, hg, step, hGates: (): HGates => ({ data: hg as Float32Array, off: 0, ld: 0 }), blas, ...(ahead ?? ALL_READY) };
   }
-  gemmCore({
+  // on the WebAssembly GEMM with kernel threads, xp is filled in the kernel's memory while the loop runs
+  const ahead = useWasm ? wasmAhead(x, wIh, bs, B, G, H, reverse) : null, xp = ahead?.xp ?? like(out, Tn * B * G);
+  if (!ahead) gemmCore({
     M: Tn * B, N: G, K: I, useWasm,
     packA: packRows({ data: x.buffer, off: x.offset, rs: I, cs: 1 }), packB: packCols({ data: wIh.buffer, off: wIh.offset, rs: 1, cs: I }),
     sink: bs.length === 0 ? storeRows(Tn * B, xp, 0, G) : (buf, cb, ldcb, j0, nc) => {
@@ -80,7 +196,7 @@ function projections(x: T, wIh: T, wHh: T, biases: (T | undefined)[], out: NumAr
   };
   const step = (h: NumArray, hOff: number): void =>
     gemmCore({ M: G, N: B, K: H, aKey, packA, packB: packCols({ data: h, off: hOff, rs: 1, cs: H }), sink, useWasm });
-  return { Tn, B, H, xp, hg, step, hGates: (): HGates => (ld > 0 ? { data: hgT, off: 0, ld } : { data: hg as Float32Array, off: 0, ld: 0 }), blas: null };
+  return { Tn, B, H, xp, hg, step, hGates: (): HGates => (ld > 0 ? { data: hgT, off: 0, ld } : { data: hg as Float32Array, off: 0, ld: 0 }), blas: null, ...(ahead ?? ALL_READY) };
 }
 
 /**
@@ -93,46 +209,52 @@ function gruLayer([x, h0, wIh, wHh, bIh, bHh]: (T | undefined)[], out: T, hN: T,
   // itself (right after the projection, as the composite does) and reads the WebAssembly GEMM's block as it is
   const simd = O instanceof Float32Array && h0!.buffer instanceof Float32Array && (!bIh || bIh.buffer instanceof Float32Array)
     && (!bHh || bHh.buffer instanceof Float32Array) && (!ws || ws.buffer instanceof Float32Array) && gruSimdReady(H0);
-  const { Tn, B, H, xp, hg, step, hGates, blas } = projections(x!, wIh!, wHh!, simd ? [] : [bIh], O, simd);
-  const N = B * H, G = 3 * H, C = bHh ? bHh.buffer : like(O, G), c0 = bHh ? bHh.offset : 0;
-  let P = h0!.buffer, p0 = h0!.offset, s = 0;
-  // on a native GEMM, h and each step's products stay in the SIMD step's memory, where GEMM writes them (the
-  // whole loop, in wasm-gru.ts; the last step's h' is then hN)
-  if (simd && blas && gruLoopSimd(Tn, B, H, reverse, xp as Float32Array, bIh ? bIh.buffer as Float32Array : null, bIh?.offset ?? 0,
-    bHh ? C as Float32Array : null, c0, h0!.buffer as Float32Array, h0!.offset,
-    (h, hgAt, m) => blas(false, true, B, G, H, 1, m, h, H, wHh!.buffer, wHh!.offset, H, 0, m, hgAt, G), O as Float32Array, o0, ws ? ws.buffer as Float32Array : null, ws?.offset ?? 0)) {
-    s = Tn; P = O; p0 = o0 + (reverse ? 0 : Tn - 1) * N;
-  }
-  const W = ws ? ws.buffer : like(O, s < Tn ? 4 * N : 0);
-  for (; s < Tn; s++) {
-    const t = reverse ? Tn - 1 - s : s, xt = t * B * G, ot = o0 + t * N, w0 = ws ? ws.offset + t * 4 * N : 0;
-    step(P, p0);
-    if (simd) {
-      gruStepSimd(xp as Float32Array, xt, bIh ? bIh.buffer as Float32Array : null, bIh?.offset ?? 0, hGates(), bHh ? C as Float32Array : null, c0,
-        P as Float32Array, p0, O as Float32Array, ot, ws ? W as Float32Array : null, w0, B, H);
-      P = O; p0 = ot;
-      continue;
+  const proj = projections(x!, wIh!, wHh!, simd ? [] : [bIh], O, reverse, simd);
+  const { Tn, B, H, xp, hg, step, hGates, blas, ready } = proj;
+  try {
+    const N = B * H, G = 3 * H, C = bHh ? bHh.buffer : like(O, G), c0 = bHh ? bHh.offset : 0;
+    let P = h0!.buffer, p0 = h0!.offset, s = 0;
+    // on a native GEMM, h and each step's products stay in the SIMD step's memory, where GEMM writes them (the
+    // whole loop, in wasm-gru.ts; the last step's h' is then hN)
+    if (simd && blas && gruLoopSimd(Tn, B, H, reverse, xp as Float32Array, bIh ? bIh.buffer as Float32Array : null, bIh?.offset ?? 0,
+      bHh ? C as Float32Array : null, c0, h0!.buffer as Float32Array, h0!.offset,
+      (h, hgAt, m) => blas(false, true, B, G, H, 1, m, h, H, wHh!.buffer, wHh!.offset, H, 0, m, hgAt, G), O as Float32Array, o0, ws ? ws.buffer as Float32Array : null, ws?.offset ?? 0, ready)) {
+      s = Tn; P = O; p0 = o0 + (reverse ? 0 : Tn - 1) * N;
     }
-    // gruCell's planes: r, z (sigmoid together), n, h_n
-    for (let b = 0; b < B; b++) {
-      for (let j = 0, g = xt + b * G, e = w0 + b * H; j < H; j++, g++, e++) {
-        const q = g - xt;
-        W[e] = xp[g]! + (hg[q]! + C[c0 + j]!);
-        W[N + e] = xp[g + H]! + (hg[q + H]! + C[c0 + H + j]!);
-        W[3 * N + e] = hg[q + 2 * H]! + C[c0 + 2 * H + j]!;
+    const W = ws ? ws.buffer : like(O, s < Tn ? 4 * N : 0);
+    for (; s < Tn; s++) {
+      const t = reverse ? Tn - 1 - s : s, xt = t * B * G, ot = o0 + t * N, w0 = ws ? ws.offset + t * 4 * N : 0;
+      step(P, p0);
+      ready(s);
+      if (simd) {
+        gruStepSimd(xp as Float32Array, xt, bIh ? bIh.buffer as Float32Array : null, bIh?.offset ?? 0, hGates(), bHh ? C as Float32Array : null, c0,
+          P as Float32Array, p0, O as Float32Array, ot, ws ? W as Float32Array : null, w0, B, H);
+        P = O; p0 = ot;
+        continue;
       }
+      // gruCell's planes: r, z (sigmoid together), n, h_n
+      for (let b = 0; b < B; b++) {
+        for (let j = 0, g = xt + b * G, e = w0 + b * H; j < H; j++, g++, e++) {
+          const q = g - xt;
+          W[e] = xp[g]! + (hg[q]! + C[c0 + j]!);
+          W[N + e] = xp[g + H]! + (hg[q + H]! + C[c0 + H + j]!);
+          W[3 * N + e] = hg[q + 2 * H]! + C[c0 + 2 * H + j]!;
+        }
+      }
+      activate('sigmoid', W, w0, 2 * N);
+      for (let b = 0; b < B; b++) {
+        for (let j = 0, g = xt + b * G + 2 * H, e = w0 + b * H; j < H; j++, g++, e++) W[2 * N + e] = xp[g]! + W[e]! * W[3 * N + e]!;
+      }
+      activate('tanh', W, w0 + 2 * N, N);
+      for (let e = 0; e < N; e++) { const z = W[w0 + N + e]!, n = W[w0 + 2 * N + e]!; O[ot + e] = n + z * (P[p0 + e]! - n); }
+      P = O; p0 = ot;
     }
-    activate('sigmoid', W, w0, 2 * N);
-    for (let b = 0; b < B; b++) {
-      for (let j = 0, g = xt + b * G + 2 * H, e = w0 + b * H; j < H; j++, g++, e++) W[2 * N + e] = xp[g]! + W[e]! * W[3 * N + e]!;
-    }
-    activate('tanh', W, w0 + 2 * N, N);
-    for (let e = 0; e < N; e++) { const z = W[w0 + N + e]!, n = W[w0 + 2 * N + e]!; O[ot + e] = n + z * (P[p0 + e]! - n); }
-    P = O; p0 = ot;
+    hN.buffer.set(P.subarray(p0, p0 + N), hN.offset);
+    finish(out); finish(hN);
+    if (ws) finish(ws);
+  } finally {
+    proj.end();
   }
-  hN.buffer.set(P.subarray(p0, p0 + N), hN.offset);
-  finish(out); finish(hN);
-  if (ws) finish(ws);
 }
 
 /** [x [T,B,I], h0 [B,H], wIh [3H,I], wHh [3H,H], bIh?, bHh?] → [output [T,B,H], hN [B,H]]. */
@@ -195,33 +317,39 @@ export const gruSequenceBackward: Kernel<NumArray> = ([gy, hp, wHh, ws], [gx, gh
 function lstmLayer([x, h0, c0, wIh, wHh, bIh, bHh]: (T | undefined)[], out: T, hN: T, cN: T, reverse: boolean, ws?: T): void {
   const O = out.buffer, o0 = out.offset;
   // both biases fold into the projection, as the composite does
-  const { Tn, B, H, xp, hg, step } = projections(x!, wIh!, wHh!, [bIh, bHh], O);
-  const N = B * H, G = 4 * H, W = ws ? ws.buffer : like(O, 5 * N), Cs = like(O, N);
-  Cs.set(c0!.buffer.subarray(c0!.offset, c0!.offset + N));
-  let P = h0!.buffer, p0 = h0!.offset;
-  for (let s = 0; s < Tn; s++) {
-    const t = reverse ? Tn - 1 - s : s, xt = t * B * G, ot = o0 + t * N, w0 = ws ? ws.offset + t * 6 * N : 0;
-    step(P, p0);
-    // lstmCell's planes: i, f (sigmoid), g (tanh), o (sigmoid), tanh(c')
-    for (let b = 0; b < B; b++) {
-      for (let j = 0, g = xt + b * G, e = w0 + b * H; j < H; j++, g++, e++) {
-        for (let q = 0; q < 4; q++) W[q * N + e] = xp[g + q * H]! + hg[g - xt + q * H]!;
+  const proj = projections(x!, wIh!, wHh!, [bIh, bHh], O, reverse);
+  const { Tn, B, H, xp, hg, step, ready } = proj;
+  try {
+    const N = B * H, G = 4 * H, W = ws ? ws.buffer : like(O, 5 * N), Cs = like(O, N);
+    Cs.set(c0!.buffer.subarray(c0!.offset, c0!.offset + N));
+    let P = h0!.buffer, p0 = h0!.offset;
+    for (let s = 0; s < Tn; s++) {
+      const t = reverse ? Tn - 1 - s : s, xt = t * B * G, ot = o0 + t * N, w0 = ws ? ws.offset + t * 6 * N : 0;
+      step(P, p0);
+      ready(s);
+      // lstmCell's planes: i, f (sigmoid), g (tanh), o (sigmoid), tanh(c')
+      for (let b = 0; b < B; b++) {
+        for (let j = 0, g = xt + b * G, e = w0 + b * H; j < H; j++, g++, e++) {
+          for (let q = 0; q < 4; q++) W[q * N + e] = xp[g + q * H]! + hg[g - xt + q * H]!;
+        }
       }
+      activate('sigmoid', W, w0, 2 * N);
+      activate('tanh', W, w0 + 2 * N, N);
+      activate('sigmoid', W, w0 + 3 * N, N);
+      for (let e = 0; e < N; e++) Cs[e] = W[w0 + N + e]! * Cs[e]! + W[w0 + e]! * W[w0 + 2 * N + e]!;
+      W.set(Cs, w0 + 4 * N);
+      if (ws) W.set(Cs, w0 + 5 * N);
+      activate('tanh', W, w0 + 4 * N, N);
+      for (let e = 0; e < N; e++) O[ot + e] = W[w0 + 3 * N + e]! * W[w0 + 4 * N + e]!;
+      P = O; p0 = ot;
     }
-    activate('sigmoid', W, w0, 2 * N);
-    activate('tanh', W, w0 + 2 * N, N);
-    activate('sigmoid', W, w0 + 3 * N, N);
-    for (let e = 0; e < N; e++) Cs[e] = W[w0 + N + e]! * Cs[e]! + W[w0 + e]! * W[w0 + 2 * N + e]!;
-    W.set(Cs, w0 + 4 * N);
-    if (ws) W.set(Cs, w0 + 5 * N);
-    activate('tanh', W, w0 + 4 * N, N);
-    for (let e = 0; e < N; e++) O[ot + e] = W[w0 + 3 * N + e]! * W[w0 + 4 * N + e]!;
-    P = O; p0 = ot;
+    hN.buffer.set(P.subarray(p0, p0 + N), hN.offset);
+    cN.buffer.set(Cs, cN.offset);
+    finish(out); finish(hN); finish(cN);
+    if (ws) finish(ws);
+  } finally {
+    proj.end();
   }
-  hN.buffer.set(P.subarray(p0, p0 + N), hN.offset);
-  cN.buffer.set(Cs, cN.offset);
-  finish(out); finish(hN); finish(cN);
-  if (ws) finish(ws);
 }
 
 /** [x [T,B,I], h0 [B,H], c0 [B,H], wIh [4H,I], wHh [4H,H], bIh?, bHh?] → [output [T,B,H], hN, cN [B,H]]. */

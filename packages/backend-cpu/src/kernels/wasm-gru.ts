@@ -180,7 +180,7 @@ export function gruStepSimd(xp: Float32Array, xOff: number, bi: Float32Array | n
  */
 export function gruLoopSimd(Tn: number, B: number, H: number, reverse: boolean, xp: Float32Array, bi: Float32Array | null, biOff: number,
   c: Float32Array | null, cOff: number, h0: Float32Array, h0Off: number, gemm: (h: number, hg: number, f32: Float32Array) => void,
-  out: Float32Array, oOff: number, ws: Float32Array | null, wOff: number): boolean {
+  out: Float32Array, oOff: number, ws: Float32Array | null, wOff: number, ready: (s: number) => void = () => {}): boolean {
   const fn = stepFor(H);
   if (!fn || B === 0) return false;
   const N = B * H, X = 0, G = 3 * N, C = G + 3 * N, BI = C + 3 * H, P0 = BI + 3 * H, P1 = P0 + N, W = P1 + N;
@@ -193,6 +193,7 @@ export function gruLoopSimd(Tn: number, B: number, H: number, reverse: boolean, 
   for (let s = 0; s < Tn; s++) {
     const t = reverse ? Tn - 1 - s : s;
     gemm(h, G, m);
+    ready(s);
     m.set(xp.subarray(t * 3 * N, (t + 1) * 3 * N), X);
     fn.step(X * 4, G * 4, C * 4, h * 4, W * 4, next * 4, N, BI * 4, bi ? 1 : 0, 0);
     out.set(m.subarray(next, next + N), oOff + t * N);

@@ -79,5 +79,7 @@ export function workerLoop(module: WebAssembly.Module, memory: WebAssembly.Memor
     }
     Atomics.store(c, 1, seq);
     Atomics.notify(c, 1);
+    // a caller waiting on a running part's progress (slot 8 + 39, rows-parts.ts) learns it ended
+    Atomics.notify(c, 47);
   }
 }

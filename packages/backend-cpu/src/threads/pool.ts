@@ -13,6 +13,7 @@ import { ARGS, NARGS, gebpPart, workerLoop } from './gebp-part.js';
 import type { NativeKit } from './native-kit.js';
 import { makeNativeKit } from './native-kit.js';
 import { nativeConvPart } from './native-conv-part.js';
+import { ROWS_PROGRESS, nativeRowsPart, wasmRowsPart } from './rows-parts.js';
 
 /** Where a kernel thread finds the native BLAS: koffi's file and the library's (Node only). */
 export interface NativeWorkers { koffi: string; library: string }
@@ -96,8 +97,8 @@ function workers(w: WasmGemm, count: number, native: NativeWorkers | null): Slot
 }
 
 /** Job kinds: the index of each part in the workers' list. */
-export const GEBP = 0, CONV_IMAGE = 1, NATIVE_CONV = 2;
-const PARTS: Part[] = [gebpPart, convImagePart, nativeConvPart];
+export const GEBP = 0, CONV_IMAGE = 1, NATIVE_CONV = 2, NATIVE_ROWS = 3, WASM_ROWS = 4;
+const PARTS: Part[] = [gebpPart, convImagePart, nativeConvPart, nativeRowsPart, wasmRowsPart];
 // __name: esbuild's keepNames (tsx, vitest) wraps inner functions in calls to a helper of that name
 const SOURCE = `(m, mem, c, native) => { const __name = (f) => f;
   (${workerLoop.toString()})(m, mem, c, [${PARTS.map((f) => f.toString()).join(', ')}], ${makeNativeKit.toString()}, native); }`;
@@ -111,50 +112,123 @@ let mainExports: { w: WasmGemm; x: KernelExports } | null = null;
 /** A job's use of the native BLAS: the calling thread's binding, and where workers find it (null: none may). */
 export interface NativeJob { kit: NativeKit; workers: NativeWorkers | null }
 
+/** The first worker running a job started by {@link startPart}; no other job may use it meanwhile. */
+let lent: Slot | null = null;
+let started = 0;
+/** How many parts {@link startPart} has handed to a kernel thread (tests check that one really ran). */
+export const asyncParts = (): number => started;
+
 /**
  * Runs parts `ranges` of a job (kind, arguments `a` from index ARGS): the first ones on workers, the last
  * on the calling thread, and returns when all are done. One range runs here alone, as do all where `native`
- * gives workers no way to the native BLAS.
+ * gives workers no way to the native BLAS (or a job started by startPart holds the workers).
  */
 export function runParts(w: WasmGemm, kind: number, a: Int32Array, ranges: readonly (readonly [number, number])[], native?: NativeJob): void {
-  if (mainExports?.w !== w) mainExports = { w, x: exportsOf(w) };
-  const x = native ? { ...mainExports.x, native: () => native.kit } : mainExports.x, part = PARTS[kind]!;
-  const pool = ranges.length > 1 && (!native || native.workers) ? workers(w, ranges.length - 1, native?.workers ?? null) : null;
+  const x = callerExports(w, native), part = PARTS[kind]!;
+  const pool = ranges.length > 1 && !lent && (!native || native.workers) ? workers(w, ranges.length - 1, native?.workers ?? null) : null;
   if (!pool) { for (const [lo, hi] of ranges) part(x, a, ARGS, lo, hi); return; }
   const mine = ranges.slice(pool.length);
-  for (let i = 0; i < pool.length; i++) {
-    const s = pool[i]!;
-    s.ctrl.set(a.subarray(ARGS), ARGS);
-    s.ctrl[4] = ranges[i]![0]; s.ctrl[5] = ranges[i]![1]; s.ctrl[6] = kind;
-    s.seq = (s.seq + 1) | 0;
-    Atomics.store(s.ctrl, 0, s.seq);
-    Atomics.notify(s.ctrl, 0);
-  }
+  pool.forEach((s, i) => post(s, kind, a, ranges[i]!));
   for (const [lo, hi] of mine) part(x, a, ARGS, lo, hi);
   const failed: number[] = [];
-  for (let i = 0; i < pool.length; i++) {
-    const s = pool[i]!;
-    let lost = false;
-    // the worker's part usually ends about when ours does: spin briefly before sleeping
-    for (let k = 0; k < 20000 && Atomics.load(s.ctrl, 1) !== s.seq; k++);
-    for (let v = Atomics.load(s.ctrl, 1); v !== s.seq; v = Atomics.load(s.ctrl, 1)) {
-      Atomics.wait(s.ctrl, 1, v, 200);
-      // a worker that never started (it could not load its code) would be waited on forever
-      if (Atomics.load(s.ctrl, 7) === 0 && performance.now() - s.born > STARTUP_LIMIT_MS) { lost = true; break; }
-    }
-    if (lost || s.ctrl[2] !== 0) failed.push(i);
-  }
+  pool.forEach((s, i) => { if (!finished(s)) failed.push(i); });
   if (failed.length === 0) return;
-  // a worker that could not run its part (it failed to instantiate the kernel): stay on one thread from now on
-  // and redo those parts here
-  disposeThreads();
-  wanted = 1;
-  console.warn('@flint/backend-cpu: a kernel thread could not run its part; continuing on one thread');
+  threadFailed();
   try {
     for (const i of failed) part(x, a, ARGS, ranges[i]![0], ranges[i]![1]);
   } catch (e) {
     throw new BackendError(`cpu kernel: a kernel thread failed and its part failed again on the calling thread (${String(e)})`);
   }
+}
+
+/** The calling thread's view of the kernel for a job (with the native BLAS where the job has one). */
+function callerExports(w: WasmGemm, native?: NativeJob): KernelExports {
+  if (mainExports?.w !== w) mainExports = { w, x: exportsOf(w) };
+  return native ? { ...mainExports.x, native: () => native.kit } : mainExports.x;
+}
+
+/** Hands range `r` of a job to worker `s`. */
+function post(s: Slot, kind: number, a: Int32Array, r: readonly [number, number]): void {
+  s.ctrl.set(a.subarray(ARGS), ARGS);
+  s.ctrl[4] = r[0]; s.ctrl[5] = r[1]; s.ctrl[6] = kind;
+  s.seq = (s.seq + 1) | 0;
+  Atomics.store(s.ctrl, 0, s.seq);
+  Atomics.notify(s.ctrl, 0);
+}
+
+/** Whether worker `s` is done with its job (waiting for it); false when it failed or never started. */
+function isDone(s: Slot): boolean { return Atomics.load(s.ctrl, 1) === s.seq; }
+const neverStarted = (s: Slot): boolean => Atomics.load(s.ctrl, 7) === 0 && performance.now() - s.born > STARTUP_LIMIT_MS;
+function finished(s: Slot): boolean {
+  // the worker's part usually ends about when ours does: spin briefly before sleeping
+  for (let k = 0; k < 20000 && !isDone(s); k++);
+  for (let v = Atomics.load(s.ctrl, 1); v !== s.seq; v = Atomics.load(s.ctrl, 1)) {
+    Atomics.wait(s.ctrl, 1, v, 200);
+    // a worker that never started (it could not load its code) would be waited on forever
+    if (neverStarted(s)) return false;
+  }
+  return s.ctrl[2] === 0;
+}
+
+/**
+ * A worker could not run its part (it failed to instantiate the kernel, or its part threw): stay on one
+ * thread from now on; the caller redoes the part.
+ */
+function threadFailed(): void {
+  disposeThreads();
+  wanted = 1;
+  console.warn('@flint/backend-cpu: a kernel thread could not run its part; continuing on one thread');
+}
+
+/** A part running on a kernel thread while the calling thread goes on (see {@link startPart}). */
+export interface AsyncPart {
+  /**
+   * Waits until the part has published progress of at least `n` (its units done, counted from 0) or ended,
+   * and returns the progress then: less than `n` only when the worker failed, whose remaining units are then
+   * the caller's to run.
+   */
+  until(n: number): number;
+  /** Waits for the part to end (always call it before the part's memory may go); false when it failed. */
+  join(): boolean;
+}
+
+/**
+ * Starts units [lo, hi) of a job on one kernel thread and returns at once; the part publishes its progress
+ * (units done) in argument slot ROWS_PROGRESS as it goes, and the caller waits for what it needs with
+ * `until`. Null where no worker can run it (one thread, no threads here, or a job already holds one): the
+ * caller then runs the units itself.
+ */
+export function startPart(w: WasmGemm, kind: number, a: Int32Array, lo: number, hi: number, native?: NativeJob): AsyncPart | null {
+  if (lent || getNumThreads() < 2 || (native && !native.workers)) return null;
+  const s = workers(w, 1, native?.workers ?? null)?.[0];
+  if (!s) return null;
+  lent = s;
+  started++;
+  const at = ARGS + ROWS_PROGRESS;
+  a[at] = lo;
+  post(s, kind, a, [lo, hi]);
+  let ended: boolean | null = null;
+  const join = (): boolean => {
+    if (ended !== null) return ended;
+    ended = finished(s);
+    lent = null;
+    if (!ended) threadFailed();
+    return ended;
+  };
+  return {
+    until(n) {
+      for (let k = 0; ended === null; k++) {
+        const p = Atomics.load(s.ctrl, at);
+        if (p >= n) return p;
+        if (isDone(s) || neverStarted(s)) break;
+        // spin first (a block is usually due soon), then sleep until the part publishes more
+        if (k > 20000) Atomics.wait(s.ctrl, at, p, 50);
+      }
+      join();
+      return Atomics.load(s.ctrl, at);
+    },
+    join,
+  };
 }
 
 /** Splits [0, units) into n contiguous near-equal ranges. */

@@ -1,10 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { ValueError } from '@flint/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expectClose, randn, run, t } from '../testing.js';
 import { runBundled } from '../testing-bundle.js';
 import { wasmGemm } from '../kernels/wasm-gemm.js';
-import { disposeThreads, getNumThreads, liveWorkers, setNumThreads, threadsSupported } from './pool.js';
+import { NATIVE_ROWS, disposeThreads, getNumThreads, liveWorkers, setNumThreads, startPart, threadsSupported } from './pool.js';
+import { ARGS, NARGS } from './gebp-part.js';
 import { setBlas } from '../blas/native.js';
 
 const defaultThreads = getNumThreads();
@@ -102,6 +103,25 @@ describe.skipIf(!supported)('kernel threads', () => {
         const worst = f32[i]!.reduce((m, v, k) => Math.max(m, Math.abs(v - f64[i]![k]!) / (1 + Math.abs(f64[i]![k]!))), 0);
         expect(worst).toBeLessThan(1e-4);
       }
+    }
+  });
+
+  it('a part started on a kernel thread that fails leaves its units to the caller and turns threads off, with a warning', () => {
+    setNumThreads(2);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      // a native row-block job given no native BLAS: the worker's part throws at once
+      const job = startPart(wasmGemm()!, NATIVE_ROWS, new Int32Array(ARGS + NARGS), 0, 4);
+      expect(job).not.toBeNull();
+      expect(job!.until(1)).toBe(0);
+      expect(job!.join()).toBe(false);
+      expect(warn).toHaveBeenCalledWith('@flint/backend-cpu: a kernel thread could not run its part; continuing on one thread');
+      expect(getNumThreads()).toBe(1);
+      expect(liveWorkers()).toBe(0);
+      expect(startPart(wasmGemm()!, NATIVE_ROWS, new Int32Array(ARGS + NARGS), 0, 4)).toBeNull();
+    } finally {
+      warn.mockRestore();
+      setNumThreads(2);
     }
   });
 
