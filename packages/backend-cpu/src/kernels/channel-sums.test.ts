@@ -2,6 +2,7 @@
 // backward) equal the plain one-channel-at-a-time loops exactly, for channel counts with a remainder.
 import { describe, expect, it } from 'vitest';
 import { randn, run, t } from '../testing.js';
+import { setStreamDisabled } from './wasm-stream.js';
 
 const [N, C, S] = [3, 7, 5];
 const xs = randn(N * C * S, 3).map((v) => Math.fround(v * 4)), gs = randn(N * C * S, 5).map(Math.fround);
@@ -21,6 +22,19 @@ describe('channel sums four at a time', () => {
     const [A, L] = [9, 7], m = randn(A * L, 9).map(Math.fround);
     const got = run('sum', [t('float32', [L, A], m, [1, L])], [['float64', [L]]], { reduceDims: 1 })[0]!;
     expect(got).toEqual(Array.from({ length: L }, (_, j) => { let s = 0; for (let a = 0; a < A; a++) s += m[a * L + j]!; return s; }));
+  });
+  it('the float32 rows summed in WebAssembly SIMD give the row-by-row loop\'s bits: widths with a remainder and past one column block, strided rows, NaN, infinities and -0', () => {
+    for (const [A, L, extra] of [[9600, 300, 0], [37, 7, 3], [5, 8195, 0], [70, 130, 5]] as const) {
+      const stride = L + extra, m = randn(A * stride, L).map((v) => Math.fround(v * 3));
+      if (L === 7) { m[3] = NaN; m[stride + 4] = Infinity; m[2 * stride + 5] = -Infinity; m[6] = -0; m[stride + 6] = -0; }
+      const x = t('float32', [L, A], m, [1, stride]);
+      const loop = Array.from({ length: L }, (_, j) => { let s = 0; for (let a = 0; a < A; a++) s += m[a * stride + j]!; return s; });
+      const f64 = run('sum', [x], [['float64', [L]]], { reduceDims: 1 })[0]!;
+      expect(f64.every((v, j) => Object.is(v, loop[j]) || (Number.isNaN(v) && Number.isNaN(loop[j]!)))).toBe(true);
+      expect(run('sum', [x], [['float32', [L]]], { reduceDims: 1 })[0]).toEqual(loop.map(Math.fround));
+      setStreamDisabled(true);
+      try { expect(run('sum', [x], [['float64', [L]]], { reduceDims: 1 })[0]).toEqual(f64); } finally { setStreamDisabled(false); }
+    }
   });
   it('batchNorm statistics and batchNormBackward sums equal the one-channel loops', () => {
     const [, mean, invstd] = run('batchNorm', [t('float64', [N, C, S], xs)], [['float64', [N, C, S]], ['float64', [C]], ['float64', [C]]], { training: true, eps: 1e-5 });

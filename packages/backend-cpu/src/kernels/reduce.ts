@@ -7,6 +7,7 @@ import { isDense } from '@flint/core';
 import * as int64 from './int64.js';
 import { coalesce, forEachRow2 } from './scalar.js';
 import { dense, finish, num, numel, storeFn } from './util.js';
+import { STREAM_MIN, streamColSums } from './wasm-stream.js';
 import type { T } from './util.js';
 
 // module-local copies: V8 inlines and folds through these, not through imported bindings (see elementwise.gen.ts)
@@ -158,6 +159,8 @@ function channelRows(A: NumArray, offset: number, shape: readonly number[], src:
     // [A, L] rows added into acc[0..L) one row after another (a bias gradient of a [batch, features] matrix):
     // the walk's order, unrolled by 4
     const [NA, L] = c.shape as [number, number], sa = c.strides[0]![0]!;
+    // float32 rows: the same adds four lanes at a time in WebAssembly SIMD
+    if (A instanceof Float32Array && NA * L >= 4 * STREAM_MIN && streamColSums(A, offset, NA, L, sa, acc)) return true;
     for (let a = 0; a < NA; a++) {
       const r = offset + a * sa;
       let j = 0;

@@ -7,7 +7,7 @@
 // on two floats, rounded to float32, is the float32 op): the same bits. The sums accumulate in float64 lanes.
 import type { E } from './wasm-math.js';
 import { beginBody, constPrologue, dadd, dmul, dsub, fadd, fdiv, fgt, fmul, fne, fsqrt, fsub, get, k, localsEnd, newLocal, promote, set, vand } from './wasm-math.js';
-import { ADD, BLOCK, BR_IF, CONST, END, F32, F64, GE_U, GET, I32, LOOP, LT_U, SET, SHL, V128, V128_LOAD, V128_STORE, addConst, funcBody, load, section, simd, str, vec } from './wasm-asm.js';
+import { ADD, BLOCK, BR_IF, CONST, END, EQ, F32, F64, GE_U, GET, I32, IF, LOOP, LT_U, SET, SHL, V128, V128_LOAD, V128_STORE, addConst, funcBody, load, section, simd, str, vec } from './wasm-asm.js';
 
 /** Floats per operand slot. */
 export const CHUNK = 4096;
@@ -125,21 +125,47 @@ export type StreamMap = keyof typeof MAPS;
 export type StreamSum = keyof typeof SUMS;
 const MAP_NAMES = Object.keys(MAPS) as StreamMap[], SUM_NAMES = Object.keys(SUMS) as StreamSum[];
 
+/**
+ * colSum(src, n, width, acc): float64 acc[j] += float32 src[r * width + j] for the n floats from byte src
+ * (whole rows of `width` floats, a multiple of 4), row after row: each column's adds in row order, as the
+ * JS loop makes them. acc: `width` doubles from byte acc.
+ */
+function colSumBody(): number[] {
+  beginBody(4);
+  const END_AT = newLocal(), J = newLocal(), V = newLocal(), AT = newLocal();
+  const addInto = (offset: number, high: boolean): number[] =>
+    [GET, AT, ...dadd([GET, AT, ...load(V128_LOAD, offset)], promote(get(V), high)), ...load(V128_STORE, offset)];
+  return funcBody([[2, I32], [1, V128], [1, I32]], [
+    GET, 1, CONST, 2, SHL, GET, 0, ADD, SET, END_AT,
+    GET, 2, CONST, 2, SHL, SET, 2,
+    ...BLOCK, GET, 0, GET, END_AT, GE_U, BR_IF, 0, ...LOOP,
+    GET, 0, ...load(V128_LOAD, 0), SET, V,
+    // a double per float: the column's accumulator is at acc + 2 * (byte in the row)
+    GET, 3, GET, J, CONST, 1, SHL, ADD, SET, AT,
+    ...addInto(0, false), ...addInto(16, true),
+    ...addConst(0, 16), ...addConst(J, 16),
+    GET, J, GET, 2, EQ, ...IF, CONST, 0, SET, J, END,
+    GET, 0, GET, END_AT, LT_U, BR_IF, 0, END, END,
+    END,
+  ]);
+}
+
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], ...Array.from({ length: SCALARS }, () => [F32])]), 0], [0x60, ...vec([[I32], [I32], [F64]]), 1, F64]])),
+    ...section(1, vec([[0x60, ...vec([[I32], [I32], ...Array.from({ length: SCALARS }, () => [F32])]), 0], [0x60, ...vec([[I32], [I32], [F64]]), 1, F64],
+      [0x60, ...vec([[I32], [I32], [I32], [I32]]), 0]])),
     ...section(2, vec([[...str('e'), ...str('m'), 0x02, 0x00, (SLOTS * SLOT_BYTES) >> 16]])),
-    ...section(3, vec([...MAP_NAMES.map(() => [0]), ...SUM_NAMES.map(() => [1])])),
-    ...section(7, vec([...MAP_NAMES, ...SUM_NAMES].map((name, i) => [...str(name), 0x00, i]))),
-    ...section(10, vec([...MAP_NAMES.map((n) => mapBody(MAPS[n])), ...SUM_NAMES.map((n) => sumBody(SUMS[n]))])),
+    ...section(3, vec([...MAP_NAMES.map(() => [0]), ...SUM_NAMES.map(() => [1]), [2]])),
+    ...section(7, vec([...MAP_NAMES, ...SUM_NAMES, 'colSum'].map((name, i) => [...str(name), 0x00, i]))),
+    ...section(10, vec([...MAP_NAMES.map((n) => mapBody(MAPS[n])), ...SUM_NAMES.map((n) => sumBody(SUMS[n])), colSumBody()])),
   ]);
 }
 
 type MapFn = (start: number, n: number, s0: number, s1: number, s2: number, s3: number, s4: number, s5: number, s6: number) => void;
 type SumFn = (start: number, n: number, m: number) => number;
 /** The instantiated loops and their memory (slot j at float j * CHUNK). */
-export interface Stream { f32: Float32Array; maps: Record<StreamMap, MapFn>; sums: Record<StreamSum, SumFn> }
+export interface Stream { f32: Float32Array; maps: Record<StreamMap, MapFn>; sums: Record<StreamSum, SumFn>; colSum: (src: number, n: number, width: number, acc: number) => void }
 
 /** Instantiates the module, or null where the engine lacks WebAssembly SIMD. */
 export function buildStream(): Stream | null {
@@ -153,6 +179,7 @@ export function buildStream(): Stream | null {
       f32: new Float32Array(memory.buffer),
       maps: Object.fromEntries(MAP_NAMES.map((n) => [n, e[n]])) as Stream['maps'],
       sums: Object.fromEntries(SUM_NAMES.map((n) => [n, e[n]])) as Stream['sums'],
+      colSum: e.colSum as Stream['colSum'],
     };
   } catch {
     return null;
@@ -288,4 +315,31 @@ export function channelSlabs(src: readonly Float32Array[], srcOff: readonly numb
 export function streamBinary(map: StreamMap, a: Float32Array, ao: number, b: Float32Array, bo: number, d: Float32Array, doff: number, n: number): boolean {
   return n >= STREAM_MIN && a instanceof Float32Array && b instanceof Float32Array && d instanceof Float32Array
     && streamMap(map, [a, b], [ao, bo], [d], [doff], 1, n, 0);
+}
+
+/** Column block width of streamColSums (floats): its accumulators fill slots 4 to 7 as doubles. */
+const COL_BLOCK = 2 * CHUNK;
+
+/**
+ * acc[j] += A[off + a * stride + j] for a < rows, j < L (float64 accumulators, float32 rows), row after row:
+ * the bits of the JS loop that adds each row in turn. Rows are staged in slots 0 to 3 (padded to a multiple
+ * of 4 floats; one copy for many rows when they are dense), the accumulators in slots 4 to 7. False (nothing
+ * done) where the loops are off.
+ */
+export function streamColSums(A: Float32Array, off: number, rows: number, L: number, stride: number, acc: Float64Array): boolean {
+  const w = stream();
+  if (!w) return false;
+  const f32 = w.f32, f64 = new Float64Array(f32.buffer, 4 * CHUNK * 4, COL_BLOCK);
+  for (let c0 = 0; c0 < L; c0 += COL_BLOCK) {
+    const W = Math.min(COL_BLOCK, L - c0), W4 = (W + 3) & ~3, per = Math.floor((4 * CHUNK) / W4);
+    f64.set(acc.subarray(c0, c0 + W));
+    for (let a = 0; a < rows; a += per) {
+      const n = Math.min(per, rows - a), base = off + a * stride + c0;
+      if (W4 === W && stride === W) f32.set(A.subarray(base, base + n * W));
+      else for (let r = 0; r < n; r++) f32.set(A.subarray(base + r * stride, base + r * stride + W), r * W4);
+      w.colSum(0, n * W4, W4, 4 * CHUNK * 4);
+    }
+    acc.set(f64.subarray(0, W), c0);
+  }
+  return true;
 }
