@@ -84,6 +84,8 @@ function projectAhead(x: T, wIh: T, bs: T[], xp: NumArray, B: number, G: number,
 
 /** A float index rounded up to a 64-byte boundary. */
 const align16 = (n: number): number => Math.ceil(n / 16) * 16;
+/** The most floats of the GEMM kernel's shared memory a layer's staged projections may take (256 MiB). */
+const AHEAD_MAX_FLOATS = 1 << 26;
 /** The arguments of the running WebAssembly row-block job. */
 const wasmRowArgs = new Int32Array(ARGS + NARGS);
 
@@ -105,7 +107,10 @@ function wasmAhead(x: T, wIh: T, bs: T[], B: number, G: number, H: number, rever
   const base = align16((G + MR) * H + KC * (B + NR) + (G + MR) * (B + NR));
   const XP = base, X = XP + align16(Tn * B * G), BP = X + align16(Tn * B * I), AP = BP + align16(nK * kcB * ncPad);
   const CB = AP + align16(mPad * kcB), B0 = CB + align16(mPad * ncPad), B1 = B0 + align16(G), end = B1 + align16(G);
-  try { ensureWasmFloats(w, end); } catch { return null; } // no room in the shared memory: project before the loop
+  // the shared memory never shrinks: a layer whose staging would hold more than AHEAD_MAX_FLOATS projects
+  // before the loop instead, as does one the memory has no room for
+  if (end > AHEAD_MAX_FLOATS) return null;
+  try { ensureWasmFloats(w, end); } catch { return null; }
   const f = w.f32;
   f.set(x.buffer.subarray(x.offset, x.offset + Tn * B * I), X);
   for (let kb = 0; kb < nK; kb++) {
