@@ -7,6 +7,7 @@ import { nativeConv } from '../blas/native.js';
 import type { KernelExports } from '../threads/conv-parts.js';
 import { ARGS, NARGS } from '../threads/gebp-part.js';
 import { NATIVE_CONV_ARGS, nativeConvPart } from '../threads/native-conv-part.js';
+import { putAddress } from '../threads/native-kit.js';
 import { NATIVE_CONV, getNumThreads, runParts } from '../threads/pool.js';
 import type { ConvGeom } from './im2col.js';
 import type { T } from './util.js';
@@ -74,12 +75,6 @@ function windowSlices(g: ConvPlan, w: T, Arr: Float32ArrayConstructor | Float64A
 /** Arrays whose addresses a running job holds: referenced here so that no collection can free them meanwhile. */
 let pinned: unknown[] = [];
 
-/** Puts a byte address into two argument slots (low and high 32 bits). */
-function putAddress(slot: number, address: number): void {
-  args[ARGS + slot] = address % 4294967296;
-  args[ARGS + slot + 1] = Math.floor(address / 4294967296);
-}
-
 /**
  * Runs one job of threads/native-conv-part.ts: with several threads and images, each thread takes a share of
  * the images with the library on one thread per call (as PyTorch splits a batch); otherwise the calling thread
@@ -101,11 +96,11 @@ function runNative(mode: 0 | 1 | 2, g: ConvPlan, input: T, weight: T, bias: T | 
   const addr = (t: T): number => nc.kit.address(t.buffer as Float32Array) + t.offset * size;
   const shifted = mode === 0 && shiftedConv(g), wr = shifted ? windowSlices(g, weight, Arr) : null;
   args[ARGS + NATIVE_CONV_ARGS.shifted] = shifted ? 1 : 0;
-  putAddress(NATIVE_CONV_ARGS.input, addr(input));
-  putAddress(NATIVE_CONV_ARGS.weight, wr ? nc.kit.address(wr) : addr(weight));
-  if (bias) putAddress(NATIVE_CONV_ARGS.biasAt, addr(bias));
-  putAddress(NATIVE_CONV_ARGS.out, addr(out));
-  if (acc) putAddress(NATIVE_CONV_ARGS.acc, nc.kit.address(acc));
+  putAddress(args, ARGS + NATIVE_CONV_ARGS.input, addr(input));
+  putAddress(args, ARGS + NATIVE_CONV_ARGS.weight, wr ? nc.kit.address(wr) : addr(weight));
+  if (bias) putAddress(args, ARGS + NATIVE_CONV_ARGS.biasAt, addr(bias));
+  putAddress(args, ARGS + NATIVE_CONV_ARGS.out, addr(out));
+  if (acc) putAddress(args, ARGS + NATIVE_CONV_ARGS.acc, nc.kit.address(acc));
   const ranges = Array.from({ length: parts }, (_, p): [number, number] => [p, p + 1]);
   // one part: the library's threads split each product; several: each part's products run on one
   nc.threadsFor(parts > 1 ? 0 : g.Og * g.hw * g.ckk);

@@ -10,7 +10,9 @@ import { activate } from './rnn.js';
 import { SMALL_GEMM, nativeConv, nativeGemm } from '../blas/native.js';
 import { ARGS, NARGS } from '../threads/gebp-part.js';
 import { ROWS_ARGS, WASM_ROWS_ARGS, nativeRowsPart, wasmRowsPart } from '../threads/rows-parts.js';
+import type { AsyncPart } from '../threads/pool.js';
 import { NATIVE_ROWS, WASM_ROWS, getNumThreads, startPart } from '../threads/pool.js';
+import { putAddress } from '../threads/native-kit.js';
 import { finish } from './util.js';
 import { ensureWasmFloats, wasmGemm } from './wasm-gemm.js';
 import type { HGates } from './wasm-gru.js';
@@ -37,57 +39,67 @@ const ALL_READY: Ahead = { ready: () => {}, end: () => {} };
 const AHEAD_MIN = 1 << 21;
 /** Multiply-adds of the smallest block of steps a kernel thread projects at a time (the library's per-call cost). */
 const AHEAD_BLOCK = 1 << 19;
-/** The arguments of the running row-block job (the worker copies them when it starts). */
-const rowArgs = new Int32Array(ARGS + NARGS);
+/** The arguments of the running row-block job (one at a time; the worker copies them when it starts). */
+const aheadArgs = new Int32Array(ARGS + NARGS);
 
 /**
- * On a native BLAS with kernel threads: starts xp = x wIhᵀ + biases (as `projections` computes it) on a
- * kernel thread, a block of steps at a time in loop order, after computing the first block here, so the
- * calling thread's recurrence over each block overlaps the projection of the next ones (PyTorch's CPU GRU
- * runs them one after the other). Null where that cannot help: one thread, workers without the library, a
- * small projection, or a recurrent product big enough to use the library's own threads.
+ * Steps per block for projecting x [Tn, B, I] by G weight rows ahead of a loop whose recurrent product is
+ * B*G*H, or null where that cannot help: one thread, a small projection, fewer than two blocks, or a
+ * recurrent product big enough to use the library's own threads.
  */
-function projectAhead(x: T, wIh: T, bs: T[], xp: NumArray, B: number, G: number, stepMacs: number, reverse: boolean): Ahead | null {
-  const [Tn, , I] = x.shape as [number, number, number], nc = nativeConv(), w = wasmGemm();
-  const f64 = xp instanceof Float64Array, size = f64 ? 8 : 4, Arr = f64 ? Float64Array : Float32Array;
-  if (!nc?.workers || !w || getNumThreads() < 2 || Tn < 2 || Tn * B * G * I < AHEAD_MIN || stepMacs >= SMALL_GEMM) return null;
-  if (![x, wIh, ...bs].every((t) => t.buffer instanceof Arr)) return null;
-  const S = Math.max(Math.ceil(Tn / 16), Math.ceil(AHEAD_BLOCK / (B * G * I))), blocks = Math.ceil(Tn / S);
-  if (blocks < 2) return null;
-  const addr = (t: T): number => nc.kit.address(t.buffer as Float32Array) + t.offset * size;
-  const put = (slot: number, address: number): void => { rowArgs[ARGS + slot] = address % 4294967296; rowArgs[ARGS + slot + 1] = Math.floor(address / 4294967296); };
-  rowArgs.fill(0);
-  const A = ROWS_ARGS;
-  rowArgs[ARGS + A.f64] = f64 ? 1 : 0; rowArgs[ARGS + A.steps] = Tn; rowArgs[ARGS + A.rowsPerStep] = B; rowArgs[ARGS + A.stepsPerBlock] = S;
-  rowArgs[ARGS + A.reverse] = reverse ? 1 : 0; rowArgs[ARGS + A.N] = G; rowArgs[ARGS + A.K] = I; rowArgs[ARGS + A.biases] = bs.length;
-  put(A.a, addr(x)); put(A.b, addr(wIh)); put(A.c, nc.kit.address(xp as Float32Array));
-  if (bs[0]) put(A.bias0, addr(bs[0]));
-  if (bs[1]) put(A.bias1, addr(bs[1]));
-  // the calling thread's products (this first block, then the recurrent ones) on one library thread meanwhile
-  nc.threadsFor(0);
-  const job = startPart(w, NATIVE_ROWS, rowArgs, 1, blocks, nc);
-  if (!job) return null;
-  const here = (lo: number, hi: number): void => nativeRowsPart({ native: () => nc.kit }, rowArgs, ARGS, lo, hi);
-  let done = 1;
-  try { here(0, 1); } catch (e) { job.join(); throw e; }
+function aheadBlock(Tn: number, B: number, G: number, I: number, H: number): number | null {
+  if (getNumThreads() < 2 || Tn < 2 || Tn * B * G * I < AHEAD_MIN || B * G * H >= SMALL_GEMM) return null;
+  const S = Math.max(Math.ceil(Tn / 16), Math.ceil(AHEAD_BLOCK / (B * G * I)));
+  return Math.ceil(Tn / S) < 2 ? null : S;
+}
+
+/**
+ * The loop's view of a running row-block job of `blocks` blocks of S steps, the first `done` of them
+ * already in place; `here(lo, hi)` runs blocks on the calling thread (where the kernel thread failed).
+ */
+function aheadOf(job: AsyncPart, S: number, blocks: number, done: number, here: (lo: number, hi: number) => void): Ahead {
   return {
     ready(s) {
       const k = Math.floor(s / S);
       if (k < done) return;
       done = job.until(k + 1);
-      // the kernel thread failed: the rest of the blocks run here
       if (done <= k) { here(done, blocks); done = blocks; }
     },
     end: () => { job.join(); },
   };
 }
 
+/**
+ * On a native BLAS with kernel threads: starts xp = x wIhᵀ + biases (as `projections` computes it) on a
+ * kernel thread, a block of steps at a time in loop order, after computing the first block here, so the
+ * calling thread's recurrence over each block overlaps the projection of the next ones (PyTorch's CPU GRU
+ * runs them one after the other). Null where that cannot help (aheadBlock) or workers lack the library.
+ */
+function projectAhead(x: T, wIh: T, bs: T[], xp: NumArray, B: number, G: number, H: number, reverse: boolean): Ahead | null {
+  const [Tn, , I] = x.shape as [number, number, number], nc = nativeConv(), w = wasmGemm();
+  const f64 = xp instanceof Float64Array, size = f64 ? 8 : 4, Arr = f64 ? Float64Array : Float32Array;
+  const S = nc?.workers && w && [x, wIh, ...bs].every((t) => t.buffer instanceof Arr) ? aheadBlock(Tn, B, G, I, H) : null;
+  if (!S) return null;
+  const blocks = Math.ceil(Tn / S), A = ROWS_ARGS, addr = (t: T): number => nc!.kit.address(t.buffer as Float32Array) + t.offset * size;
+  aheadArgs.fill(0);
+  for (const [k, v] of [[A.f64, f64 ? 1 : 0], [A.steps, Tn], [A.rowsPerStep, B], [A.stepsPerBlock, S], [A.reverse, reverse ? 1 : 0],
+    [A.N, G], [A.K, I], [A.biases, bs.length]] as const) aheadArgs[ARGS + k] = v;
+  putAddress(aheadArgs, ARGS + A.a, addr(x)); putAddress(aheadArgs, ARGS + A.b, addr(wIh)); putAddress(aheadArgs, ARGS + A.c, nc!.kit.address(xp as Float32Array));
+  if (bs[0]) putAddress(aheadArgs, ARGS + A.bias0, addr(bs[0]));
+  if (bs[1]) putAddress(aheadArgs, ARGS + A.bias1, addr(bs[1]));
+  // the calling thread's products (this first block, then the recurrent ones) on one library thread meanwhile
+  nc!.threadsFor(0);
+  const job = startPart(w!, NATIVE_ROWS, aheadArgs, 1, blocks, nc!);
+  if (!job) return null;
+  const here = (lo: number, hi: number): void => nativeRowsPart({ native: () => nc!.kit }, aheadArgs, ARGS, lo, hi);
+  try { here(0, 1); } catch (e) { job.join(); throw e; }
+  return aheadOf(job, S, blocks, 1, here);
+}
+
 /** A float index rounded up to a 64-byte boundary. */
 const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 /** The most floats of the GEMM kernel's shared memory a layer's staged projections may take (256 MiB). */
 const AHEAD_MAX_FLOATS = 1 << 26;
-/** The arguments of the running WebAssembly row-block job. */
-const wasmRowArgs = new Int32Array(ARGS + NARGS);
 
 /**
  * projectAhead on the WebAssembly GEMM: x is staged and wIhᵀ packed into the kernel's shared memory, above
@@ -97,11 +109,9 @@ const wasmRowArgs = new Int32Array(ARGS + NARGS);
  */
 function wasmAhead(x: T, wIh: T, bs: T[], B: number, G: number, H: number, reverse: boolean): (Ahead & { xp: Float32Array }) | null {
   const [Tn, , I] = x.shape as [number, number, number], w = wasmGemm();
-  if (!w?.module || getNumThreads() < 2 || Tn < 2 || Tn * B * G * I < AHEAD_MIN || B * G * H >= SMALL_GEMM || G > NC0) return null;
-  if (![x, wIh, ...bs].every((t) => t.buffer instanceof Float32Array)) return null;
-  const S = Math.max(Math.ceil(Tn / 16), Math.ceil(AHEAD_BLOCK / (B * G * I))), blocks = Math.ceil(Tn / S);
-  if (blocks < 2) return null;
-  const MR = w.mr, NR = w.nr, MC = Math.floor(MC0 / MR) * MR, kcB = Math.ceil(I / Math.ceil(I / KC)), nK = Math.ceil(I / kcB);
+  const S = w?.module && G <= NC0 && [x, wIh, ...bs].every((t) => t.buffer instanceof Float32Array) ? aheadBlock(Tn, B, G, I, H) : null;
+  if (!S) return null;
+  const blocks = Math.ceil(Tn / S), MR = w!.mr, NR = w!.nr, MC = Math.floor(MC0 / MR) * MR, kcB = Math.ceil(I / Math.ceil(I / KC)), nK = Math.ceil(I / kcB);
   const ncPad = Math.ceil(G / NR) * NR, mPad = Math.ceil((S * B) / MR) * MR;
   // the step's product (M = G, N = B, K = H, A kept packed) keeps its scratch below this (gemmCore's layout)
   const base = align16((G + MR) * H + KC * (B + NR) + (G + MR) * (B + NR));
@@ -110,33 +120,23 @@ function wasmAhead(x: T, wIh: T, bs: T[], B: number, G: number, H: number, rever
   // the shared memory never shrinks: a layer whose staging would hold more than AHEAD_MAX_FLOATS projects
   // before the loop instead, as does one the memory has no room for
   if (end > AHEAD_MAX_FLOATS) return null;
-  try { ensureWasmFloats(w, end); } catch { return null; }
-  const f = w.f32;
+  try { ensureWasmFloats(w!, end); } catch { return null; }
+  const f = w!.f32;
   f.set(x.buffer.subarray(x.offset, x.offset + Tn * B * I), X);
   for (let kb = 0; kb < nK; kb++) {
     const pc = kb * kcB;
     packCols({ data: wIh.buffer, off: wIh.offset, rs: 1, cs: I })(pc, Math.min(kcB, I - pc), 0, G, NR, f, BP + kb * kcB * ncPad);
   }
   bs.forEach((b, i) => f.set(b.buffer.subarray(b.offset, b.offset + G), i === 0 ? B0 : B1));
-  const A = WASM_ROWS_ARGS, put: [number, number][] = [[A.steps, Tn], [A.rowsPerStep, B], [A.stepsPerBlock, S], [A.reverse, reverse ? 1 : 0],
-    [A.N, G], [A.K, I], [A.biases, bs.length], [A.kcB, kcB], [A.ncPad, ncPad], [A.MR, MR], [A.MC, MC],
-    [A.a, X], [A.b, BP], [A.c, XP], [A.ap, AP], [A.cb, CB], [A.bias0, B0], [A.bias1, B1]];
-  wasmRowArgs.fill(0);
-  for (const [k, v] of put) wasmRowArgs[ARGS + k] = v;
-  const job = startPart(w, WASM_ROWS, wasmRowArgs, 0, blocks);
+  const A = WASM_ROWS_ARGS;
+  aheadArgs.fill(0);
+  for (const [k, v] of [[A.steps, Tn], [A.rowsPerStep, B], [A.stepsPerBlock, S], [A.reverse, reverse ? 1 : 0], [A.N, G], [A.K, I],
+    [A.biases, bs.length], [A.kcB, kcB], [A.ncPad, ncPad], [A.MR, MR], [A.MC, MC],
+    [A.a, X], [A.b, BP], [A.c, XP], [A.ap, AP], [A.cb, CB], [A.bias0, B0], [A.bias1, B1]] as const) aheadArgs[ARGS + k] = v;
+  const job = startPart(w!, WASM_ROWS, aheadArgs, 0, blocks);
   if (!job) return null;
-  let done = 0;
-  return {
-    xp: new Float32Array(w.memory.buffer, XP * 4, Tn * B * G),
-    ready(s) {
-      const k = Math.floor(s / S);
-      if (k < done) return;
-      done = job.until(k + 1);
-      // the kernel thread failed: the rest of the blocks run here
-      if (done <= k) { wasmRowsPart({ gebp: w.gebp, f32: () => w.f32 }, wasmRowArgs, ARGS, done, blocks); done = blocks; }
-    },
-    end: () => { job.join(); },
-  };
+  const here = (lo: number, hi: number): void => wasmRowsPart({ gebp: w!.gebp, f32: () => w!.f32 }, aheadArgs, ARGS, lo, hi);
+  return { xp: new Float32Array(w!.memory.buffer, XP * 4, Tn * B * G), ...aheadOf(job, S, blocks, 0, here) };
 }
 
 /**
@@ -158,7 +158,7 @@ function projections(x: T, wIh: T, wHh: T, biases: (T | undefined)[], out: NumAr
     // a system BLAS takes the transposed weights as they are: xp = x wIhᵀ, then hg = h wHhᵀ per step
     // the first bias fills every row and GEMM adds the product to it (beta 1): fl(acc + b), the bits of
     // the composite's add after its matmul, without a JS pass over the projections
-    const xp = like(out, Tn * B * G), ahead = projectAhead(x, wIh, bs, xp, B, G, B * G * H, reverse);
+    const xp = like(out, Tn * B * G), ahead = projectAhead(x, wIh, bs, xp, B, G, H, reverse);
     if (!ahead) {
       if (bs.length > 0) {
         const b0 = bs[0]!.buffer.subarray(bs[0]!.offset, bs[0]!.offset + G);

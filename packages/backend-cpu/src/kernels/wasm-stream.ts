@@ -14,6 +14,8 @@ export const CHUNK = 4096;
 const SLOT_BYTES = CHUNK * 4;
 /** Operand slots: CHUNK floats each, two 64 KiB pages. */
 const SLOTS = 8;
+/** Column block width of streamColSums (floats): its accumulators fill slots 4 to 7 as doubles. */
+const COL_BLOCK = 2 * CHUNK;
 const SCALARS = 7;
 
 /** Reads a slot's four floats at the loop's position (loaded once per iteration). */
@@ -165,7 +167,12 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
 type MapFn = (start: number, n: number, s0: number, s1: number, s2: number, s3: number, s4: number, s5: number, s6: number) => void;
 type SumFn = (start: number, n: number, m: number) => number;
 /** The instantiated loops and their memory (slot j at float j * CHUNK). */
-export interface Stream { f32: Float32Array; maps: Record<StreamMap, MapFn>; sums: Record<StreamSum, SumFn>; colSum: (src: number, n: number, width: number, acc: number) => void }
+export interface Stream {
+  f32: Float32Array; maps: Record<StreamMap, MapFn>; sums: Record<StreamSum, SumFn>;
+  colSum: (src: number, n: number, width: number, acc: number) => void;
+  /** Slots 4 to 7 as doubles (colSum's accumulators). */
+  acc64: Float64Array;
+}
 
 /** Instantiates the module, or null where the engine lacks WebAssembly SIMD. */
 export function buildStream(): Stream | null {
@@ -176,7 +183,7 @@ export function buildStream(): Stream | null {
     const memory = new WebAssembly.Memory({ initial: (SLOTS * SLOT_BYTES) >> 16 });
     const e = new WebAssembly.Instance(new WebAssembly.Module(bytes), { e: { m: memory } }).exports;
     return {
-      f32: new Float32Array(memory.buffer),
+      f32: new Float32Array(memory.buffer), acc64: new Float64Array(memory.buffer, 4 * SLOT_BYTES, COL_BLOCK),
       maps: Object.fromEntries(MAP_NAMES.map((n) => [n, e[n]])) as Stream['maps'],
       sums: Object.fromEntries(SUM_NAMES.map((n) => [n, e[n]])) as Stream['sums'],
       colSum: e.colSum as Stream['colSum'],
@@ -317,8 +324,6 @@ export function streamBinary(map: StreamMap, a: Float32Array, ao: number, b: Flo
     && streamMap(map, [a, b], [ao, bo], [d], [doff], 1, n, 0);
 }
 
-/** Column block width of streamColSums (floats): its accumulators fill slots 4 to 7 as doubles. */
-const COL_BLOCK = 2 * CHUNK;
 
 /**
  * acc[j] += A[off + a * stride + j] for a < rows, j < L (float64 accumulators, float32 rows), row after row:
@@ -329,7 +334,7 @@ const COL_BLOCK = 2 * CHUNK;
 export function streamColSums(A: Float32Array, off: number, rows: number, L: number, stride: number, acc: Float64Array): boolean {
   const w = stream();
   if (!w) return false;
-  const f32 = w.f32, f64 = new Float64Array(f32.buffer, 4 * CHUNK * 4, COL_BLOCK);
+  const f32 = w.f32, f64 = w.acc64;
   for (let c0 = 0; c0 < L; c0 += COL_BLOCK) {
     const W = Math.min(COL_BLOCK, L - c0), W4 = (W + 3) & ~3, per = Math.floor((4 * CHUNK) / W4);
     f64.set(acc.subarray(c0, c0 + W));
@@ -337,7 +342,7 @@ export function streamColSums(A: Float32Array, off: number, rows: number, L: num
       const n = Math.min(per, rows - a), base = off + a * stride + c0;
       if (W4 === W && stride === W) f32.set(A.subarray(base, base + n * W));
       else for (let r = 0; r < n; r++) f32.set(A.subarray(base + r * stride, base + r * stride + W), r * W4);
-      w.colSum(0, n * W4, W4, 4 * CHUNK * 4);
+      w.colSum(0, n * W4, W4, 4 * SLOT_BYTES);
     }
     acc.set(f64.subarray(0, W), c0);
   }

@@ -54,3 +54,9 @@ export function makeNativeKit(koffi: KoffiLike, library: string): NativeKit {
     },
   };
 }
+
+/** Puts a byte address into argument slots `at` and `at + 1` (low and high 32 bits), as parts read them back. */
+export function putAddress(a: Int32Array, at: number, address: number): void {
+  a[at] = address % 4294967296;
+  a[at + 1] = Math.floor(address / 4294967296);
+}
