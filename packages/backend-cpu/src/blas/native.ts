@@ -1,9 +1,9 @@
 // The optional native GEMM: in Node, a system BLAS (OpenBLAS, BLIS, MKL, Apple Accelerate) bound at run time
 // through koffi when both are present, used by matmul and convolution in place of the WebAssembly GEMM. It is
 // an acceleration only: anything missing (koffi, the library, a symbol, Node's getBuiltinModule) or a library
-// slower than the WebAssembly kernel (the netlib reference BLAS) leaves the pure path, without a word.
+// that computes a product wrongly leaves the pure path, without a word. The choice never depends on timing:
+// results must be the same run to run, and the two GEMMs round differently.
 import { ValueError } from '@flint/core';
-import { gemm } from '../kernels/gemm.js';
 import type { NumArray } from '../storage.js';
 import type { KoffiLike, NativeKit } from '../threads/native-kit.js';
 import { makeNativeKit } from '../threads/native-kit.js';
@@ -113,25 +113,16 @@ function bind(koffi: Koffi, path: string, koffiPath: string, platform: string | 
   };
 }
 
-/** Milliseconds per call of `run`, best of a few. */
-function timeIt(run: () => void): number {
-  run();
-  let best = Infinity;
-  for (let r = 0; r < 3; r++) { const t = performance.now(); run(); best = Math.min(best, performance.now() - t); }
-  return best;
-}
-
 /**
- * The native library is kept only where it beats the WebAssembly GEMM on a 160³ product, both on one thread
- * (small enough that the WebAssembly kernel does not split it across its workers).
+ * The library is kept only where a 160³ product comes out right. Only optimised builds are tried (never the
+ * netlib reference BLAS), so no timing is needed to reject a slow one, and a timing would make the GEMM (and so
+ * every result's last bits) depend on how busy the machine was when the process started.
  */
-function fasterThanWasm(n: Native): boolean {
-  const S = 160, a = new Float32Array(S * S).fill(0.5), b = new Float32Array(S * S).fill(0.25), c = new Float32Array(S * S);
+function computesRight(n: Native): boolean {
+  const S = 160, a = new Float32Array(S * S).fill(0.5), b = new Float32Array(S * S).fill(0.25), c = new Float32Array(S * S).fill(NaN);
   n.setThreads?.(1);
-  const native = timeIt(() => n.sgemm(false, false, S, S, S, 1, a, 0, S, b, 0, S, 0, c, 0, S));
-  const ok = c[0] === 0.125 * S;
-  const wasm = timeIt(() => gemm(S, S, S, { data: a, off: 0, rs: S, cs: 1 }, { data: b, off: 0, rs: S, cs: 1 }, c, 0, S));
-  return ok && native * 1.2 < wasm;
+  n.sgemm(false, false, S, S, S, 1, a, 0, S, b, 0, S, 0, c, 0, S);
+  return c.every((v) => v === 0.125 * S);
 }
 
 function detect(): Native | BlasInfo {
@@ -147,7 +138,7 @@ function detect(): Native | BlasInfo {
   for (const path of paths) {
     const n = bind(loaded.koffi, path, loaded.path, p.platform);
     if (typeof n === 'string') { missing.push(n); continue; }
-    if (want === 'auto' && !fasterThanWasm(n)) return { kind: 'wasm', reason: `${path} is slower than the WebAssembly GEMM here` };
+    if (!computesRight(n)) { missing.push(`${path} computed a test product wrongly`); continue; }
     // the native library runs as many threads as the WebAssembly kernels would (setNumThreads, else the cores)
     n.setThreads?.(threads > 0 ? threads : getNumThreads());
     return n;
@@ -163,9 +154,9 @@ function native(): Native | null {
 
 /**
  * Chooses the GEMM of float32/float64 matmul and convolution: 'auto' (the default) uses a system BLAS in Node
- * when koffi and an optimised BLAS (OpenBLAS, BLIS, MKL, Accelerate) are installed and it beats the
- * WebAssembly kernel; 'wasm' always runs the built-in kernel; `{ path }` loads that library. The environment
- * variable FLINT_BLAS (off, or a library path) sets the default. Returns what is in use.
+ * when koffi and an optimised BLAS (OpenBLAS, BLIS, MKL, Accelerate) are installed; 'wasm' always runs the
+ * built-in kernel; `{ path }` loads that library. The environment variable FLINT_BLAS (off, or a library path)
+ * sets the default. Returns what is in use.
  */
 export function setBlas(c: 'auto' | 'wasm' | { path: string }): BlasInfo {
   if (c !== 'auto' && c !== 'wasm' && (typeof c !== 'object' || typeof c.path !== 'string')) {
