@@ -78,20 +78,21 @@ function aheadOf(job: AsyncPart, S: number, blocks: number, done: number, here: 
 function projectAhead(x: T, wIh: T, bs: T[], xp: NumArray, B: number, G: number, H: number, reverse: boolean): Ahead | null {
   const [Tn, , I] = x.shape as [number, number, number], nc = nativeConv(), w = wasmGemm();
   const f64 = xp instanceof Float64Array, size = f64 ? 8 : 4, Arr = f64 ? Float64Array : Float32Array;
-  const S = nc?.workers && w && [x, wIh, ...bs].every((t) => t.buffer instanceof Arr) ? aheadBlock(Tn, B, G, I, H) : null;
+  if (!nc?.workers || !w || ![x, wIh, ...bs].every((t) => t.buffer instanceof Arr)) return null;
+  const S = aheadBlock(Tn, B, G, I, H);
   if (!S) return null;
-  const blocks = Math.ceil(Tn / S), A = ROWS_ARGS, addr = (t: T): number => nc!.kit.address(t.buffer as Float32Array) + t.offset * size;
+  const blocks = Math.ceil(Tn / S), A = ROWS_ARGS, addr = (t: T): number => nc.kit.address(t.buffer as Float32Array) + t.offset * size;
   aheadArgs.fill(0);
   for (const [k, v] of [[A.f64, f64 ? 1 : 0], [A.steps, Tn], [A.rowsPerStep, B], [A.stepsPerBlock, S], [A.reverse, reverse ? 1 : 0],
     [A.N, G], [A.K, I], [A.biases, bs.length]] as const) aheadArgs[ARGS + k] = v;
-  putAddress(aheadArgs, ARGS + A.a, addr(x)); putAddress(aheadArgs, ARGS + A.b, addr(wIh)); putAddress(aheadArgs, ARGS + A.c, nc!.kit.address(xp as Float32Array));
+  putAddress(aheadArgs, ARGS + A.a, addr(x)); putAddress(aheadArgs, ARGS + A.b, addr(wIh)); putAddress(aheadArgs, ARGS + A.c, nc.kit.address(xp as Float32Array));
   if (bs[0]) putAddress(aheadArgs, ARGS + A.bias0, addr(bs[0]));
   if (bs[1]) putAddress(aheadArgs, ARGS + A.bias1, addr(bs[1]));
   // the calling thread's products (this first block, then the recurrent ones) on one library thread meanwhile
-  nc!.threadsFor(0);
-  const job = startPart(w!, NATIVE_ROWS, aheadArgs, 1, blocks, nc!);
+  nc.threadsFor(0);
+  const job = startPart(w, NATIVE_ROWS, aheadArgs, 1, blocks, nc);
   if (!job) return null;
-  const here = (lo: number, hi: number): void => nativeRowsPart({ native: () => nc!.kit }, aheadArgs, ARGS, lo, hi);
+  const here = (lo: number, hi: number): void => nativeRowsPart({ native: () => nc.kit }, aheadArgs, ARGS, lo, hi);
   try { here(0, 1); } catch (e) { job.join(); throw e; }
   return aheadOf(job, S, blocks, 1, here);
 }
@@ -109,9 +110,10 @@ const AHEAD_MAX_FLOATS = 1 << 26;
  */
 function wasmAhead(x: T, wIh: T, bs: T[], B: number, G: number, H: number, reverse: boolean): (Ahead & { xp: Float32Array }) | null {
   const [Tn, , I] = x.shape as [number, number, number], w = wasmGemm();
-  const S = w?.module && G <= NC0 && [x, wIh, ...bs].every((t) => t.buffer instanceof Float32Array) ? aheadBlock(Tn, B, G, I, H) : null;
+  if (!w?.module || G > NC0 || ![x, wIh, ...bs].every((t) => t.buffer instanceof Float32Array)) return null;
+  const S = aheadBlock(Tn, B, G, I, H);
   if (!S) return null;
-  const blocks = Math.ceil(Tn / S), MR = w!.mr, NR = w!.nr, MC = Math.floor(MC0 / MR) * MR, kcB = Math.ceil(I / Math.ceil(I / KC)), nK = Math.ceil(I / kcB);
+  const blocks = Math.ceil(Tn / S), MR = w.mr, NR = w.nr, MC = Math.floor(MC0 / MR) * MR, kcB = Math.ceil(I / Math.ceil(I / KC)), nK = Math.ceil(I / kcB);
   const ncPad = Math.ceil(G / NR) * NR, mPad = Math.ceil((S * B) / MR) * MR;
   // the step's product (M = G, N = B, K = H, A kept packed) keeps its scratch below this (gemmCore's layout)
   const base = align16((G + MR) * H + KC * (B + NR) + (G + MR) * (B + NR));
@@ -120,8 +122,8 @@ function wasmAhead(x: T, wIh: T, bs: T[], B: number, G: number, H: number, rever
   // the shared memory never shrinks: a layer whose staging would hold more than AHEAD_MAX_FLOATS projects
   // before the loop instead, as does one the memory has no room for
   if (end > AHEAD_MAX_FLOATS) return null;
-  try { ensureWasmFloats(w!, end); } catch { return null; }
-  const f = w!.f32;
+  try { ensureWasmFloats(w, end); } catch { return null; }
+  const f = w.f32;
   f.set(x.buffer.subarray(x.offset, x.offset + Tn * B * I), X);
   for (let kb = 0; kb < nK; kb++) {
     const pc = kb * kcB;
@@ -133,10 +135,10 @@ function wasmAhead(x: T, wIh: T, bs: T[], B: number, G: number, H: number, rever
   for (const [k, v] of [[A.steps, Tn], [A.rowsPerStep, B], [A.stepsPerBlock, S], [A.reverse, reverse ? 1 : 0], [A.N, G], [A.K, I],
     [A.biases, bs.length], [A.kcB, kcB], [A.ncPad, ncPad], [A.MR, MR], [A.MC, MC],
     [A.a, X], [A.b, BP], [A.c, XP], [A.ap, AP], [A.cb, CB], [A.bias0, B0], [A.bias1, B1]] as const) aheadArgs[ARGS + k] = v;
-  const job = startPart(w!, WASM_ROWS, aheadArgs, 0, blocks);
+  const job = startPart(w, WASM_ROWS, aheadArgs, 0, blocks);
   if (!job) return null;
-  const here = (lo: number, hi: number): void => wasmRowsPart({ gebp: w!.gebp, f32: () => w!.f32 }, aheadArgs, ARGS, lo, hi);
-  return { xp: new Float32Array(w!.memory.buffer, XP * 4, Tn * B * G), ...aheadOf(job, S, blocks, 0, here) };
+  const here = (lo: number, hi: number): void => wasmRowsPart({ gebp: w.gebp, f32: () => w.f32 }, aheadArgs, ARGS, lo, hi);
+  return { xp: new Float32Array(w.memory.buffer, XP * 4, Tn * B * G), ...aheadOf(job, S, blocks, 0, here) };
 }
 
 /**

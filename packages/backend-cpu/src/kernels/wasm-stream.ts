@@ -324,7 +324,6 @@ export function streamBinary(map: StreamMap, a: Float32Array, ao: number, b: Flo
     && streamMap(map, [a, b], [ao, bo], [d], [doff], 1, n, 0);
 }
 
-
 /**
  * acc[j] += A[off + a * stride + j] for a < rows, j < L (float64 accumulators, float32 rows), row after row:
  * the bits of the JS loop that adds each row in turn. Rows are staged in slots 0 to 3 (padded to a multiple
