@@ -8,6 +8,8 @@ export type Part = (x: KernelExports, a: ArrayLike<number>, o: number, lo: numbe
 
 /** Where a job's arguments start in a control array, and the most a job has. */
 export const ARGS = 8, NARGS = 40;
+/** The control word where a worker counts the jobs it ran (after the arguments), and a control array's length. */
+export const JOBS_RUN = ARGS + NARGS, CTRL_INTS = JOBS_RUN + 1;
 
 /**
  * Runs part [lo, hi) of one packed GEMM block; a = [mode, mPad, MC, kc, ap, bp, cp, ncPad, load, MR, NR]
@@ -31,8 +33,9 @@ export function gebpPart(x: Pick<KernelExports, 'gebp'>, a: ArrayLike<number>, o
 /**
  * A worker's life: instantiate the kernel over the shared memory, then for each job (control word 0
  * bumped) run part [c[4], c[5]) of kind parts[c[6]] on the arguments at c[8...], set c[2] to 0 (done)
- * or 1 (failed), and publish the job's number in c[1]. c[3] != 0 asks it to end; c[7] = 1 once it runs.
- * `native` (Node only) names koffi's file and the BLAS library, bound on the first job that asks for them.
+ * or 1 (failed), count it in c[48] and publish the job's number in c[1]. c[3] != 0 asks it to end; c[7] = 1
+ * once it runs. `native` (Node only) names koffi's file and the BLAS library, bound on the first job that
+ * asks for them.
  */
 export function workerLoop(module: WebAssembly.Module, memory: WebAssembly.Memory, ctrl: SharedArrayBuffer, parts: Part[],
   makeKit: (koffi: KoffiLike, library: string) => NativeKit, native?: { koffi: string; library: string }): void {
@@ -67,7 +70,9 @@ export function workerLoop(module: WebAssembly.Module, memory: WebAssembly.Memor
     // spin a little before sleeping: small GEMMs (a recurrent step's) come back to back, and waking a
     // sleeping thread costs more than their work
     for (let i = 0; i < 20000 && Atomics.load(c, 0) === seq; i++);
-    Atomics.wait(c, 0, seq);
+    // a wake-up is not a job: a caller preempted between posting a job and its notify can wake this thread
+    // after the job is done, and running the job again would race the caller over the job's memory
+    while (Atomics.load(c, 0) === seq) Atomics.wait(c, 0, seq);
     seq = Atomics.load(c, 0);
     if (c[3] !== 0) return;
     try {
@@ -77,6 +82,7 @@ export function workerLoop(module: WebAssembly.Module, memory: WebAssembly.Memor
     } catch {
       c[2] = 1;
     }
+    c[48] = c[48]! + 1;
     Atomics.store(c, 1, seq);
     Atomics.notify(c, 1);
     // a caller waiting on a running part's progress (slot 8 + 39, rows-parts.ts) learns it ended

@@ -9,7 +9,7 @@ import { threadEnv } from './env.js';
 import type { KernelExports } from './conv-parts.js';
 import { convImagePart } from './conv-parts.js';
 import type { Part } from './gebp-part.js';
-import { ARGS, NARGS, gebpPart, workerLoop } from './gebp-part.js';
+import { ARGS, CTRL_INTS, JOBS_RUN, NARGS, gebpPart, workerLoop } from './gebp-part.js';
 import type { NativeKit } from './native-kit.js';
 import { makeNativeKit } from './native-kit.js';
 import { nativeConvPart } from './native-conv-part.js';
@@ -61,6 +61,17 @@ export function setNumThreads(n: number): void {
 /** How many kernel workers are running (tests check that a split really ran on them). */
 export const liveWorkers = (): number => slots.length;
 
+/** How many jobs the running kernel workers have run, all together (tests check that each post runs once). */
+export const workerJobs = (): number => slots.reduce((n, s) => n + Atomics.load(s.ctrl, JOBS_RUN), 0);
+
+/**
+ * Wakes every kernel worker without posting a job, as the notify of a caller preempted between storing a job
+ * and waking its worker can arrive after that job is done (tests check that nothing runs).
+ */
+export function wakeWorkers(): void {
+  for (const s of slots) Atomics.notify(s.ctrl, 0);
+}
+
 /** Ends every kernel worker now (they are started again on demand); kernels keep working meanwhile. */
 export function disposeThreads(): void {
   closeSlots(slots);
@@ -86,7 +97,7 @@ function workers(w: WasmGemm, count: number, native: NativeWorkers | null): Slot
   const sameNative = !native || (ownerNative?.koffi === native.koffi && ownerNative.library === native.library);
   if (owner !== w || !sameNative) { disposeThreads(); owner = w; ownerNative = native; }
   while (slots.length < count) {
-    const ctrl = new SharedArrayBuffer(4 * (ARGS + NARGS));
+    const ctrl = new SharedArrayBuffer(4 * CTRL_INTS);
     try {
       slots.push({ worker: env.start(SOURCE, w.module, w.memory, ctrl, ownerNative ?? undefined), ctrl: new Int32Array(ctrl), seq: 0, born: performance.now() });
     } catch {

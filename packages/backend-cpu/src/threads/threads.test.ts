@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expectClose, randn, run, t } from '../testing.js';
 import { runBundled } from '../testing-bundle.js';
 import { wasmGemm } from '../kernels/wasm-gemm.js';
-import { NATIVE_ROWS, disposeThreads, getNumThreads, liveWorkers, setNumThreads, startPart, threadsSupported } from './pool.js';
+import { NATIVE_ROWS, disposeThreads, getNumThreads, liveWorkers, setNumThreads, startPart, threadsSupported, wakeWorkers, workerJobs } from './pool.js';
 import { ARGS, NARGS } from './gebp-part.js';
 import { setBlas } from '../blas/native.js';
 
@@ -36,6 +36,26 @@ describe.skipIf(!supported)('kernel threads', () => {
     expect(() => setNumThreads(1.5)).toThrow(/setNumThreads: expected a positive integer, got 1.5/);
     setNumThreads(3);
     expect(getNumThreads()).toBe(3);
+  });
+
+  it('runs each job once: a wake-up with no new job (a preempted caller\'s late notify) runs nothing', async () => {
+    // a worker that took any wake-up for a job ran the last one again, over memory its caller had moved on
+    // with: the cause of rare run-to-run differences in training on an oversubscribed machine
+    setNumThreads(2);
+    const a = t('float32', [200, 300], randn(200 * 300, 3)), b = t('float32', [300, 260], randn(300 * 260, 4));
+    const mm = (): number[][] => run('matmul', [a, b], [['float32', [200, 260]]]);
+    const first = mm(), jobs = workerJobs();
+    expect(liveWorkers()).toBe(1);
+    expect(jobs).toBeGreaterThan(0);
+    const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+    for (let i = 0; i < 3; i++) {
+      await pause(30); // the worker stops spinning and sleeps
+      wakeWorkers();
+    }
+    await pause(100);
+    expect(workerJobs()).toBe(jobs);
+    expect(mm()).toEqual(first);
+    expect(workerJobs()).toBeGreaterThan(jobs);
   });
 
   it('gives the GEMM kernel a shared memory', () => {
