@@ -8,7 +8,10 @@ export type Part = (x: KernelExports, a: ArrayLike<number>, o: number, lo: numbe
 
 /** Where a job's arguments start in a control array, and the most a job has. */
 export const ARGS = 8, NARGS = 40;
-/** The control word where a worker counts the jobs it ran (after the arguments), and a control array's length. */
+/**
+ * The control word where a worker counts the jobs it ran (after the arguments), and a control array's length.
+ * workerLoop writes it as c[48]: workers get it as source text, without this module's constants.
+ */
 export const JOBS_RUN = ARGS + NARGS, CTRL_INTS = JOBS_RUN + 1;
 
 /**
