@@ -61,47 +61,59 @@ export const maxPool2d: Kernel<CpuArray> = ([x], [out, idx], attrs) => {
       if (step === 1) I.set(wp.i32.subarray(dstIdx, dstIdx + Ho * Wo), io + o);
       else for (let t = 0, i32 = wp.i32; t < Ho * Wo; t++) I[2 * (io + o + t)] = i32[dstIdx + t]!;
     }
-    for (let oh = 0; oh < Ho; oh++) {
-      const hs = hS[oh]!, he = hE[oh]!, s0 = groups > 0 && oh >= r0 && oh < r1 ? c0 : -1;
-      for (let ow = 0; ow < Wo; ow++, o++) {
-        if (ow === s0) { o += s1 - s0 - 1; ow = s1 - 1; continue; }
-        const ws = wS[ow]!, we = wE[ow]!;
-        if (ow + 1 < Wo && ow + 1 !== s0 && wE[ow + 1]! - wS[ow + 1]! === we - ws) {
-          // two windows of the same width side by side, as two independent chains (the running max is a
-          // chain of dependent steps; two of them run in about the time of one), each as below
-          const dl = wS[ow + 1]! - ws;
-          let b0 = -Infinity, i0 = hs * W + ws, b1 = -Infinity, i1 = i0 + dl;
-          for (let h = hs; h < he; h += dh) {
-            for (let w = ws, r = h * W; w < we; w += dw) {
-              const k = r + w, v0 = X[xBase + k]!, v1 = X[xBase + k + dl]!;
-              const t0 = +(v0 > b0) | (+(v0 !== v0) & +(b0 === b0)), t1 = +(v1 > b1) | (+(v1 !== v1) & +(b1 === b1));
-              SEL[0] = b0; SEL[1] = v0; b0 = SEL[t0]!;
-              SEL2[0] = b1; SEL2[1] = v1; b1 = SEL2[t1]!;
-              i0 ^= (i0 ^ k) & -t0; i1 ^= (i1 ^ (k + dl)) & -t1;
-            }
-          }
-          Y[yo + o] = b0; I[(io + o) * step] = i0;
-          ow++; o++;
-          Y[yo + o] = b1; I[(io + o) * step] = i1;
-          continue;
-        }
-        // branch-free running max: take v when it is larger, or the first NaN (later ones never win);
-        // the pick goes through SEL, as a data-dependent `? :` mispredicts about half the time
-        let best = -Infinity, bi = hs * W + ws;
-        for (let h = hs; h < he; h += dh) {
-          for (let w = ws, r = h * W; w < we; w += dw) {
-            const v = X[xBase + r + w]!, take = +(v > best) | (+(v !== v) & +(best === best));
-            SEL[0] = best; SEL[1] = v; best = SEL[take]!;
-            bi ^= (bi ^ (r + w)) & -take;
-          }
-        }
-        Y[yo + o] = best;
-        I[(io + o) * step] = bi;
-      }
-    }
+    o = windowsJs(X, Y, I, step, xBase, yo, io, o, W, Ho, Wo, dh, dw, hS, hE, wS, wE, groups > 0 ? r0 : 0, groups > 0 ? r1 : 0, c0, s1);
   }
   finish(out!);
 };
+
+/**
+ * The windows of one plane that the SIMD loop leaves (all of them without it): each output (oh, ow) outside
+ * rows [r0, r1) x columns [c0, s1) of the plane at xBase, from output element o on; returns o past the plane.
+ * A function of its own: called once per plane, V8 optimizes it after the first few, where as part of the
+ * kernel (called once per step in a model) the loop ran unoptimized for most of each call (4-9x slower).
+ */
+function windowsJs(X: NumArray, Y: NumArray, I: Int32Array, step: number, xBase: number, yo: number, io: number, o: number, W: number, Ho: number, Wo: number,
+  dh: number, dw: number, hS: Int32Array, hE: Int32Array, wS: Int32Array, wE: Int32Array, r0: number, r1: number, c0: number, s1: number): number {
+  for (let oh = 0; oh < Ho; oh++) {
+    const hs = hS[oh]!, he = hE[oh]!, s0 = oh >= r0 && oh < r1 ? c0 : -1;
+    for (let ow = 0; ow < Wo; ow++, o++) {
+      if (ow === s0) { o += s1 - s0 - 1; ow = s1 - 1; continue; }
+      const ws = wS[ow]!, we = wE[ow]!;
+      if (ow + 1 < Wo && ow + 1 !== s0 && wE[ow + 1]! - wS[ow + 1]! === we - ws) {
+        // two windows of the same width side by side, as two independent chains (the running max is a
+        // chain of dependent steps; two of them run in about the time of one), each as below
+        const dl = wS[ow + 1]! - ws;
+        let b0 = -Infinity, i0 = hs * W + ws, b1 = -Infinity, i1 = i0 + dl;
+        for (let h = hs; h < he; h += dh) {
+          for (let w = ws, r = h * W; w < we; w += dw) {
+            const k = r + w, v0 = X[xBase + k]!, v1 = X[xBase + k + dl]!;
+            const t0 = +(v0 > b0) | (+(v0 !== v0) & +(b0 === b0)), t1 = +(v1 > b1) | (+(v1 !== v1) & +(b1 === b1));
+            SEL[0] = b0; SEL[1] = v0; b0 = SEL[t0]!;
+            SEL2[0] = b1; SEL2[1] = v1; b1 = SEL2[t1]!;
+            i0 ^= (i0 ^ k) & -t0; i1 ^= (i1 ^ (k + dl)) & -t1;
+          }
+        }
+        Y[yo + o] = b0; I[(io + o) * step] = i0;
+        ow++; o++;
+        Y[yo + o] = b1; I[(io + o) * step] = i1;
+        continue;
+      }
+      // branch-free running max: take v when it is larger, or the first NaN (later ones never win);
+      // the pick goes through SEL, as a data-dependent `? :` mispredicts about half the time
+      let best = -Infinity, bi = hs * W + ws;
+      for (let h = hs; h < he; h += dh) {
+        for (let w = ws, r = h * W; w < we; w += dw) {
+          const v = X[xBase + r + w]!, take = +(v > best) | (+(v !== v) & +(best === best));
+          SEL[0] = best; SEL[1] = v; best = SEL[take]!;
+          bi ^= (bi ^ (r + w)) & -take;
+        }
+      }
+      Y[yo + o] = best;
+      I[(io + o) * step] = bi;
+    }
+  }
+  return o;
+}
 
 /** gradInput[plane][indices] += gradOut; int32 or int64 indices (valid ones: an int64's low word is the value). */
 export const maxPool2dBackward: Kernel<CpuArray> = ([gy, idx], [gx], attrs) => {
@@ -148,18 +160,23 @@ function wholePairs(g: Pool, attrs: KernelAttrs): number {
   return typeof override === 'number' && override !== 0 ? override : 4;
 }
 
+/**
+ * One plane of 2x2 windows at stride 2 (avgPool2d's common case): output o.. of the plane at xBase. Its own
+ * function, called per plane, so V8 optimizes it within a call (see windowsJs).
+ */
+function avgPairsPlane(X: NumArray, Y: NumArray, xBase: number, o: number, W: number, Ho: number, Wo: number, div: number): void {
+  for (let oh = 0; oh < Ho; oh++) {
+    const r0 = xBase + 2 * oh * W, r1 = r0 + W;
+    for (let ow = 0; ow < Wo; ow++, o++) Y[o] = (X[r0 + 2 * ow]! + X[r0 + 2 * ow + 1]! + X[r1 + 2 * ow]! + X[r1 + 2 * ow + 1]!) / div;
+  }
+}
+
 export const avgPool2d: Kernel<CpuArray> = ([x], [out], attrs) => {
   const g = geometry(attrs, x!.shape, out!.shape), W = g.W, hw = g.Ho * g.Wo;
   const X = x!.buffer as NumArray, Y = out!.buffer as NumArray, div = wholePairs(g, attrs);
   let o = out!.offset;
   if (div) {
-    for (let p = 0; p < g.planes; p++) {
-      const xBase = x!.offset + p * g.H * W;
-      for (let oh = 0; oh < g.Ho; oh++) {
-        const r0 = xBase + 2 * oh * W, r1 = r0 + W;
-        for (let ow = 0; ow < g.Wo; ow++, o++) Y[o] = (X[r0 + 2 * ow]! + X[r0 + 2 * ow + 1]! + X[r1 + 2 * ow]! + X[r1 + 2 * ow + 1]!) / div;
-      }
-    }
+    for (let p = 0; p < g.planes; p++, o += hw) avgPairsPlane(X, Y, x!.offset + p * g.H * W, o, W, g.Ho, g.Wo, div);
     finish(out!);
     return;
   }
@@ -176,6 +193,17 @@ export const avgPool2d: Kernel<CpuArray> = ([x], [out], attrs) => {
   finish(out!);
 };
 
+/** avgPairsPlane's gradient: each input element of the plane at base takes its window's share of gy[o..]. */
+function avgPairsPlaneBackward(G: NumArray, D: NumArray, base: number, o: number, W: number, Ho: number, Wo: number, div: number): void {
+  for (let oh = 0; oh < Ho; oh++) {
+    const r0 = base + 2 * oh * W, r1 = r0 + W;
+    for (let ow = 0; ow < Wo; ow++, o++) {
+      const v = G[o]! / div;
+      D[r0 + 2 * ow] = v; D[r0 + 2 * ow + 1] = v; D[r1 + 2 * ow] = v; D[r1 + 2 * ow + 1] = v;
+    }
+  }
+}
+
 export const avgPool2dBackward: Kernel<CpuArray> = ([gy], [gx], attrs) => {
   const g = geometry(attrs, attrs.inputShape as number[], gy!.shape), W = g.W, hw = g.Ho * g.Wo;
   const D = gx!.buffer as NumArray, G = gy!.buffer as NumArray, div = wholePairs(g, attrs);
@@ -183,16 +211,7 @@ export const avgPool2dBackward: Kernel<CpuArray> = ([gy], [gx], attrs) => {
   let o = gy!.offset;
   if (div) {
     // the windows do not overlap: each input element takes its window's share once
-    for (let p = 0; p < g.planes; p++) {
-      const base = gx!.offset + p * g.H * W;
-      for (let oh = 0; oh < g.Ho; oh++) {
-        const r0 = base + 2 * oh * W, r1 = r0 + W;
-        for (let ow = 0; ow < g.Wo; ow++, o++) {
-          const v = G[o]! / div;
-          D[r0 + 2 * ow] = v; D[r0 + 2 * ow + 1] = v; D[r1 + 2 * ow] = v; D[r1 + 2 * ow + 1] = v;
-        }
-      }
-    }
+    for (let p = 0; p < g.planes; p++, o += hw) avgPairsPlaneBackward(G, D, gx!.offset + p * g.H * W, o, W, g.Ho, g.Wo, div);
     finish(gx!);
     return;
   }
