@@ -1,7 +1,7 @@
 // Benchmarks Flint's CPU kernels against PyTorch at the same thread count (`pnpm bench [threads]`, default 1):
 // float32 GEMM and the VGG-CIFAR conv layers, forward and both backward kernels, with each one's share of
-// the WebAssembly SIMD peak (the roofline: 128-bit vectors, 16 FLOP per cycle per core at the clock given
-// by FLINT_GHZ, default 2.6), and the same kernels on the optional native BLAS where one is in use.
+// the WebAssembly SIMD peak (the roofline: 128-bit multiply-adds on registers, measured on this machine by
+// bench/peak.ts, times the threads), and the same kernels on the optional native BLAS where one is in use.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { KernelTensor } from '@flint/core';
@@ -9,14 +9,15 @@ import { createCpuBackend } from '../src/backend.js';
 import { wasmGemm } from '../src/kernels/wasm-gemm.js';
 import { setNumThreads } from '../src/threads/pool.js';
 import { setBlas } from '../src/blas/native.js';
+import { measurePeak } from './peak.js';
 import type { CpuArray } from '../src/storage.js';
 
 interface Case { key: string; kind: 'gemm' | 'fwd' | 'bwdInput' | 'bwdWeight'; reps: number; flops: number; n?: number; N?: number; C?: number; O?: number; H?: number }
 
-const threads = Number(process.argv[2] ?? 1), ghz = Number(process.env.FLINT_GHZ ?? 2.6);
+const threads = Number(process.argv[2] ?? 1);
 setNumThreads(threads);
-// Zen 4 and most x86 cores issue two 128-bit multiplies and two adds (or two FMAs) per cycle: 8 lanes of a*b+c
-const peak = 16 * ghz * threads;
+// measured before anything else runs, so no kernel thread competes with it
+const probe = measurePeak(), peak = (probe?.gflops ?? NaN) * threads;
 const backend = createCpuBackend();
 const tensor = (shape: number[]): KernelTensor<CpuArray> => {
   const n = shape.reduce((a, b) => a * b, 1), buffer = new Float32Array(n);
@@ -66,7 +67,9 @@ function timeTorch(): { version: string; times: Record<string, number> } | null 
 
 const torch = timeTorch();
 const native = setBlas('auto');
-console.log(`${threads} thread(s); WebAssembly SIMD peak ${peak.toFixed(0)} GFLOP/s (16 FLOP/cycle/core at ${ghz} GHz, FLINT_GHZ); FMA ${wasmGemm()?.fma ? 'on' : 'off'}`);
+console.log(probe
+  ? `${threads} thread(s); WebAssembly SIMD peak ${peak.toFixed(0)} GFLOP/s (${probe.gflops.toFixed(1)} per thread, measured: 128-bit ${probe.fma ? 'FMA' : 'multiply + add'} on registers); GEMM FMA ${wasmGemm()?.fma ? 'on' : 'off'}`
+  : `${threads} thread(s); this engine has no WebAssembly SIMD: no peak to compare with`);
 console.log(native.kind === 'native' ? `native BLAS: ${native.library}${native.config ? ` (${native.config})` : ''}` : `native BLAS: none (${native.reason})`);
 console.log(torch ? `PyTorch ${torch.version}, ${threads} thread(s)` : 'PyTorch was not found (/usr/bin/python3 -c "import torch" failed): Flint figures only');
 const head = ['case', 'wasm ms', 'GFLOP/s', '% of peak', 'BLAS ms', 'GFLOP/s', 'PyTorch ms', 'GFLOP/s', 'PyTorch/wasm', 'PyTorch/BLAS'];
