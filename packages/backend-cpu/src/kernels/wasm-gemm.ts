@@ -8,7 +8,7 @@ import {
   TEE, V128, V128_CONST, V128_LOAD, V128_STORE, addConst, leb, load, section, simd, sleb, str, vec,
 } from './wasm-asm.js';
 import { threadEnv } from '../threads/env.js';
-import { WINDOW_PARAMS, padRowsBody, windowBody } from './wasm-im2col.js';
+import { TRANSPOSE_PARAMS, WINDOW_PARAMS, padRowsBody, transposeGatherBody, windowBody } from './wasm-im2col.js';
 
 /** The register tile: MR rows of A by NR columns of B (NR/4 SIMD vectors per row). */
 export interface TileShape { mr: number; nr: number }
@@ -95,12 +95,12 @@ function moduleBytes(tile: TileShape, shared: boolean, fma: boolean): Uint8Array
   const exp = (name: string, index: number): number[] => [...str(name), 0x00, index];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec(i32s(6)), 0], [0x60, ...vec(i32s(8)), 0], [0x60, ...vec(i32s(WINDOW_PARAMS)), 0]])),
+    ...section(1, vec([[0x60, ...vec(i32s(6)), 0], [0x60, ...vec(i32s(8)), 0], [0x60, ...vec(i32s(WINDOW_PARAMS)), 0], [0x60, ...vec(i32s(TRANSPOSE_PARAMS)), 0]])),
     ...section(2, vec([[...str('e'), ...str('m'), 0x02, ...(shared ? [0x03, 0x01, ...leb(SHARED_MAX_PAGES)] : [0x00, 0x01])]])),
-    ...section(3, vec([[0], [1], [0], [2], [2], [2], [2]])),
-    ...section(7, vec([exp('gebp', 1), exp('padRows', 2), exp('gather1', 3), exp('gather4', 4), exp('scatter1', 5), exp('scatter4', 6)])),
+    ...section(3, vec([[0], [1], [0], [2], [2], [2], [2], [3]])),
+    ...section(7, vec([exp('gebp', 1), exp('padRows', 2), exp('gather1', 3), exp('gather4', 4), exp('scatter1', 5), exp('scatter4', 6), exp('gatherT4', 7)])),
     ...section(10, vec([microKernelBody(tile.mr, tile.nr, fma), macroKernelBody(tile), padRowsBody(),
-      windowBody(1, false), windowBody(4, false), windowBody(1, true), windowBody(4, true)])),
+      windowBody(1, false), windowBody(4, false), windowBody(1, true), windowBody(4, true), transposeGatherBody()])),
   ];
   return new Uint8Array(bytes);
 }
@@ -108,6 +108,8 @@ function moduleBytes(tile: TileShape, shared: boolean, fma: boolean): Uint8Array
 type I32Fn<N extends number, A extends number[] = []> = A['length'] extends N ? (...args: A) => void : I32Fn<N, [...A, number]>;
 /** Walks an image window against GEMM panels (see windowBody for the arguments). */
 export type WindowFn = I32Fn<typeof WINDOW_PARAMS>;
+/** Moves four im2col rows into four panel lanes, transposing 4x4 (see transposeGatherBody for the arguments). */
+export type TransposeFn = I32Fn<typeof TRANSPOSE_PARAMS>;
 
 export interface WasmGemm extends TileShape {
   /** A shared memory where kernel threads are available (then `module` is what workers instantiate over it). */
@@ -121,6 +123,7 @@ export interface WasmGemm extends TileShape {
   readonly gather4: WindowFn;
   readonly scatter1: WindowFn;
   readonly scatter4: WindowFn;
+  readonly gatherT4: TransposeFn;
   /** A Float32Array over the whole memory (refreshed after growth). */
   f32: Float32Array;
 }
@@ -159,7 +162,7 @@ function instantiate(tile: TileShape, shared: boolean, fma: boolean): WasmGemm |
   return {
     memory, module, fma, mr: tile.mr, nr: tile.nr, f32: new Float32Array(memory.buffer),
     gebp: e.gebp as WasmGemm['gebp'], padRows: e.padRows as WasmGemm['padRows'],
-    gather1: e.gather1 as WindowFn, gather4: e.gather4 as WindowFn, scatter1: e.scatter1 as WindowFn, scatter4: e.scatter4 as WindowFn,
+    gather1: e.gather1 as WindowFn, gather4: e.gather4 as WindowFn, scatter1: e.scatter1 as WindowFn, scatter4: e.scatter4 as WindowFn, gatherT4: e.gatherT4 as TransposeFn,
   };
 }
 

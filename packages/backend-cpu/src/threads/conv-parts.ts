@@ -12,6 +12,7 @@ export interface KernelExports {
   gather4(...a: number[]): void;
   scatter1(...a: number[]): void;
   scatter4(...a: number[]): void;
+  gatherT4(...a: number[]): void;
   f32(): Float32Array;
   /** The native BLAS bound on this thread (threads/native-kit.ts), where the job's caller has one. */
   native?(): NativeKit | null;
@@ -69,7 +70,24 @@ export function convImagePart(x: KernelExports, a: ArrayLike<number>, o: number,
         if (r < M) walk(gy, Ho, Wo, 1, 1, 1, 1, 1, 1, r, pc, kc, 4 * d, 4 * MR, -1, 0, false);
         else for (let k = 0; k < kc; k++) f32[d + k * MR] = 0;
       }
-      for (let j = 0; j < ckkPad; j++) {
+      // four col rows at a time into four panel lanes (a 4x4 transpose per four positions) where every four
+      // positions lie in one output row; the rows left over one element at a time
+      const quads = sw === 1 && Wo % 4 === 0 && pc % 4 === 0 && kc % 4 === 0 && NR % 4 === 0 ? Math.floor(ckk / 4) * 4 : 0;
+      const oh = Math.floor(pc / Wo), ow = pc - oh * Wo, at = 4 * (stage + oh * sh * wp + ow), skip = 4 * (sh * wp - Wo);
+      for (let j = 0, c = 0, i = 0, jj = 0, d = bB; j < quads; j += 4) {
+        // the four rows' first elements: row (c, i, jj) starts at (c*hp + i*dh)*wp + jj*dw of the stage
+        const s0 = at + 4 * ((c * hp + i * dh) * wp + jj * dw);
+        if (++jj === kw) { jj = 0; if (++i === kh) { i = 0; c++; } }
+        const s1 = at + 4 * ((c * hp + i * dh) * wp + jj * dw);
+        if (++jj === kw) { jj = 0; if (++i === kh) { i = 0; c++; } }
+        const s2 = at + 4 * ((c * hp + i * dh) * wp + jj * dw);
+        if (++jj === kw) { jj = 0; if (++i === kh) { i = 0; c++; } }
+        const s3 = at + 4 * ((c * hp + i * dh) * wp + jj * dw);
+        if (++jj === kw) { jj = 0; if (++i === kh) { i = 0; c++; } }
+        x.gatherT4(s0, s1, s2, s3, 4 * d, kc, Wo, Wo - ow, skip, 4 * NR);
+        d += (j + 4) % NR === 0 ? kc * NR - (NR - 4) : 4;
+      }
+      for (let j = quads; j < ckkPad; j++) {
         const d = bB + Math.floor(j / NR) * kc * NR + (j % NR);
         if (j < ckk) walk(stage, hp, wp, kh, kw, sh, sw, dh, dw, j, pc, kc, 4 * d, 4 * NR, -1, 0, false);
         else for (let k = 0; k < kc; k++) f32[d + k * NR] = 0;

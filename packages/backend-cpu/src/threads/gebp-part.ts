@@ -59,7 +59,7 @@ export function workerLoop(module: WebAssembly.Module, memory: WebAssembly.Memor
     const e = new WebAssembly.Instance(module, { e: { m: memory } }).exports as unknown as Omit<KernelExports, 'f32'>;
     let view = new Float32Array(memory.buffer);
     x = {
-      gebp: e.gebp, padRows: e.padRows, gather1: e.gather1, gather4: e.gather4, scatter1: e.scatter1, scatter4: e.scatter4,
+      gebp: e.gebp, padRows: e.padRows, gather1: e.gather1, gather4: e.gather4, scatter1: e.scatter1, scatter4: e.scatter4, gatherT4: e.gatherT4,
       f32: () => (view.length * 4 === memory.buffer.byteLength ? view : (view = new Float32Array(memory.buffer))),
       native: bindNative,
     };

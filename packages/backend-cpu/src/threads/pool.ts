@@ -116,7 +116,7 @@ const SOURCE = `(m, mem, c, native) => { const __name = (f) => f;
 
 /** The calling thread's view of the kernel, as parts see it. */
 const exportsOf = (w: WasmGemm): KernelExports => ({
-  gebp: w.gebp, padRows: w.padRows, gather1: w.gather1, gather4: w.gather4, scatter1: w.scatter1, scatter4: w.scatter4, f32: () => w.f32,
+  gebp: w.gebp, padRows: w.padRows, gather1: w.gather1, gather4: w.gather4, scatter1: w.scatter1, scatter4: w.scatter4, gatherT4: w.gatherT4, f32: () => w.f32,
 });
 let mainExports: { w: WasmGemm; x: KernelExports } | null = null;
 

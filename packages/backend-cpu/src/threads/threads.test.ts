@@ -109,10 +109,14 @@ describe.skipIf(!supported)('kernel threads', () => {
 
   it('conv2d and both gradients in float32 (per-image wasm path, threaded) match the float64 JS path past one K and one N block', () => {
     setNumThreads(2);
-    for (const c of [{ N: 3, C: 32, H: 65, W: 65, O: 5, g: 1 }, { N: 3, C: 4, H: 9, W: 7, O: 300, g: 1 }, { N: 2, C: 6, H: 8, W: 8, O: 4, g: 2 }]) {
-      const xs = [c.N, c.C, c.H, c.W], ws = [c.O, c.C / c.g, 3, 3], ys = [c.N, c.O, c.H, c.W];
-      const attrs = { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: c.g, inputShape: xs, weightShape: ws };
-      const xv = randn(c.N * c.C * c.H * c.W, 7), wv = randn(ws.reduce((p, q) => p * q, 1), 8), gv = randn(c.N * c.O * c.H * c.W, 9), bv = randn(c.O, 10);
+    // the last two pack the weight gradient's im2col four rows and four positions at a time (output rows a
+    // multiple of 4 wide), over three K blocks and with a row stride of 2
+    for (const c of [{ N: 3, C: 32, H: 65, W: 65, O: 5, g: 1 }, { N: 3, C: 4, H: 9, W: 7, O: 300, g: 1 }, { N: 2, C: 6, H: 8, W: 8, O: 4, g: 2 },
+      { N: 2, C: 7, H: 32, W: 24, O: 6, g: 1 }, { N: 2, C: 5, H: 17, W: 20, O: 3, g: 1, sh: 2 }]) {
+      const sh = c.sh ?? 1, Ho = Math.floor((c.H - 1) / sh) + 1;
+      const xs = [c.N, c.C, c.H, c.W], ws = [c.O, c.C / c.g, 3, 3], ys = [c.N, c.O, Ho, c.W];
+      const attrs = { stride: [sh, 1], padding: [1, 1], dilation: [1, 1], groups: c.g, inputShape: xs, weightShape: ws };
+      const xv = randn(c.N * c.C * c.H * c.W, 7), wv = randn(ws.reduce((p, q) => p * q, 1), 8), gv = randn(c.N * c.O * Ho * c.W, 9), bv = randn(c.O, 10);
       const both = (dtype: 'float32' | 'float64'): number[][] => [
         ...run('conv2d', [t(dtype, xs, xv), t(dtype, ws, wv), t(dtype, [c.O], bv)], [[dtype, ys]], attrs),
         ...run('conv2dBackwardInput', [t(dtype, ys, gv), t(dtype, ws, wv)], [[dtype, xs]], attrs),
