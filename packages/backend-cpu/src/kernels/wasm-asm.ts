@@ -29,6 +29,8 @@ export const GET = 0x20, SET = 0x21, TEE = 0x22, CONST = 0x41, ADD = 0x6a, SUB =
 export const BLOCK = [0x02, 0x40], LOOP = [0x03, 0x40], IF = [0x04, 0x40], ELSE = 0x05, END = 0x0b, BR = 0x0c, BR_IF = 0x0d, CALL = 0x10;
 export const simd = (op: number): number[] => [0xfd, ...leb(op)];
 export const V128_LOAD = 0, LOAD32_SPLAT = 9, V128_STORE = 11, V128_CONST = 12, F32X4_ADD = 228, F32X4_MUL = 230;
+/** f32x4.relaxed_madd (relaxed SIMD): a*b + c, with one rounding where the hardware fuses it. */
+export const F32X4_RELAXED_MADD = 0x105;
 export const load = (op: number, offset: number): number[] => [...simd(op), 0, ...leb(offset)];
 export const addConst = (local: number, n: number): number[] => [GET, local, CONST, ...sleb(n), ADD, SET, local];
 export const F32_LOAD = 0x2a, F32_STORE = 0x38, F32_ADD = 0x92, EQ = 0x46, SHL = 0x74;

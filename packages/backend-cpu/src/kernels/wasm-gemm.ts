@@ -4,7 +4,7 @@
 // and conv get most of their speed.
 
 import {
-  ADD, BLOCK, BR, BR_IF, CALL, CONST, ELSE, END, EQZ, F32X4_ADD, F32X4_MUL, GET, I32, IF, LOAD32_SPLAT, LOOP, MUL, SET, SUB,
+  ADD, BLOCK, BR, BR_IF, CALL, CONST, ELSE, END, EQZ, F32X4_ADD, F32X4_MUL, F32X4_RELAXED_MADD, GET, I32, IF, LOAD32_SPLAT, LOOP, MUL, SET, SUB,
   TEE, V128, V128_CONST, V128_LOAD, V128_STORE, addConst, leb, load, section, simd, sleb, str, vec,
 } from './wasm-asm.js';
 import { threadEnv } from '../threads/env.js';
@@ -13,8 +13,6 @@ import { TRANSPOSE_PARAMS, WINDOW_PARAMS, padRowsBody, transposeGatherBody, wind
 /** The register tile: MR rows of A by NR columns of B (NR/4 SIMD vectors per row). */
 export interface TileShape { mr: number; nr: number }
 
-/** f32x4.relaxed_madd (relaxed SIMD): a*b + c, with one rounding where the hardware fuses it. */
-const F32X4_RELAXED_MADD = 0x105;
 const DEFAULT_TILE: TileShape = { mr: 3, nr: 16 };
 
 /**

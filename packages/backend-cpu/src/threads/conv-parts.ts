@@ -74,17 +74,14 @@ export function convImagePart(x: KernelExports, a: ArrayLike<number>, o: number,
       // positions lie in one output row; the rows left over one element at a time
       const quads = sw === 1 && Wo % 4 === 0 && pc % 4 === 0 && kc % 4 === 0 && NR % 4 === 0 ? Math.floor(ckk / 4) * 4 : 0;
       const oh = Math.floor(pc / Wo), ow = pc - oh * Wo, at = 4 * (stage + oh * sh * wp + ow), skip = 4 * (sh * wp - Wo);
+      const s = [0, 0, 0, 0];
       for (let j = 0, c = 0, i = 0, jj = 0, d = bB; j < quads; j += 4) {
         // the four rows' first elements: row (c, i, jj) starts at (c*hp + i*dh)*wp + jj*dw of the stage
-        const s0 = at + 4 * ((c * hp + i * dh) * wp + jj * dw);
-        if (++jj === kw) { jj = 0; if (++i === kh) { i = 0; c++; } }
-        const s1 = at + 4 * ((c * hp + i * dh) * wp + jj * dw);
-        if (++jj === kw) { jj = 0; if (++i === kh) { i = 0; c++; } }
-        const s2 = at + 4 * ((c * hp + i * dh) * wp + jj * dw);
-        if (++jj === kw) { jj = 0; if (++i === kh) { i = 0; c++; } }
-        const s3 = at + 4 * ((c * hp + i * dh) * wp + jj * dw);
-        if (++jj === kw) { jj = 0; if (++i === kh) { i = 0; c++; } }
-        x.gatherT4(s0, s1, s2, s3, 4 * d, kc, Wo, Wo - ow, skip, 4 * NR);
+        for (let q = 0; q < 4; q++) {
+          s[q] = at + 4 * ((c * hp + i * dh) * wp + jj * dw);
+          if (++jj === kw) { jj = 0; if (++i === kh) { i = 0; c++; } }
+        }
+        x.gatherT4(s[0]!, s[1]!, s[2]!, s[3]!, 4 * d, kc, Wo, Wo - ow, skip, 4 * NR);
         d += (j + 4) % NR === 0 ? kc * NR - (NR - 4) : 4;
       }
       for (let j = quads; j < ckkPad; j++) {
